@@ -1,0 +1,56 @@
+"""Dependencies: the ledger, the current user and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import TokenError, User, read_token
+from api.container import Ledger
+
+bearer = HTTPBearer(auto_error=False, description="a token from `ledger token`")
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+    try:
+        return read_token(request.app.state.signing_key, credentials.credentials)
+    except TokenError as error:
+        raise HTTPException(401, str(error), {"WWW-Authenticate": "Bearer"}) from None
+
+
+def require(*roles: str) -> Callable[[User], User]:
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in roles:
+            raise HTTPException(
+                403, f"role {user.role} may not do this; it needs one of: {', '.join(roles)}"
+            )
+        return user
+
+    return check
+
+
+INTERNAL = ("caseworker", "approver", "finance", "standards_admin", "auditor")
+READERS = ("caseworker", "approver", "finance", "auditor")
+SEES_ID_NUMBERS = ("caseworker", "approver")
+
+Caseworker = Annotated[User, Depends(require("caseworker"))]
+Approver = Annotated[User, Depends(require("approver"))]
+StandardsAdmin = Annotated[User, Depends(require("standards_admin"))]
+Reader = Annotated[User, Depends(require(*READERS))]
+Internal = Annotated[User, Depends(require(*INTERNAL))]

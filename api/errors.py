@@ -1,0 +1,80 @@
+"""The one place where errors become HTTP answers: `{"error", "message", "field"?}`."""
+
+from __future__ import annotations
+
+import logging
+
+from eventsourcing.persistence import IntegrityError, OperationalError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    LedgerError,
+    NotFoundError,
+    PolicyRuleError,
+    SeparationOfDutiesError,
+)
+
+log = logging.getLogger("ledger.api")
+
+STATUS = {
+    InvalidInputError: 422,
+    PolicyRuleError: 400,
+    NotFoundError: 404,
+    SeparationOfDutiesError: 403,
+    ConflictError: 409,
+}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, str]:
+    body = {"error": code, "message": message}
+    if field:
+        body["field"] = field
+    return body
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LedgerError)
+    async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
+        status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+        return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problem = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        loc = [str(p) for p in problem.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        message = str(problem.get("msg", "invalid request"))
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        text = f"{field}: {message}" if field else message
+        return JSONResponse(error_body("invalid_input", text, field), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "not_allowed",
+                 409: "conflict", 413: "too_large"}
+        return JSONResponse(
+            error_body(codes.get(exc.status_code, "error"), str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(_: Request, exc: IntegrityError) -> JSONResponse:
+        return JSONResponse(
+            error_body("conflict", "the record changed concurrently; read it again and retry"),
+            status_code=409,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def unavailable(_: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            error_body("unavailable", "the database is unavailable; nothing was recorded, retry"),
+            status_code=503,
+        )

@@ -1,0 +1,71 @@
+"""The FastAPI application: routers combined in one place, errors mapped in one place,
+the projections kept caught up by a background thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.container import Ledger
+from api.idempotency import IdempotencyMiddleware
+from api.routers import applications, entitlements, health, households, standards
+from api.settings import Settings, load_settings
+
+log = logging.getLogger("ledger.api")
+
+
+def _keep_caught_up(ledger: Ledger, stop: threading.Event, interval: float) -> None:
+    while not stop.wait(interval):
+        try:
+            ledger.runner.catch_up()
+        except Exception as error:  # noqa: BLE001 - keep trying; reads catch up themselves
+            log.warning("projection catch-up failed: %s", type(error).__name__)
+
+
+def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = ledger is None
+        app.state.ledger = ledger or Ledger.open(settings)
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=_keep_caught_up,
+            args=(app.state.ledger, stop, settings.projection_interval_seconds),
+            name="projections",
+            daemon=True,
+        )
+        worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            worker.join(timeout=10)
+            if own:
+                app.state.ledger.close()
+
+    app = FastAPI(
+        title="Jiaxing benefits ledger (共富十助)",
+        version="0.1.0",
+        description=(
+            "An event-sourced ledger of social assistance. Money is a decimal string in yuan "
+            '("1250.00"); dates are ISO; every request but /health needs a bearer token from '
+            "`ledger token`. Errors are `{error, message, field?}`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.signing_key = settings.signing_key()
+    if ledger is not None:
+        app.state.ledger = ledger
+    errors.install(app)
+    app.add_middleware(IdempotencyMiddleware)
+    for module in (health, standards, households, applications, entitlements):
+        app.include_router(module.router)
+    return app

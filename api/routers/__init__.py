@@ -1,0 +1,1 @@
+"""One router per resource, combined in api/main.py."""

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from api.auth import User
+from api.deps import SEES_ID_NUMBERS, Caseworker, LedgerDep, Reader
+from api.schemas import (
+    EventOut,
+    HouseholdCreated,
+    HouseholdIn,
+    MemberChangeIn,
+    MemberCreated,
+    MemberIn,
+)
+from domain.household import Household
+from domain.idnumber import mask_id_number, validate_id_number
+from domain.money import format_yuan
+
+router = APIRouter(prefix="/households", tags=["households"])
+
+_META = {"originator_id", "originator_version", "timestamp", "actor", "effective_on",
+         "originator_topic"}
+
+
+def _id_number(value: str, user: User) -> str:
+    return value if user.role in SEES_ID_NUMBERS else mask_id_number(value)
+
+
+@router.post("", status_code=201, response_model=HouseholdCreated)
+def register(body: HouseholdIn, user: Caseworker, ledger: LedgerDep) -> Any:
+    household_id = ledger.app.register_household(
+        region_code=body.region_code,
+        residence=body.residence,
+        address=body.address,
+        registered_on=body.registered_on,
+        actor=user.name,
+    )
+    return HouseholdCreated(household_id=str(household_id))
+
+
+@router.get("/{household_id}")
+def read(household_id: UUID, user: Reader, ledger: LedgerDep) -> dict[str, Any]:
+    household = ledger.app.household(household_id)
+    today = date.today()
+    return {
+        "household_id": str(household.id),
+        "region_code": household.region_code,
+        "residence": household.residence,
+        "address": household.address,
+        "registered_on": household.registered_on.isoformat(),
+        "members": [
+            {
+                "member_id": m.member_id,
+                "name": m.name,
+                "id_number": _id_number(m.id_number, user),
+                "relation": m.relation,
+                "birth_on": m.birth_on.isoformat(),
+                "joined_on": m.joined_on.isoformat(),
+                "left_on": m.left_on.isoformat() if m.left_on else None,
+                **{k: m.attribute(k, today) for k in (
+                    "severe_disability", "severe_illness", "school_stage", "employment")},
+            }
+            for m in household.members.values()
+        ],
+        "categories": [
+            {
+                "category": c.category,
+                "member_id": c.member_id,
+                "effective_from": c.effective_from.isoformat(),
+                "effective_to": c.effective_to.isoformat() if c.effective_to else None,
+                "in_force": c.in_force(today),
+            }
+            for c in household.categories
+        ],
+        "version": household.version,
+    }
+
+
+@router.post("/{household_id}/members", status_code=201, response_model=MemberCreated)
+def add_member(household_id: UUID, body: MemberIn, user: Caseworker, ledger: LedgerDep) -> Any:
+    member_id = ledger.app.add_member(
+        household_id,
+        actor=user.name,
+        name=body.name,
+        id_number=validate_id_number(body.id_number),
+        relation=body.relation,
+        birth_on=body.birth_on,
+        joined_on=body.joined_on,
+        severe_disability=body.severe_disability,
+        severe_illness=body.severe_illness,
+        school_stage=body.school_stage,
+        employment=body.employment,
+    )
+    return MemberCreated(member_id=member_id)
+
+
+@router.post("/{household_id}/members/{member_id}/changes", status_code=201)
+def change_member(
+    household_id: UUID, member_id: str, body: MemberChangeIn, user: Caseworker, ledger: LedgerDep
+) -> dict[str, str]:
+    changes = body.model_dump(exclude_none=True, exclude={"effective_on"})
+    ledger.app.change_member(
+        household_id, member_id, effective_on=body.effective_on, changes=changes, actor=user.name
+    )
+    return {"member_id": member_id, "effective_on": body.effective_on.isoformat()}
+
+
+def event_data(event: Any, user: User) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for f in fields(event):
+        if f.name in _META:
+            continue
+        value = getattr(event, f.name)
+        if f.name == "id_number":
+            value = _id_number(value, user)
+        elif f.name.endswith("_fen") and isinstance(value, int):
+            data[f.name[: -len("_fen")] + "_amount"] = format_yuan(value)
+        data[f.name] = value
+    return data
+
+
+@router.get("/{household_id}/events", response_model=list[EventOut])
+def events(household_id: UUID, user: Reader, ledger: LedgerDep) -> Any:
+    """The whole stream in order, each event with its actor and effective date."""
+    return [
+        EventOut(
+            position=e.originator_version,
+            type=type(e).__qualname__.removeprefix(Household.__name__ + "."),
+            effective_on=e.effective_on,
+            recorded_at=e.timestamp,
+            actor=e.actor,
+            data=event_data(e, user),
+        )
+        for e in ledger.app.household_events(household_id)
+    ]
+
+

@@ -1,0 +1,182 @@
+"""Request and response schemas. Money is a decimal string in yuan at this edge."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
+
+from domain.errors import InvalidInputError
+from domain.household import EMPLOYMENT, RELATIONS, SCHOOL_STAGES
+from domain.money import parse_ratio, parse_yuan
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def _yuan(value: str) -> str:
+    try:
+        parse_yuan(value, "amount")
+    except InvalidInputError:
+        raise ValueError(
+            'must be a decimal amount in yuan with at most two places, e.g. "1250.00" '
+            "(no exponent, NaN or Infinity; not negative)"
+        ) from None
+    return value
+
+
+def _ratio(value: str) -> str:
+    try:
+        parse_ratio(value, "ratio")
+    except InvalidInputError:
+        raise ValueError('must be a decimal string such as "0.04" (4%) or "1.5"') from None
+    return value
+
+
+def _iso_text(value: object) -> object:
+    if not isinstance(value, (str, date)):
+        raise ValueError('must be an ISO date string such as "2025-07-01"')
+    return value
+
+
+def _sane(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+    return value
+
+
+Yuan = Annotated[str, Strict(), AfterValidator(_yuan), Field(examples=["1250.00"])]
+Ratio = Annotated[str, Strict(), AfterValidator(_ratio), Field(examples=["0.04"])]
+BusinessDate = Annotated[
+    date, BeforeValidator(_iso_text), AfterValidator(_sane), Field(examples=["2025-07-01"])
+]
+QueryDate = Annotated[date, AfterValidator(_sane)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class StandardChangeIn(Input):
+    key: str
+    value: str = Field(description="money in yuan or a ratio as a decimal string")
+    effective_from: BusinessDate
+    basis: Text
+    region_code: str | None = None
+    cited_income_growth: Ratio | None = None
+    cited_urban_consumption: Yuan | None = None
+    override_reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class StandardChangeOut(BaseModel):
+    version: str
+    key: str
+    region_code: str
+    households_adjusted: int
+
+
+class HouseholdIn(Input):
+    region_code: str = Field(examples=["330402"])
+    residence: Literal["urban", "rural"]
+    address: Text
+    registered_on: BusinessDate
+
+
+class HouseholdCreated(BaseModel):
+    household_id: str
+
+
+class MemberIn(Input):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    id_number: str
+    relation: Literal[RELATIONS]  # type: ignore[valid-type]
+    birth_on: BusinessDate
+    severe_disability: bool = False
+    severe_illness: bool = False
+    school_stage: Literal[SCHOOL_STAGES] | None = None  # type: ignore[valid-type]
+    employment: Literal[EMPLOYMENT] | None = None  # type: ignore[valid-type]
+    joined_on: BusinessDate | None = None
+
+
+class MemberCreated(BaseModel):
+    member_id: str
+
+
+class MemberChangeIn(Input):
+    effective_on: BusinessDate
+    severe_disability: bool | None = None
+    severe_illness: bool | None = None
+    school_stage: Literal[SCHOOL_STAGES] | None = None  # type: ignore[valid-type]
+    employment: Literal[EMPLOYMENT] | None = None  # type: ignore[valid-type]
+    left_household: bool | None = None
+
+
+class MeansIn(Input):
+    annual_income: Yuan
+    rigid_deductions: Yuan = "0"
+    car_insurance_value: Yuan = "0"
+
+
+class ApplicationIn(Input):
+    programme: str
+    effective_from: BusinessDate
+    means: MeansIn | None = None
+    member_id: str | None = None
+    details: dict[str, Any] | None = None
+
+
+class ApplicationCreated(BaseModel):
+    application_id: str
+
+
+class DeterminationIn(Input):
+    decision: Literal["approve", "reject"]
+    reason: Text
+
+
+class EntitlementOut(BaseModel):
+    programme: str
+    member_id: str | None = None
+    monthly_amount: str
+
+
+class DeterminationOut(BaseModel):
+    outcome: str
+    category: str | None = None
+    entitlements: list[EntitlementOut]
+    explanation: str
+
+
+class EntitlementInForce(BaseModel):
+    programme: str
+    member_id: str | None = None
+    monthly_amount: str
+    effective_from: date
+    effective_to: date | None = Field(
+        default=None, description="last day of this amount as known; absent while open"
+    )
+    standard_version: str
+
+
+class EntitlementChangeOut(BaseModel):
+    programme: str
+    member_id: str | None = None
+    monthly_amount: str
+    ended: bool
+    effective_from: date
+    recorded_at: datetime
+    reason: str
+    cause: str
+    standard_version: str
+    actor: str
+
+
+class EventOut(BaseModel):
+    position: int
+    type: str
+    effective_on: date
+    recorded_at: datetime
+    actor: str
+    data: dict[str, Any]

@@ -1,0 +1,111 @@
+"""Every setting of the ledger, read in one place (pydantic-settings).
+
+Each has a default; a wrong value stops start-up with a message naming the
+environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./ledger-data/ledger.db",
+        description="sqlite:///PATH (embedded default) or postgresql://USER:PASSWORD@HOST:PORT/DB",
+    )
+    secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs API tokens. Without it a key is created once in the data "
+        "folder (development only).",
+    )
+    cipher_key: SecretStr | None = Field(
+        default=None, description="Optional AES-GCM key (base64) to encrypt event payloads."
+    )
+    data_dir: Path = Field(default=Path("./ledger-data"), description="Where local files go.")
+    token_ttl_seconds: int = Field(default=8 * 3600, gt=0, le=30 * 24 * 3600)
+    snapshot_interval: int = Field(default=100, ge=0, description="0 disables snapshots")
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    projection_interval_seconds: float = Field(default=1.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+            return value
+        if value.startswith(("postgresql://", "postgres://")):
+            parsed = urlparse(value)
+            if not parsed.hostname or not parsed.path.strip("/"):
+                raise ValueError("a postgresql:// URL needs a host and a database name")
+            return value
+        raise ValueError("must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
+
+    def signing_key(self) -> str:
+        if self.secret is not None:
+            return self.secret.get_secret_value()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def persistence_env(self) -> dict[str, str]:
+        """The eventsourcing library's environment for the configured database."""
+        url = self.database_url
+        env: dict[str, str] = {"LEDGER_SNAPSHOT_INTERVAL": str(self.snapshot_interval)}
+        if url.startswith("sqlite:///"):
+            path = Path(url[len("sqlite:///") :])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        else:
+            parsed = urlparse(url)
+            query = parse_qs(parsed.query)
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": parsed.path.lstrip("/"),
+                "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(parsed.port or 5432),
+                "POSTGRES_USER": unquote(parsed.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+                "POSTGRES_POOL_SIZE": query.get("pool_size", ["10"])[0],
+                "POSTGRES_MAX_OVERFLOW": "10",
+                "POSTGRES_CONNECT_TIMEOUT": "5",
+            }
+            if "schema" in query:
+                env["POSTGRES_SCHEMA"] = query["schema"][0]
+        if self.cipher_key is not None:
+            env |= {
+                "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+                "CIPHER_KEY": self.cipher_key.get_secret_value(),
+            }
+        return env
+
+
+def load_settings() -> Settings:
+    """Read the settings or stop with a message naming the wrong variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            name = "LEDGER_" + "_".join(str(p) for p in problem["loc"]).upper()
+            lines.append(f"{name}: {problem['msg']}")
+        raise SettingsError("; ".join(lines)) from None

@@ -1,0 +1,382 @@
+"""The ledger application: commands over the Household and Standards aggregates.
+
+One composition root (api/container.py) builds it; tests and the API get it
+injected. `Application.save` appends atomically with version checks and writes
+the notification log, so there is no hand-written unit of work here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.errors import ConflictError, InvalidInputError, NotFoundError
+from domain.household import (
+    ApplicationRecord,
+    Basis,
+    CategorySpan,
+    Determination,
+    Household,
+    Member,
+    Point,
+)
+from domain.rules import Means
+from domain.standards import (
+    CITY_CODE,
+    COUNTIES,
+    KEYS,
+    PLAN_BASIS,
+    SEED_ACTOR,
+    SEEDS,
+    Standards,
+    StandardsBook,
+    StandardValue,
+    county_of,
+    standards_id,
+    validate_change,
+    validate_region_code,
+)
+from domain.transcodings import DateAsISO
+
+T = TypeVar("T")
+MAX_RETRIES = 8
+
+
+def _dataclass_transcoding(cls: type[Any]) -> Transcoding:
+    """A transcoding for a state dataclass, so that snapshots can store it."""
+
+    class _DataclassAsDict(Transcoding):
+        type = cls
+        name = cls.__name__
+
+        def encode(self, obj: Any) -> dict[str, Any]:
+            return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+        def decode(self, data: dict[str, Any]) -> Any:
+            return cls(**data)
+
+    return _DataclassAsDict()
+
+
+class FractionAsStr(Transcoding):
+    type = Fraction
+    name = "fraction"
+
+    def encode(self, obj: Fraction) -> str:
+        return f"{obj.numerator}/{obj.denominator}"
+
+    def decode(self, data: str) -> Fraction:
+        return Fraction(data)
+
+
+@dataclass(frozen=True)
+class StandardChangeResult:
+    region_code: str
+    key: str
+    version: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.region_code}/v{self.version}"
+
+
+class LedgerApplication(Application[UUID]):
+    """Commands of the benefits ledger. Every command takes the acting user."""
+
+    name = "Ledger"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Household: 100}
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        interval = self.env.get("LEDGER_SNAPSHOT_INTERVAL")
+        if interval is not None:
+            self.snapshotting_intervals = (
+                {Household: int(interval)} if int(interval) > 0 else {}
+            )
+        self._books: dict[str, tuple[tuple[int, int], StandardsBook]] = {}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(FractionAsStr())
+        for cls in (Member, ApplicationRecord, Basis, Point, CategorySpan, Means):
+            if is_dataclass(cls):
+                transcoder.register(_dataclass_transcoding(cls))
+
+    # ---------------------------------------------------------------- standards
+
+    def seed_standards(self) -> bool:
+        """Open the city's standards with the defaults of POLICY.md (idempotent)."""
+        try:
+            self.repository.get(standards_id(CITY_CODE))
+            return False
+        except AggregateNotFoundError:
+            pass
+        standards = Standards.open(CITY_CODE, SEED_ACTOR, date(2023, 1, 1))
+        for seed in SEEDS:
+            standards.record_change(
+                key=seed.key,
+                value=seed.value,
+                effective_from=seed.effective_from,
+                basis=f"{PLAN_BASIS}; {seed.basis}",
+                actor=SEED_ACTOR,
+                placeholder=seed.placeholder,
+            )
+        try:
+            self.save(standards)
+        except IntegrityError:
+            return False  # seeded concurrently by another process
+        return True
+
+    def standards_book(self, region_code: str) -> StandardsBook:
+        """The standards of a region: its county's own over the city's (§10)."""
+        city = self._standards(CITY_CODE)
+        if city is None:
+            raise NotFoundError("the city's standards are not seeded; run `ledger demo` or seed")
+        county_code = county_of(region_code)
+        county = self._standards(county_code) if county_code != CITY_CODE else None
+        return StandardsBook(city, county)
+
+    def _standards(self, region_code: str) -> Standards | None:
+        try:
+            found = self.repository.get(standards_id(region_code))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(found, Standards)  # noqa: S101 - type narrowing of a library return
+        return found
+
+    def record_standard_change(
+        self,
+        *,
+        key: str,
+        value: StandardValue,
+        effective_from: date,
+        basis: str,
+        actor: str,
+        region_code: str | None = None,
+        cited_income_growth: Fraction | None = None,
+        cited_urban_consumption_fen: int | None = None,
+        override_reason: str | None = None,
+    ) -> StandardChangeResult:
+        if key not in KEYS:
+            raise InvalidInputError(f"unknown standard key {key!r}", "key")
+        if not basis.strip():
+            raise InvalidInputError("basis must cite the legal basis of the change", "basis")
+        region = validate_region_code(region_code or CITY_CODE)
+        if region != CITY_CODE and region not in COUNTIES:
+            raise InvalidInputError(
+                "standards are set by the city (330400) or a county", "region_code"
+            )
+        for _ in range(MAX_RETRIES):
+            book = self.standards_book(region)
+            validate_change(
+                book,
+                key=key,
+                value=value,
+                effective_from=effective_from,
+                cited_income_growth=cited_income_growth,
+                cited_urban_consumption_fen=cited_urban_consumption_fen,
+                override_reason=override_reason,
+            )
+            standards = book.county if region != CITY_CODE else book.city
+            if standards is None:
+                standards = Standards.open(region, actor, effective_from)
+            standards.record_change(
+                key=key,
+                value=value,
+                effective_from=effective_from,
+                basis=basis,
+                actor=actor,
+                cited_income_growth=cited_income_growth,
+                cited_urban_consumption_fen=cited_urban_consumption_fen,
+                override_reason=override_reason,
+            )
+            try:
+                self.save(standards)
+            except IntegrityError:
+                continue
+            return StandardChangeResult(region, key, standards.version)
+        raise ConflictError("the standards changed concurrently too often; try again")
+
+    # --------------------------------------------------------------- households
+
+    def register_household(
+        self,
+        *,
+        region_code: str,
+        residence: str,
+        address: str,
+        registered_on: date,
+        actor: str,
+    ) -> UUID:
+        household = Household.register(
+            region_code=region_code,
+            residence=residence,
+            address=address,
+            registered_on=registered_on,
+            actor=actor,
+        )
+        self.save(household)
+        return household.id
+
+    def household(self, household_id: UUID, version: int | None = None) -> Household:
+        try:
+            found = self.repository.get(household_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no household {household_id}", "household_id") from None
+        if not isinstance(found, Household):
+            raise NotFoundError(f"no household {household_id}", "household_id")
+        return found
+
+    def update(self, household_id: UUID, command: Callable[[Household], T]) -> T:
+        """Load, run the command, save; on a version conflict reload and run it again
+        against the new state, so a lost race never loses an update or breaks a rule."""
+        for _ in range(MAX_RETRIES):
+            household = self.household(household_id)
+            result = command(household)
+            try:
+                self.save(household)
+            except IntegrityError:
+                continue
+            return result
+        raise ConflictError(
+            f"household {household_id} was changed concurrently too often; try again"
+        )
+
+    def add_member(self, household_id: UUID, *, actor: str, **member: Any) -> str:
+        return self.update(household_id, lambda h: h.add_member(actor=actor, **member))
+
+    def change_member(
+        self,
+        household_id: UUID,
+        member_id: str,
+        *,
+        effective_on: date,
+        changes: dict[str, Any],
+        actor: str,
+    ) -> None:
+        self.update(
+            household_id,
+            lambda h: h.change_member(
+                member_id, effective_on=effective_on, changes=changes, actor=actor
+            ),
+        )
+
+    def submit_application(
+        self,
+        household_id: UUID,
+        *,
+        programme: str,
+        effective_from: date,
+        means: Means | None,
+        actor: str,
+        member_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> str:
+        return self.update(
+            household_id,
+            lambda h: h.submit_application(
+                programme=programme,
+                effective_from=effective_from,
+                means=means,
+                member_id=member_id,
+                details=details or {},
+                actor=actor,
+            ),
+        )
+
+    def determine(
+        self,
+        household_id: UUID,
+        application_id: str,
+        *,
+        decision: str,
+        reason: str,
+        actor: str,
+    ) -> Determination:
+        def command(household: Household) -> Determination:
+            book = self.standards_book(household.region_code)
+            return household.determine(
+                application_id, decision=decision, reason=reason, actor=actor, book=book
+            )
+
+        return self.update(household_id, command)
+
+    def adjust_entitlements(
+        self, household_ids: Iterable[UUID], *, actor: str, reason: str, batch_size: int = 200
+    ) -> int:
+        """Bring each household's entitlements in line with the standards timeline,
+        saving many households per transaction. Idempotent: a household already in
+        line records nothing. Returns the number of adjustments recorded."""
+        adjusted = 0
+        books: dict[str, StandardsBook] = {}
+        batch: list[UUID] = []
+
+        def flush(ids: Sequence[UUID]) -> int:
+            changed: list[Household] = []
+            count = 0
+            for hid in ids:
+                household = self.household(hid)
+                region = county_of(household.region_code)
+                if region not in books:
+                    books[region] = self.standards_book(household.region_code)
+                n = household.adjust_entitlements(books[region], actor=actor, reason=reason)
+                if n:
+                    changed.append(household)
+                    count += n
+            if not changed:
+                return 0
+            try:
+                self.save(*changed)
+            except IntegrityError:
+                # A household changed under us: fall back to one at a time, with retry.
+                count = 0
+                for household in changed:
+                    count += self.update(
+                        household.id,
+                        lambda h: h.adjust_entitlements(
+                            books[county_of(h.region_code)], actor=actor, reason=reason
+                        ),
+                    )
+            return count
+
+        for hid in household_ids:
+            batch.append(hid)
+            if len(batch) >= batch_size:
+                adjusted += flush(batch)
+                batch = []
+        if batch:
+            adjusted += flush(batch)
+        return adjusted
+
+    # ---------------------------------------------------------------- audit
+
+    def household_events(self, household_id: UUID) -> list[Any]:
+        events = list(self.events.get(household_id))
+        if not events:
+            raise NotFoundError(f"no household {household_id}", "household_id")
+        return events
+
+    def household_known_at(self, household_id: UUID, known_at: datetime | None) -> Household:
+        """The household as it was recorded up to `known_at` (all of it if None)."""
+        if known_at is None:
+            return self.household(household_id)
+        version = 0
+        for event in self.events.get(household_id):
+            if event.timestamp <= known_at:
+                version = event.originator_version
+            else:
+                break
+        if version == 0:
+            raise NotFoundError(
+                f"household {household_id} was not yet recorded at {known_at.isoformat()}",
+                "known_at",
+            )
+        return self.household(household_id, version=version)

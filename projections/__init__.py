@@ -1,0 +1,1 @@
+"""Read models derived from the ledger's events; dropped and rebuilt at will."""

@@ -1,0 +1,69 @@
+"""The entitlement views: households, current entitlements, entitlement history.
+
+`ops_for` turns one event into view changes and touches no database, so the same
+function serves the batched runner and the library's stock per-event runner.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
+
+from domain.household import Household
+from projections.interface import Op, ViewStore
+
+NAME = "entitlements"
+TABLES = ("ledger_households", "ledger_current_entitlements", "ledger_entitlement_history")
+TOPICS = (get_topic(Household.Registered), get_topic(Household.EntitlementChanged))
+
+
+def ops_for(event: Any, notification_id: int) -> list[Op]:
+    if isinstance(event, Household.Registered):
+        return [
+            Op(
+                "household",
+                {
+                    "household_id": event.originator_id,
+                    "region_code": event.region_code,
+                    "residence": event.residence,
+                    "registered_on": event.effective_on,
+                },
+            )
+        ]
+    if isinstance(event, Household.EntitlementChanged):
+        return [
+            Op(
+                "entitlement",
+                {
+                    "notification_id": notification_id,
+                    "household_id": event.originator_id,
+                    "programme": event.programme,
+                    "member_id": event.member_id or "",
+                    "monthly_fen": event.monthly_fen,
+                    "ended": event.ended,
+                    "effective_from": event.effective_on,
+                    "recorded_at": event.timestamp,
+                    "reason": event.reason,
+                    "standard_version": event.standard_version,
+                    "cause": event.cause,
+                    "actor": event.actor,
+                },
+            )
+        ]
+    return []
+
+
+class EntitlementsProjection(Projection[ViewStore]):
+    """The same view, one event at a time, for the library's stock ProjectionRunner
+    (the plain baseline that `ledger bench` compares the batched runner with)."""
+
+    name = "entitlements_stock"
+    topics = TOPICS
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply(ops_for(domain_event, tracking.notification_id), tracking)

@@ -1,0 +1,92 @@
+"""The view interface: what the projections write and what the API reads.
+
+One implementation per backend (`sqlite.py`, `postgres.py`) behind this class,
+as in the library's `searchabletimestamps` example. A view's rows and its tracking
+position are written in one transaction (`apply`), so a crash never applies an
+event twice or skips one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+
+@dataclass(frozen=True)
+class Op:
+    """One change to a view's rows: `kind` names the statement, `row` its values."""
+
+    kind: str
+    row: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EntitlementRow:
+    notification_id: int
+    household_id: UUID
+    region_code: str
+    programme: str
+    member_id: str | None
+    monthly_fen: int
+    ended: bool
+    effective_from: date
+    recorded_at: datetime
+    reason: str
+    standard_version: str
+    cause: str
+    actor: str
+
+
+class ViewStore(TrackingRecorder, ABC):
+    """The views of the ledger in one database, each with its own tracking name."""
+
+    @abstractmethod
+    def apply(self, ops: list[Op], tracking: Tracking) -> None:
+        """Write the ops and the tracking position in one transaction."""
+
+    @abstractmethod
+    def reset(self, view_name: str, tables: tuple[str, ...]) -> None:
+        """Delete a view's rows and its tracking position (before a rebuild)."""
+
+    @abstractmethod
+    def dump(self, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of the tables, in a stable order (to compare rebuilds)."""
+
+    @abstractmethod
+    def entitlement_rows(
+        self, household_id: UUID, known_at: datetime | None = None
+    ) -> list[EntitlementRow]:
+        """The household's entitlement changes recorded up to `known_at`, oldest first."""
+
+    @abstractmethod
+    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
+        """Households whose current entitlements include one of the programmes."""
+
+    @abstractmethod
+    def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:
+        """The latest recorded amount of each of the household's entitlements."""
+
+    @abstractmethod
+    def count(self, table: str) -> int:
+        """Rows in a view table."""
+
+    # The API's Idempotency-Key record lives beside the views: it is not derived from
+    # events (it is a record of answers given), so a rebuild leaves it alone.
+
+    @abstractmethod
+    def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
+        """Claim `scope`: ("new", None, b"") for a first request; ("replay", status,
+        body) for a finished one with the same body; ("mismatch" | "pending", ...)."""
+
+    @abstractmethod
+    def idempotency_finish(self, scope: str, status: int, body: bytes) -> None:
+        """Keep the answer of a claimed scope."""
+
+    @abstractmethod
+    def idempotency_abort(self, scope: str) -> None:
+        """Release a claim whose request failed, so it may be retried."""

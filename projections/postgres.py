@@ -1,0 +1,238 @@
+"""The views on PostgreSQL (psycopg 3, the library's datastore and pool)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from projections.interface import EntitlementRow, Op, ViewStore
+
+_CREATE = (
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_households ("
+    "household_id uuid PRIMARY KEY, region_code text NOT NULL, "
+    "residence text NOT NULL, registered_on date NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_households_region ON {s}.ledger_households (region_code)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_entitlement_history ("
+    "notification_id bigint PRIMARY KEY, household_id uuid NOT NULL, region_code text, "
+    "programme text NOT NULL, member_id text NOT NULL, monthly_fen bigint NOT NULL, "
+    "ended boolean NOT NULL, effective_from date NOT NULL, recorded_at timestamptz NOT NULL, "
+    "reason text NOT NULL, standard_version text NOT NULL, cause text NOT NULL, "
+    "actor text NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_entitlement_history_household "
+    "ON {s}.ledger_entitlement_history (household_id, recorded_at)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_current_entitlements ("
+    "household_id uuid NOT NULL, region_code text, programme text NOT NULL, "
+    "member_id text NOT NULL, monthly_fen bigint NOT NULL, ended boolean NOT NULL, "
+    "effective_from date NOT NULL, standard_version text NOT NULL, "
+    "notification_id bigint NOT NULL, PRIMARY KEY (household_id, programme, member_id))",
+    "CREATE INDEX IF NOT EXISTS ledger_current_entitlements_programme "
+    "ON {s}.ledger_current_entitlements (programme, region_code)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_idempotency (scope text PRIMARY KEY, "
+    "body_hash text NOT NULL, status integer, response bytea, "
+    "created_at timestamptz NOT NULL DEFAULT now())",
+)
+
+_STATEMENTS = {
+    "household": (
+        "INSERT INTO {s}.ledger_households (household_id, region_code, residence, "
+        "registered_on) VALUES (%(household_id)s, %(region_code)s, %(residence)s, "
+        "%(registered_on)s)"
+    ),
+    "entitlement": (
+        "INSERT INTO {s}.ledger_entitlement_history (notification_id, household_id, "
+        "region_code, programme, member_id, monthly_fen, ended, effective_from, recorded_at, "
+        "reason, standard_version, cause, actor) VALUES (%(notification_id)s, "
+        "%(household_id)s, (SELECT region_code FROM {s}.ledger_households "
+        "WHERE household_id = %(household_id)s), %(programme)s, %(member_id)s, "
+        "%(monthly_fen)s, %(ended)s, %(effective_from)s, %(recorded_at)s, %(reason)s, "
+        "%(standard_version)s, %(cause)s, %(actor)s)"
+    ),
+    "current": (
+        "INSERT INTO {s}.ledger_current_entitlements AS c (household_id, region_code, "
+        "programme, member_id, monthly_fen, ended, effective_from, standard_version, "
+        "notification_id) VALUES (%(household_id)s, (SELECT region_code FROM "
+        "{s}.ledger_households WHERE household_id = %(household_id)s), %(programme)s, "
+        "%(member_id)s, %(monthly_fen)s, %(ended)s, %(effective_from)s, "
+        "%(standard_version)s, %(notification_id)s) "
+        "ON CONFLICT (household_id, programme, member_id) DO UPDATE SET "
+        "monthly_fen = excluded.monthly_fen, ended = excluded.ended, "
+        "effective_from = excluded.effective_from, "
+        "standard_version = excluded.standard_version, "
+        "notification_id = excluded.notification_id "
+        "WHERE c.effective_from <= excluded.effective_from"
+    ),
+}
+
+
+class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self._schema = Identifier(self.datastore.schema)
+        for statement in _CREATE:
+            self.sql_create_statements.append(self._sql(statement))
+        self._statements = {kind: self._sql(sql) for kind, sql in _STATEMENTS.items()}
+
+    def _sql(self, text: str) -> Composed:
+        return SQL(text).format(s=self._schema)
+
+    def apply(self, ops: list[Op], tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            self._write(curs, ops)
+            # The library's own statement for the tracking row, in our transaction
+            # (as its ftsprojection example does): there is no public variant.
+            self._insert_tracking(curs, tracking)
+
+    def _write(self, curs: Cursor[DictRow], ops: list[Op]) -> None:
+        run: list[dict[str, Any]] = []
+        run_kind = ""
+        for op in ops:
+            if op.kind != run_kind and run:
+                self._flush(curs, run_kind, run)
+                run = []
+            run_kind = op.kind
+            run.append(op.row)
+        if run:
+            self._flush(curs, run_kind, run)
+
+    def _flush(self, curs: Cursor[DictRow], kind: str, rows: list[dict[str, Any]]) -> None:
+        curs.executemany(self._statements[kind], rows)
+        if kind == "entitlement":
+            curs.executemany(self._statements["current"], rows)
+
+    def reset(self, view_name: str, tables: tuple[str, ...]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for table in reversed(tables):
+                curs.execute(SQL("DELETE FROM {s}.{t}").format(s=self._schema, t=Identifier(table)))
+            curs.execute(
+                SQL("DELETE FROM {s}.{t} WHERE application_name = %s").format(
+                    s=self._schema, t=Identifier(self.tracking_table_name)
+                ),
+                (view_name,),
+            )
+
+    def dump(self, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        with self.datastore.transaction(commit=False) as curs:
+            for table in tables:
+                curs.execute(
+                    SQL("SELECT * FROM {s}.{t} ORDER BY 1, 2, 3, 4").format(
+                        s=self._schema, t=Identifier(table)
+                    )
+                )
+                out[table] = [tuple(row.values()) for row in curs.fetchall()]
+        return out
+
+    def entitlement_rows(
+        self, household_id: UUID, known_at: datetime | None = None
+    ) -> list[EntitlementRow]:
+        sql = "SELECT * FROM {s}.ledger_entitlement_history WHERE household_id = %s "
+        params: list[Any] = [household_id]
+        if known_at is not None:
+            sql += "AND recorded_at <= %s "
+            params.append(known_at)
+        sql += "ORDER BY notification_id"
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._sql(sql), params)
+            rows = curs.fetchall()
+        return [
+            EntitlementRow(
+                notification_id=row["notification_id"],
+                household_id=row["household_id"],
+                region_code=row["region_code"] or "",
+                programme=row["programme"],
+                member_id=row["member_id"] or None,
+                monthly_fen=row["monthly_fen"],
+                ended=row["ended"],
+                effective_from=row["effective_from"],
+                recorded_at=row["recorded_at"],
+                reason=row["reason"],
+                standard_version=row["standard_version"],
+                cause=row["cause"],
+                actor=row["actor"],
+            )
+            for row in rows
+        ]
+
+    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT DISTINCT household_id FROM {s}.ledger_current_entitlements "
+                    "WHERE programme = ANY(%s) AND NOT ended AND region_code LIKE %s "
+                    "ORDER BY household_id"
+                ),
+                [list(programmes), region_prefix + "%"],
+            )
+            return [row["household_id"] for row in curs.fetchall()]
+
+    def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self._sql(
+                    "SELECT programme, member_id, monthly_fen, effective_from, standard_version "
+                    "FROM {s}.ledger_current_entitlements WHERE household_id = %s AND NOT ended "
+                    "ORDER BY programme, member_id"
+                ),
+                [household_id],
+            )
+            return [
+                {**row, "member_id": row["member_id"] or None} for row in curs.fetchall()
+            ]
+
+    def count(self, table: str) -> int:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT COUNT(*) AS n FROM {s}.{t}").format(s=self._schema, t=Identifier(table))
+            )
+            row = curs.fetchone()
+            return int(row["n"]) if row else 0
+
+    def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "INSERT INTO {s}.ledger_idempotency (scope, body_hash) VALUES (%s, %s) "
+                    "ON CONFLICT (scope) DO NOTHING RETURNING scope"
+                ),
+                (scope, body_hash),
+            )
+            if curs.fetchone() is not None:
+                return "new", None, b""
+            curs.execute(
+                self._sql(
+                    "SELECT body_hash, status, response FROM {s}.ledger_idempotency "
+                    "WHERE scope = %s"
+                ),
+                (scope,),
+            )
+            row = curs.fetchone()
+        if row is None or row["body_hash"] != body_hash:
+            return "mismatch", None, b""
+        if row["status"] is None:
+            return "pending", None, b""
+        return "replay", int(row["status"]), bytes(row["response"])
+
+    def idempotency_finish(self, scope: str, status: int, body: bytes) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "UPDATE {s}.ledger_idempotency SET status = %s, response = %s WHERE scope = %s"
+                ),
+                (status, body, scope),
+            )
+
+    def idempotency_abort(self, scope: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "DELETE FROM {s}.ledger_idempotency WHERE scope = %s AND status IS NULL"
+                ),
+                (scope,),
+            )

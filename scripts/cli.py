@@ -1,0 +1,222 @@
+"""`ledger`: serve, token, demo, replay, rebuild, bench (typer + rich)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from api.auth import ROLES, TokenError, issue_token
+from api.container import Ledger
+from api.settings import Settings, SettingsError, load_settings
+from domain.errors import LedgerError
+from projections.runner import VIEWS
+
+cli = typer.Typer(
+    help="The Jiaxing benefits ledger (共富十助). Settings come from LEDGER_* variables.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        err.print(f"[red]setting error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def _open(settings: Settings | None = None) -> Ledger:
+    return Ledger.open(settings or _settings())
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Run the API (docs at /docs) and keep the projections caught up."""
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = _settings()
+    if settings.secret is None:
+        err.print(
+            "[yellow]LEDGER_SECRET is not set: tokens are signed with a key kept in "
+            f"{settings.data_dir}/secret.key (development only).[/yellow]"
+        )
+    err.print(f"ledger on {settings.database_url.split('@')[-1]}; docs at http://{host}:{port}/docs")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@cli.command()
+def token(
+    user: Annotated[str, typer.Option(help="the user's name, recorded as the actor")],
+    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")],
+    ttl: Annotated[int, typer.Option(help="seconds until the token expires")] = 8 * 3600,
+) -> None:
+    """Print a bearer token for the API."""
+    settings = _settings()
+    try:
+        print(issue_token(settings.signing_key(), user, role, ttl))
+    except TokenError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
+@cli.command()
+def demo(
+    households: Annotated[int, typer.Option(help="how many households")] = 1000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same city)")] = 2025,
+) -> None:
+    """Fill an empty ledger with a demo city: households, members, a year of events."""
+    from scripts.demo import build_demo_city
+
+    ledger = _open()
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task("demo city", total=households)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = build_demo_city(ledger, households=households, seed=seed, progress=progress)
+    except LedgerError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    for line in report:
+        out.print(line)
+
+
+@cli.command()
+def replay(
+    household_id: Annotated[str, typer.Argument(help="the household's id")],
+    as_of: Annotated[str | None, typer.Option(help="the date in force (YYYY-MM-DD)")] = None,
+    known_at: Annotated[
+        str | None, typer.Option(help="what was known at this time (ISO, with offset)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Print a household's state on a date as known at a time, and the events behind it."""
+    from scripts.audit import replay_household
+
+    try:
+        hid = UUID(household_id)
+        on = date.fromisoformat(as_of) if as_of else date.today()
+        at = datetime.fromisoformat(known_at) if known_at else None
+    except ValueError as error:
+        err.print(f"[red]bad argument: {error}[/red]")
+        raise typer.Exit(2) from None
+    if at is not None and at.tzinfo is None:
+        err.print("[red]--known-at needs a UTC offset, e.g. 2025-07-01T12:00:00+08:00[/red]")
+        raise typer.Exit(2)
+    ledger = _open()
+    try:
+        report = replay_household(ledger, hid, on, at)
+    except LedgerError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        return
+    _print_replay(report)
+
+
+def _print_replay(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    state = report["state"]
+    out.print(
+        f"[bold]Household {state['household_id']}[/bold] {state['region_code']} "
+        f"({state['residence']}), as of {report['as_of']}, known at {report['known_at']}"
+    )
+    out.print(f"Members: {', '.join(m['name'] for m in state['members']) or 'none'}")
+    out.print(f"Categories: {', '.join(c['category'] for c in state['categories']) or 'none'}")
+    table = Table("programme", "member", "monthly", "from", "standard")
+    for e in state["entitlements"]:
+        table.add_row(e["programme"], e["member_id"] or "", e["monthly_amount"],
+                      e["effective_from"], e["standard_version"])
+    out.print(table)
+    events = Table("#", "type", "effective", "recorded", "actor")
+    for e in report["events"]:
+        events.add_row(str(e["position"]), e["type"], e["effective_on"], e["recorded_at"],
+                       e["actor"])
+    out.print(events)
+
+
+@cli.command()
+def rebuild(
+    views: Annotated[
+        list[str] | None, typer.Argument(help=f"views to rebuild (default all: {', '.join(VIEWS)})")
+    ] = None,
+) -> None:
+    """Drop and rebuild views from the event log, with progress."""
+    names = tuple(views or VIEWS)
+    unknown = [n for n in names if n not in VIEWS]
+    if unknown:
+        err.print(f"[red]unknown view {unknown[0]}; views are: {', '.join(VIEWS)}[/red]")
+        raise typer.Exit(2)
+    ledger = _open()
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task("rebuilding " + ", ".join(names), total=None)
+
+            def progress(position: int, head: int) -> None:
+                bar.update(task, completed=position, total=head)
+
+            applied = ledger.runner.rebuild(names, progress)
+        for name in names:
+            for table in VIEWS[name].tables:
+                out.print(f"{table}: {ledger.views.count(table)} rows")
+        out.print(f"rebuilt {', '.join(names)} from {applied} events")
+    finally:
+        ledger.close()
+
+
+@cli.command()
+def bench(
+    households: Annotated[int, typer.Option(help="households to build")] = 2000,
+    replay_events: Annotated[int, typer.Option(help="events in the replayed household")] = 1000,
+    report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
+        "bench-report.json"
+    ),
+) -> None:
+    """Run the performance benchmark on the configured backend; print a table, write JSON."""
+    from scripts.bench import run_bench
+
+    settings = _settings()
+    run_bench(settings, households=households, replay_events=replay_events, report_path=report,
+              console=out)
+
+
+def _progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
+
+
+def main() -> None:
+    try:
+        cli()
+    except SettingsError as error:
+        err.print(f"[red]setting error:[/red] {error}")
+        sys.exit(2)
+

@@ -1,0 +1,181 @@
+"""The demo city: a year of a Jiaxing-like caseload, built in batches.
+
+Every household goes through the same commands a caseworker and an approver would
+use (registration, members, applications, determinations, member changes), then two
+standard changes reach the households through the ledger's own propagation.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+from fractions import Fraction
+
+from api.container import Ledger
+from domain.errors import LedgerError
+from domain.household import Household
+from domain.idnumber import check_character
+from domain.money import yuan
+from domain.rules import Means
+from domain.standards import COUNTIES, StandardsBook
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文斌燕凤海云飞鹏辉林宇欣怡梅琴雪晨浩然子涵嘉佳颖婷"
+STREETS = ["南湖路", "中山路", "禾兴路", "秀洲大道", "解放东路", "城南路", "东升路", "乍浦路"]
+CASEWORKERS = [f"caseworker{i:02d}" for i in range(1, 9)]
+APPROVERS = ["approver01", "approver02"]
+ProgressFn = Callable[[int, int], None]
+
+
+def id_number(rng: random.Random, county: str, birth_on: date) -> str:
+    body = f"{county}{birth_on:%Y%m%d}{rng.randrange(1000):03d}"
+    return body + check_character(body)
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _birth(rng: random.Random, low: int, high: int) -> date:
+    return date(2025 - rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
+
+
+def build_demo_city(
+    ledger: Ledger,
+    *,
+    households: int = 1000,
+    seed: int = 2025,
+    batch_size: int = 100,
+    progress: ProgressFn | None = None,
+) -> list[str]:
+    ledger.runner.catch_up()
+    existing = ledger.views.count("ledger_households")
+    if existing:
+        raise LedgerError(
+            f"the ledger already has {existing} households; the demo fills an empty ledger "
+            "(point LEDGER_DATABASE_URL at a new file or database)"
+        )
+    rng = random.Random(seed)
+    app = ledger.app
+    counties = sorted(COUNTIES)
+    books: dict[str, StandardsBook] = {c: app.standards_book(c) for c in counties}
+    batch: list[Household] = []
+    events = 0
+    categories: dict[str, int] = {}
+    for n in range(households):
+        county = counties[n % len(counties)]
+        region = f"{county}{rng.randint(1, 12):03d}{rng.randint(1, 20):03d}"
+        registered = date(2025, 1, 2) + timedelta(days=rng.randint(0, 60))
+        caseworker = rng.choice(CASEWORKERS)
+        approver = rng.choice(APPROVERS)
+        household = Household.register(
+            region_code=region,
+            residence=rng.choice(("urban", "rural")),
+            address=f"{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+            registered_on=registered,
+            actor=caseworker,
+        )
+        size = rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5))
+        members = []
+        for i in range(size):
+            relation = ("head", "spouse", "child", "child", "parent")[i]
+            birth = _birth(rng, 25, 70) if relation in ("head", "spouse") else (
+                _birth(rng, 6, 20) if relation == "child" else _birth(rng, 65, 90))
+            members.append(
+                household.add_member(
+                    name=_name(rng),
+                    id_number=id_number(rng, county, birth),
+                    relation=relation,
+                    birth_on=birth,
+                    joined_on=registered,
+                    actor=caseworker,
+                    severe_illness=rng.random() < 0.08,
+                    severe_disability=rng.random() < 0.06,
+                    school_stage=("primary" if relation == "child" and birth.year > 2012
+                                  else "senior" if relation == "child" else None),
+                    employment=("unemployed_registered" if relation == "head"
+                                and rng.random() < 0.2 else None),
+                )
+            )
+        start = registered + timedelta(days=rng.randint(10, 40))
+        start = start.replace(day=1) + timedelta(days=31)
+        start = start.replace(day=1)
+        band = rng.random()
+        # Per-capita monthly income chosen per band, then written as annual means.
+        if band < 0.5:
+            per_head = rng.randint(0, 1100)
+        elif band < 0.75:
+            per_head = rng.randint(1300, 1800)
+        else:
+            per_head = rng.randint(1900, 2000 if size >= 4 else 2600)
+        income = yuan(per_head * 12 * size)
+        deductions = yuan(rng.choice((0, 0, 0, 1200, 2400, 4800)))
+        means = Means(income + deductions, deductions, yuan(rng.choice((0, 0, 0, 30000, 60000))))
+        programme = "dibao" if band < 0.5 else "marginal" if band < 0.75 else "low_income"
+        try:
+            app_id = household.submit_application(
+                programme=programme, effective_from=start, means=means, member_id=None,
+                details={}, actor=caseworker)
+            household.determine(app_id, decision="approve", reason="入户核查属实",
+                                         actor=approver, book=books[county])
+            categories[programme] = categories.get(programme, 0) + 1
+        except LedgerError:
+            pass  # a low-income band above the limit for its size: no category
+        if programme == "marginal":
+            ill = [m for m in members if household.members[m].attribute("severe_illness", start)
+                   or household.members[m].attribute("severe_disability", start)]
+            if ill:
+                single = household.submit_application(
+                    programme="dibao_single", effective_from=start, means=None,
+                    member_id=ill[0], details={}, actor=caseworker)
+                household.determine(single, decision="approve", reason="重病单人户",
+                                    actor=approver, book=books[county])
+                categories["dibao_single"] = categories.get("dibao_single", 0) + 1
+        if rng.random() < 0.08:
+            elder = household.members[members[-1]]
+            tekun = household.submit_application(
+                programme="tekun", effective_from=start, means=None,
+                member_id=elder.member_id, details={}, actor=caseworker)
+            household.determine(tekun, decision="approve", reason="无劳动能力、无赡养人",
+                                actor=approver, book=books[county])
+            categories["tekun"] = categories.get("tekun", 0) + 1
+        # Later in the year: a child moves up a school stage, someone falls ill.
+        for member_id in members:
+            member = household.members[member_id]
+            if member.relation == "child" and rng.random() < 0.3:
+                household.change_member(member_id, effective_on=date(2025, 9, 1),
+                                        changes={"school_stage": "junior"}, actor=caseworker)
+            elif rng.random() < 0.03:
+                household.change_member(member_id, effective_on=date(2025, 6, 15),
+                                        changes={"severe_illness": True}, actor=caseworker)
+        batch.append(household)
+        if len(batch) >= batch_size:
+            events += sum(h.version for h in batch)
+            app.save(*batch)
+            batch = []
+            if progress:
+                progress(n + 1, households)
+    if batch:
+        events += sum(h.version for h in batch)
+        app.save(*batch)
+    if progress:
+        progress(households, households)
+
+    # Standard changes in the year, both reaching households through propagation.
+    _, tekun_adjusted = ledger.record_standard_change(
+        key="tekun_standard_annual", value=yuan(27000), effective_from=date(2025, 7, 1),
+        basis="嘉民〔2025〕12号 (demo)", actor="standards_admin01",
+        cited_urban_consumption_fen=yuan(50000))
+    _, county_adjusted = ledger.record_standard_change(
+        key="dibao_standard_annual", value=yuan(15600), effective_from=date(2025, 10, 1),
+        basis="海民〔2025〕8号 (demo)", actor="standards_admin01", region_code="330481",
+        cited_income_growth=Fraction(4, 100))
+    ledger.runner.catch_up()
+    return [
+        f"demo city: {households} households, {events} household events",
+        "categories: " + ", ".join(f"{k} {v}" for k, v in sorted(categories.items())),
+        f"tekun standard 27,000 from 2025-07-01: {tekun_adjusted} entitlement adjustments",
+        f"海宁市 dibao standard 15,600 from 2025-10-01: {county_adjusted} adjustments",
+        f"entitlement history rows: {ledger.views.count('ledger_entitlement_history')}",
+    ]
