@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = ledger is None
         app.state.ledger = ledger or Ledger.open(settings)
+        app.state.ledger.runner.catch_up()  # serve nothing stale after a restart
         stop = threading.Event()
         worker = threading.Thread(
             target=_keep_caught_up,

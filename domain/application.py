@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain.errors import ConflictError, InvalidInputError, NotFoundError
 from domain.household import (
     ApplicationRecord,
+    AttributeChange,
     Basis,
     CategorySpan,
     Determination,
@@ -32,13 +33,11 @@ from domain.standards import (
     CITY_CODE,
     COUNTIES,
     KEYS,
-    PLAN_BASIS,
-    SEED_ACTOR,
-    SEEDS,
     Standards,
     StandardsBook,
     StandardValue,
     county_of,
+    default_city_standards,
     standards_id,
     validate_change,
     validate_region_code,
@@ -106,7 +105,7 @@ class LedgerApplication(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(FractionAsStr())
-        for cls in (Member, ApplicationRecord, Basis, Point, CategorySpan, Means):
+        for cls in (Member, AttributeChange, ApplicationRecord, Basis, Point, CategorySpan, Means):
             if is_dataclass(cls):
                 transcoder.register(_dataclass_transcoding(cls))
 
@@ -119,18 +118,8 @@ class LedgerApplication(Application[UUID]):
             return False
         except AggregateNotFoundError:
             pass
-        standards = Standards.open(CITY_CODE, SEED_ACTOR, date(2023, 1, 1))
-        for seed in SEEDS:
-            standards.record_change(
-                key=seed.key,
-                value=seed.value,
-                effective_from=seed.effective_from,
-                basis=f"{PLAN_BASIS}; {seed.basis}",
-                actor=SEED_ACTOR,
-                placeholder=seed.placeholder,
-            )
         try:
-            self.save(standards)
+            self.save(default_city_standards())
         except IntegrityError:
             return False  # seeded concurrently by another process
         return True

@@ -67,6 +67,12 @@ def split_key(key: EntitlementKey) -> tuple[str, str | None]:
     return programme, member_id or None
 
 
+@dataclass(frozen=True)
+class AttributeChange:
+    effective_on: date
+    values: dict[str, Any]
+
+
 @dataclass
 class Member:
     member_id: str
@@ -76,15 +82,17 @@ class Member:
     birth_on: date
     joined_on: date
     left_on: date | None = None
-    # (effective_on, {attribute: value}) in the order recorded; later records win.
-    changes: list[tuple[date, dict[str, Any]]] = field(default_factory=list)
+    # In the order recorded; on the same date the later record wins.
+    changes: list[AttributeChange] = field(default_factory=list)
 
     def attribute(self, name: str, on: date) -> Any:
         value: Any = None
         best: date | None = None
-        for effective_on, values in self.changes:
-            if name in values and effective_on <= on and (best is None or effective_on >= best):
-                value, best = values[name], effective_on
+        for change in self.changes:
+            if name in change.values and change.effective_on <= on and (
+                best is None or change.effective_on >= best
+            ):
+                value, best = change.values[name], change.effective_on
         return value
 
     def present_on(self, on: date) -> bool:
@@ -191,7 +199,7 @@ class Household(Aggregate):
                 self.effective_on,
             )
             member.changes.append(
-                (
+                AttributeChange(
                     self.effective_on,
                     {
                         "severe_disability": self.severe_disability,
@@ -213,7 +221,7 @@ class Household(Aggregate):
             if values.pop("left_household", False):
                 member.left_on = self.effective_on
             if values:
-                member.changes.append((self.effective_on, values))
+                member.changes.append(AttributeChange(self.effective_on, values))
 
     class ApplicationSubmitted(Event):
         application_id: str

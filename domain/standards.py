@@ -296,6 +296,21 @@ class Standards(Aggregate):
         )
 
 
+def default_city_standards() -> Standards:
+    """The city's standards stream opened with every default of POLICY.md (unsaved)."""
+    standards = Standards.open(CITY_CODE, SEED_ACTOR, _START)
+    for seed in SEEDS:
+        standards.record_change(
+            key=seed.key,
+            value=seed.value,
+            effective_from=seed.effective_from,
+            basis=f"{PLAN_BASIS}; {seed.basis}",
+            actor=SEED_ACTOR,
+            placeholder=seed.placeholder,
+        )
+    return standards
+
+
 class StandardsBook:
     """The standards in force for one household's region: its county's own values
     over the city's (§10). Built from the loaded aggregates; read-only."""

@@ -220,3 +220,7 @@ def main() -> None:
         err.print(f"[red]setting error:[/red] {error}")
         sys.exit(2)
 
+
+
+if __name__ == "__main__":
+    main()
