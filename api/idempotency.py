@@ -37,8 +37,11 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
             return await call_next(request)
         if len(key) > 200:
             return JSONResponse(
-                error_body("invalid_input", "Idempotency-Key is longer than 200 characters",
-                           "Idempotency-Key"),
+                error_body(
+                    "invalid_input",
+                    "Idempotency-Key is longer than 200 characters",
+                    "Idempotency-Key",
+                ),
                 status_code=422,
             )
         user = _user(request)
@@ -50,19 +53,27 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         state, status, stored = await run_in_threadpool(store.idempotency_begin, scope, digest)
         if state == "replay":
             return Response(
-                stored, status_code=status or 200, media_type="application/json",
+                stored,
+                status_code=status or 200,
+                media_type="application/json",
                 headers={"Idempotent-Replayed": "true"},
             )
         if state == "mismatch":
             return JSONResponse(
-                error_body("conflict", "this Idempotency-Key was used with a different body",
-                           "Idempotency-Key"),
+                error_body(
+                    "conflict",
+                    "this Idempotency-Key was used with a different body",
+                    "Idempotency-Key",
+                ),
                 status_code=409,
             )
         if state == "pending":
             return JSONResponse(
-                error_body("conflict", "a request with this Idempotency-Key is still running",
-                           "Idempotency-Key"),
+                error_body(
+                    "conflict",
+                    "a request with this Idempotency-Key is still running",
+                    "Idempotency-Key",
+                ),
                 status_code=409,
             )
         try:

@@ -23,7 +23,7 @@ def _keep_caught_up(ledger: Ledger, stop: threading.Event, interval: float) -> N
     while not stop.wait(interval):
         try:
             ledger.runner.catch_up()
-        except Exception as error:  # noqa: BLE001 - keep trying; reads catch up themselves
+        except Exception as error:
             log.warning("projection catch-up failed: %s", type(error).__name__)
 
 

@@ -96,10 +96,10 @@ class LedgerApplication(Application[UUID]):
         super().__init__(env)
         interval = self.env.get("LEDGER_SNAPSHOT_INTERVAL")
         if interval is not None:
-            self.snapshotting_intervals = (
+            # The library reads this per instance; a setting, not a class-wide change.
+            self.snapshotting_intervals = (  # type: ignore[misc]
                 {Household: int(interval)} if int(interval) > 0 else {}
             )
-        self._books: dict[str, tuple[tuple[int, int], StandardsBook]] = {}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -135,10 +135,10 @@ class LedgerApplication(Application[UUID]):
 
     def _standards(self, region_code: str) -> Standards | None:
         try:
-            found = self.repository.get(standards_id(region_code))
+            found: Any = self.repository.get(standards_id(region_code))
         except AggregateNotFoundError:
             return None
-        assert isinstance(found, Standards)  # noqa: S101 - type narrowing of a library return
+        assert isinstance(found, Standards)
         return found
 
     def record_standard_change(
@@ -217,7 +217,7 @@ class LedgerApplication(Application[UUID]):
 
     def household(self, household_id: UUID, version: int | None = None) -> Household:
         try:
-            found = self.repository.get(household_id, version=version)
+            found: Any = self.repository.get(household_id, version=version)
         except AggregateNotFoundError:
             raise NotFoundError(f"no household {household_id}", "household_id") from None
         if not isinstance(found, Household):
@@ -359,7 +359,7 @@ class LedgerApplication(Application[UUID]):
             return self.household(household_id)
         version = 0
         for event in self.events.get(household_id):
-            if event.timestamp <= known_at:
+            if isinstance(event, Household.Event) and event.timestamp <= known_at:
                 version = event.originator_version
             else:
                 break

@@ -89,8 +89,10 @@ class Member:
         value: Any = None
         best: date | None = None
         for change in self.changes:
-            if name in change.values and change.effective_on <= on and (
-                best is None or change.effective_on >= best
+            if (
+                name in change.values
+                and change.effective_on <= on
+                and (best is None or change.effective_on >= best)
             ):
                 value, best = change.values[name], change.effective_on
         return value
@@ -160,7 +162,9 @@ def _step(points: Timeline, on: date) -> Point | None:
     """The value of a timeline of change points on a date."""
     best: Point | None = None
     for point in points.values():
-        if point.effective_from <= on and (best is None or point.effective_from > best.effective_from):
+        if point.effective_from <= on and (
+            best is None or point.effective_from > best.effective_from
+        ):
             best = point
     return best
 
@@ -501,8 +505,9 @@ class Household(Aggregate):
             )
         if decision == "reject":
             explanation = f"Rejected by {actor}: {reason}"
-            self._record_determination(application, decision, reason, "rejected", None,
-                                       explanation, {}, {}, [], actor)
+            self._record_determination(
+                application, decision, reason, "rejected", None, explanation, {}, {}, [], actor
+            )
             return Determination(application_id, "rejected", None, [], explanation)
         if application.programme not in DETERMINED:
             raise PolicyRuleError(
@@ -593,14 +598,16 @@ class Household(Aggregate):
             if means is None:  # refused at submission; kept for the type checker
                 raise PolicyRuleError("the application has no means", "means")
             result = means_test(means, self.size_on(on), book, on)
-            inputs = {**means.as_dict(), "household_size": result.household_size,
-                      "countable_income_fen": result.countable_income_fen}
+            inputs = {
+                **means.as_dict(),
+                "household_size": result.household_size,
+                "countable_income_fen": result.countable_income_fen,
+            }
             versions = result.standard_versions
             lines.append(result.explanation)
             if result.category != programme:
                 raise PolicyRuleError(
-                    f"the means test does not support {programme}: "
-                    f"{result.explanation}",
+                    f"the means test does not support {programme}: {result.explanation}",
                     "decision",
                 )
             category = programme
@@ -621,21 +628,25 @@ class Household(Aggregate):
                 )
             if not member.present_on(on):
                 raise PolicyRuleError("the member is not in the household then", "member_id")
-            if not (member.attribute("severe_illness", on) or member.attribute(
-                "severe_disability", on
-            )):
+            if not (
+                member.attribute("severe_illness", on) or member.attribute("severe_disability", on)
+            ):
                 raise PolicyRuleError(
                     "one-person dibao needs a severe illness (重病) or severe disability (重残) "
                     f"recorded for the member on {on.isoformat()} (§5)",
                     "member_id",
                 )
             category = "dibao_single"
-            inputs = {"member_id": member_id, "severe_illness": member.attribute(
-                "severe_illness", on), "severe_disability": member.attribute(
-                "severe_disability", on), "household_category": "marginal"}
+            inputs = {
+                "member_id": member_id,
+                "severe_illness": member.attribute("severe_illness", on),
+                "severe_disability": member.attribute("severe_disability", on),
+                "household_category": "marginal",
+            }
+            condition = "ill" if member.attribute("severe_illness", on) else "disabled"
             lines.append(
-                f"{member.name} is severely {'ill' if member.attribute('severe_illness', on) else 'disabled'}"
-                " in a marginal household and is taken into dibao as a one-person household (§5)."
+                f"{member.name} is severely {condition} in a marginal household and is taken "
+                "into dibao as a one-person household (§5)."
             )
         else:  # tekun
             member = self.member(member_id or "")
@@ -644,8 +655,7 @@ class Household(Aggregate):
             category = "tekun"
             inputs = {"member_id": member_id}
             lines.append(
-                f"{member.name} is determined 特困 (no working-age income, no supporter): "
-                f"{reason}."
+                f"{member.name} is determined 特困 (no working-age income, no supporter): {reason}."
             )
 
         entitlements: list[dict[str, Any]] = []
@@ -663,10 +673,26 @@ class Household(Aggregate):
                 }
             )
         explanation = " ".join(lines)
-        self._record_determination(application, "approve", reason, "approved", category,
-                                   explanation, inputs, versions, entitlements, actor)
-        self._assign_category(category, member_id if category in PERSON_PROGRAMMES else None,
-                              on, application.application_id, actor, book)
+        self._record_determination(
+            application,
+            "approve",
+            reason,
+            "approved",
+            category,
+            explanation,
+            inputs,
+            versions,
+            entitlements,
+            actor,
+        )
+        self._assign_category(
+            category,
+            member_id if category in PERSON_PROGRAMMES else None,
+            on,
+            application.application_id,
+            actor,
+            book,
+        )
         if programme in AMOUNT_STANDARD:
             person = member_id if programme in PERSON_PROGRAMMES else None
             self.trigger_event(
@@ -678,8 +704,13 @@ class Household(Aggregate):
                 actor=actor,
                 effective_on=on,
             )
-            self._reconcile(entitlement_key(programme, person), book, actor=actor, cause="determination",
-                            reason=f"determination of application {application.application_id}")
+            self._reconcile(
+                entitlement_key(programme, person),
+                book,
+                actor=actor,
+                cause="determination",
+                reason=f"determination of application {application.application_id}",
+            )
         return Determination(
             application.application_id, "approved", category, entitlements, explanation
         )
@@ -759,7 +790,7 @@ class Household(Aggregate):
             )
             self._reconcile(key, book, actor=actor, cause="determination", reason=reason)
 
-    def _desired(self, key: EntitlementKey, book: StandardsBook) -> dict[date, Point]:
+    def _desired(self, key: EntitlementKey, book: StandardsBook) -> Timeline:
         programme, _ = split_key(key)
         bases = self.bases.get(key, [])
         desired: Timeline = {}
@@ -770,12 +801,17 @@ class Household(Aggregate):
                     basis.effective_from, 0, True, "", "ended"
                 )
                 continue
-            dates = [basis.effective_from, *book.change_dates(
-                AMOUNT_STANDARD[programme], after=basis.effective_from, before=end)]
+            dates = [
+                basis.effective_from,
+                *book.change_dates(
+                    AMOUNT_STANDARD[programme], after=basis.effective_from, before=end
+                ),
+            ]
             for on in dates:
                 amount = cash_amount(programme, basis.inputs, book, on)
-                desired[on.isoformat()] = Point(on, amount.monthly_fen, False, amount.standard.label,
-                                    amount.explanation)
+                desired[on.isoformat()] = Point(
+                    on, amount.monthly_fen, False, amount.standard.label, amount.explanation
+                )
         return desired
 
     def _reconcile(
@@ -798,8 +834,10 @@ class Household(Aggregate):
             have = _step(self.timelines.get(key, {}), on)
             if want is None:
                 continue
-            if have is not None and (have.monthly_fen, have.ended) == (want.monthly_fen,
-                                                                        want.ended):
+            if have is not None and (have.monthly_fen, have.ended) == (
+                want.monthly_fen,
+                want.ended,
+            ):
                 continue
             old = None if have is None or have.ended else have.monthly_fen
             why = reason
@@ -830,4 +868,3 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...], *, optional: bool =
         return
     if value not in allowed:
         raise InvalidInputError(f"{name} must be one of {', '.join(allowed)}", name)
-

@@ -38,8 +38,7 @@ def validate_id_number(value: str, field: str = "id_number") -> str:
     expected = check_character(text[:17])
     if text[17] != expected:
         raise InvalidInputError(
-            f"{field} fails the GB 11643 check digit: the last character should be "
-            f"{expected}",
+            f"{field} fails the GB 11643 check digit: the last character should be {expected}",
             field,
         )
     return text

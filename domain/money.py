@@ -45,7 +45,7 @@ def parse_yuan(text: object, field: str, *, allow_negative: bool = False) -> int
     """
     if not isinstance(text, str):
         raise InvalidInputError(
-            f"{field} must be a decimal string in yuan such as \"1250.00\", "
+            f'{field} must be a decimal string in yuan such as "1250.00", '
             f"not {type(text).__name__}",
             field,
         )
@@ -53,7 +53,7 @@ def parse_yuan(text: object, field: str, *, allow_negative: bool = False) -> int
     if match is None:
         raise InvalidInputError(
             f"{field} must be a decimal amount in yuan with at most two places "
-            f"(e.g. \"1250.00\"); got {text!r}",
+            f'(e.g. "1250.00"); got {text!r}',
             field,
         )
     sign, whole, frac = match.groups()
@@ -83,8 +83,7 @@ def parse_ratio(text: object, field: str) -> Fraction:
     """Parse a non-negative decimal ratio ("0.04", "1.5") into an exact Fraction."""
     if not isinstance(text, str) or _RATIO_RE.match(text) is None:
         raise InvalidInputError(
-            f"{field} must be a decimal string such as \"0.04\" (4%) or \"1.5\"; "
-            f"got {text!r}",
+            f'{field} must be a decimal string such as "0.04" (4%) or "1.5"; got {text!r}',
             field,
         )
     return Fraction(Decimal(text))

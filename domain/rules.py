@@ -91,12 +91,12 @@ def means_test(means: Means, household_size: int, book: StandardsBook, on: date)
         f"{_fen(marginal_monthly)} ({multiplier_std.label}).",
     ]
     category: str | None
+    car = format_yuan(means.car_insurance_value_fen)
     if means.car_insurance_value_fen > car_limit:
         category = None
         lines.append(
-            f"The car counts at its insurance valuation {format_yuan(means.car_insurance_value_fen)}"
-            f" (§5), above the car value limit {format_yuan(car_limit)} ({car_std.label}): "
-            "no means-tested category."
+            f"The car counts at its insurance valuation {car} (§5), above the car value "
+            f"limit {format_yuan(car_limit)} ({car_std.label}): no means-tested category."
         )
     elif per_capita_monthly < dibao_monthly:
         category = "dibao"
@@ -121,8 +121,8 @@ def means_test(means: Means, household_size: int, book: StandardsBook, on: date)
         )
     if category is not None and means.car_insurance_value_fen:
         lines.append(
-            f"The car counts at its insurance valuation {format_yuan(means.car_insurance_value_fen)}"
-            f" (§5), within the car value limit {format_yuan(car_limit)}."
+            f"The car counts at its insurance valuation {car} (§5), within the car value "
+            f"limit {format_yuan(car_limit)}."
         )
     return MeansTestResult(
         category, household_size, countable, per_capita_monthly, used, " ".join(lines)
@@ -147,12 +147,13 @@ def dibao_allowance(
     annual, found = book.money("dibao_standard_annual", on)
     exact = Fraction(annual * household_size - countable_income_fen, 12)
     monthly = max(round_half_up(exact), 0)
+    income = format_yuan(countable_income_fen)
     return Amount(
         monthly,
         found,
-        f"Dibao differential (§4): ({format_yuan(annual)} / 12 - {format_yuan(countable_income_fen)}"
-        f" / {household_size} / 12) x {household_size} = {format_yuan(monthly)} a month "
-        f"from {on.isoformat()} ({found.label}).",
+        f"Dibao differential (§4): ({format_yuan(annual)} / 12 - {income} / {household_size} "
+        f"/ 12) x {household_size} = {format_yuan(monthly)} a month from {on.isoformat()} "
+        f"({found.label}).",
     )
 
 
@@ -191,9 +192,7 @@ AMOUNT_STANDARD = {
 def cash_amount(programme: str, inputs: dict[str, int], book: StandardsBook, on: date) -> Amount:
     """The monthly amount of a cash programme on `on`, from its recorded inputs."""
     if programme == "dibao":
-        return dibao_allowance(
-            inputs["countable_income_fen"], inputs["household_size"], book, on
-        )
+        return dibao_allowance(inputs["countable_income_fen"], inputs["household_size"], book, on)
     if programme == "dibao_single":
         return dibao_single_allowance(book, on)
     if programme == "tekun":

@@ -150,10 +150,15 @@ def county_of(region_code: str) -> str:
 
 def validate_region_code(region_code: object, field: str = "region_code") -> str:
     """Six digits (or 12 with township and village) inside Jiaxing (GB/T 2260, §10)."""
-    if not isinstance(region_code, str) or not region_code.isdigit() or len(region_code) not in (
-        6,
-        9,
-        12,
+    if (
+        not isinstance(region_code, str)
+        or not region_code.isdigit()
+        or len(region_code)
+        not in (
+            6,
+            9,
+            12,
+        )
     ):
         raise InvalidInputError(
             f"{field} must be a GB/T 2260 division code of 6 digits, optionally followed "
@@ -326,8 +331,7 @@ class StandardsBook:
         chosen = county if county is not None else city
         if chosen is None:
             raise NotFoundError(
-                f"no standard {key} is in force on {on.isoformat()} (the timeline starts "
-                "later)",
+                f"no standard {key} is in force on {on.isoformat()} (the timeline starts later)",
                 "effective_from",
             )
         return chosen
@@ -381,7 +385,7 @@ def validate_change(
         if cited_income_growth is None:
             raise PolicyRuleError(
                 "a change of the dibao standard must cite the growth of per-capita disposable "
-                "income (cited_income_growth, e.g. \"0.04\"), or carry an override_reason (§6)",
+                'income (cited_income_growth, e.g. "0.04"), or carry an override_reason (§6)',
                 "cited_income_growth",
             )
         if rise < cited_income_growth:
@@ -421,4 +425,3 @@ def describe(key: str, found: InForce) -> dict[str, Any]:
 def _percent(value: Fraction) -> str:
     """A ratio as a percentage to two places, half-up: Fraction(3, 100) -> "3.00%"."""
     return f"{format_yuan(round_half_up(value * 10000))}%"
-

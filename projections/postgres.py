@@ -182,9 +182,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
                 ),
                 [household_id],
             )
-            return [
-                {**row, "member_id": row["member_id"] or None} for row in curs.fetchall()
-            ]
+            return [{**row, "member_id": row["member_id"] or None} for row in curs.fetchall()]
 
     def count(self, table: str) -> int:
         with self.datastore.transaction(commit=False) as curs:
@@ -231,8 +229,6 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def idempotency_abort(self, scope: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
-                self._sql(
-                    "DELETE FROM {s}.ledger_idempotency WHERE scope = %s AND status IS NULL"
-                ),
+                self._sql("DELETE FROM {s}.ledger_idempotency WHERE scope = %s AND status IS NULL"),
                 (scope,),
             )

@@ -37,9 +37,7 @@ class CatchUpRunner:
     work, the others wait for it, so a reader always sees its own writes.
     """
 
-    def __init__(
-        self, app: Application[Any], store: ViewStore, batch_size: int = 1000
-    ) -> None:
+    def __init__(self, app: Application[Any], store: ViewStore, batch_size: int = 1000) -> None:
         self.app = app
         self.store = store
         self.batch_size = batch_size
@@ -67,9 +65,7 @@ class CatchUpRunner:
                 applied += self._catch_up_view(VIEWS[name], progress)
             return applied
 
-    def _catch_up_view(
-        self, view: ViewSpec, progress: Callable[[int, int], None] | None
-    ) -> int:
+    def _catch_up_view(self, view: ViewSpec, progress: Callable[[int, int], None] | None) -> int:
         name = self.tracking_name(view)
         position = self.store.max_tracking_id(name) or 0
         head = self.app.recorder.max_notification_id() or 0

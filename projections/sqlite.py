@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +16,7 @@ _TS = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
 def ts(value: datetime) -> str:
     """UTC timestamps as fixed-width text, so that text order is time order."""
-    return value.astimezone(timezone.utc).strftime(_TS)
+    return value.astimezone(UTC).strftime(_TS)
 
 
 _STATEMENTS = {
@@ -124,23 +124,21 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
     def reset(self, view_name: str, tables: tuple[str, ...]) -> None:
         with self.datastore.transaction(commit=True) as curs:
             for table in reversed(tables):
-                curs.execute(f"DELETE FROM {table}")  # noqa: S608 - names from our own code
+                curs.execute(f"DELETE FROM {table}")
             curs.execute("DELETE FROM tracking WHERE application_name = ?", (view_name,))
 
     def dump(self, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
         out: dict[str, list[tuple[Any, ...]]] = {}
         with self.datastore.transaction(commit=False) as curs:
             for table in tables:
-                curs.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")  # noqa: S608
+                curs.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")
                 out[table] = [tuple(row) for row in curs.fetchall()]
         return out
 
     def entitlement_rows(
         self, household_id: UUID, known_at: datetime | None = None
     ) -> list[EntitlementRow]:
-        sql = (
-            "SELECT * FROM ledger_entitlement_history WHERE household_id = ? "
-        )
+        sql = "SELECT * FROM ledger_entitlement_history WHERE household_id = ? "
         params: list[Any] = [str(household_id)]
         if known_at is not None:
             sql += "AND recorded_at <= ? "
@@ -173,7 +171,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 "SELECT DISTINCT household_id FROM ledger_current_entitlements "
-                f"WHERE programme IN ({marks}) AND ended = 0 AND region_code LIKE ? "  # noqa: S608
+                f"WHERE programme IN ({marks}) AND ended = 0 AND region_code LIKE ? "
                 "ORDER BY household_id",
                 [*programmes, region_prefix + "%"],
             )
@@ -200,16 +198,15 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
 
     def count(self, table: str) -> int:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(f"SELECT COUNT(*) AS n FROM {table}")  # noqa: S608
+            curs.execute(f"SELECT COUNT(*) AS n FROM {table}")
             return int(curs.fetchone()["n"])
-
 
     def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 "INSERT INTO ledger_idempotency (scope, body_hash, created_at) "
                 "VALUES (?, ?, ?) ON CONFLICT (scope) DO NOTHING RETURNING scope",
-                (scope, body_hash, ts(datetime.now(timezone.utc))),
+                (scope, body_hash, ts(datetime.now(UTC))),
             )
             if curs.fetchone() is not None:
                 return "new", None, b""

@@ -15,7 +15,8 @@ def replay_household(
 ) -> dict[str, Any]:
     household = ledger.app.household_known_at(household_id, known_at)
     events = [
-        e for e in ledger.app.household_events(household_id)
+        e
+        for e in ledger.app.household_events(household_id)
         if e.originator_version <= household.version
     ]
     state = {
@@ -29,8 +30,11 @@ def replay_household(
             if m.present_on(as_of)
         ],
         "categories": [
-            {"category": c.category, "member_id": c.member_id,
-             "effective_from": c.effective_from.isoformat()}
+            {
+                "category": c.category,
+                "member_id": c.member_id,
+                "effective_from": c.effective_from.isoformat(),
+            }
             for c in household.categories_on(as_of)
         ],
         "entitlements": [

@@ -55,7 +55,9 @@ def serve(
             "[yellow]LEDGER_SECRET is not set: tokens are signed with a key kept in "
             f"{settings.data_dir}/secret.key (development only).[/yellow]"
         )
-    err.print(f"ledger on {settings.database_url.split('@')[-1]}; docs at http://{host}:{port}/docs")
+    err.print(
+        f"ledger on {settings.database_url.split('@')[-1]}; docs at http://{host}:{port}/docs"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -63,12 +65,15 @@ def serve(
 def token(
     user: Annotated[str, typer.Option(help="the user's name, recorded as the actor")],
     role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")],
-    ttl: Annotated[int, typer.Option(help="seconds until the token expires")] = 8 * 3600,
+    ttl: Annotated[
+        int | None,
+        typer.Option(help="seconds until the token expires (default LEDGER_TOKEN_TTL_SECONDS)"),
+    ] = None,
 ) -> None:
     """Print a bearer token for the API."""
     settings = _settings()
     try:
-        print(issue_token(settings.signing_key(), user, role, ttl))
+        print(issue_token(settings.signing_key(), user, role, ttl or settings.token_ttl_seconds))
     except TokenError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
@@ -148,13 +153,19 @@ def _print_replay(report: dict[str, Any]) -> None:
     out.print(f"Categories: {', '.join(c['category'] for c in state['categories']) or 'none'}")
     table = Table("programme", "member", "monthly", "from", "standard")
     for e in state["entitlements"]:
-        table.add_row(e["programme"], e["member_id"] or "", e["monthly_amount"],
-                      e["effective_from"], e["standard_version"])
+        table.add_row(
+            e["programme"],
+            e["member_id"] or "",
+            e["monthly_amount"],
+            e["effective_from"],
+            e["standard_version"],
+        )
     out.print(table)
     events = Table("#", "type", "effective", "recorded", "actor")
     for e in report["events"]:
-        events.add_row(str(e["position"]), e["type"], e["effective_on"], e["recorded_at"],
-                       e["actor"])
+        events.add_row(
+            str(e["position"]), e["type"], e["effective_on"], e["recorded_at"], e["actor"]
+        )
     out.print(events)
 
 
@@ -199,8 +210,14 @@ def bench(
     from scripts.bench import run_bench
 
     settings = _settings()
-    run_bench(settings, households=households, replay_events=replay_events, report_path=report,
-              console=out)
+    wide = Console(width=max(out.width, 140))
+    run_bench(
+        settings,
+        households=households,
+        replay_events=replay_events,
+        report_path=report,
+        console=wide,
+    )
 
 
 def _progress_bar() -> Progress:
@@ -219,7 +236,6 @@ def main() -> None:
     except SettingsError as error:
         err.print(f"[red]setting error:[/red] {error}")
         sys.exit(2)
-
 
 
 if __name__ == "__main__":

@@ -20,8 +20,16 @@ from domain.money import yuan
 from domain.rules import Means
 from domain.standards import COUNTIES, StandardsBook
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文斌燕凤海云飞鹏辉林宇欣怡梅琴雪晨浩然子涵嘉佳颖婷"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
+    "彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金"
+    "石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵"
+    "万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国"
+    "文斌燕凤海云飞鹏辉林宇欣怡梅琴雪晨浩然子涵嘉佳颖婷"
+)
 STREETS = ["南湖路", "中山路", "禾兴路", "秀洲大道", "解放东路", "城南路", "东升路", "乍浦路"]
 CASEWORKERS = [f"caseworker{i:02d}" for i in range(1, 9)]
 APPROVERS = ["approver01", "approver02"]
@@ -56,7 +64,7 @@ def build_demo_city(
             f"the ledger already has {existing} households; the demo fills an empty ledger "
             "(point LEDGER_DATABASE_URL at a new file or database)"
         )
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     app = ledger.app
     counties = sorted(COUNTIES)
     books: dict[str, StandardsBook] = {c: app.standards_book(c) for c in counties}
@@ -80,8 +88,11 @@ def build_demo_city(
         members = []
         for i in range(size):
             relation = ("head", "spouse", "child", "child", "parent")[i]
-            birth = _birth(rng, 25, 70) if relation in ("head", "spouse") else (
-                _birth(rng, 6, 20) if relation == "child" else _birth(rng, 65, 90))
+            birth = (
+                _birth(rng, 25, 70)
+                if relation in ("head", "spouse")
+                else (_birth(rng, 6, 20) if relation == "child" else _birth(rng, 65, 90))
+            )
             members.append(
                 household.add_member(
                     name=_name(rng),
@@ -92,10 +103,18 @@ def build_demo_city(
                     actor=caseworker,
                     severe_illness=rng.random() < 0.08,
                     severe_disability=rng.random() < 0.06,
-                    school_stage=("primary" if relation == "child" and birth.year > 2012
-                                  else "senior" if relation == "child" else None),
-                    employment=("unemployed_registered" if relation == "head"
-                                and rng.random() < 0.2 else None),
+                    school_stage=(
+                        "primary"
+                        if relation == "child" and birth.year > 2012
+                        else "senior"
+                        if relation == "child"
+                        else None
+                    ),
+                    employment=(
+                        "unemployed_registered"
+                        if relation == "head" and rng.random() < 0.2
+                        else None
+                    ),
                 )
             )
         start = registered + timedelta(days=rng.randint(10, 40))
@@ -115,40 +134,82 @@ def build_demo_city(
         programme = "dibao" if band < 0.5 else "marginal" if band < 0.75 else "low_income"
         try:
             app_id = household.submit_application(
-                programme=programme, effective_from=start, means=means, member_id=None,
-                details={}, actor=caseworker)
-            household.determine(app_id, decision="approve", reason="入户核查属实",
-                                         actor=approver, book=books[county])
+                programme=programme,
+                effective_from=start,
+                means=means,
+                member_id=None,
+                details={},
+                actor=caseworker,
+            )
+            household.determine(
+                app_id,
+                decision="approve",
+                reason="入户核查属实",
+                actor=approver,
+                book=books[county],
+            )
             categories[programme] = categories.get(programme, 0) + 1
         except LedgerError:
             pass  # a low-income band above the limit for its size: no category
         if programme == "marginal":
-            ill = [m for m in members if household.members[m].attribute("severe_illness", start)
-                   or household.members[m].attribute("severe_disability", start)]
+            ill = [
+                m
+                for m in members
+                if household.members[m].attribute("severe_illness", start)
+                or household.members[m].attribute("severe_disability", start)
+            ]
             if ill:
                 single = household.submit_application(
-                    programme="dibao_single", effective_from=start, means=None,
-                    member_id=ill[0], details={}, actor=caseworker)
-                household.determine(single, decision="approve", reason="重病单人户",
-                                    actor=approver, book=books[county])
+                    programme="dibao_single",
+                    effective_from=start,
+                    means=None,
+                    member_id=ill[0],
+                    details={},
+                    actor=caseworker,
+                )
+                household.determine(
+                    single,
+                    decision="approve",
+                    reason="重病单人户",
+                    actor=approver,
+                    book=books[county],
+                )
                 categories["dibao_single"] = categories.get("dibao_single", 0) + 1
         if rng.random() < 0.08:
             elder = household.members[members[-1]]
             tekun = household.submit_application(
-                programme="tekun", effective_from=start, means=None,
-                member_id=elder.member_id, details={}, actor=caseworker)
-            household.determine(tekun, decision="approve", reason="无劳动能力、无赡养人",
-                                actor=approver, book=books[county])
+                programme="tekun",
+                effective_from=start,
+                means=None,
+                member_id=elder.member_id,
+                details={},
+                actor=caseworker,
+            )
+            household.determine(
+                tekun,
+                decision="approve",
+                reason="无劳动能力、无赡养人",
+                actor=approver,
+                book=books[county],
+            )
             categories["tekun"] = categories.get("tekun", 0) + 1
         # Later in the year: a child moves up a school stage, someone falls ill.
         for member_id in members:
             member = household.members[member_id]
             if member.relation == "child" and rng.random() < 0.3:
-                household.change_member(member_id, effective_on=date(2025, 9, 1),
-                                        changes={"school_stage": "junior"}, actor=caseworker)
+                household.change_member(
+                    member_id,
+                    effective_on=date(2025, 9, 1),
+                    changes={"school_stage": "junior"},
+                    actor=caseworker,
+                )
             elif rng.random() < 0.03:
-                household.change_member(member_id, effective_on=date(2025, 6, 15),
-                                        changes={"severe_illness": True}, actor=caseworker)
+                household.change_member(
+                    member_id,
+                    effective_on=date(2025, 6, 15),
+                    changes={"severe_illness": True},
+                    actor=caseworker,
+                )
         batch.append(household)
         if len(batch) >= batch_size:
             events += sum(h.version for h in batch)
@@ -164,13 +225,22 @@ def build_demo_city(
 
     # Standard changes in the year, both reaching households through propagation.
     _, tekun_adjusted = ledger.record_standard_change(
-        key="tekun_standard_annual", value=yuan(27000), effective_from=date(2025, 7, 1),
-        basis="嘉民〔2025〕12号 (demo)", actor="standards_admin01",
-        cited_urban_consumption_fen=yuan(50000))
+        key="tekun_standard_annual",
+        value=yuan(27000),
+        effective_from=date(2025, 7, 1),
+        basis="嘉民〔2025〕12号 (demo)",
+        actor="standards_admin01",
+        cited_urban_consumption_fen=yuan(50000),
+    )
     _, county_adjusted = ledger.record_standard_change(
-        key="dibao_standard_annual", value=yuan(15600), effective_from=date(2025, 10, 1),
-        basis="海民〔2025〕8号 (demo)", actor="standards_admin01", region_code="330481",
-        cited_income_growth=Fraction(4, 100))
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 10, 1),
+        basis="海民〔2025〕8号 (demo)",
+        actor="standards_admin01",
+        region_code="330481",
+        cited_income_growth=Fraction(4, 100),
+    )
     ledger.runner.catch_up()
     return [
         f"demo city: {households} households, {events} household events",

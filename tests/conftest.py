@@ -46,7 +46,9 @@ _PG_PROBLEM = _pg_reachable()
 
 def pytest_report_header(config: pytest.Config) -> str:
     if _PG_PROBLEM is None:
-        return f"PostgreSQL: {urlparse(PG_URL).hostname}:{urlparse(PG_URL).port or 5432} (tests run)"
+        return (
+            f"PostgreSQL: {urlparse(PG_URL).hostname}:{urlparse(PG_URL).port or 5432} (tests run)"
+        )
     if REQUIRE_PG:
         return f"PostgreSQL REQUIRED but unreachable: {_PG_PROBLEM}"
     return f"PostgreSQL unreachable, its tests are SKIPPED: {_PG_PROBLEM}"

@@ -29,14 +29,22 @@ def household(
     severe: tuple[int, ...] = (),
 ) -> tuple[UUID, list[str]]:
     hid = app.register_household(
-        region_code=region_code, residence="urban", address="南湖路1号",
-        registered_on=registered_on, actor=actor,
+        region_code=region_code,
+        residence="urban",
+        address="南湖路1号",
+        registered_on=registered_on,
+        actor=actor,
     )
     ids = [
         app.add_member(
-            hid, actor=actor, name=f"成员{i}", id_number=id_number(),
-            relation="head" if i == 0 else "child", birth_on=date(1980, 5, 17),
-            joined_on=None, severe_illness=i in severe,
+            hid,
+            actor=actor,
+            name=f"成员{i}",
+            id_number=id_number(),
+            relation="head" if i == 0 else "child",
+            birth_on=date(1980, 5, 17),
+            joined_on=None,
+            severe_illness=i in severe,
         )
         for i in range(members)
     ]

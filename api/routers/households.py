@@ -23,8 +23,14 @@ from domain.money import format_yuan
 
 router = APIRouter(prefix="/households", tags=["households"])
 
-_META = {"originator_id", "originator_version", "timestamp", "actor", "effective_on",
-         "originator_topic"}
+_META = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "actor",
+    "effective_on",
+    "originator_topic",
+}
 
 
 def _id_number(value: str, user: User) -> str:
@@ -62,8 +68,10 @@ def read(household_id: UUID, user: Reader, ledger: LedgerDep) -> dict[str, Any]:
                 "birth_on": m.birth_on.isoformat(),
                 "joined_on": m.joined_on.isoformat(),
                 "left_on": m.left_on.isoformat() if m.left_on else None,
-                **{k: m.attribute(k, today) for k in (
-                    "severe_disability", "severe_illness", "school_stage", "employment")},
+                **{
+                    k: m.attribute(k, today)
+                    for k in ("severe_disability", "severe_illness", "school_stage", "employment")
+                },
             }
             for m in household.members.values()
         ],
@@ -138,5 +146,3 @@ def events(household_id: UUID, user: Reader, ledger: LedgerDep) -> Any:
         )
         for e in ledger.app.household_events(household_id)
     ]
-
-

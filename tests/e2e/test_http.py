@@ -12,16 +12,30 @@ AP = ("approver-wang", "approver")
 
 def register(server, members=4, region="330402"):
     cw = server.token(*CW)
-    r = server.client.post("/households", headers=cw, json={
-        "region_code": region, "residence": "urban", "address": "南湖路1号",
-        "registered_on": "2025-01-01"})
+    r = server.client.post(
+        "/households",
+        headers=cw,
+        json={
+            "region_code": region,
+            "residence": "urban",
+            "address": "南湖路1号",
+            "registered_on": "2025-01-01",
+        },
+    )
     assert r.status_code == 201, r.text
     hid = r.json()["household_id"]
     ids = []
     for i in range(members):
-        r = server.client.post(f"/households/{hid}/members", headers=cw, json={
-            "name": f"张{i}", "id_number": id_number(), "relation": "head" if i == 0 else "child",
-            "birth_on": "1980-05-17"})
+        r = server.client.post(
+            f"/households/{hid}/members",
+            headers=cw,
+            json={
+                "name": f"张{i}",
+                "id_number": id_number(),
+                "relation": "head" if i == 0 else "child",
+                "birth_on": "1980-05-17",
+            },
+        )
         assert r.status_code == 201, r.text
         ids.append(r.json()["member_id"])
     return hid, ids
@@ -37,35 +51,48 @@ def test_dibao_household_from_registration_to_entitlement(server):
     """§5 example 1 over HTTP: (1,250 - 19,200 / 4 / 12) x 4 = 3,400.00 a month, seen by a
     GET right after the POST (read your writes), with actor and effective date on events."""
     hid, _ = register(server)
-    r = server.client.post(f"/households/{hid}/applications", headers=server.token(*CW), json={
-        "programme": "dibao", "effective_from": "2025-03-01",
-        "means": {"annual_income": "24000", "rigid_deductions": "4800.00"}})
+    r = server.client.post(
+        f"/households/{hid}/applications",
+        headers=server.token(*CW),
+        json={
+            "programme": "dibao",
+            "effective_from": "2025-03-01",
+            "means": {"annual_income": "24000", "rigid_deductions": "4800.00"},
+        },
+    )
     assert r.status_code == 201, r.text
     app_id = r.json()["application_id"]
-    r = server.client.post(f"/households/{hid}/applications/{app_id}/determination",
-                           headers=server.token(*AP), json={"decision": "approve",
-                                                            "reason": "入户核查属实"})
+    r = server.client.post(
+        f"/households/{hid}/applications/{app_id}/determination",
+        headers=server.token(*AP),
+        json={"decision": "approve", "reason": "入户核查属实"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["outcome"] == "approved" and body["category"] == "dibao"
-    assert body["entitlements"] == [{"programme": "dibao", "member_id": None,
-                                     "monthly_amount": "3400.00"}]
+    assert body["entitlements"] == [
+        {"programme": "dibao", "member_id": None, "monthly_amount": "3400.00"}
+    ]
     assert "1250.00" in body["explanation"] and "19200.00" in body["explanation"]
 
-    r = server.client.get(f"/households/{hid}/entitlements", params={"as_of": "2025-03-01"},
-                          headers=server.token("auditor-zhao", "auditor"))
+    r = server.client.get(
+        f"/households/{hid}/entitlements",
+        params={"as_of": "2025-03-01"},
+        headers=server.token("auditor-zhao", "auditor"),
+    )
     assert r.status_code == 200
     [ent] = r.json()
     assert ent["monthly_amount"] == "3400.00" and ent["effective_from"] == "2025-03-01"
     assert ent["standard_version"] == "330400/v3"
-    r = server.client.get(f"/households/{hid}/entitlements", params={"as_of": "2025-02-28"},
-                          headers=server.token(*AP))
+    r = server.client.get(
+        f"/households/{hid}/entitlements", params={"as_of": "2025-02-28"}, headers=server.token(*AP)
+    )
     assert r.json() == []
 
     stream = events(server, hid)
     assert [e["position"] for e in stream] == list(range(1, len(stream) + 1))
     assert stream[0]["type"] == "Registered" and stream[0]["actor"] == "caseworker-li"
-    determined = [e for e in stream if e["type"] == "ApplicationDetermined"][0]
+    determined = next(e for e in stream if e["type"] == "ApplicationDetermined")
     assert determined["actor"] == "approver-wang"
     assert determined["effective_on"] == "2025-03-01"
 
@@ -79,9 +106,16 @@ def test_dibao_household_from_registration_to_entitlement(server):
 def test_bad_id_number_is_422_naming_the_field_and_records_nothing(server):
     hid, _ = register(server, members=1)
     before = len(events(server, hid))
-    r = server.client.post(f"/households/{hid}/members", headers=server.token(*CW), json={
-        "name": "李四", "id_number": "110105194912310021", "relation": "spouse",
-        "birth_on": "1949-12-31"})
+    r = server.client.post(
+        f"/households/{hid}/members",
+        headers=server.token(*CW),
+        json={
+            "name": "李四",
+            "id_number": "110105194912310021",
+            "relation": "spouse",
+            "birth_on": "1949-12-31",
+        },
+    )
     assert r.status_code == 422
     assert r.json()["field"] == "id_number" and "GB 11643" in r.json()["message"]
     assert len(events(server, hid)) == before
@@ -91,15 +125,27 @@ def test_bad_amounts_are_refused_naming_the_field_and_record_nothing(server):
     hid, _ = register(server, members=1)
     before = len(events(server, hid))
     for bad in ("24000.001", "1e3", "NaN", "Infinity", 24000, "-1"):
-        r = server.client.post(f"/households/{hid}/applications", headers=server.token(*CW),
-                               json={"programme": "dibao", "effective_from": "2025-03-01",
-                                     "means": {"annual_income": bad}})
+        r = server.client.post(
+            f"/households/{hid}/applications",
+            headers=server.token(*CW),
+            json={
+                "programme": "dibao",
+                "effective_from": "2025-03-01",
+                "means": {"annual_income": bad},
+            },
+        )
         assert r.status_code == 422, (bad, r.text)
         assert r.json()["field"] == "means.annual_income"
         assert r.json()["error"] == "invalid_input"
-    r = server.client.post(f"/households/{hid}/applications", headers=server.token(*CW),
-                           json={"programme": "dibao", "effective_from": "9999-01-01",
-                                 "means": {"annual_income": "1"}})
+    r = server.client.post(
+        f"/households/{hid}/applications",
+        headers=server.token(*CW),
+        json={
+            "programme": "dibao",
+            "effective_from": "9999-01-01",
+            "means": {"annual_income": "1"},
+        },
+    )
     assert r.status_code == 422 and r.json()["field"] == "effective_from"
     assert len(events(server, hid)) == before
 
@@ -107,8 +153,12 @@ def test_bad_amounts_are_refused_naming_the_field_and_record_nothing(server):
 def test_idempotent_retry_returns_the_first_answer_and_records_once(server):
     cw = server.token(*CW)
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    body = {"region_code": "330411", "residence": "rural", "address": "王江泾镇",
-            "registered_on": "2025-02-01"}
+    body = {
+        "region_code": "330411",
+        "residence": "rural",
+        "address": "王江泾镇",
+        "registered_on": "2025-02-01",
+    }
     first = server.client.post("/households", headers={**cw, **key}, json=body)
     again = server.client.post("/households", headers={**cw, **key}, json=body)
     assert first.status_code == again.status_code == 201
@@ -116,12 +166,14 @@ def test_idempotent_retry_returns_the_first_answer_and_records_once(server):
     assert again.headers.get("Idempotent-Replayed") == "true"
     hid = first.json()["household_id"]
     assert len(events(server, hid)) == 1
-    other = server.client.post("/households", headers={**cw, **key},
-                               json={**body, "address": "别处"})
+    other = server.client.post(
+        "/households", headers={**cw, **key}, json={**body, "address": "别处"}
+    )
     assert other.status_code == 409 and other.json()["field"] == "Idempotency-Key"
     # The key is scoped to the user: another caseworker's same key is a new request.
-    r = server.client.post("/households", headers={**server.token("caseworker-sun", "caseworker"),
-                                                   **key}, json=body)
+    r = server.client.post(
+        "/households", headers={**server.token("caseworker-sun", "caseworker"), **key}, json=body
+    )
     assert r.status_code == 201 and r.json()["household_id"] != hid
 
 
@@ -130,9 +182,16 @@ def test_tokens_and_roles(server):
     assert server.client.get(f"/households/{hid}").status_code == 401
     forged = {"Authorization": "Bearer " + server.token(*CW)["Authorization"][7:-4] + "abcd"}
     assert server.client.get(f"/households/{hid}", headers=forged).status_code == 401
-    r = server.client.post("/households", headers=server.token("auditor-zhao", "auditor"),
-                           json={"region_code": "330402", "residence": "urban", "address": "x",
-                                 "registered_on": "2025-01-01"})
+    r = server.client.post(
+        "/households",
+        headers=server.token("auditor-zhao", "auditor"),
+        json={
+            "region_code": "330402",
+            "residence": "urban",
+            "address": "x",
+            "registered_on": "2025-01-01",
+        },
+    )
     assert r.status_code == 403 and r.json()["error"] == "forbidden"
     r = server.client.get(f"/households/{hid}", headers=server.token("bus", "transport"))
     assert r.status_code == 403
@@ -141,15 +200,22 @@ def test_tokens_and_roles(server):
 def test_separation_of_duties_over_http(server):
     """§9: one person holding both roles may not determine what they submitted (403)."""
     hid, _ = register(server, members=1)
-    r = server.client.post(f"/households/{hid}/applications",
-                           headers=server.token("zhang", "caseworker"),
-                           json={"programme": "dibao", "effective_from": "2025-03-01",
-                                 "means": {"annual_income": "0"}})
+    r = server.client.post(
+        f"/households/{hid}/applications",
+        headers=server.token("zhang", "caseworker"),
+        json={
+            "programme": "dibao",
+            "effective_from": "2025-03-01",
+            "means": {"annual_income": "0"},
+        },
+    )
     app_id = r.json()["application_id"]
     before = len(events(server, hid))
-    r = server.client.post(f"/households/{hid}/applications/{app_id}/determination",
-                           headers=server.token("zhang", "approver"),
-                           json={"decision": "approve", "reason": "ok"})
+    r = server.client.post(
+        f"/households/{hid}/applications/{app_id}/determination",
+        headers=server.token("zhang", "approver"),
+        json={"decision": "approve", "reason": "ok"},
+    )
     assert r.status_code == 403 and r.json()["error"] == "separation_of_duties"
     assert len(events(server, hid)) == before
 
@@ -160,38 +226,58 @@ def test_standard_changes_over_http_with_known_at(server):
     2025-06-01, the change recorded afterwards (retroactive), and known_at before it
     still shows 1,250.00."""
     hid, _ = register(server, members=1)
-    app_id = server.client.post(f"/households/{hid}/applications", headers=server.token(*CW),
-                                json={"programme": "dibao", "effective_from": "2025-03-01",
-                                      "means": {"annual_income": "0"}}).json()["application_id"]
-    server.client.post(f"/households/{hid}/applications/{app_id}/determination",
-                       headers=server.token(*AP), json={"decision": "approve", "reason": "ok"})
-    before = server.client.get(f"/households/{hid}/entitlements/history",
-                               headers=server.token(*AP)).json()[-1]["recorded_at"]
+    app_id = server.client.post(
+        f"/households/{hid}/applications",
+        headers=server.token(*CW),
+        json={
+            "programme": "dibao",
+            "effective_from": "2025-03-01",
+            "means": {"annual_income": "0"},
+        },
+    ).json()["application_id"]
+    server.client.post(
+        f"/households/{hid}/applications/{app_id}/determination",
+        headers=server.token(*AP),
+        json={"decision": "approve", "reason": "ok"},
+    )
+    before = server.client.get(
+        f"/households/{hid}/entitlements/history", headers=server.token(*AP)
+    ).json()[-1]["recorded_at"]
     admin = server.token("admin-chen", "standards_admin")
-    change = {"key": "dibao_standard_annual", "value": "15450.00",
-              "effective_from": "2025-06-01", "basis": "嘉政发〔2025〕3号",
-              "cited_income_growth": "0.04"}
+    change = {
+        "key": "dibao_standard_annual",
+        "value": "15450.00",
+        "effective_from": "2025-06-01",
+        "basis": "嘉政发〔2025〕3号",
+        "cited_income_growth": "0.04",
+    }
     r = server.client.post("/standards/changes", headers=admin, json=change)
     assert r.status_code == 400 and r.json()["error"] == "policy_rule"
     assert r.json()["field"] == "value"
-    r = server.client.post("/standards/changes", headers=server.token(*CW),
-                           json={**change, "override_reason": "x"})
+    r = server.client.post(
+        "/standards/changes", headers=server.token(*CW), json={**change, "override_reason": "x"}
+    )
     assert r.status_code == 403
-    r = server.client.post("/standards/changes", headers=admin,
-                           json={**change, "override_reason": "财政承受能力"})
+    r = server.client.post(
+        "/standards/changes", headers=admin, json={**change, "override_reason": "财政承受能力"}
+    )
     assert r.status_code == 201, r.text
     assert r.json()["households_adjusted"] == 1
-    r = server.client.get(f"/households/{hid}/entitlements", headers=server.token(*AP),
-                          params={"as_of": "2025-06-01"})
+    r = server.client.get(
+        f"/households/{hid}/entitlements", headers=server.token(*AP), params={"as_of": "2025-06-01"}
+    )
     assert r.json()[0]["monthly_amount"] == "1287.50"
-    r = server.client.get(f"/households/{hid}/entitlements", headers=server.token(*AP),
-                          params={"as_of": "2025-06-01", "known_at": before})
+    r = server.client.get(
+        f"/households/{hid}/entitlements",
+        headers=server.token(*AP),
+        params={"as_of": "2025-06-01", "known_at": before},
+    )
     assert r.json()[0]["monthly_amount"] == "1250.00"
-    r = server.client.get("/standards", headers=server.token(*AP),
-                          params={"as_of": "2025-06-01"})
+    r = server.client.get("/standards", headers=server.token(*AP), params={"as_of": "2025-06-01"})
     assert r.json()["dibao_standard_annual"]["value"] == "15450.00"
-    history = server.client.get(f"/households/{hid}/entitlements/history",
-                                headers=server.token(*AP)).json()
+    history = server.client.get(
+        f"/households/{hid}/entitlements/history", headers=server.token(*AP)
+    ).json()
     assert [h["monthly_amount"] for h in history] == ["1250.00", "1287.50"]
     assert history[1]["cause"] == "standard_change" and "1250.00" in history[1]["reason"]
 
@@ -202,17 +288,27 @@ def test_docs_health_and_oversize_bodies(server):
     assert "/households/{household_id}/entitlements" in schema["paths"]
     health = server.client.get("/health").json()
     assert health["status"] == "ok" and health["projections_lag"] == {"entitlements": 0}
-    r = server.client.post("/households", headers=server.token(*CW),
-                           json={"region_code": "330402", "residence": "urban",
-                                 "address": "x" * 30000, "registered_on": "2025-01-01"})
+    r = server.client.post(
+        "/households",
+        headers=server.token(*CW),
+        json={
+            "region_code": "330402",
+            "residence": "urban",
+            "address": "x" * 30000,
+            "registered_on": "2025-01-01",
+        },
+    )
     assert r.status_code == 413
 
 
 def test_any_unicode_name_is_stored_exactly(server):
     hid, _ = register(server, members=0)
     name = "欧阳𠮷 María-José 👪"
-    r = server.client.post(f"/households/{hid}/members", headers=server.token(*CW), json={
-        "name": name, "id_number": id_number(), "relation": "head", "birth_on": "1990-01-01"})
+    r = server.client.post(
+        f"/households/{hid}/members",
+        headers=server.token(*CW),
+        json={"name": name, "id_number": id_number(), "relation": "head", "birth_on": "1990-01-01"},
+    )
     assert r.status_code == 201
     r = server.client.get(f"/households/{hid}", headers=server.token(*CW))
     assert r.json()["members"][0]["name"] == name

@@ -7,7 +7,7 @@ defaults (dibao 15,000 a year from 2025-01-01, marginal line 1.5 x dibao).
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 import pytest
@@ -31,16 +31,25 @@ def test_dibao_household_differential_with_rigid_deductions(ledger):
     """§5/§4, example 1: four members, income 24,000 less schooling costs 4,800 = 19,200
     -> 400 per head per month -> (1,250 - 400) x 4 = 3,400.00 a month."""
     hid, _ = household(ledger.app, 4)
-    app_id = ledger.app.submit_application(hid, programme="dibao", effective_from=date(2025, 3, 1),
-                                           means=means(24000, 4800), actor="caseworker-li")
-    result = ledger.app.determine(hid, app_id, decision="approve", reason="核查属实",
-                                  actor="approver-wang")
+    app_id = ledger.app.submit_application(
+        hid,
+        programme="dibao",
+        effective_from=date(2025, 3, 1),
+        means=means(24000, 4800),
+        actor="caseworker-li",
+    )
+    result = ledger.app.determine(
+        hid, app_id, decision="approve", reason="核查属实", actor="approver-wang"
+    )
     assert result.category == "dibao"
     assert result.entitlements[0]["monthly_fen"] == (125_000 - 40_000) * 4 == 340_000
     assert amounts(ledger, hid, date(2025, 3, 1)) == {("dibao", None): 340_000}
     assert amounts(ledger, hid, date(2025, 2, 28)) == {}
-    determined = [e for e in ledger.app.household_events(hid)
-                  if isinstance(e, Household.ApplicationDetermined)][0]
+    determined = next(
+        e
+        for e in ledger.app.household_events(hid)
+        if isinstance(e, Household.ApplicationDetermined)
+    )
     assert determined.inputs["countable_income_fen"] == yuan(19200)
     assert determined.inputs["household_size"] == 4
     assert determined.standard_versions["dibao_standard_annual"] == "330400/v3"
@@ -51,20 +60,32 @@ def test_marginal_household_member_with_severe_disability_gets_one_person_dibao(
     """§5/§6, example 5: three members at 54,000 -> 1,500 per head: marginal. The severely
     ill member is taken into dibao as a one-person household at the full 1,250.00."""
     hid, members = household(ledger.app, 3, severe=(2,))
-    marginal = ledger.app.submit_application(hid, programme="marginal",
-                                             effective_from=date(2025, 2, 1),
-                                             means=means(54000), actor="caseworker-li")
-    outcome = ledger.app.determine(hid, marginal, decision="approve", reason="ok",
-                                   actor="approver-wang")
+    marginal = ledger.app.submit_application(
+        hid,
+        programme="marginal",
+        effective_from=date(2025, 2, 1),
+        means=means(54000),
+        actor="caseworker-li",
+    )
+    outcome = ledger.app.determine(
+        hid, marginal, decision="approve", reason="ok", actor="approver-wang"
+    )
     assert outcome.category == "marginal" and outcome.entitlements == []
-    single = ledger.app.submit_application(hid, programme="dibao_single",
-                                           effective_from=date(2025, 2, 1), means=None,
-                                           member_id=members[2], actor="caseworker-li")
+    single = ledger.app.submit_application(
+        hid,
+        programme="dibao_single",
+        effective_from=date(2025, 2, 1),
+        means=None,
+        member_id=members[2],
+        actor="caseworker-li",
+    )
     ledger.app.determine(hid, single, decision="approve", reason="重病", actor="approver-wang")
     assert amounts(ledger, hid, date(2025, 2, 1)) == {("dibao_single", members[2]): 125_000}
     state = ledger.app.household(hid)
     assert sorted(c.category for c in state.categories_on(date(2025, 2, 1))) == [
-        "dibao_single", "marginal"]
+        "dibao_single",
+        "marginal",
+    ]
 
 
 def test_low_income_band_includes_100000_and_refuses_a_fen_more(ledger):
@@ -74,18 +95,24 @@ def test_low_income_band_includes_100000_and_refuses_a_fen_more(ledger):
         hid, _ = household(ledger.app, 4)
         from domain.rules import Means
 
-        app_id = ledger.app.submit_application(hid, programme="low_income",
-                                               effective_from=date(2025, 3, 1),
-                                               means=Means(income, 0, 0), actor="caseworker-li")
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="low_income",
+            effective_from=date(2025, 3, 1),
+            means=Means(income, 0, 0),
+            actor="caseworker-li",
+        )
         version = ledger.app.household(hid).version
         if ok:
-            result = ledger.app.determine(hid, app_id, decision="approve", reason="ok",
-                                          actor="approver-wang")
+            result = ledger.app.determine(
+                hid, app_id, decision="approve", reason="ok", actor="approver-wang"
+            )
             assert result.category == "low_income"
         else:
             with pytest.raises(PolicyRuleError) as caught:
-                ledger.app.determine(hid, app_id, decision="approve", reason="ok",
-                                     actor="approver-wang")
+                ledger.app.determine(
+                    hid, app_id, decision="approve", reason="ok", actor="approver-wang"
+                )
             assert "100000.00" in caught.value.message
             assert ledger.app.household(hid).version == version
 
@@ -93,11 +120,17 @@ def test_low_income_band_includes_100000_and_refuses_a_fen_more(ledger):
 def test_tekun_person_gets_the_tekun_standard_by_month(ledger):
     """§4/§6, example 6: 26,000 / 12 = 2,166.666... -> 2,166.67 a month."""
     hid, members = household(ledger.app, 1)
-    app_id = ledger.app.submit_application(hid, programme="tekun", effective_from=date(2025, 4, 1),
-                                           means=None, member_id=members[0],
-                                           actor="caseworker-li")
-    result = ledger.app.determine(hid, app_id, decision="approve", reason="无劳动能力无赡养人",
-                                  actor="approver-wang")
+    app_id = ledger.app.submit_application(
+        hid,
+        programme="tekun",
+        effective_from=date(2025, 4, 1),
+        means=None,
+        member_id=members[0],
+        actor="caseworker-li",
+    )
+    result = ledger.app.determine(
+        hid, app_id, decision="approve", reason="无劳动能力无赡养人", actor="approver-wang"
+    )
     assert result.entitlements[0]["monthly_fen"] == 216_667
     assert amounts(ledger, hid, date(2025, 4, 1)) == {("tekun", members[0]): 216_667}
 
@@ -107,15 +140,25 @@ def test_dibao_rise_below_cited_growth_is_refused_and_accepted_with_override(led
     nothing is recorded; with an override reason it is accepted and the reason kept."""
     before = ledger.app.repository.get(standards_id(CITY_CODE)).version
     with pytest.raises(PolicyRuleError) as caught:
-        ledger.record_standard_change(key="dibao_standard_annual", value=yuan(15450),
-                                      effective_from=date(2026, 1, 1), basis="doc 1",
-                                      actor="admin", cited_income_growth=Fraction(4, 100))
+        ledger.record_standard_change(
+            key="dibao_standard_annual",
+            value=yuan(15450),
+            effective_from=date(2026, 1, 1),
+            basis="doc 1",
+            actor="admin",
+            cited_income_growth=Fraction(4, 100),
+        )
     assert caught.value.field == "value"
     assert ledger.app.repository.get(standards_id(CITY_CODE)).version == before
     result, _ = ledger.record_standard_change(
-        key="dibao_standard_annual", value=yuan(15450), effective_from=date(2026, 1, 1),
-        basis="doc 1", actor="admin", cited_income_growth=Fraction(4, 100),
-        override_reason="市政府常务会议决定")
+        key="dibao_standard_annual",
+        value=yuan(15450),
+        effective_from=date(2026, 1, 1),
+        basis="doc 1",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+        override_reason="市政府常务会议决定",
+    )
     assert result.version == before + 1
     changed = list(ledger.app.events.get(standards_id(CITY_CODE)))[-1]
     assert changed.override_reason == "市政府常务会议决定"
@@ -126,9 +169,14 @@ def test_dibao_rise_below_cited_growth_is_refused_and_accepted_with_override(led
 def test_tekun_standard_below_half_of_urban_consumption_is_refused(ledger):
     """§6, example 6: cited consumption 48,000 -> floor 24,000; 23,000 refused."""
     with pytest.raises(PolicyRuleError):
-        ledger.record_standard_change(key="tekun_standard_annual", value=yuan(23000),
-                                      effective_from=date(2026, 1, 1), basis="doc",
-                                      actor="admin", cited_urban_consumption_fen=yuan(48000))
+        ledger.record_standard_change(
+            key="tekun_standard_annual",
+            value=yuan(23000),
+            effective_from=date(2026, 1, 1),
+            basis="doc",
+            actor="admin",
+            cited_urban_consumption_fen=yuan(48000),
+        )
 
 
 def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
@@ -138,19 +186,34 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
     3,066.666... -> 3,066.67. A second rise to 16,224 (4%) from 2025-07-01 gives
     (16,224 x 3 - 10,000) / 12 = 3,222.666... -> 3,222.67 from July."""
     hid, _ = household(ledger.app, 3)
-    app_id = ledger.app.submit_application(hid, programme="dibao", effective_from=date(2025, 3, 1),
-                                           means=means(10000), actor="caseworker-li")
+    app_id = ledger.app.submit_application(
+        hid,
+        programme="dibao",
+        effective_from=date(2025, 3, 1),
+        means=means(10000),
+        actor="caseworker-li",
+    )
     ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
-    known_before = datetime.now(timezone.utc)
+    known_before = datetime.now(UTC)
     assert amounts(ledger, hid, date(2025, 4, 1)) == {("dibao", None): 291_667}
 
     _, adjusted = ledger.record_standard_change(
-        key="dibao_standard_annual", value=yuan(15600), effective_from=date(2025, 2, 1),
-        basis="嘉政办发〔2025〕1号", actor="admin", cited_income_growth=Fraction(4, 100))
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 2, 1),
+        basis="嘉政办发〔2025〕1号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
     assert adjusted == 1
     _, adjusted = ledger.record_standard_change(
-        key="dibao_standard_annual", value=yuan(16224), effective_from=date(2025, 7, 1),
-        basis="嘉政办发〔2025〕2号", actor="admin", cited_income_growth=Fraction(4, 100))
+        key="dibao_standard_annual",
+        value=yuan(16224),
+        effective_from=date(2025, 7, 1),
+        basis="嘉政办发〔2025〕2号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
     assert adjusted == 1
 
     assert amounts(ledger, hid, date(2025, 4, 1)) == {("dibao", None): 306_667}
@@ -160,8 +223,11 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
     in_force = ledger.entitlements(hid, date(2025, 4, 1))[0]
     assert in_force.effective_to == date(2025, 6, 30)
 
-    adjustments = [e for e in ledger.app.household_events(hid)
-                   if isinstance(e, Household.EntitlementChanged) and e.cause == "standard_change"]
+    adjustments = [
+        e
+        for e in ledger.app.household_events(hid)
+        if isinstance(e, Household.EntitlementChanged) and e.cause == "standard_change"
+    ]
     assert [(e.effective_on, e.previous_monthly_fen, e.monthly_fen) for e in adjustments] == [
         (date(2025, 3, 1), 291_667, 306_667),
         (date(2025, 7, 1), 306_667, 322_267),
@@ -180,14 +246,23 @@ def test_county_standard_overrides_the_city_only_in_that_county(ledger):
     haining, _ = household(ledger.app, 1, region_code="330481001002")
     nanhu, _ = household(ledger.app, 1, region_code="330402")
     for hid in (haining, nanhu):
-        app_id = ledger.app.submit_application(hid, programme="dibao",
-                                               effective_from=date(2025, 3, 1),
-                                               means=means(0), actor="caseworker-li")
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 3, 1),
+            means=means(0),
+            actor="caseworker-li",
+        )
         ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
-    ledger.record_standard_change(key="dibao_standard_annual", value=yuan(15600),
-                                  effective_from=date(2025, 5, 1), basis="海民〔2025〕8号",
-                                  actor="admin", region_code="330481",
-                                  cited_income_growth=Fraction(4, 100))
+    ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 5, 1),
+        basis="海民〔2025〕8号",
+        actor="admin",
+        region_code="330481",
+        cited_income_growth=Fraction(4, 100),
+    )
     assert amounts(ledger, haining, date(2025, 5, 1)) == {("dibao", None): 130_000}
     assert amounts(ledger, haining, date(2025, 4, 30)) == {("dibao", None): 125_000}
     assert amounts(ledger, nanhu, date(2025, 5, 1)) == {("dibao", None): 125_000}
@@ -196,8 +271,9 @@ def test_county_standard_overrides_the_city_only_in_that_county(ledger):
 def test_separation_of_duties_records_nothing(ledger):
     """§9: the approver may not determine an application they submitted."""
     hid, _ = household(ledger.app, 1, actor="zhang")
-    app_id = ledger.app.submit_application(hid, programme="dibao", effective_from=date(2025, 3, 1),
-                                           means=means(0), actor="zhang")
+    app_id = ledger.app.submit_application(
+        hid, programme="dibao", effective_from=date(2025, 3, 1), means=means(0), actor="zhang"
+    )
     version = ledger.app.household(hid).version
     with pytest.raises(SeparationOfDutiesError):
         ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="zhang")
@@ -208,13 +284,22 @@ def test_rebuild_gives_identical_rows(ledger):
     """Projections: dropping and rebuilding the views from the log gives the same rows."""
     for n in range(5):
         hid, _ = household(ledger.app, 1 + n % 3)
-        app_id = ledger.app.submit_application(hid, programme="dibao",
-                                               effective_from=date(2025, 3, 1),
-                                               means=means(1000 * n), actor="caseworker-li")
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 3, 1),
+            means=means(1000 * n),
+            actor="caseworker-li",
+        )
         ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
-    ledger.record_standard_change(key="dibao_standard_annual", value=yuan(15600),
-                                  effective_from=date(2025, 6, 1), basis="doc", actor="admin",
-                                  cited_income_growth=Fraction(4, 100))
+    ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 6, 1),
+        basis="doc",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
     ledger.runner.catch_up()
     before = ledger.views.dump(TABLES)
     assert len(before["ledger_entitlement_history"]) == 10
@@ -236,10 +321,16 @@ def test_concurrent_writers_to_one_household_lose_no_update(ledger):
         try:
             from tests.helpers import id_number
 
-            ledger.app.add_member(hid, actor="caseworker-li", name=f"并发{i}",
-                                  id_number=id_number(), relation="child",
-                                  birth_on=date(2010, 1, 1), joined_on=None)
-        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            ledger.app.add_member(
+                hid,
+                actor="caseworker-li",
+                name=f"并发{i}",
+                id_number=id_number(),
+                relation="child",
+                birth_on=date(2010, 1, 1),
+                joined_on=None,
+            )
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=add, args=(i,)) for i in range(8)]
@@ -258,12 +349,22 @@ def test_snapshots_do_not_change_the_state_and_known_at_uses_older_versions(ledg
     """A household of 250 events (snapshots every 100) loads the same state as its events
     folded from the start; a replay known at an early time ignores later events."""
     hid, members = household(ledger.app, 1)
-    early = datetime.now(timezone.utc)
+    early = datetime.now(UTC)
     for i in range(124):
-        ledger.app.change_member(hid, members[0], effective_on=date(2025, 2, 1),
-                                 changes={"severe_illness": i % 2 == 0}, actor="caseworker-li")
-        ledger.app.change_member(hid, members[0], effective_on=date(2025, 2, 1),
-                                 changes={"employment": "employed"}, actor="caseworker-li")
+        ledger.app.change_member(
+            hid,
+            members[0],
+            effective_on=date(2025, 2, 1),
+            changes={"severe_illness": i % 2 == 0},
+            actor="caseworker-li",
+        )
+        ledger.app.change_member(
+            hid,
+            members[0],
+            effective_on=date(2025, 2, 1),
+            changes={"employment": "employed"},
+            actor="caseworker-li",
+        )
     loaded = ledger.app.household(hid)
     assert loaded.version == 250
     assert ledger.app.snapshots is not None
@@ -287,3 +388,23 @@ def test_idempotency_records(ledger):
     assert views.idempotency_begin("u|POST|/x|k2", "h1")[0] == "new"
     views.idempotency_abort("u|POST|/x|k2")
     assert views.idempotency_begin("u|POST|/x|k2", "h1")[0] == "new"
+
+
+def test_cipher_key_encrypts_payloads_at_rest(settings):
+    """LEDGER_CIPHER_KEY: event payloads are AES-GCM encrypted in the database (the name
+    is not readable in the stored bytes) and read back whole."""
+    from eventsourcing.cryptography import AESCipher
+    from pydantic import SecretStr
+
+    from api.container import Ledger
+
+    ciphered = settings.model_copy(update={"cipher_key": SecretStr(AESCipher.create_key(32))})
+    ledger = Ledger.open(ciphered)
+    try:
+        hid, members = household(ledger.app, 1)
+        stored = ledger.app.recorder.select_events(hid)
+        assert len(stored) == 2
+        assert all("成员0".encode() not in e.state for e in stored)
+        assert ledger.app.household(hid).members[members[0]].name == "成员0"
+    finally:
+        ledger.close()

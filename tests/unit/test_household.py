@@ -12,11 +12,23 @@ from tests.helpers import id_number, means
 
 
 def make(members: int, severe: tuple[int, ...] = ()) -> Household:
-    h = Household.register(region_code="330402", residence="urban", address="x",
-                           registered_on=date(2025, 1, 1), actor="cw")
+    h = Household.register(
+        region_code="330402",
+        residence="urban",
+        address="x",
+        registered_on=date(2025, 1, 1),
+        actor="cw",
+    )
     for i in range(members):
-        h.add_member(name=f"m{i}", id_number=id_number(), relation="head", birth_on=date(1980, 1, 1),
-                     joined_on=None, actor="cw", severe_disability=i in severe)
+        h.add_member(
+            name=f"m{i}",
+            id_number=id_number(),
+            relation="head",
+            birth_on=date(1980, 1, 1),
+            joined_on=None,
+            actor="cw",
+            severe_disability=i in severe,
+        )
     return h
 
 
@@ -27,8 +39,14 @@ def book() -> StandardsBook:
 
 def test_every_event_has_actor_and_effective_date(book):
     h = make(2)
-    app_id = h.submit_application(programme="dibao", effective_from=date(2025, 3, 1),
-                                  means=means(12000), member_id=None, details={}, actor="cw")
+    app_id = h.submit_application(
+        programme="dibao",
+        effective_from=date(2025, 3, 1),
+        means=means(12000),
+        member_id=None,
+        details={},
+        actor="cw",
+    )
     h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
     events = h.collect_events()
     assert len(events) >= 6
@@ -40,16 +58,28 @@ def test_every_event_has_actor_and_effective_date(book):
 def test_the_submitter_may_not_determine(book):
     """§9 separation of duties."""
     h = make(1)
-    app_id = h.submit_application(programme="dibao", effective_from=date(2025, 3, 1),
-                                  means=means(0), member_id=None, details={}, actor="same")
+    app_id = h.submit_application(
+        programme="dibao",
+        effective_from=date(2025, 3, 1),
+        means=means(0),
+        member_id=None,
+        details={},
+        actor="same",
+    )
     with pytest.raises(SeparationOfDutiesError):
         h.determine(app_id, decision="approve", reason="ok", actor="same", book=book)
 
 
 def test_an_application_is_determined_once(book):
     h = make(1)
-    app_id = h.submit_application(programme="dibao", effective_from=date(2025, 3, 1),
-                                  means=means(0), member_id=None, details={}, actor="cw")
+    app_id = h.submit_application(
+        programme="dibao",
+        effective_from=date(2025, 3, 1),
+        means=means(0),
+        member_id=None,
+        details={},
+        actor="cw",
+    )
     h.determine(app_id, decision="reject", reason="材料不全", actor="ap", book=book)
     with pytest.raises(ConflictError):
         h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
@@ -60,14 +90,32 @@ def test_marginal_to_dibao_ends_one_person_dibao(book):
     dibao the one-person dibao ends from that date and the household allowance starts."""
     h = make(3, severe=(1,))
     member = list(h.members)[1]
-    marginal = h.submit_application(programme="marginal", effective_from=date(2025, 2, 1),
-                                    means=means(54000), member_id=None, details={}, actor="cw")
+    marginal = h.submit_application(
+        programme="marginal",
+        effective_from=date(2025, 2, 1),
+        means=means(54000),
+        member_id=None,
+        details={},
+        actor="cw",
+    )
     h.determine(marginal, decision="approve", reason="ok", actor="ap", book=book)
-    single = h.submit_application(programme="dibao_single", effective_from=date(2025, 2, 1),
-                                  means=None, member_id=member, details={}, actor="cw")
+    single = h.submit_application(
+        programme="dibao_single",
+        effective_from=date(2025, 2, 1),
+        means=None,
+        member_id=member,
+        details={},
+        actor="cw",
+    )
     h.determine(single, decision="approve", reason="重残", actor="ap", book=book)
-    dibao = h.submit_application(programme="dibao", effective_from=date(2025, 6, 1),
-                                 means=means(18000), member_id=None, details={}, actor="cw")
+    dibao = h.submit_application(
+        programme="dibao",
+        effective_from=date(2025, 6, 1),
+        means=means(18000),
+        member_id=None,
+        details={},
+        actor="cw",
+    )
     h.determine(dibao, decision="approve", reason="收入下降", actor="ap", book=book)
     may = dict(h.entitlements_on(date(2025, 5, 31)))
     june = dict(h.entitlements_on(date(2025, 6, 1)))
@@ -81,8 +129,14 @@ def test_marginal_to_dibao_ends_one_person_dibao(book):
 def test_one_person_dibao_is_refused_outside_a_marginal_household(book):
     h = make(2, severe=(0,))
     member = next(iter(h.members))
-    app_id = h.submit_application(programme="dibao_single", effective_from=date(2025, 2, 1),
-                                  means=None, member_id=member, details={}, actor="cw")
+    app_id = h.submit_application(
+        programme="dibao_single",
+        effective_from=date(2025, 2, 1),
+        means=None,
+        member_id=member,
+        details={},
+        actor="cw",
+    )
     with pytest.raises(PolicyRuleError) as caught:
         h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
     assert "marginal" in caught.value.message
@@ -90,8 +144,14 @@ def test_one_person_dibao_is_refused_outside_a_marginal_household(book):
 
 def test_adjust_entitlements_is_idempotent(book):
     h = make(4)
-    app_id = h.submit_application(programme="dibao", effective_from=date(2025, 3, 1),
-                                  means=means(24000, 4800), member_id=None, details={}, actor="cw")
+    app_id = h.submit_application(
+        programme="dibao",
+        effective_from=date(2025, 3, 1),
+        means=means(24000, 4800),
+        member_id=None,
+        details={},
+        actor="cw",
+    )
     h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
     assert h.adjust_entitlements(book, actor="sys", reason="again") == 0
     assert dict(h.entitlements_on(date(2025, 3, 1)))["dibao"].monthly_fen == yuan(3400)

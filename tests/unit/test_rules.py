@@ -71,13 +71,25 @@ def test_example_5_one_person_dibao_gets_the_full_standard(book):
 def test_example_6_tekun_floor_and_amount(book):
     """§6: cited consumption 48,000 -> floor 24,000; 26,000 accepted (2,166.67 a month);
     23,000 refused."""
-    validate_change(book, key="tekun_standard_annual", value=yuan(26000), effective_from=ON,
-                    cited_income_growth=None, cited_urban_consumption_fen=yuan(48000),
-                    override_reason=None)
+    validate_change(
+        book,
+        key="tekun_standard_annual",
+        value=yuan(26000),
+        effective_from=ON,
+        cited_income_growth=None,
+        cited_urban_consumption_fen=yuan(48000),
+        override_reason=None,
+    )
     with pytest.raises(PolicyRuleError) as caught:
-        validate_change(book, key="tekun_standard_annual", value=yuan(23000),
-                        effective_from=ON, cited_income_growth=None,
-                        cited_urban_consumption_fen=yuan(48000), override_reason=None)
+        validate_change(
+            book,
+            key="tekun_standard_annual",
+            value=yuan(23000),
+            effective_from=ON,
+            cited_income_growth=None,
+            cited_urban_consumption_fen=yuan(48000),
+            override_reason=None,
+        )
     assert "24000.00" in caught.value.message
     assert tekun_support(book, ON).monthly_fen == 216_667  # 26,000 / 12 = 2,166.666... -> .67
 
@@ -85,9 +97,13 @@ def test_example_6_tekun_floor_and_amount(book):
 def test_example_7_dibao_rise_below_cited_income_growth(book):
     """§6: 15,000 -> 15,450 is a 3% rise; citing 4% income growth it is refused; with an
     override reason it is accepted."""
-    change = {"key": "dibao_standard_annual", "value": yuan(15450),
-              "effective_from": date(2026, 1, 1), "cited_income_growth": Fraction(4, 100),
-              "cited_urban_consumption_fen": None}
+    change = {
+        "key": "dibao_standard_annual",
+        "value": yuan(15450),
+        "effective_from": date(2026, 1, 1),
+        "cited_income_growth": Fraction(4, 100),
+        "cited_urban_consumption_fen": None,
+    }
     with pytest.raises(PolicyRuleError) as caught:
         validate_change(book, override_reason=None, **change)
     assert "3.00%" in caught.value.message and "4.00%" in caught.value.message

@@ -1,0 +1,292 @@
+"""Static checks of the deployment files (Dockerfile, docker-compose.yml, init SQL).
+
+No Docker engine is needed: the files are read and cross-checked against the
+repository and the application's own settings. docker-compose.yml is read with
+PyYAML (a dev dependency).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import shlex
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = ROOT / "Dockerfile"
+COMPOSE = ROOT / "docker-compose.yml"
+DOCKERIGNORE = ROOT / ".dockerignore"
+PYPROJECT = ROOT / "pyproject.toml"
+
+
+def interpolate(value: str) -> str:
+    """Resolve compose `${VAR:-default}` to its default; `${VAR:?msg}` must stay required."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(2) != ":-":
+            raise AssertionError(f"{match.group(0)} has no default")
+        return match.group(3)
+
+    return re.sub(r"\$\{([A-Z0-9_]+)(:-|:\?)([^}]*)\}", replace, value)
+
+
+# --- a minimal Dockerfile reader ------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
+    logical: list[str] = []
+    pending = ""
+    for raw in DOCKERFILE.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        logical.append(pending + line)
+        pending = ""
+    assert not pending, "Dockerfile ends in a line continuation"
+    result = []
+    for line in logical:
+        instruction, _, arguments = line.partition(" ")
+        result.append((instruction.upper(), arguments.strip()))
+    return result
+
+
+def exec_form(arguments: str) -> list[str]:
+    value = json.loads(arguments)
+    assert isinstance(value, list) and all(isinstance(v, str) for v in value), arguments
+    return value
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    document = yaml.safe_load(COMPOSE.read_text())
+    assert isinstance(document, dict)
+    return document
+
+
+@pytest.fixture(scope="module")
+def pyproject() -> dict[str, Any]:
+    return tomllib.loads(PYPROJECT.read_text())
+
+
+# --- docker-compose.yml ---------------------------------------------------------------
+
+
+def test_compose_has_no_obsolete_version_key_and_both_services(compose: dict[str, Any]) -> None:
+    """The compose file has no obsolete `version:` key and defines the db and api services."""
+    assert "version" not in compose
+    assert {"db", "api"} <= set(compose["services"])
+
+
+def test_api_database_url_points_at_the_db_service(compose: dict[str, Any]) -> None:
+    """LEDGER_DATABASE_URL is a postgresql:// URL on the db service, with POSTGRES_DB as its
+    database and the db's owner credentials, and the app's own settings accept it."""
+    services = compose["services"]
+    db_env = services["db"]["environment"]
+    url = interpolate(services["api"]["environment"]["LEDGER_DATABASE_URL"])
+    assert url.startswith("postgresql://")
+
+    env = Settings(database_url=url).persistence_env()
+    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["POSTGRES_HOST"] == "db"
+    assert env["POSTGRES_PORT"] == "5432"
+    assert env["POSTGRES_DBNAME"] == db_env["POSTGRES_DB"]
+    assert env["POSTGRES_USER"] == db_env["POSTGRES_USER"]
+    assert env["POSTGRES_PASSWORD"] == interpolate(db_env["POSTGRES_PASSWORD"])
+
+
+def test_api_secret_is_required_not_defaulted(compose: dict[str, Any]) -> None:
+    """LEDGER_SECRET comes from the operator's environment with `:?`, so `docker compose up`
+    refuses to start without it instead of falling back to a development key."""
+    secret = compose["services"]["api"]["environment"]["LEDGER_SECRET"]
+    assert re.fullmatch(r"\$\{LEDGER_SECRET:\?[^}]+\}", secret), secret
+
+
+def test_api_waits_for_a_healthy_db(compose: dict[str, Any]) -> None:
+    """The api depends on db with condition service_healthy, and db has a pg_isready
+    healthcheck for the owner user and the ledger database."""
+    services = compose["services"]
+    assert services["api"]["depends_on"]["db"]["condition"] == "service_healthy"
+    db_env = services["db"]["environment"]
+    check = " ".join(services["db"]["healthcheck"]["test"])
+    assert "pg_isready" in check
+    assert f"-U {db_env['POSTGRES_USER']}" in check
+    assert f"-d {db_env['POSTGRES_DB']}" in check
+
+
+def test_api_publishes_port_8000_and_is_built_from_this_repo(compose: dict[str, Any]) -> None:
+    """The api service is built from the repository root and publishes container port 8000
+    on host port 8000, the port the Dockerfile exposes."""
+    api = compose["services"]["api"]
+    assert api["build"] == "."
+    assert "8000:8000" in api["ports"]
+    exposed = [args for name, args in dockerfile_instructions() if name == "EXPOSE"]
+    assert exposed == ["8000"]
+
+
+def test_db_data_is_on_a_declared_named_volume(compose: dict[str, Any]) -> None:
+    """PostgreSQL's data directory is mounted from a named volume declared at top level."""
+    mounts = [v.split(":") for v in compose["services"]["db"]["volumes"]]
+    sources = [m[0] for m in mounts if m[1] == "/var/lib/postgresql/data"]
+    assert len(sources) == 1
+    assert not sources[0].startswith((".", "/")), "expected a named volume, not a bind mount"
+    assert sources[0] in compose["volumes"]
+
+
+def test_init_sql_mounted_into_initdb_exists_and_creates_the_app_role(
+    compose: dict[str, Any],
+) -> None:
+    """The init script bind-mounted into /docker-entrypoint-initdb.d/ exists in the repository,
+    is a .sql file, creates the ledger_app login role and grants it CONNECT on the database."""
+    mounts = [v.split(":") for v in compose["services"]["db"]["volumes"]]
+    init = [m for m in mounts if m[1].startswith("/docker-entrypoint-initdb.d/")]
+    assert len(init) == 1
+    source = init[0][0]
+    assert source.startswith("./")
+    path = ROOT / source
+    assert path.is_file(), f"{source} is missing"
+    assert path.suffix == ".sql"
+
+    sql = re.sub(r"--[^\n]*", "", path.read_text())
+    database = compose["services"]["db"]["environment"]["POSTGRES_DB"]
+    assert re.search(r"CREATE ROLE ledger_app\b[^;]*\bLOGIN\b", sql, re.IGNORECASE)
+    assert re.search(rf"GRANT CONNECT ON DATABASE {database} TO ledger_app\s*;", sql, re.IGNORECASE)
+
+
+# --- Dockerfile -----------------------------------------------------------------------
+
+
+def test_dockerfile_cmd_serves_on_all_interfaces_port_8000() -> None:
+    """The image's CMD (exec form) runs `ledger serve --host 0.0.0.0 --port 8000`."""
+    cmds = [args for name, args in dockerfile_instructions() if name == "CMD"]
+    assert len(cmds) == 1
+    command = exec_form(cmds[0])
+    assert command[:2] == ["ledger", "serve"]
+    options = dict(zip(command[2::2], command[3::2], strict=True))
+    assert options == {"--host": "0.0.0.0", "--port": "8000"}
+
+
+def test_dockerfile_cmd_script_is_a_declared_console_script(pyproject: dict[str, Any]) -> None:
+    """The program named in CMD is declared in [project.scripts] and its entry point imports
+    to a callable."""
+    cmd = next(args for name, args in dockerfile_instructions() if name == "CMD")
+    program = exec_form(cmd)[0]
+    scripts = pyproject["project"]["scripts"]
+    assert program in scripts
+    module, _, attribute = scripts[program].partition(":")
+    assert callable(getattr(importlib.import_module(module), attribute))
+
+
+def test_dockerfile_installs_the_project_with_pip_without_dev_extras() -> None:
+    """A RUN step does `pip install --no-cache-dir .` of the project itself, without extras."""
+    runs = [args for name, args in dockerfile_instructions() if name == "RUN"]
+    installs = [
+        shlex.split(step)
+        for run in runs
+        for step in re.split(r"&&|;", run)
+        if re.search(r"\bpip install\b", step)
+    ]
+    assert installs, "no pip install in the Dockerfile"
+    for words in installs:
+        targets = [w for w in words[words.index("install") + 1 :] if not w.startswith("-")]
+        assert targets == ["."], words
+        assert "--no-cache-dir" in words
+
+
+def test_dockerfile_runs_as_non_root_user_ledger() -> None:
+    """The last USER instruction switches to `ledger` (not root / UID 0), after the pip
+    install, and the base image is python:3.11-slim with WORKDIR /app."""
+    instructions = dockerfile_instructions()
+    names = [name for name, _ in instructions]
+    users = [(i, args) for i, (name, args) in enumerate(instructions) if name == "USER"]
+    assert users, "no USER instruction: the server would run as root"
+    position, user = users[-1]
+    assert user.split(":")[0] == "ledger"
+    assert user.split(":")[0] not in {"root", "0"}
+    last_install = max(
+        i for i, (name, args) in enumerate(instructions) if name == "RUN" and "pip install" in args
+    )
+    assert position > last_install
+    assert instructions[0] == ("FROM", "python:3.11-slim")
+    assert ("WORKDIR", "/app") in instructions
+    assert names.count("CMD") == 1
+
+
+def test_dockerfile_data_dir_and_healthcheck() -> None:
+    """LEDGER_DATA_DIR is /app/ledger-data, and the HEALTHCHECK GETs the API's /health route
+    on 127.0.0.1:8000 with python's urllib; that route exists in the app."""
+    instructions = dockerfile_instructions()
+    envs = " ".join(args for name, args in instructions if name == "ENV")
+    assert re.search(r"(?:^|\s)LEDGER_DATA_DIR=/app/ledger-data(?:\s|$)", envs)
+
+    checks = [args for name, args in instructions if name == "HEALTHCHECK"]
+    assert len(checks) == 1
+    command = exec_form(checks[0][checks[0].index("CMD") + len("CMD") :].strip())
+    assert command[:2] == ["python", "-c"]
+    assert "urllib.request.urlopen" in command[2]
+    assert "'http://127.0.0.1:8000/health'" in command[2]
+
+    from api.routers.health import router
+
+    assert "/health" in {getattr(route, "path", None) for route in router.routes}
+
+
+def test_every_dockerfile_copy_source_exists(pyproject: dict[str, Any]) -> None:
+    """Every path the Dockerfile COPYs exists in the repository, is not excluded by
+    .dockerignore, and together they cover pyproject's readme and every package it builds."""
+    sources: list[str] = []
+    for name, args in dockerfile_instructions():
+        if name in {"COPY", "ADD"}:
+            words = [w for w in shlex.split(args) if not w.startswith("--")]
+            assert name == "COPY", "use COPY, not ADD"
+            assert len(words) >= 2, args
+            sources += words[:-1]
+    assert sources
+    for source in sources:
+        assert (ROOT / source).exists(), f"Dockerfile copies {source}, which does not exist"
+
+    ignored = {
+        line.strip().rstrip("/")
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    copied = {s.rstrip("/") for s in sources}
+    assert not copied & ignored
+
+    project = pyproject["project"]
+    packages = pyproject["tool"]["setuptools"]["packages"]
+    assert project["readme"] in copied
+    assert "pyproject.toml" in copied
+    assert {p.split(".")[0] for p in packages} <= copied
+
+
+def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
+    """.dockerignore excludes the virtualenv, git metadata, local ledger data, caches and
+    benchmark reports."""
+    patterns = {
+        line.strip()
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    expected = {
+        ".venv",
+        ".git",
+        "ledger-data",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        "bench-report*.json",
+    }
+    assert expected <= patterns
+    assert patterns & {"__pycache__", "**/__pycache__"}
