@@ -4,7 +4,7 @@ the settings. The API and the command line get a `Ledger` from here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
@@ -16,6 +16,7 @@ from api.settings import Settings
 from domain.application import LedgerApplication, StandardChangeResult
 from domain.rules import AMOUNT_STANDARD
 from domain.standards import CITY_CODE, StandardValue
+from projections import sql
 from projections.interface import EntitlementRow, ViewStore
 from projections.postgres import PostgresViewStore
 from projections.queries import InForce, in_force
@@ -110,6 +111,65 @@ class Ledger:
         self.app.household(household_id)  # 404 for an unknown household
         self.runner.catch_up()
         return in_force(self.views.entitlement_rows(household_id, known_at), as_of)
+
+    def medical_caps(self, household_id: UUID, cap_year: int) -> dict[str, Any]:
+        """Paid, cap and remaining per member and for the household, and the relief, in
+        one cap year (from the medical view). The caps are those in force at the end
+        of the cap year, or today while it runs."""
+        household = self.app.household(household_id)
+        self.runner.catch_up()
+        params = {"household_id": household_id, "cap_year": cap_year}
+        totals = {r["member_id"]: r for r in self.views.query(sql.MEDICAL_MEMBER_TOTALS, params)}
+        carried = {
+            r["member_id"]: r["carried_fen"] for r in self.views.query(sql.MEDICAL_CARRIED, params)
+        }
+        book = self.app.standards_book(household.region_code)
+        start_month = int(book.ratio("medical_cap_year_start_month", date(cap_year, 12, 31))[0])
+        year_end = date(cap_year + (start_month > 1), start_month, 1) - timedelta(days=1)
+        on = min(date.today(), year_end)
+        person_cap = book.money("medical_cap_individual_annual", on)[0]
+        household_cap = book.money("medical_cap_household_annual", on)[0]
+        member_ids = [
+            m
+            for m in household.members
+            if m in totals or m in carried or household.members[m].left_on is None
+        ]
+        members = []
+        for member_id in member_ids:
+            paid = int(totals.get(member_id, {}).get("kept_fen", 0)) + int(
+                carried.get(member_id, 0)
+            )
+            members.append(
+                {
+                    "member_id": member_id,
+                    "paid_fen": paid,
+                    "carried_fen": int(carried.get(member_id, 0)),
+                    "cap_fen": person_cap,
+                    "remaining_fen": max(person_cap - paid, 0),
+                    "relief_fen": int(totals.get(member_id, {}).get("relief_fen", 0)),
+                }
+            )
+        household_paid = sum(int(r["kept_fen"]) for r in totals.values())
+        return {
+            "year": cap_year,
+            "household": {
+                "paid_fen": household_paid,
+                "cap_fen": household_cap,
+                "remaining_fen": max(household_cap - household_paid, 0),
+            },
+            "members": members,
+            "relief_total_fen": sum(int(r["relief_fen"]) for r in totals.values()),
+        }
+
+    def fund_relief(self, cap_year: int, region_prefix: str) -> list[dict[str, Any]]:
+        self.runner.catch_up()
+        return self.views.query(
+            sql.FUND_RELIEF, {"cap_year": cap_year, "prefix": region_prefix + "%"}
+        )
+
+    def medical_by_county(self, cap_year: int) -> list[dict[str, Any]]:
+        self.runner.catch_up()
+        return self.views.query(sql.MEDICAL_BY_COUNTY, {"cap_year": cap_year})
 
     def entitlement_history(self, household_id: UUID) -> list[EntitlementRow]:
         self.app.household(household_id)

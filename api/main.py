@@ -13,7 +13,15 @@ from fastapi import FastAPI
 from api import errors
 from api.container import Ledger
 from api.idempotency import IdempotencyMiddleware
-from api.routers import applications, entitlements, health, households, standards
+from api.routers import (
+    applications,
+    entitlements,
+    health,
+    households,
+    medical,
+    standards,
+    supervision,
+)
 from api.settings import Settings, load_settings
 
 log = logging.getLogger("ledger.api")
@@ -67,6 +75,6 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         app.state.ledger = ledger
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
-    for module in (health, standards, households, applications, entitlements):
+    for module in (health, standards, households, applications, entitlements, medical, supervision):
         app.include_router(module.router)
     return app

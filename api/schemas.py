@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from domain.errors import InvalidInputError
 from domain.household import EMPLOYMENT, RELATIONS, SCHOOL_STAGES
+from domain.medical import ITEM_KINDS
 from domain.money import parse_ratio, parse_yuan
 
 EARLIEST = date(1900, 1, 1)
@@ -180,3 +182,45 @@ class EventOut(BaseModel):
     recorded_at: datetime
     actor: str
     data: dict[str, Any]
+
+
+class PayersIn(Input):
+    basic_insurance: Yuan = "0"
+    critical_illness_insurance: Yuan = "0"
+    medical_assistance: Yuan = "0"
+    charity: Yuan = "0"
+
+
+class BillItemIn(Input):
+    kind: Literal[ITEM_KINDS]  # type: ignore[valid-type]
+    amount: Yuan
+
+
+class MedicalBillIn(Input):
+    member_id: str
+    service_on: BusinessDate
+    total: Yuan
+    insurance_paid: Yuan
+    self_paid: Yuan
+    payers: PayersIn | None = None
+    settlement_number: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    items: list[BillItemIn] | None = Field(default=None, max_length=200)
+    reason: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None, description="why a correction is made (PUT only)"
+    )
+
+
+class MedicalBillOut(BaseModel):
+    bill_id: str
+    member_id: str
+    cap_year: int
+    kept: str = Field(description="self-pay that counts towards the caps")
+    relief: str = Field(description="paid by the medical safety fund over the caps")
+    waived: str = Field(description="§16 hospital waiver")
+    counted: str = Field(description="self-pay after the waiver")
+    cancelled: bool = False
+
+
+class MoveIn(Input):
+    to_household_id: UUID
+    effective_on: BusinessDate

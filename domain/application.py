@@ -25,9 +25,11 @@ from domain.household import (
     CategorySpan,
     Determination,
     Household,
+    MedicalBill,
     Member,
     Point,
 )
+from domain.medical import BillFigures
 from domain.rules import Means
 from domain.standards import (
     CITY_CODE,
@@ -105,7 +107,16 @@ class LedgerApplication(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(FractionAsStr())
-        for cls in (Member, AttributeChange, ApplicationRecord, Basis, Point, CategorySpan, Means):
+        for cls in (
+            Member,
+            AttributeChange,
+            ApplicationRecord,
+            Basis,
+            Point,
+            CategorySpan,
+            Means,
+            MedicalBill,
+        ):
             if is_dataclass(cls):
                 transcoder.register(_dataclass_transcoding(cls))
 
@@ -297,6 +308,108 @@ class LedgerApplication(Application[UUID]):
             )
 
         return self.update(household_id, command)
+
+    # ------------------------------------------------------------------ medical
+
+    def record_medical_bill(
+        self,
+        household_id: UUID,
+        *,
+        member_id: str,
+        service_on: date,
+        figures: BillFigures,
+        actor: str,
+        settlement_number: str | None = None,
+    ) -> MedicalBill:
+        """The caps are enforced inside the household: two bills posted at once meet a
+        version conflict on save, and the loser is recomputed against the new state."""
+
+        def command(household: Household) -> MedicalBill:
+            return household.record_medical_bill(
+                member_id=member_id,
+                service_on=service_on,
+                figures=figures,
+                settlement_number=settlement_number,
+                actor=actor,
+                book=self.standards_book(household.region_code),
+            )
+
+        return self.update(household_id, command)
+
+    def correct_medical_bill(
+        self,
+        household_id: UUID,
+        bill_id: str,
+        *,
+        member_id: str,
+        service_on: date,
+        figures: BillFigures,
+        actor: str,
+        reason: str = "corrected settlement",
+        settlement_number: str | None = None,
+    ) -> MedicalBill:
+        def command(household: Household) -> MedicalBill:
+            return household.correct_medical_bill(
+                bill_id,
+                member_id=member_id,
+                service_on=service_on,
+                figures=figures,
+                settlement_number=settlement_number,
+                reason=reason,
+                actor=actor,
+                book=self.standards_book(household.region_code),
+            )
+
+        return self.update(household_id, command)
+
+    def cancel_medical_bill(
+        self, household_id: UUID, bill_id: str, *, reason: str, actor: str
+    ) -> MedicalBill:
+        def command(household: Household) -> MedicalBill:
+            return household.cancel_medical_bill(
+                bill_id,
+                reason=reason,
+                actor=actor,
+                book=self.standards_book(household.region_code),
+            )
+
+        return self.update(household_id, command)
+
+    def move_member(
+        self,
+        household_id: UUID,
+        member_id: str,
+        *,
+        to_household_id: UUID,
+        effective_on: date,
+        actor: str,
+    ) -> dict[str, int]:
+        """Both households change in one transaction: the person leaves one and joins the
+        other with their cap-year self-pay, or neither happens."""
+        for _ in range(MAX_RETRIES):
+            source = self.household(household_id)
+            target = self.household(to_household_id)
+            member = source.member(member_id)
+            carried = source.move_out(
+                member_id,
+                to_household_id=to_household_id,
+                effective_on=effective_on,
+                actor=actor,
+                book=self.standards_book(source.region_code),
+            )
+            target.move_in(
+                member,
+                from_household_id=household_id,
+                carried=carried,
+                effective_on=effective_on,
+                actor=actor,
+            )
+            try:
+                self.save(source, target)
+            except IntegrityError:
+                continue
+            return carried
+        raise ConflictError("the households changed concurrently too often; try again")
 
     def adjust_entitlements(
         self, household_ids: Iterable[UUID], *, actor: str, reason: str, batch_size: int = 200

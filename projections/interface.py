@@ -9,6 +9,7 @@ event twice or skips one.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -40,6 +41,11 @@ class EntitlementRow:
     standard_version: str
     cause: str
     actor: str
+
+
+def sorted_rows(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows in a stable order whatever their column types (to compare two dumps)."""
+    return sorted(rows, key=lambda row: tuple("" if v is None else str(v) for v in row))
 
 
 class ViewStore(TrackingRecorder, ABC):
@@ -74,6 +80,10 @@ class ViewStore(TrackingRecorder, ABC):
     @abstractmethod
     def count(self, table: str) -> int:
         """Rows in a view table."""
+
+    @abstractmethod
+    def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run one of projections/sql.py's read queries; integers come back as int."""
 
     # The API's Idempotency-Key record lives beside the views: it is not derived from
     # events (it is a record of answers given), so a rebuild leaves it alone.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +13,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.interface import EntitlementRow, Op, ViewStore
+from projections.interface import EntitlementRow, Op, ViewStore, sorted_rows
+from projections.sql import WRITES, postgres_dialect
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_households ("
@@ -34,41 +36,28 @@ _CREATE = (
     "notification_id bigint NOT NULL, PRIMARY KEY (household_id, programme, member_id))",
     "CREATE INDEX IF NOT EXISTS ledger_current_entitlements_programme "
     "ON {s}.ledger_current_entitlements (programme, region_code)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_medical_households ("
+    "household_id uuid PRIMARY KEY, region_code text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_medical_bills (bill_id text PRIMARY KEY, "
+    "household_id uuid NOT NULL, member_id text NOT NULL, region_code text, "
+    "cap_year integer NOT NULL, service_on date NOT NULL, total_fen bigint NOT NULL, "
+    "insurance_paid_fen bigint NOT NULL, self_paid_fen bigint NOT NULL, "
+    "waived_fen bigint NOT NULL, counted_fen bigint NOT NULL, kept_fen bigint NOT NULL, "
+    "relief_fen bigint NOT NULL, cancelled boolean NOT NULL, notification_id bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_medical_bills_household "
+    "ON {s}.ledger_medical_bills (household_id, cap_year)",
+    "CREATE INDEX IF NOT EXISTS ledger_medical_bills_year "
+    "ON {s}.ledger_medical_bills (cap_year, region_code)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_medical_carried (household_id uuid NOT NULL, "
+    "member_id text NOT NULL, cap_year integer NOT NULL, carried_fen bigint NOT NULL, "
+    "PRIMARY KEY (household_id, member_id, cap_year))",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_medical_relief (notification_id bigint PRIMARY KEY, "
+    "bill_id text NOT NULL, household_id uuid NOT NULL, region_code text, "
+    "cap_year integer NOT NULL, month text NOT NULL, amount_fen bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_idempotency (scope text PRIMARY KEY, "
     "body_hash text NOT NULL, status integer, response bytea, "
     "created_at timestamptz NOT NULL DEFAULT now())",
 )
-
-_STATEMENTS = {
-    "household": (
-        "INSERT INTO {s}.ledger_households (household_id, region_code, residence, "
-        "registered_on) VALUES (%(household_id)s, %(region_code)s, %(residence)s, "
-        "%(registered_on)s)"
-    ),
-    "entitlement": (
-        "INSERT INTO {s}.ledger_entitlement_history (notification_id, household_id, "
-        "region_code, programme, member_id, monthly_fen, ended, effective_from, recorded_at, "
-        "reason, standard_version, cause, actor) VALUES (%(notification_id)s, "
-        "%(household_id)s, (SELECT region_code FROM {s}.ledger_households "
-        "WHERE household_id = %(household_id)s), %(programme)s, %(member_id)s, "
-        "%(monthly_fen)s, %(ended)s, %(effective_from)s, %(recorded_at)s, %(reason)s, "
-        "%(standard_version)s, %(cause)s, %(actor)s)"
-    ),
-    "current": (
-        "INSERT INTO {s}.ledger_current_entitlements AS c (household_id, region_code, "
-        "programme, member_id, monthly_fen, ended, effective_from, standard_version, "
-        "notification_id) VALUES (%(household_id)s, (SELECT region_code FROM "
-        "{s}.ledger_households WHERE household_id = %(household_id)s), %(programme)s, "
-        "%(member_id)s, %(monthly_fen)s, %(ended)s, %(effective_from)s, "
-        "%(standard_version)s, %(notification_id)s) "
-        "ON CONFLICT (household_id, programme, member_id) DO UPDATE SET "
-        "monthly_fen = excluded.monthly_fen, ended = excluded.ended, "
-        "effective_from = excluded.effective_from, "
-        "standard_version = excluded.standard_version, "
-        "notification_id = excluded.notification_id "
-        "WHERE c.effective_from <= excluded.effective_from"
-    ),
-}
 
 
 class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
@@ -77,7 +66,10 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         self._schema = Identifier(self.datastore.schema)
         for statement in _CREATE:
             self.sql_create_statements.append(self._sql(statement))
-        self._statements = {kind: self._sql(sql) for kind, sql in _STATEMENTS.items()}
+        self._writes = {
+            kind: tuple(self._sql(postgres_dialect(sql)) for sql in sqls)
+            for kind, sqls in WRITES.items()
+        }
 
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(s=self._schema)
@@ -102,9 +94,8 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             self._flush(curs, run_kind, run)
 
     def _flush(self, curs: Cursor[DictRow], kind: str, rows: list[dict[str, Any]]) -> None:
-        curs.executemany(self._statements[kind], rows)
-        if kind == "entitlement":
-            curs.executemany(self._statements["current"], rows)
+        for statement in self._writes[kind]:
+            curs.executemany(statement, rows)
 
     def reset(self, view_name: str, tables: tuple[str, ...]) -> None:
         with self.datastore.transaction(commit=True) as curs:
@@ -122,11 +113,9 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         with self.datastore.transaction(commit=False) as curs:
             for table in tables:
                 curs.execute(
-                    SQL("SELECT * FROM {s}.{t} ORDER BY 1, 2, 3, 4").format(
-                        s=self._schema, t=Identifier(table)
-                    )
+                    SQL("SELECT * FROM {s}.{t}").format(s=self._schema, t=Identifier(table))
                 )
-                out[table] = [tuple(row.values()) for row in curs.fetchall()]
+                out[table] = sorted_rows(tuple(row.values()) for row in curs.fetchall())
         return out
 
     def entitlement_rows(
@@ -183,6 +172,14 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
                 [household_id],
             )
             return [{**row, "member_id": row["member_id"] or None} for row in curs.fetchall()]
+
+    def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._sql(postgres_dialect(statement)), params)
+            return [
+                {k: int(v) if isinstance(v, Decimal) else v for k, v in row.items()}
+                for row in curs.fetchall()
+            ]
 
     def count(self, table: str) -> int:
         with self.datastore.transaction(commit=False) as curs:

@@ -11,7 +11,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 
-from projections import entitlements
+from projections import entitlements, medical
 from projections.interface import Op, ViewStore
 
 
@@ -27,6 +27,7 @@ VIEWS: dict[str, ViewSpec] = {
     entitlements.NAME: ViewSpec(
         entitlements.NAME, entitlements.TABLES, entitlements.TOPICS, entitlements.ops_for
     ),
+    medical.NAME: ViewSpec(medical.NAME, medical.TABLES, medical.TOPICS, medical.ops_for),
 }
 
 

@@ -9,7 +9,8 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from projections.interface import EntitlementRow, Op, ViewStore
+from projections.interface import EntitlementRow, Op, ViewStore, sorted_rows
+from projections.sql import WRITES, sqlite_dialect
 
 _TS = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
@@ -19,33 +20,7 @@ def ts(value: datetime) -> str:
     return value.astimezone(UTC).strftime(_TS)
 
 
-_STATEMENTS = {
-    "household": (
-        "INSERT INTO ledger_households (household_id, region_code, residence, registered_on) "
-        "VALUES (:household_id, :region_code, :residence, :registered_on)"
-    ),
-    "entitlement": (
-        "INSERT INTO ledger_entitlement_history (notification_id, household_id, region_code, "
-        "programme, member_id, monthly_fen, ended, effective_from, recorded_at, reason, "
-        "standard_version, cause, actor) VALUES (:notification_id, :household_id, "
-        "(SELECT region_code FROM ledger_households WHERE household_id = :household_id), "
-        ":programme, :member_id, :monthly_fen, :ended, :effective_from, :recorded_at, :reason, "
-        ":standard_version, :cause, :actor)"
-    ),
-    "current": (
-        "INSERT INTO ledger_current_entitlements (household_id, region_code, programme, "
-        "member_id, monthly_fen, ended, effective_from, standard_version, notification_id) "
-        "VALUES (:household_id, "
-        "(SELECT region_code FROM ledger_households WHERE household_id = :household_id), "
-        ":programme, :member_id, :monthly_fen, :ended, :effective_from, :standard_version, "
-        ":notification_id) "
-        "ON CONFLICT (household_id, programme, member_id) DO UPDATE SET "
-        "monthly_fen = excluded.monthly_fen, ended = excluded.ended, "
-        "effective_from = excluded.effective_from, standard_version = excluded.standard_version,"
-        " notification_id = excluded.notification_id "
-        "WHERE ledger_current_entitlements.effective_from <= excluded.effective_from"
-    ),
-}
+_WRITES = {kind: tuple(sqlite_dialect(sql) for sql in sqls) for kind, sqls in WRITES.items()}
 
 
 def _params(row: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +63,26 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "PRIMARY KEY (household_id, programme, member_id))",
             "CREATE INDEX IF NOT EXISTS ledger_current_entitlements_programme "
             "ON ledger_current_entitlements (programme, region_code)",
+            "CREATE TABLE IF NOT EXISTS ledger_medical_households ("
+            "household_id TEXT PRIMARY KEY, region_code TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_medical_bills (bill_id TEXT PRIMARY KEY, "
+            "household_id TEXT NOT NULL, member_id TEXT NOT NULL, region_code TEXT, "
+            "cap_year INTEGER NOT NULL, service_on TEXT NOT NULL, total_fen INTEGER NOT NULL, "
+            "insurance_paid_fen INTEGER NOT NULL, self_paid_fen INTEGER NOT NULL, "
+            "waived_fen INTEGER NOT NULL, counted_fen INTEGER NOT NULL, "
+            "kept_fen INTEGER NOT NULL, relief_fen INTEGER NOT NULL, "
+            "cancelled INTEGER NOT NULL, notification_id INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_medical_bills_household "
+            "ON ledger_medical_bills (household_id, cap_year)",
+            "CREATE INDEX IF NOT EXISTS ledger_medical_bills_year "
+            "ON ledger_medical_bills (cap_year, region_code)",
+            "CREATE TABLE IF NOT EXISTS ledger_medical_carried (household_id TEXT NOT NULL, "
+            "member_id TEXT NOT NULL, cap_year INTEGER NOT NULL, carried_fen INTEGER NOT NULL, "
+            "PRIMARY KEY (household_id, member_id, cap_year))",
+            "CREATE TABLE IF NOT EXISTS ledger_medical_relief ("
+            "notification_id INTEGER PRIMARY KEY, bill_id TEXT NOT NULL, "
+            "household_id TEXT NOT NULL, region_code TEXT, cap_year INTEGER NOT NULL, "
+            "month TEXT NOT NULL, amount_fen INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_idempotency (scope TEXT PRIMARY KEY, "
             "body_hash TEXT NOT NULL, status INTEGER, response BLOB, created_at TEXT NOT NULL)",
         ]
@@ -114,12 +109,8 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             self._flush(curs, run_kind, run)
 
     def _flush(self, curs: SQLiteCursor, kind: str, rows: list[dict[str, Any]]) -> None:
-        curs.executemany(_STATEMENTS[kind], rows)
-        if kind == "entitlement":
-            curs.executemany(
-                _STATEMENTS["current"],
-                [{k: r[k] for k in _CURRENT_KEYS} for r in rows],
-            )
+        for statement in _WRITES[kind]:
+            curs.executemany(statement, rows)
 
     def reset(self, view_name: str, tables: tuple[str, ...]) -> None:
         with self.datastore.transaction(commit=True) as curs:
@@ -131,8 +122,8 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
         out: dict[str, list[tuple[Any, ...]]] = {}
         with self.datastore.transaction(commit=False) as curs:
             for table in tables:
-                curs.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")
-                out[table] = [tuple(row) for row in curs.fetchall()]
+                curs.execute(f"SELECT * FROM {table}")
+                out[table] = sorted_rows(tuple(row) for row in curs.fetchall())
         return out
 
     def entitlement_rows(
@@ -196,6 +187,11 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
                 for row in curs.fetchall()
             ]
 
+    def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(sqlite_dialect(statement), _params(params))
+            return [dict(row) for row in curs.fetchall()]
+
     def count(self, table: str) -> int:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(f"SELECT COUNT(*) AS n FROM {table}")
@@ -233,15 +229,3 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             curs.execute(
                 "DELETE FROM ledger_idempotency WHERE scope = ? AND status IS NULL", (scope,)
             )
-
-
-_CURRENT_KEYS = (
-    "household_id",
-    "programme",
-    "member_id",
-    "monthly_fen",
-    "ended",
-    "effective_from",
-    "standard_version",
-    "notification_id",
-)

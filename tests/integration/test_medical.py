@@ -1,0 +1,140 @@
+"""Medical self-pay and caps on both backends: the household stream and the views."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from domain.medical import BillFigures
+from domain.money import yuan
+from projections.medical import TABLES
+from tests.helpers import household
+
+
+def figures(self_paid: int, total: int | None = None) -> BillFigures:
+    total = self_paid if total is None else total
+    return BillFigures(yuan(total), yuan(total) - yuan(self_paid), yuan(self_paid), {}, ())
+
+
+def post(ledger, hid, member, self_paid, on=date(2025, 3, 1)):
+    return ledger.app.record_medical_bill(
+        hid, member_id=member, service_on=on, figures=figures(self_paid), actor="caseworker-li"
+    )
+
+
+def test_caps_view_and_fund_relief(ledger):
+    """§17 example 9 through the views: 20,000 + 20,000 + 15,000 in one household: the
+    household has paid 50,000 (remaining 0), the third member 10,000 (remaining 20,000),
+    relief 5,000, booked by the fund in the month of service (2025-04) for 南湖 330402."""
+    hid, ids = household(ledger.app, 3)
+    post(ledger, hid, ids[0], 20000)
+    post(ledger, hid, ids[1], 20000)
+    post(ledger, hid, ids[2], 15000, on=date(2025, 4, 9))
+    caps = ledger.medical_caps(hid, 2025)
+    assert caps["household"] == {
+        "paid_fen": yuan(50000),
+        "cap_fen": yuan(50000),
+        "remaining_fen": 0,
+    }
+    third = next(m for m in caps["members"] if m["member_id"] == ids[2])
+    assert (third["paid_fen"], third["remaining_fen"], third["relief_fen"]) == (
+        yuan(10000),
+        yuan(20000),
+        yuan(5000),
+    )
+    assert caps["relief_total_fen"] == yuan(5000)
+    assert ledger.fund_relief(2025, "3304") == [
+        {"month": "2025-04", "county": "330402", "relief_fen": yuan(5000)}
+    ]
+
+
+def test_cancelling_nets_the_recovery_in_the_fund_ledger(ledger):
+    """Bills 20,000 and 15,000 for one person (relief 5,000); cancelling the first
+    recovers the 5,000: the fund's March total nets to 0 and the person has paid 15,000."""
+    hid, [p] = household(ledger.app, 1)
+    first = post(ledger, hid, p, 20000)
+    post(ledger, hid, p, 15000)
+    ledger.app.cancel_medical_bill(hid, first.bill_id, reason="重复结算", actor="caseworker-li")
+    assert ledger.fund_relief(2025, "330402") == [
+        {"month": "2025-03", "county": "330402", "relief_fen": 0}
+    ]
+    caps = ledger.medical_caps(hid, 2025)
+    assert caps["members"][0]["paid_fen"] == yuan(15000)
+    assert caps["relief_total_fen"] == 0
+
+
+def test_mid_year_move_carries_the_person_and_not_the_household(ledger):
+    """§6: A keeps 20,000 in household 1, then moves to household 2 on 2025-07-01, where B
+    and C have kept 25,000 + 20,000 = 45,000. A's new bill of 15,000 keeps
+    min(15,000, 30,000 - 20,000 carried, 50,000 - 45,000) = 5,000; relief 10,000. Household 1 still counts A's 20,000;
+    household 2 counts only what was paid while in it (45,000 + 5,000)."""
+    h1, [a] = household(ledger.app, 1)
+    h2, [b, c] = household(ledger.app, 2)
+    post(ledger, h1, a, 20000)
+    post(ledger, h2, b, 25000)
+    post(ledger, h2, c, 20000)
+    carried = ledger.app.move_member(
+        h1, a, to_household_id=h2, effective_on=date(2025, 7, 1), actor="caseworker-li"
+    )
+    assert carried == {"2025": yuan(20000)}
+    moved = post(ledger, h2, a, 15000, on=date(2025, 8, 1))
+    assert (moved.kept_fen, moved.relief_fen) == (yuan(5000), yuan(10000))
+    caps1 = ledger.medical_caps(h1, 2025)
+    caps2 = ledger.medical_caps(h2, 2025)
+    assert caps1["household"]["paid_fen"] == yuan(20000)
+    assert caps2["household"]["paid_fen"] == yuan(50000)
+    a_in_2 = next(m for m in caps2["members"] if m["member_id"] == a)
+    assert (a_in_2["paid_fen"], a_in_2["carried_fen"]) == (yuan(25000), yuan(20000))
+    # The person keeps who they are; a bill dated before the move is refused in household 2.
+    from domain.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError):
+        post(ledger, h2, a, 10, on=date(2025, 6, 30))
+
+
+def test_rebuild_of_the_medical_view_gives_identical_rows(ledger):
+    hid, ids = household(ledger.app, 2)
+    first = post(ledger, hid, ids[0], 28000)
+    post(ledger, hid, ids[1], 25000)
+    ledger.app.correct_medical_bill(
+        hid,
+        first.bill_id,
+        member_id=ids[0],
+        service_on=date(2025, 3, 1),
+        figures=figures(29000),
+        actor="caseworker-li",
+    )
+    ledger.runner.catch_up()
+    before = ledger.views.dump(TABLES)
+    assert len(before["ledger_medical_bills"]) == 2
+    ledger.runner.rebuild(("medical",))
+    assert ledger.views.dump(TABLES) == before
+
+
+def test_concurrent_bills_never_break_the_household_cap(ledger):
+    """§17 under a race (on both backends; PostgreSQL is the one that matters): in each
+    of 12 rounds two members' bills of 30,000 each are
+    posted at the same moment by two threads. Whatever the order, the household keeps
+    exactly 50,000 and the fund relieves exactly 10,000: the loser of the race is
+    recomputed against the winner's save."""
+    for _ in range(12):
+        hid, (a, b) = household(ledger.app, 2)
+        barrier = threading.Barrier(2)
+        results = {}
+
+        def post_bill(member, results=results, barrier=barrier, hid=hid):
+            barrier.wait()
+            results[member] = post(ledger, hid, member, 30000)
+
+        threads = [threading.Thread(target=post_bill, args=(m,)) for m in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sum(r.kept_fen for r in results.values()) == yuan(50000)
+        assert sum(r.relief_fen for r in results.values()) == yuan(10000)
+        state = ledger.app.household(hid)
+        assert state.household_paid(2025) == yuan(50000)
+        assert len(state.bills) == 2

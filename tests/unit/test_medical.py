@@ -1,0 +1,252 @@
+"""Medical self-pay (POLICY.md §6, plan items 15-17) on the Household aggregate, in memory.
+
+Figures: person cap 30,000 and household cap 50,000 a year (SEED §17).
+"""
+
+from datetime import date
+
+import pytest
+
+from domain.errors import ConflictError, InvalidInputError, NotFoundError
+from domain.household import Household
+from domain.medical import BillFigures
+from domain.money import yuan
+from domain.standards import StandardsBook, default_city_standards
+from tests.helpers import id_number, means
+
+
+@pytest.fixture
+def book() -> StandardsBook:
+    return StandardsBook(default_city_standards())
+
+
+def make(members: int) -> tuple[Household, list[str]]:
+    h = Household.register(
+        region_code="330402",
+        residence="urban",
+        address="x",
+        registered_on=date(2025, 1, 1),
+        actor="cw",
+    )
+    ids = [
+        h.add_member(
+            name=f"m{i}",
+            id_number=id_number(),
+            relation="head",
+            birth_on=date(1970, 1, 1),
+            joined_on=None,
+            actor="cw",
+        )
+        for i in range(members)
+    ]
+    return h, ids
+
+
+def bill(h, book, member, self_paid, on=date(2025, 3, 1), items=(), total=None, **kw):
+    total = total if total is not None else self_paid
+    return h.record_medical_bill(
+        member_id=member,
+        service_on=on,
+        settlement_number=kw.get("settlement"),
+        figures=BillFigures(
+            yuan(total),
+            yuan(total) - yuan(self_paid),
+            yuan(self_paid),
+            {},
+            tuple((k, yuan(a)) for k, a in items),
+        ),
+        actor="cw",
+        book=book,
+    )
+
+
+def test_example_8_person_cap(book):
+    """§17, example 8: one person, self-pay 18,000 then 15,000: the second keeps
+    30,000 - 18,000 = 12,000 and 3,000 is relief from the fund."""
+    h, [p] = make(1)
+    first = bill(h, book, p, 18000)
+    second = bill(h, book, p, 15000, on=date(2025, 5, 1))
+    assert (first.kept_fen, first.relief_fen) == (yuan(18000), 0)
+    assert (second.kept_fen, second.relief_fen) == (yuan(12000), yuan(3000))
+    assert h.person_paid(p, 2025) == yuan(30000)  # exactly 30,000 is within the cap (§11)
+    relief = [e for e in h.collect_events() if isinstance(e, Household.MedicalReliefGranted)]
+    assert [(e.bill_id, e.amount_fen, e.fund) for e in relief] == [
+        (second.bill_id, yuan(3000), "medical_safety_fund")
+    ]
+
+
+def test_example_9_household_cap_through_three_members(book):
+    """§17, example 9: three members with self-pay 20,000, 20,000, 15,000: the third
+    keeps 50,000 - 40,000 = 10,000, relief 5,000 (household at 50,000)."""
+    h, ids = make(3)
+    bill(h, book, ids[0], 20000)
+    bill(h, book, ids[1], 20000)
+    third = bill(h, book, ids[2], 15000)
+    assert (third.kept_fen, third.relief_fen) == (yuan(10000), yuan(5000))
+    assert h.household_paid(2025) == yuan(50000)
+
+
+def test_household_cap_reached_through_two_members(book):
+    """§17: member A 28,000 (within both caps), member B 25,000: the household has
+    50,000 - 28,000 = 22,000 of room, less than B's own 30,000: B keeps 22,000, 3,000
+    relief."""
+    h, (a, b) = make(2)
+    bill(h, book, a, 28000)
+    second = bill(h, book, b, 25000)
+    assert (second.kept_fen, second.relief_fen) == (yuan(22000), yuan(3000))
+
+
+def test_bill_straddling_both_caps(book):
+    """§17: A has kept 25,000 (person room 5,000), B 22,000 (household room 50,000 - 47,000
+    = 3,000). A's bill of 8,000 keeps min(8,000, 5,000, 3,000) = 3,000; relief 5,000."""
+    h, (a, b) = make(2)
+    bill(h, book, a, 25000)
+    bill(h, book, b, 22000)
+    straddling = bill(h, book, a, 8000)
+    assert (straddling.kept_fen, straddling.relief_fen) == (yuan(3000), yuan(5000))
+
+
+def test_cancelled_early_bill_recovers_later_relief_and_raises_none(book):
+    """§6: bills 20,000 then 15,000 for one person: the second keeps 10,000, relief 5,000.
+    Cancelling the first frees the room: the second now keeps all 15,000 and its 5,000
+    relief is recovered by the fund; no relief is raised; the person's total is 15,000."""
+    h, [p] = make(1)
+    first = bill(h, book, p, 20000)
+    second = bill(h, book, p, 15000)
+    h.collect_events()
+    h.cancel_medical_bill(first.bill_id, reason="重复结算", actor="cw", book=book)
+    adjustments = [e for e in h.collect_events() if isinstance(e, Household.MedicalReliefAdjusted)]
+    assert [(e.bill_id, e.kept_fen, e.relief_fen, e.delta_fen, e.kind) for e in adjustments] == [
+        (first.bill_id, 0, 0, 0, "kept_only"),
+        (second.bill_id, yuan(15000), 0, -yuan(5000), "recovery"),
+    ]
+    assert not [e for e in adjustments if e.delta_fen > 0]
+    assert h.person_paid(p, 2025) == yuan(15000)
+
+
+def test_correcting_an_early_bill_upwards_gives_extra_relief(book):
+    """§6: bills 10,000 then 15,000 (both kept: 25,000). The first is corrected to 20,000:
+    it keeps 20,000, and the second now keeps 10,000 with 5,000 extra relief."""
+    h, [p] = make(1)
+    first = bill(h, book, p, 10000)
+    second = bill(h, book, p, 15000)
+    h.correct_medical_bill(
+        first.bill_id,
+        member_id=p,
+        service_on=date(2025, 3, 1),
+        figures=BillFigures(yuan(20000), 0, yuan(20000), {}, ()),
+        settlement_number=None,
+        reason="补录费用",
+        actor="cw",
+        book=book,
+    )
+    assert (h.bills[first.bill_id].kept_fen, h.bills[first.bill_id].relief_fen) == (yuan(20000), 0)
+    assert (second.kept_fen, second.relief_fen) == (yuan(10000), yuan(5000))
+
+
+def test_example_10_waivers_on_an_itemised_bill_of_a_dibao_member(book):
+    """§16, example 10: consultation 50 (waived 50), bed 600 (300), nursing 200 (100),
+    surgery 3,000 (1,500), drugs 2,000 (none): 1,950.00 waived. With a self-pay of 3,000
+    before the waiver, 3,000 - 1,950 = 1,050 counts towards the caps."""
+    h, [p] = make(1)
+    app_id = h.submit_application(
+        programme="dibao",
+        effective_from=date(2025, 1, 1),
+        means=means(0),
+        member_id=None,
+        details={},
+        actor="cw",
+    )
+    h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+    items = (
+        ("consultation", 50),
+        ("bed", 600),
+        ("nursing", 200),
+        ("surgery", 3000),
+        ("drugs", 2000),
+    )
+    b = bill(h, book, p, 3000, total=5850, items=items)
+    assert b.waived_fen == yuan(50) + yuan(300) + yuan(100) + yuan(1500) == 195_000
+    assert b.counted_fen == b.kept_fen == yuan(1050)
+
+
+def test_no_waiver_for_a_member_in_no_category(book):
+    h, [p] = make(1)
+    b = bill(h, book, p, 3000, total=5850, items=(("consultation", 50), ("bed", 600)))
+    assert b.waived_fen == 0 and b.counted_fen == yuan(3000)
+
+
+def test_a_raised_cap_applies_from_its_effective_date(book):
+    """§17: the caps are standards; with the person cap raised to 40,000 from 2025-07-01,
+    a June bill is capped at 30,000 and a July bill at 40,000."""
+    city = default_city_standards()
+    city.record_change(
+        key="medical_cap_individual_annual",
+        value=yuan(40000),
+        effective_from=date(2025, 7, 1),
+        basis="doc",
+        actor="admin",
+    )
+    raised = StandardsBook(city)
+    h, [p] = make(1)
+    june = bill(h, raised, p, 35000, on=date(2025, 6, 1))
+    july = bill(h, raised, p, 8000, on=date(2025, 7, 2))
+    assert (june.kept_fen, june.relief_fen) == (yuan(30000), yuan(5000))
+    assert (july.kept_fen, july.relief_fen) == (yuan(8000), 0)  # 40,000 - 30,000 = 10,000 room
+
+
+@pytest.mark.parametrize(
+    ("figures", "field"),
+    [
+        (BillFigures(yuan(100), yuan(50), yuan(150), {}, ()), "self_paid"),
+        (BillFigures(yuan(100), yuan(60), yuan(50), {}, ()), "total"),
+        (BillFigures(yuan(100), -1, yuan(100) + 1, {}, ()), "insurance_paid"),
+        (BillFigures(yuan(100), yuan(50), yuan(50), {"basic_insurance": yuan(40)}, ()), "payers"),
+        (BillFigures(yuan(100), 0, yuan(100), {}, (("drugs", yuan(101)),)), "items"),
+    ],
+)
+def test_bad_bills_are_refused_naming_the_field_and_record_nothing(book, figures, field):
+    h, [p] = make(1)
+    h.collect_events()
+    with pytest.raises(InvalidInputError) as caught:
+        h.record_medical_bill(
+            member_id=p,
+            service_on=date(2025, 3, 1),
+            figures=figures,
+            settlement_number=None,
+            actor="cw",
+            book=book,
+        )
+    assert caught.value.field == field
+    assert h.collect_events() == []
+
+
+def test_unknown_member_and_dates_outside_membership_are_refused(book):
+    h, [p] = make(1)
+    figures = BillFigures(yuan(100), 0, yuan(100), {}, ())
+    with pytest.raises(NotFoundError):
+        h.record_medical_bill(
+            member_id="nobody",
+            service_on=date(2025, 3, 1),
+            figures=figures,
+            settlement_number=None,
+            actor="cw",
+            book=book,
+        )
+    with pytest.raises(InvalidInputError) as caught:
+        h.record_medical_bill(
+            member_id=p,
+            service_on=date(2024, 12, 31),
+            figures=figures,
+            settlement_number=None,
+            actor="cw",
+            book=book,
+        )
+    assert caught.value.field == "service_on"
+
+
+def test_a_settlement_number_is_recorded_once(book):
+    h, [p] = make(1)
+    bill(h, book, p, 100, settlement="JX2025-0001")
+    with pytest.raises(ConflictError):
+        bill(h, book, p, 100, settlement="JX2025-0001")
