@@ -1,20 +1,18 @@
 """The entitlement views: households, current entitlements, entitlement history.
 
 `ops_for` turns one event into view changes and touches no database, so the same
-function serves the batched runner and the library's stock per-event runner.
+function serves the batched runner and the library's stock per-event runner
+(projections/runner.py, `stock_projection`).
 """
 
 from __future__ import annotations
 
-from functools import singledispatchmethod
 from typing import Any
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from domain.household import Household
-from projections.interface import Op, ViewStore
+from projections.interface import Op
 
 NAME = "entitlements"
 TABLES = ("ledger_households", "ledger_current_entitlements", "ledger_entitlement_history")
@@ -55,15 +53,3 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
             )
         ]
     return []
-
-
-class EntitlementsProjection(Projection[ViewStore]):
-    """The same view, one event at a time, for the library's stock ProjectionRunner
-    (the plain baseline that `ledger bench` compares the batched runner with)."""
-
-    name = "entitlements_stock"
-    topics = TOPICS
-
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply(ops_for(domain_event, tracking.notification_id), tracking)

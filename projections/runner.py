@@ -10,6 +10,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
 
 from projections import entitlements, medical
 from projections.interface import Op, ViewStore
@@ -29,6 +30,20 @@ VIEWS: dict[str, ViewSpec] = {
     ),
     medical.NAME: ViewSpec(medical.NAME, medical.TABLES, medical.TOPICS, medical.ops_for),
 }
+
+
+def stock_projection(view: ViewSpec) -> type[Projection[ViewStore]]:
+    """The same view for the library's stock ProjectionRunner: one event at a time, one
+    transaction each (the plain baseline `ledger bench` compares the batched runner with)."""
+
+    class StockProjection(Projection[ViewStore]):
+        name = f"{view.name}_stock"
+        topics = view.topics
+
+        def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+            self.view.apply(view.ops_for(domain_event, tracking.notification_id), tracking)
+
+    return StockProjection
 
 
 class CatchUpRunner:

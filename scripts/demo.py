@@ -16,7 +16,8 @@ from api.container import Ledger
 from domain.errors import LedgerError
 from domain.household import Household
 from domain.idnumber import check_character
-from domain.money import yuan
+from domain.medical import BillFigures
+from domain.money import format_yuan, yuan
 from domain.rules import Means
 from domain.standards import COUNTIES, StandardsBook
 
@@ -49,6 +50,71 @@ def _birth(rng: random.Random, low: int, high: int) -> date:
     return date(2025 - rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
 
 
+def _medical_year(
+    rng: random.Random,
+    household: Household,
+    members: list[str],
+    book: StandardsBook,
+    caseworker: str,
+    counts: dict[str, int],
+) -> int:
+    """Settlements through the year for about a third of the households; a few heavy
+    ones go over the §17 caps; now and then one is corrected or cancelled."""
+    if rng.random() > 0.35:
+        return 0
+    recorded = []
+    for _ in range(rng.randint(1, 4)):
+        member = rng.choice(members)
+        joined = household.members[member].joined_on
+        service_on = max(joined, date(2025, rng.randint(2, 11), rng.randint(1, 28)))
+        heavy = rng.random() < 0.15
+        total = yuan(rng.randint(40000, 120000) if heavy else rng.randint(300, 12000))
+        self_paid = total * rng.randint(15, 45) // 100
+        items = (
+            ("consultation", min(yuan(rng.choice((20, 35, 50))), total // 10)),
+            ("bed", min(yuan(rng.randint(0, 40) * 30), total // 4)),
+            ("drugs", total // 3),
+        )
+        figures = BillFigures(
+            total, total - self_paid, self_paid, {"basic_insurance": total - self_paid}, items
+        )
+        bill = household.record_medical_bill(
+            member_id=member,
+            service_on=service_on,
+            figures=figures,
+            settlement_number=f"JX{service_on:%Y%m%d}{rng.randrange(10**8):08d}",
+            actor=caseworker,
+            book=book,
+        )
+        recorded.append(bill)
+    if len(recorded) > 1 and rng.random() < 0.1:
+        household.cancel_medical_bill(
+            recorded[0].bill_id, reason="重复结算", actor=caseworker, book=book
+        )
+        counts["cancelled"] += 1
+    elif rng.random() < 0.1:
+        first = recorded[0]
+        more = first.total_fen + yuan(1000)
+        household.correct_medical_bill(
+            first.bill_id,
+            member_id=first.member_id,
+            service_on=first.service_on,
+            figures=BillFigures(
+                more,
+                first.insurance_paid_fen,
+                more - first.insurance_paid_fen,
+                {"basic_insurance": first.insurance_paid_fen},
+                (),
+            ),
+            settlement_number=first.settlement_number,
+            reason="补录费用",
+            actor=caseworker,
+            book=book,
+        )
+        counts["corrected"] += 1
+    return len(recorded)
+
+
 def build_demo_city(
     ledger: Ledger,
     *,
@@ -71,6 +137,7 @@ def build_demo_city(
     batch: list[Household] = []
     events = 0
     categories: dict[str, int] = {}
+    medical = {"bills": 0, "corrected": 0, "cancelled": 0}
     for n in range(households):
         county = counties[n % len(counties)]
         region = f"{county}{rng.randint(1, 12):03d}{rng.randint(1, 20):03d}"
@@ -210,6 +277,9 @@ def build_demo_city(
                     changes={"severe_illness": True},
                     actor=caseworker,
                 )
+        medical["bills"] += _medical_year(
+            rng, household, members, books[county], caseworker, medical
+        )
         batch.append(household)
         if len(batch) >= batch_size:
             events += sum(h.version for h in batch)
@@ -241,11 +311,26 @@ def build_demo_city(
         region_code="330481",
         cited_income_growth=Fraction(4, 100),
     )
+    # A person moves in with relatives mid-year, carrying their year's self-pay (§17).
+    movers = [h for h in ledger.views.households_with(("dibao",), "330402")[:2]]
+    if len(movers) == 2:
+        mover = next(iter(app.household(movers[0]).members))
+        app.move_member(
+            movers[0],
+            mover,
+            to_household_id=movers[1],
+            effective_on=date(2025, 8, 1),
+            actor=CASEWORKERS[0],
+        )
     ledger.runner.catch_up()
+    fund = sum(r["relief_fen"] for r in ledger.fund_relief(2025, "3304"))
     return [
         f"demo city: {households} households, {events} household events",
         "categories: " + ", ".join(f"{k} {v}" for k, v in sorted(categories.items())),
         f"tekun standard 27,000 from 2025-07-01: {tekun_adjusted} entitlement adjustments",
         f"海宁市 dibao standard 15,600 from 2025-10-01: {county_adjusted} adjustments",
         f"entitlement history rows: {ledger.views.count('ledger_entitlement_history')}",
+        f"medical bills: {medical['bills']} ({medical['corrected']} corrected, "
+        f"{medical['cancelled']} cancelled); medical safety fund relief in 2025: "
+        f"{format_yuan(fund)}",
     ]

@@ -84,13 +84,16 @@ def test_bench_prints_and_writes_every_workload(env, tmp_path):
     output = run(
         "bench", "--households", "60", "--replay-events", "200", "--report", str(report_path)
     )
-    assert "projection rebuild" in output
+    assert "rebuild: all views" in output
     report = json.loads(report_path.read_text())
     workloads = {w["workload"]: w for w in report["workloads"]}
     assert set(workloads) == {
         "bulk registration",
         "determinations",
-        "projection rebuild",
+        "medical bills (with cap checks)",
+        "rebuild: entitlements view",
+        "rebuild: medical view",
+        "rebuild: all views",
         "replay one household of 200 events",
     }
     for w in workloads.values():

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from domain.errors import InvalidInputError
 from domain.medical import BillFigures
 from domain.money import yuan
 from projections.medical import TABLES
@@ -68,8 +69,9 @@ def test_cancelling_nets_the_recovery_in_the_fund_ledger(ledger):
 def test_mid_year_move_carries_the_person_and_not_the_household(ledger):
     """§6: A keeps 20,000 in household 1, then moves to household 2 on 2025-07-01, where B
     and C have kept 25,000 + 20,000 = 45,000. A's new bill of 15,000 keeps
-    min(15,000, 30,000 - 20,000 carried, 50,000 - 45,000) = 5,000; relief 10,000. Household 1 still counts A's 20,000;
-    household 2 counts only what was paid while in it (45,000 + 5,000)."""
+    min(15,000, 30,000 - 20,000 carried, 50,000 - 45,000) = 5,000; relief 10,000.
+    Household 1 still counts A's 20,000; household 2 counts only what was paid while in
+    it (45,000 + 5,000)."""
     h1, [a] = household(ledger.app, 1)
     h2, [b, c] = household(ledger.app, 2)
     post(ledger, h1, a, 20000)
@@ -88,8 +90,6 @@ def test_mid_year_move_carries_the_person_and_not_the_household(ledger):
     a_in_2 = next(m for m in caps2["members"] if m["member_id"] == a)
     assert (a_in_2["paid_fen"], a_in_2["carried_fen"]) == (yuan(25000), yuan(20000))
     # The person keeps who they are; a bill dated before the move is refused in household 2.
-    from domain.errors import InvalidInputError
-
     with pytest.raises(InvalidInputError):
         post(ledger, h2, a, 10, on=date(2025, 6, 30))
 
