@@ -19,6 +19,7 @@ from api.routers import (
     health,
     households,
     medical,
+    payments,
     standards,
     supervision,
 )
@@ -75,6 +76,15 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         app.state.ledger = ledger
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
-    for module in (health, standards, households, applications, entitlements, medical, supervision):
+    for module in (
+        health,
+        standards,
+        households,
+        applications,
+        entitlements,
+        medical,
+        payments,
+        supervision,
+    ):
         app.include_router(module.router)
     return app

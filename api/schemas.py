@@ -224,3 +224,27 @@ class MedicalBillOut(BaseModel):
 class MoveIn(Input):
     to_household_id: UUID
     effective_on: BusinessDate
+
+
+class AccountIn(Input):
+    kind: Literal["bank", "one_card"]
+    account_number: Annotated[str, Field(min_length=1, max_length=40)]
+    bank_name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class PaymentRunIn(Input):
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-07"])]
+
+
+class PaymentRunOut(BaseModel):
+    run_id: str
+    period: str
+    payments: int
+    total: str
+    households: int
+
+
+class AcknowledgementIn(Input):
+    status: Literal["paid", "failed", "returned"]
+    bank_reference: Annotated[str, Field(min_length=1, max_length=100)]
+    at: datetime

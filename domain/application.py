@@ -30,6 +30,7 @@ from domain.household import (
     Point,
 )
 from domain.medical import BillFigures
+from domain.payments import PaymentState, ledger_id
 from domain.rules import Means
 from domain.standards import (
     CITY_CODE,
@@ -116,6 +117,7 @@ class LedgerApplication(Application[UUID]):
             CategorySpan,
             Means,
             MedicalBill,
+            PaymentState,
         ):
             if is_dataclass(cls):
                 transcoder.register(_dataclass_transcoding(cls))
@@ -308,6 +310,51 @@ class LedgerApplication(Application[UUID]):
             )
 
         return self.update(household_id, command)
+
+    def set_account(
+        self,
+        household_id: UUID,
+        member_id: str,
+        *,
+        kind: str,
+        account_number: str,
+        bank_name: str | None,
+        actor: str,
+        on: date,
+    ) -> None:
+        self.update(
+            household_id,
+            lambda h: h.set_account(
+                member_id,
+                kind=kind,
+                account_number=account_number,
+                bank_name=bank_name,
+                actor=actor,
+                on=on,
+            ),
+        )
+
+    def acknowledge_payment(
+        self, household_id: UUID, payment_id: str, *, status: str, bank_reference: str,
+        at: datetime, actor: str,
+    ) -> bool:
+        """The bank's answer on a payment; the same answer twice records once (False)."""
+        for _ in range(MAX_RETRIES):
+            try:
+                found: Any = self.repository.get(ledger_id(household_id))
+            except AggregateNotFoundError:
+                raise NotFoundError(f"no payment {payment_id}", "payment_id") from None
+            recorded = bool(found.acknowledge(payment_id, status=status,
+                                              bank_reference=bank_reference,
+                                              at=at.isoformat(), actor=actor, on=at.date()))
+            if not recorded:
+                return False
+            try:
+                self.save(found)
+            except IntegrityError:
+                continue
+            return True
+        raise ConflictError("the payment ledger changed concurrently too often; try again")
 
     # ------------------------------------------------------------------ medical
 

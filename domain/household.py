@@ -31,6 +31,7 @@ from domain.medical import (
     hospital_waiver,
 )
 from domain.money import format_yuan
+from domain.payments import validate_account
 from domain.rules import AMOUNT_STANDARD, Means, cash_amount, means_test
 from domain.standards import StandardsBook, validate_region_code
 
@@ -359,6 +360,21 @@ class Household(Aggregate):
                 self.reason,
             )
 
+    class PayeeAccountSet(Event):
+        """Where a member's payments go: a bank or 民生一卡通 account."""
+
+        member_id: str
+        kind: str
+        account_number: str
+        bank_name: str | None
+
+        def apply(self, aggregate: Household) -> None:
+            aggregate.accounts[self.member_id] = {
+                "kind": self.kind,
+                "account_number": self.account_number,
+                "bank_name": self.bank_name,
+            }
+
     # ------------------------------------------------------- medical (§15-17)
 
     class MedicalBillRecorded(Event):
@@ -514,6 +530,7 @@ class Household(Aggregate):
         self.timelines: dict[EntitlementKey, Timeline] = {}
         self.bills: dict[str, MedicalBill] = {}
         self.carried: dict[str, dict[str, int]] = {}  # member -> cap year -> self-pay
+        self.accounts: dict[str, dict[str, str | None]] = {}  # member -> payee account
 
     # ----------------------------------------------------------------- commands
 
@@ -698,6 +715,30 @@ class Household(Aggregate):
         return sum(
             self._reconcile(key, book, actor=actor, cause="standard_change", reason=reason)
             for key in sorted(self.bases)
+        )
+
+    def set_account(
+        self,
+        member_id: str,
+        *,
+        kind: str,
+        account_number: str,
+        bank_name: str | None,
+        actor: str,
+        on: date,
+    ) -> None:
+        member = self.member(member_id)
+        if member.left_on is not None:
+            raise PolicyRuleError("the member has left the household", "member_id")
+        number = validate_account(kind, account_number)
+        self.trigger_event(
+            self.PayeeAccountSet,
+            member_id=member_id,
+            kind=kind,
+            account_number=number,
+            bank_name=bank_name,
+            actor=actor,
+            effective_on=on,
         )
 
     # ------------------------------------------------------- medical commands

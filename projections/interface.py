@@ -43,6 +43,17 @@ class EntitlementRow:
     actor: str
 
 
+def grouped(ops: list[Op], order: tuple[str, ...]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """A batch's ops as one list of rows per kind, kinds in `order`, rows in batch order.
+
+    Valid because every kind that updates a row comes after the kind that creates it,
+    and two kinds never write the same column of a row in an order that matters."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for op in ops:
+        rows.setdefault(op.kind, []).append(op.row)
+    return [(kind, rows[kind]) for kind in order if kind in rows]
+
+
 def sorted_rows(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Rows in a stable order whatever their column types (to compare two dumps)."""
     return sorted(rows, key=lambda row: tuple("" if v is None else str(v) for v in row))

@@ -13,8 +13,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.interface import EntitlementRow, Op, ViewStore, sorted_rows
-from projections.sql import WRITES, postgres_dialect
+from projections.interface import EntitlementRow, Op, ViewStore, grouped, sorted_rows
+from projections.sql import KIND_ORDER, WRITES, postgres_dialect
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_households ("
@@ -54,6 +54,30 @@ _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_medical_relief (notification_id bigint PRIMARY KEY, "
     "bill_id text NOT NULL, household_id uuid NOT NULL, region_code text, "
     "cap_year integer NOT NULL, month text NOT NULL, amount_fen bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_payees (household_id uuid NOT NULL, "
+    "member_id text NOT NULL, name text NOT NULL, relation text NOT NULL, "
+    "account_kind text, account_number text, bank_name text, "
+    "PRIMARY KEY (household_id, member_id))",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_payments (payment_id text PRIMARY KEY, "
+    "feed_seq bigint NOT NULL UNIQUE, run_period text NOT NULL, ledger_id uuid NOT NULL, "
+    "household_id uuid NOT NULL, programme text NOT NULL, member_id text, "
+    "period text NOT NULL, kind text NOT NULL, gross_fen bigint NOT NULL, "
+    "recovered_fen bigint NOT NULL, amount_fen bigint NOT NULL, payee_member_id text, "
+    "payee_name text, account_kind text, account_number text, bank_name text, "
+    "status text NOT NULL, bank_reference text, retry_of text, failures integer NOT NULL, "
+    "explanation text NOT NULL, notification_id bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_payments_run ON {s}.ledger_payments (run_period)",
+    "CREATE INDEX IF NOT EXISTS ledger_payments_household ON {s}.ledger_payments (household_id)",
+    "CREATE INDEX IF NOT EXISTS ledger_payments_retry ON {s}.ledger_payments (retry_of)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_overpayments (notification_id bigint NOT NULL, "
+    "idx integer NOT NULL, ledger_id uuid NOT NULL, programme text NOT NULL, "
+    "member_id text NOT NULL, period text NOT NULL, amount_fen bigint NOT NULL, "
+    "run_period text NOT NULL, PRIMARY KEY (notification_id, idx))",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_payment_ledgers (ledger_id uuid PRIMARY KEY, "
+    "household_id uuid, version integer NOT NULL, last_run_period text)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_payment_runs (period text PRIMARY KEY, "
+    "run_id uuid NOT NULL UNIQUE, status text NOT NULL, payments integer NOT NULL, "
+    "total_fen bigint NOT NULL, households integer NOT NULL, position bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_idempotency (scope text PRIMARY KEY, "
     "body_hash text NOT NULL, status integer, response bytea, "
     "created_at timestamptz NOT NULL DEFAULT now())",
@@ -82,16 +106,8 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             self._insert_tracking(curs, tracking)
 
     def _write(self, curs: Cursor[DictRow], ops: list[Op]) -> None:
-        run: list[dict[str, Any]] = []
-        run_kind = ""
-        for op in ops:
-            if op.kind != run_kind and run:
-                self._flush(curs, run_kind, run)
-                run = []
-            run_kind = op.kind
-            run.append(op.row)
-        if run:
-            self._flush(curs, run_kind, run)
+        for kind, rows in grouped(ops, KIND_ORDER):
+            self._flush(curs, kind, rows)
 
     def _flush(self, curs: Cursor[DictRow], kind: str, rows: list[dict[str, Any]]) -> None:
         for statement in self._writes[kind]:

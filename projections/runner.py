@@ -12,7 +12,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from projections import entitlements, medical
+from projections import entitlements, medical, payments
 from projections.interface import Op, ViewStore
 
 
@@ -29,6 +29,7 @@ VIEWS: dict[str, ViewSpec] = {
         entitlements.NAME, entitlements.TABLES, entitlements.TOPICS, entitlements.ops_for
     ),
     medical.NAME: ViewSpec(medical.NAME, medical.TABLES, medical.TOPICS, medical.ops_for),
+    payments.NAME: ViewSpec(payments.NAME, payments.TABLES, payments.TOPICS, payments.ops_for),
 }
 
 

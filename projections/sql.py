@@ -72,7 +72,62 @@ WRITES: dict[str, tuple[str, ...]] = {
         "ON CONFLICT (household_id, member_id, cap_year) DO UPDATE SET "
         "carried_fen = excluded.carried_fen",
     ),
+    # payments view
+    "payee": (
+        "INSERT INTO {s}.ledger_payees (household_id, member_id, name, relation) VALUES "
+        "(:household_id, :member_id, :name, :relation) ON CONFLICT (household_id, member_id) "
+        "DO UPDATE SET name = excluded.name, relation = excluded.relation",
+    ),
+    "payee_account": (
+        "UPDATE {s}.ledger_payees SET account_kind = :account_kind, "
+        "account_number = :account_number, bank_name = :bank_name "
+        "WHERE household_id = :household_id AND member_id = :member_id",
+    ),
+    "ledger_version": (
+        "INSERT INTO {s}.ledger_payment_ledgers (ledger_id, household_id, version, "
+        "last_run_period) VALUES (:ledger_id, :household_id, :version, :last_run_period) "
+        "ON CONFLICT (ledger_id) DO UPDATE SET version = excluded.version, "
+        "household_id = COALESCE(excluded.household_id, ledger_payment_ledgers.household_id), "
+        "last_run_period = COALESCE(excluded.last_run_period, "
+        "ledger_payment_ledgers.last_run_period)",
+    ),
+    "payment": (
+        "INSERT INTO {s}.ledger_payments (payment_id, feed_seq, run_period, ledger_id, "
+        "household_id, programme, member_id, period, kind, gross_fen, recovered_fen, "
+        "amount_fen, payee_member_id, payee_name, account_kind, account_number, bank_name, "
+        "status, bank_reference, retry_of, failures, explanation, notification_id) VALUES "
+        "(:payment_id, :feed_seq, :run_period, :ledger_id, :household_id, :programme, "
+        ":member_id, :period, :kind, :gross_fen, :recovered_fen, :amount_fen, "
+        ":payee_member_id, :payee_name, :account_kind, :account_number, :bank_name, "
+        "'scheduled', NULL, :retry_of, :failures, :explanation, :notification_id)",
+    ),
+    "overpayment": (
+        "INSERT INTO {s}.ledger_overpayments (notification_id, idx, ledger_id, programme, "
+        "member_id, period, amount_fen, run_period) VALUES (:notification_id, :idx, "
+        ":ledger_id, :programme, :member_id, :period, :amount_fen, :run_period)",
+    ),
+    "payment_ack": (
+        "UPDATE {s}.ledger_payments SET status = :status, bank_reference = :bank_reference, "
+        "failures = failures + CASE WHEN :status IN ('failed', 'returned') THEN 1 ELSE 0 END "
+        "WHERE payment_id = :payment_id",
+    ),
+    "payment_cancel": (
+        "UPDATE {s}.ledger_payments SET status = 'cancelled' WHERE payment_id = :payment_id",
+    ),
+    "run": (
+        "INSERT INTO {s}.ledger_payment_runs (period, run_id, status, payments, total_fen, "
+        "households, position) VALUES (:period, :run_id, :status, :payments, :total_fen, "
+        ":households, :position)",
+    ),
+    "run_completed": (
+        "UPDATE {s}.ledger_payment_runs SET status = 'completed', payments = :payments, "
+        "total_fen = :total_fen, households = :households WHERE run_id = :run_id",
+    ),
 }
+
+# Writes of one batch go kind by kind in this order (creations before the updates of
+# what they create), each kind in one executemany with the batch's order kept.
+KIND_ORDER = tuple(WRITES)
 
 _PARAM = re.compile(r":([a-z_]+)")
 
@@ -117,4 +172,48 @@ MEDICAL_BY_COUNTY = (
     "FROM {s}.ledger_medical_bills WHERE cap_year = :cap_year AND NOT cancelled "
     "GROUP BY substr(region_code, 1, 6), household_id) AS per_household "
     "GROUP BY county ORDER BY county"
+)
+
+# Payment runs: what a run reads (everything as of the run's catch-up).
+RUN_ENTITLEMENT_ROWS = (
+    "SELECT household_id, programme, member_id, monthly_fen, ended, effective_from, "
+    "notification_id FROM {s}.ledger_entitlement_history ORDER BY notification_id"
+)
+RUN_SCHEDULED = (
+    "SELECT household_id, programme, member_id, period, SUM(gross_fen) AS gross_fen "
+    "FROM {s}.ledger_payments WHERE retry_of IS NULL AND kind IN ('regular', 'arrears') "
+    "GROUP BY household_id, programme, member_id, period"
+)
+RUN_OVERPAID = (
+    "SELECT l.household_id, o.programme, o.member_id, o.period, "
+    "SUM(o.amount_fen) AS amount_fen FROM {s}.ledger_overpayments o "
+    "JOIN {s}.ledger_payment_ledgers l ON l.ledger_id = o.ledger_id "
+    "GROUP BY l.household_id, o.programme, o.member_id, o.period"
+)
+RUN_RECOVERED = (
+    "SELECT household_id, programme, member_id, SUM(recovered_fen) AS recovered_fen "
+    "FROM {s}.ledger_payments GROUP BY household_id, programme, member_id"
+)
+RUN_RETRIES = (
+    "SELECT * FROM {s}.ledger_payments p WHERE p.status IN ('failed', 'returned') "
+    "AND NOT EXISTS (SELECT 1 FROM {s}.ledger_payments r WHERE r.retry_of = p.payment_id)"
+)
+RUN_LEDGERS = (
+    "SELECT ledger_id, household_id, version, last_run_period FROM {s}.ledger_payment_ledgers"
+)
+RUN_PAYEES = (
+    "SELECT household_id, member_id, name, relation, account_kind, account_number, bank_name "
+    "FROM {s}.ledger_payees"
+)
+RUN_REGIONS = "SELECT household_id, region_code FROM {s}.ledger_households"
+RUN_PERIODS = "SELECT period, run_id, status, position FROM {s}.ledger_payment_runs"
+FEED_PAGE = (
+    "SELECT * FROM {s}.ledger_payments WHERE feed_seq > :after ORDER BY feed_seq LIMIT :limit"
+)
+FEED_RUN = "SELECT * FROM {s}.ledger_payments WHERE run_period = :period ORDER BY feed_seq"
+PAYMENT_BY_ID = "SELECT * FROM {s}.ledger_payments WHERE payment_id = :payment_id"
+RECONCILIATION = (
+    "SELECT status, COUNT(*) AS payments, SUM(amount_fen) AS amount_fen, "
+    "SUM(recovered_fen) AS recovered_fen FROM {s}.ledger_payments "
+    "WHERE run_period = :period GROUP BY status ORDER BY status"
 )

@@ -9,8 +9,8 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from projections.interface import EntitlementRow, Op, ViewStore, sorted_rows
-from projections.sql import WRITES, sqlite_dialect
+from projections.interface import EntitlementRow, Op, ViewStore, grouped, sorted_rows
+from projections.sql import KIND_ORDER, WRITES, sqlite_dialect
 
 _TS = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
@@ -83,6 +83,32 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "notification_id INTEGER PRIMARY KEY, bill_id TEXT NOT NULL, "
             "household_id TEXT NOT NULL, region_code TEXT, cap_year INTEGER NOT NULL, "
             "month TEXT NOT NULL, amount_fen INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_payees (household_id TEXT NOT NULL, "
+            "member_id TEXT NOT NULL, name TEXT NOT NULL, relation TEXT NOT NULL, "
+            "account_kind TEXT, account_number TEXT, bank_name TEXT, "
+            "PRIMARY KEY (household_id, member_id))",
+            "CREATE TABLE IF NOT EXISTS ledger_payments (payment_id TEXT PRIMARY KEY, "
+            "feed_seq INTEGER NOT NULL UNIQUE, run_period TEXT NOT NULL, ledger_id TEXT NOT NULL, "
+            "household_id TEXT NOT NULL, programme TEXT NOT NULL, member_id TEXT, "
+            "period TEXT NOT NULL, kind TEXT NOT NULL, gross_fen INTEGER NOT NULL, "
+            "recovered_fen INTEGER NOT NULL, amount_fen INTEGER NOT NULL, payee_member_id TEXT, "
+            "payee_name TEXT, account_kind TEXT, account_number TEXT, bank_name TEXT, "
+            "status TEXT NOT NULL, bank_reference TEXT, retry_of TEXT, "
+            "failures INTEGER NOT NULL, explanation TEXT NOT NULL, "
+            "notification_id INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_payments_run ON ledger_payments (run_period)",
+            "CREATE INDEX IF NOT EXISTS ledger_payments_household "
+            "ON ledger_payments (household_id)",
+            "CREATE INDEX IF NOT EXISTS ledger_payments_retry ON ledger_payments (retry_of)",
+            "CREATE TABLE IF NOT EXISTS ledger_overpayments (notification_id INTEGER NOT NULL, "
+            "idx INTEGER NOT NULL, ledger_id TEXT NOT NULL, programme TEXT NOT NULL, "
+            "member_id TEXT NOT NULL, period TEXT NOT NULL, amount_fen INTEGER NOT NULL, "
+            "run_period TEXT NOT NULL, PRIMARY KEY (notification_id, idx))",
+            "CREATE TABLE IF NOT EXISTS ledger_payment_ledgers (ledger_id TEXT PRIMARY KEY, "
+            "household_id TEXT, version INTEGER NOT NULL, last_run_period TEXT)",
+            "CREATE TABLE IF NOT EXISTS ledger_payment_runs (period TEXT PRIMARY KEY, "
+            "run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, payments INTEGER NOT NULL, "
+            "total_fen INTEGER NOT NULL, households INTEGER NOT NULL, position INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_idempotency (scope TEXT PRIMARY KEY, "
             "body_hash TEXT NOT NULL, status INTEGER, response BLOB, created_at TEXT NOT NULL)",
         ]
@@ -96,17 +122,8 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             self._insert_tracking(curs, tracking)
 
     def _write(self, curs: SQLiteCursor, ops: list[Op]) -> None:
-        # Consecutive ops of one kind go in one executemany; order is kept.
-        run: list[dict[str, Any]] = []
-        run_kind = ""
-        for op in ops:
-            if op.kind != run_kind and run:
-                self._flush(curs, run_kind, run)
-                run = []
-            run_kind = op.kind
-            run.append(_params(op.row))
-        if run:
-            self._flush(curs, run_kind, run)
+        for kind, rows in grouped(ops, KIND_ORDER):
+            self._flush(curs, kind, [_params(row) for row in rows])
 
     def _flush(self, curs: SQLiteCursor, kind: str, rows: list[dict[str, Any]]) -> None:
         for statement in _WRITES[kind]:

@@ -16,6 +16,7 @@ from api.auth import ROLES, TokenError, issue_token
 from api.container import Ledger
 from api.settings import Settings, SettingsError, load_settings
 from domain.errors import LedgerError
+from domain.money import format_yuan
 from projections.runner import VIEWS
 
 cli = typer.Typer(
@@ -103,6 +104,83 @@ def demo(
         ledger.close()
     for line in report:
         out.print(line)
+
+
+@cli.command("payment-run")
+def payment_run(
+    period: Annotated[str, typer.Argument(help="the month, YYYY-MM")],
+    actor: Annotated[str, typer.Option(help="who starts the run (recorded)")] = "finance-cli",
+) -> None:
+    """Schedule the payments of a month (the same month again schedules nothing new)."""
+    from api.payment_runs import run_payments
+
+    ledger = _open()
+    try:
+        summary = run_payments(ledger, period, actor)
+    except LedgerError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    word = "scheduled" if summary.created else "already scheduled"
+    out.print(
+        f"run {summary.run_id} for {summary.period}: {summary.payments} payments {word}, "
+        f"total {format_yuan(summary.total_fen)} to {summary.households} households"
+    )
+
+
+feed = typer.Typer(help="The disbursement feed.", no_args_is_help=True)
+cli.add_typer(feed, name="feed")
+
+
+@feed.command("export")
+def feed_export(
+    format_: Annotated[str, typer.Option("--format", help="json, csv or pain001")] = "json",
+    after: Annotated[str, typer.Option(help="a cursor: only payments after it (json, csv)")] = "0",
+    run: Annotated[str | None, typer.Option(help="one run's payments (its run id)")] = None,
+) -> None:
+    """Write the disbursement feed to stdout (full account numbers: for finance only)."""
+    from api.auth import User
+    from api.routers.payments import _item, feed_csv, feed_pain001
+    from projections import sql
+
+    if format_ not in ("json", "csv", "pain001"):
+        err.print("[red]--format must be json, csv or pain001[/red]")
+        raise typer.Exit(2)
+    if format_ == "pain001" and run is None:
+        err.print("[red]pain001 is one message per run: give --run RUN_ID[/red]")
+        raise typer.Exit(2)
+    ledger = _open()
+    try:
+        ledger.runner.catch_up()
+        finance = User("cli", "finance")
+        if run is not None:
+            run_uuid = UUID(run)
+            periods = {
+                str(r["run_id"]): r["period"] for r in ledger.views.query(sql.RUN_PERIODS, {})
+            }
+            if run not in periods:
+                err.print(f"[red]no payment run {run}[/red]")
+                raise typer.Exit(1)
+            rows = ledger.views.query(sql.FEED_RUN, {"period": periods[run]})
+            rows = [r for r in rows if int(r["feed_seq"]) > int(after)]
+            if format_ == "pain001":
+                sys.stdout.write(feed_pain001(run_uuid, periods[run], rows).decode())
+                return
+        else:
+            rows = ledger.views.query(sql.FEED_PAGE, {"after": int(after), "limit": 10**9})
+        items = [_item(r, finance) for r in rows]
+        if format_ == "csv":
+            sys.stdout.write(feed_csv(items))
+        else:
+            next_cursor = items[-1]["cursor"] if items else after
+            print(
+                json.dumps(
+                    {"items": items, "next_cursor": next_cursor}, ensure_ascii=False, indent=2
+                )
+            )
+    finally:
+        ledger.close()
 
 
 @cli.command()
@@ -202,6 +280,9 @@ def rebuild(
 def bench(
     households: Annotated[int, typer.Option(help="households to build")] = 2000,
     replay_events: Annotated[int, typer.Option(help="events in the replayed household")] = 1000,
+    payment_households: Annotated[
+        int | None, typer.Option(help="households in the payment run (default --households)")
+    ] = None,
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
@@ -213,6 +294,7 @@ def bench(
     wide = Console(width=max(out.width, 140))
     run_bench(
         settings,
+        payment_households=payment_households,
         households=households,
         replay_events=replay_events,
         report_path=report,

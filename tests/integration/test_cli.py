@@ -93,6 +93,8 @@ def test_bench_prints_and_writes_every_workload(env, tmp_path):
         "medical bills (with cap checks)",
         "rebuild: entitlements view",
         "rebuild: medical view",
+        "rebuild: payments view",
+        "payment run (60 households)",
         "rebuild: all views",
         "replay one household of 200 events",
     }

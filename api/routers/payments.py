@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
+
+from api.auth import User
+from api.deps import Caseworker, LedgerDep, require
+from api.payment_runs import run_payments
+from api.schemas import AccountIn, AcknowledgementIn, PaymentRunIn, PaymentRunOut
+from domain.errors import InvalidInputError, NotFoundError
+from domain.money import format_yuan
+from domain.payments import mask_account
+from projections import sql
+from projections.pain001 import CreditTransfer, build_pain001
+
+router = APIRouter(tags=["payments"])
+Finance = Annotated[User, Depends(require("finance"))]
+FeedReader = Annotated[User, Depends(require("finance", "auditor"))]
+PAYER_NAME = "嘉兴市民政局社会救助资金专户"
+PAYER_ACCOUNT = "330400000000000000"
+
+
+@router.put("/households/{household_id}/members/{member_id}/account")
+def set_account(
+    household_id: UUID, member_id: str, body: AccountIn, user: Caseworker, ledger: LedgerDep
+) -> dict[str, Any]:
+    """Where the member's payments go (recorded as an event); shown masked."""
+    ledger.app.set_account(
+        household_id,
+        member_id,
+        kind=body.kind,
+        account_number=body.account_number,
+        bank_name=body.bank_name,
+        actor=user.name,
+        on=datetime.now().date(),
+    )
+    return {
+        "member_id": member_id,
+        "kind": body.kind,
+        "account_masked": mask_account(body.account_number.replace(" ", "")),
+    }
+
+
+def _run_body(summary: Any) -> dict[str, Any]:
+    return PaymentRunOut(
+        run_id=str(summary.run_id),
+        period=summary.period,
+        payments=summary.payments,
+        total=format_yuan(summary.total_fen),
+        households=summary.households,
+    ).model_dump()
+
+
+@router.post(
+    "/payment-runs",
+    status_code=201,
+    response_model=PaymentRunOut,
+    responses={200: {"description": "the run of that period, already scheduled"}},
+)
+def start_run(body: PaymentRunIn, user: Finance, ledger: LedgerDep) -> Any:
+    """Schedule the month's payments: one per household (or member, for person-level
+    programmes), programme and period, with arrears and recoveries; the same period
+    again schedules nothing new and answers 200 with the same body."""
+    summary = run_payments(ledger, body.period, user.name)
+    return JSONResponse(_run_body(summary), status_code=201 if summary.created else 200)
+
+
+def _run_period(ledger: Any, run_id: UUID) -> str:
+    ledger.runner.catch_up()
+    for row in ledger.views.query(sql.RUN_PERIODS, {}):
+        if str(row["run_id"]) == str(run_id):
+            return str(row["period"])
+    raise NotFoundError(f"no payment run {run_id}", "run_id")
+
+
+@router.get("/payment-runs/{run_id}/reconciliation")
+def reconciliation(run_id: UUID, _: FeedReader, ledger: LedgerDep) -> dict[str, Any]:
+    """Scheduled = paid + failed + returned + cancelled + outstanding, by count and amount."""
+    period = _run_period(ledger, run_id)
+    rows = {r["status"]: r for r in ledger.views.query(sql.RECONCILIATION, {"period": period})}
+
+    def part(*statuses: str) -> dict[str, Any]:
+        count = sum(int(rows[s]["payments"]) for s in statuses if s in rows)
+        amount = sum(int(rows[s]["amount_fen"]) for s in statuses if s in rows)
+        return {"payments": count, "amount": format_yuan(amount)}
+
+    return {
+        "run_id": str(run_id),
+        "period": period,
+        "scheduled": part("scheduled", "paid", "failed", "returned", "cancelled"),
+        "paid": part("paid"),
+        "failed": part("failed"),
+        "returned": part("returned"),
+        "cancelled": part("cancelled"),
+        "outstanding": part("scheduled"),
+        "recovered": format_yuan(sum(int(r["recovered_fen"]) for r in rows.values())),
+    }
+
+
+def _item(row: dict[str, Any], user: User) -> dict[str, Any]:
+    account = row["account_number"]
+    return {
+        "cursor": str(row["feed_seq"]),
+        "payment_id": row["payment_id"],
+        "run_period": row["run_period"],
+        "household_id": str(row["household_id"]),
+        "member_id": row["member_id"],
+        "programme": row["programme"],
+        "period": row["period"],
+        "amount": format_yuan(int(row["amount_fen"])),
+        "gross": format_yuan(int(row["gross_fen"])),
+        "recovered": format_yuan(int(row["recovered_fen"])),
+        "kind": row["kind"],
+        "payee_name": row["payee_name"],
+        "account_kind": row["account_kind"],
+        "account_masked": mask_account(account),
+        **(
+            {"account_number": account, "bank_name": row["bank_name"]}
+            if user.role == "finance"
+            else {}
+        ),
+        "status": row["status"],
+        "retry_of": row["retry_of"],
+        "explanation": row["explanation"],
+    }
+
+
+@router.get("/feeds/payments")
+def payment_feed(
+    user: FeedReader,
+    ledger: LedgerDep,
+    after: str = Query(default="0", max_length=30, description="a cursor from a previous page"),
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> dict[str, Any]:
+    """Every scheduled payment once, in order, after a cursor. `next_cursor` is never null:
+    pass it as `after`; with nothing new it equals the `after` sent."""
+    if not after.isdigit():
+        raise InvalidInputError("after must be a cursor from this feed", "after")
+    ledger.runner.catch_up()
+    rows = ledger.views.query(sql.FEED_PAGE, {"after": int(after), "limit": limit})
+    items = [_item(r, user) for r in rows]
+    return {"items": items, "next_cursor": items[-1]["cursor"] if items else after}
+
+
+def _run_rows(ledger: Any, run_id: UUID) -> tuple[str, list[dict[str, Any]]]:
+    period = _run_period(ledger, run_id)
+    return period, ledger.views.query(sql.FEED_RUN, {"period": period})
+
+
+@router.get("/feeds/payments.csv", response_class=Response)
+def payment_feed_csv(run_id: UUID, user: Finance, ledger: LedgerDep) -> Response:
+    _, rows = _run_rows(ledger, run_id)
+    return Response(feed_csv([_item(r, user) for r in rows]), media_type="text/csv")
+
+
+def feed_csv(items: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    columns = [
+        "cursor",
+        "payment_id",
+        "household_id",
+        "member_id",
+        "programme",
+        "period",
+        "kind",
+        "gross",
+        "recovered",
+        "amount",
+        "payee_name",
+        "account_kind",
+        "account_number",
+        "bank_name",
+        "status",
+        "retry_of",
+    ]
+    writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(items)
+    return out.getvalue()
+
+
+@router.get("/feeds/payments.xml", response_class=Response)
+def payment_feed_xml(run_id: UUID, _: Finance, ledger: LedgerDep) -> Response:
+    """ISO 20022 pain.001.001.09 credit transfers of the run (payments with an account;
+    the payment id is the end-to-end id)."""
+    period, rows = _run_rows(ledger, run_id)
+    return Response(feed_pain001(run_id, period, rows), media_type="application/xml")
+
+
+def feed_pain001(run_id: UUID, period: str, rows: list[dict[str, Any]]) -> bytes:
+    transfers = [
+        CreditTransfer(
+            end_to_end_id=r["payment_id"],
+            amount_fen=int(r["amount_fen"]),
+            creditor_name=r["payee_name"] or "",
+            creditor_account=r["account_number"],
+            creditor_agent=r["bank_name"],
+            remittance=f"{r['programme']} {r['period']} {r['kind']}",
+        )
+        for r in rows
+        if r["account_number"] and int(r["amount_fen"]) > 0 and r["status"] != "cancelled"
+    ]
+    if not transfers:
+        raise NotFoundError(f"the run {period} has no payment with an account to transfer")
+    return build_pain001(
+        message_id=run_id.hex,
+        created_at=datetime.fromisoformat(f"{period}-01T00:00:00+08:00"),
+        initiating_party=PAYER_NAME,
+        debtor_name=PAYER_NAME,
+        debtor_account=PAYER_ACCOUNT,
+        requested_execution_date=datetime.fromisoformat(f"{period}-01").date(),
+        payment_information_id=f"RUN-{period}",
+        transfers=transfers,
+    )
+
+
+@router.post("/payments/{payment_id}/acknowledgements", status_code=201)
+def acknowledge(
+    payment_id: str, body: AcknowledgementIn, user: Finance, ledger: LedgerDep
+) -> JSONResponse:
+    """The bank's answer (paid, failed, returned). The same answer twice records once
+    (200); a contradicting one is a 409. A failed or returned payment is offered again
+    by the next run, and cancelled after the set number of failures."""
+    if body.at.tzinfo is None:
+        raise InvalidInputError("at must carry a UTC offset, e.g. +08:00", "at")
+    ledger.runner.catch_up()
+    rows = ledger.views.query(sql.PAYMENT_BY_ID, {"payment_id": payment_id})
+    if not rows:
+        raise NotFoundError(f"no payment {payment_id}", "payment_id")
+    household_id = rows[0]["household_id"]
+    recorded = ledger.app.acknowledge_payment(
+        household_id if isinstance(household_id, UUID) else UUID(household_id),
+        payment_id,
+        status=body.status,
+        bank_reference=body.bank_reference,
+        at=body.at,
+        actor=user.name,
+    )
+    return JSONResponse(
+        {"payment_id": payment_id, "status": body.status, "recorded": recorded},
+        status_code=201 if recorded else 200,
+    )

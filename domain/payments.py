@@ -1,0 +1,395 @@
+"""Payments (POLICY.md §4, §11; ARCHITECTURE.md "Money flow") as rules and aggregates.
+
+- A `PaymentRun` per month claims the period: two runs of the same month, even at the
+  same moment, cannot both start (the run's id is derived from the period).
+- A household's payments are kept in its own `PaymentLedger` stream (its id derived
+  from the household id), so a payment run never races a caseworker's edit of the
+  household, and many ledgers are written per transaction without loading them.
+- Payment ids are derived from (household, programme, member, period, kind, attempt):
+  the same payment computed twice has the same id, and the event store refuses it twice.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import ConflictError, InvalidInputError, NotFoundError
+from domain.money import format_yuan, round_half_up
+
+PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+ACK_STATUSES = ("paid", "failed", "returned")
+KINDS = ("regular", "arrears", "recovery")
+ACCOUNT_KINDS = ("bank", "one_card")
+
+
+def parse_period(text: str, field: str = "period") -> tuple[int, int]:
+    match = PERIOD_RE.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise InvalidInputError(f"{field} must be a month written YYYY-MM, e.g. 2025-07", field)
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 2000 <= year <= 2100:
+        raise InvalidInputError(f"{field} must be a month between 2000 and 2100", field)
+    return year, month
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a YYYY-MM period."""
+    year, month = parse_period(period)
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def run_id(period: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:payment-run:{period}")
+
+
+def ledger_id(household_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:payment-ledger:{household_id}")
+
+
+def payment_id(
+    household_id: UUID,
+    programme: str,
+    member_id: str | None,
+    period: str,
+    kind: str,
+    run_period: str,
+    attempt: int = 0,
+) -> str:
+    key = f"{household_id}|{programme}|{member_id or ''}|{period}|{kind}|{run_period}|{attempt}"
+    return str(uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:payment:{key}"))
+
+
+def validate_account(kind: str, number: str) -> str:
+    """Bank accounts: 12-30 digits; 民生一卡通 (social security card) numbers: 9-20."""
+    if kind not in ACCOUNT_KINDS:
+        raise InvalidInputError("kind must be bank or one_card", "kind")
+    digits = number.replace(" ", "") if isinstance(number, str) else ""
+    low, high = (12, 30) if kind == "bank" else (9, 20)
+    if not digits.isdigit() or not low <= len(digits) <= high:
+        raise InvalidInputError(
+            f"account_number of a {kind} account must be {low} to {high} digits", "account_number"
+        )
+    return digits
+
+
+def mask_account(number: str | None) -> str | None:
+    if not number:
+        return None
+    return "*" * max(len(number) - 4, 0) + number[-4:]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """An entitlement amount from a date (a change point of its timeline)."""
+
+    effective_from: date
+    monthly_fen: int
+    ended: bool
+
+
+def owed_for_period(points: list[Segment], period: str) -> tuple[int, str]:
+    """What an entitlement timeline owes for a month: each day at its amount, pro rata by
+    days (monthly x days covered / days in month), summed exactly and rounded once."""
+    first, last = period_bounds(period)
+    days_in_month = (last - first).days + 1
+    ordered = sorted(points, key=lambda p: p.effective_from)
+    exact = Fraction(0)
+    parts: list[str] = []
+    for index, point in enumerate(ordered):
+        start = max(point.effective_from, first)
+        end = last
+        if index + 1 < len(ordered):
+            end = min(end, ordered[index + 1].effective_from - timedelta(days=1))
+        if point.ended or start > end or end < first:
+            continue
+        days = (end - start).days + 1
+        exact += Fraction(point.monthly_fen * days, days_in_month)
+        if days == days_in_month:
+            parts.append(f"{format_yuan(point.monthly_fen)} for the whole month")
+        else:
+            parts.append(
+                f"{format_yuan(point.monthly_fen)} x {days}/{days_in_month} days "
+                f"({start.isoformat()} to {end.isoformat()})"
+            )
+    owed = round_half_up(exact)
+    return owed, ("; ".join(parts) + f" = {format_yuan(owed)}") if parts else "nothing owed"
+
+
+def recovery_deduction(balance_fen: int, gross_fen: int, share: Fraction) -> int:
+    """§4 recoveries: at most `share` of a payment (half-up), never more than is owed back."""
+    if balance_fen <= 0 or gross_fen <= 0:
+        return 0
+    return min(balance_fen, round_half_up(share * gross_fen))
+
+
+@dataclass
+class PaymentState:
+    payment_id: str
+    programme: str
+    member_id: str | None
+    period: str
+    kind: str
+    amount_fen: int
+    status: str = "scheduled"
+    bank_reference: str | None = None
+    retry_of: str | None = None
+    failures: int = 0  # failures of this payment's chain so far, this one included
+
+
+class PaymentLedger(Aggregate):
+    """The payments of one household: what each run scheduled, and the bank's answers."""
+
+    class Event(Aggregate.Event):
+        actor: str
+        effective_on: date
+
+    class PaymentsScheduled(Event):
+        """One run's lines for this household. Each line: payment_id, programme,
+        member_id, period, kind, gross_fen, recovered_fen, amount_fen, payee_member_id,
+        payee_name, account_kind, account_number, bank_name, retry_of, failures and
+        explanation. `overpayments` recognises what was overpaid for past periods
+        (recovered from later payments), each {programme, member_id, period, amount_fen,
+        explanation}; `cancelled` lists failed payments given up on."""
+
+        run_period: str
+        lines: list[dict[str, Any]]
+        overpayments: list[dict[str, Any]]
+        cancelled: list[dict[str, Any]]
+
+        def apply(self, aggregate: PaymentLedger) -> None:
+            for line in self.lines:
+                aggregate.payments[line["payment_id"]] = PaymentState(
+                    line["payment_id"],
+                    line["programme"],
+                    line["member_id"],
+                    line["period"],
+                    line["kind"],
+                    line["amount_fen"],
+                    retry_of=line.get("retry_of"),
+                    failures=int(line.get("failures", 0)),
+                )
+            for item in self.cancelled:
+                aggregate.payments[item["payment_id"]].status = "cancelled"
+            aggregate.last_run_period = self.run_period
+
+    class Opened(PaymentsScheduled, Aggregate.Created):
+        """The ledger's first event carries its first run's lines."""
+
+        household_id: str
+
+    class PaymentAcknowledged(Event):
+        payment_id: str
+        status: str
+        bank_reference: str
+        at: str
+
+        def apply(self, aggregate: PaymentLedger) -> None:
+            payment = aggregate.payments[self.payment_id]
+            payment.status = self.status
+            payment.bank_reference = self.bank_reference
+            if self.status in ("failed", "returned"):
+                payment.failures += 1
+
+    class PaymentCancelled(Event):
+        payment_id: str
+        reason: str
+
+        def apply(self, aggregate: PaymentLedger) -> None:
+            aggregate.payments[self.payment_id].status = "cancelled"
+
+    def __init__(self, household_id: str) -> None:
+        self.household_id = household_id
+        self.payments: dict[str, PaymentState] = {}
+        self.last_run_period = ""
+
+    def acknowledge(
+        self, payment_id: str, *, status: str, bank_reference: str, at: str, actor: str, on: date
+    ) -> bool:
+        """Record the bank's answer; the same answer twice records once (False), a
+        contradicting one is a conflict."""
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            raise NotFoundError(f"no payment {payment_id}", "payment_id")
+        if status not in ACK_STATUSES:
+            raise InvalidInputError("status must be paid, failed or returned", "status")
+        if payment.status == status and payment.bank_reference == bank_reference:
+            return False
+        if payment.status == "cancelled":
+            raise ConflictError(f"payment {payment_id} is cancelled", "payment_id")
+        allowed = {"scheduled": ACK_STATUSES, "paid": ("returned",)}.get(payment.status, ())
+        if status not in allowed:
+            raise ConflictError(
+                f"payment {payment_id} is already {payment.status}"
+                f" (bank reference {payment.bank_reference}); {status} contradicts it",
+                "status",
+            )
+        self.trigger_event(
+            self.PaymentAcknowledged,
+            payment_id=payment_id,
+            status=status,
+            bank_reference=bank_reference,
+            at=at,
+            actor=actor,
+            effective_on=on,
+        )
+        return True
+
+
+class PaymentRun(Aggregate):
+    """One month's run. Started once per period; completed with its count and total."""
+
+    class Event(Aggregate.Event):
+        actor: str
+        effective_on: date
+
+    class Started(Event, Aggregate.Created):
+        period: str
+        position: int  # the head of the event log the run planned from
+
+    class Completed(Event):
+        payments: int
+        total_fen: int
+        households: int
+
+        def apply(self, aggregate: PaymentRun) -> None:
+            aggregate.completed = True
+            aggregate.payments = self.payments
+            aggregate.total_fen = self.total_fen
+            aggregate.households = self.households
+
+    def __init__(self, period: str, position: int) -> None:
+        self.period = period
+        self.position = position
+        self.completed = False
+        self.payments = 0
+        self.total_fen = 0
+        self.households = 0
+
+    @classmethod
+    def start(cls, period: str, actor: str, position: int) -> PaymentRun:
+        first, _ = period_bounds(period)
+        return cls._create(
+            cls.Started,
+            id=run_id(period),
+            period=period,
+            actor=actor,
+            effective_on=first,
+            position=position,
+        )
+
+    def complete(self, *, payments: int, total_fen: int, households: int, actor: str) -> None:
+        self.trigger_event(
+            self.Completed,
+            payments=payments,
+            total_fen=total_fen,
+            households=households,
+            actor=actor,
+            effective_on=period_bounds(self.period)[0],
+        )
+
+
+# ---------------------------------------------------------------------------- planning
+
+
+@dataclass
+class KeyHistory:
+    """What a run needs to know of one entitlement (household, programme, member)."""
+
+    household_id: UUID
+    programme: str
+    member_id: str | None
+    points: list[Segment]
+    scheduled: dict[str, int]  # period -> gross of original regular and arrears lines
+    overpaid: dict[str, int]  # period -> overpayments recognised
+    recovery_balance: int  # recognised overpayments not yet recovered
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    programme: str
+    member_id: str | None
+    period: str
+    kind: str
+    gross_fen: int
+    recovered_fen: int
+    explanation: str
+    retry_of: str | None = None
+    failures: int = 0
+
+    @property
+    def amount_fen(self) -> int:
+        return self.gross_fen - self.recovered_fen
+
+
+def plan_entitlement(
+    key: KeyHistory,
+    run_period: str,
+    covered: list[str],
+    share: Fraction,
+    share_label: str,
+) -> tuple[list[PlannedLine], list[dict[str, Any]]]:
+    """The lines a run pays for one entitlement, and the overpayments it recognises.
+
+    - regular: what the month owes (pro rata by days at the edges);
+    - arrears: for each month an earlier run covered, what is owed now beyond what was
+      scheduled then (a retroactive determination or standard change);
+    - overpayments: the other way round; they are recovered from this and later
+      payments, at most `share` of each payment.
+    """
+    owed, why = owed_for_period(key.points, run_period)
+    raw: list[tuple[str, str, int, str]] = []
+    if owed > 0:
+        raw.append(("regular", run_period, owed, f"{run_period}: {why}"))
+    overpayments: list[dict[str, Any]] = []
+    for period in covered:
+        owed_then, why_then = owed_for_period(key.points, period)
+        net = key.scheduled.get(period, 0) - key.overpaid.get(period, 0)
+        diff = owed_then - net
+        if diff > 0:
+            raw.append(
+                (
+                    "arrears",
+                    period,
+                    diff,
+                    (
+                        f"补发 arrears for {period}: owed now {why_then}; scheduled before "
+                        f"{format_yuan(net)}; difference {format_yuan(diff)}"
+                    ),
+                )
+            )
+        elif diff < 0:
+            overpayments.append(
+                {
+                    "programme": key.programme,
+                    "member_id": key.member_id,
+                    "period": period,
+                    "amount_fen": -diff,
+                    "explanation": (
+                        f"追回 overpaid for {period}: owed now {why_then}; scheduled "
+                        f"{format_yuan(net)}; overpaid {format_yuan(-diff)}"
+                    ),
+                }
+            )
+    balance = key.recovery_balance + sum(o["amount_fen"] for o in overpayments)
+    lines: list[PlannedLine] = []
+    for kind, period, gross, why_line in raw:
+        recovered = recovery_deduction(balance, gross, share)
+        balance -= recovered
+        if recovered:
+            why_line += (
+                f"; recovery of an overpayment: {format_yuan(recovered)} deducted "
+                f"(at most {share_label} of {format_yuan(gross)}), "
+                f"{format_yuan(balance)} still to recover"
+            )
+        lines.append(
+            PlannedLine(key.programme, key.member_id, period, kind, gross, recovered, why_line)
+        )
+    return lines, overpayments

@@ -1,0 +1,192 @@
+"""The payment views: payees, payments (the disbursement feed), recognised overpayments,
+the payment ledgers' versions and the runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.utils import get_topic
+
+from domain.household import Household
+from domain.payments import PaymentLedger, PaymentRun
+from projections.interface import Op
+
+NAME = "payments"
+TABLES = (
+    "ledger_payees",
+    "ledger_payments",
+    "ledger_overpayments",
+    "ledger_payment_ledgers",
+    "ledger_payment_runs",
+)
+TOPICS = tuple(
+    get_topic(cls)
+    for cls in (
+        Household.MemberAdded,
+        Household.MemberMovedIn,
+        Household.PayeeAccountSet,
+        PaymentLedger.Opened,
+        PaymentLedger.PaymentsScheduled,
+        PaymentLedger.PaymentAcknowledged,
+        PaymentLedger.PaymentCancelled,
+        PaymentRun.Started,
+        PaymentRun.Completed,
+    )
+)
+# A feed position: the scheduling event's notification id and the line's place in it.
+LINES_PER_EVENT = 100_000
+
+
+def ops_for(event: Any, notification_id: int) -> list[Op]:
+    if isinstance(event, (Household.MemberAdded, Household.MemberMovedIn)):
+        return [
+            Op(
+                "payee",
+                {
+                    "household_id": event.originator_id,
+                    "member_id": event.member_id,
+                    "name": event.name,
+                    "relation": event.relation,
+                },
+            )
+        ]
+    if isinstance(event, Household.PayeeAccountSet):
+        return [
+            Op(
+                "payee_account",
+                {
+                    "household_id": event.originator_id,
+                    "member_id": event.member_id,
+                    "account_kind": event.kind,
+                    "account_number": event.account_number,
+                    "bank_name": event.bank_name,
+                },
+            )
+        ]
+    if isinstance(event, PaymentLedger.PaymentsScheduled):  # Opened is one too
+        household_id = event.household_id if isinstance(event, PaymentLedger.Opened) else None
+        ops = [
+            Op(
+                "ledger_version",
+                {
+                    "ledger_id": event.originator_id,
+                    "household_id": household_id,
+                    "version": event.originator_version,
+                    "last_run_period": event.run_period,
+                },
+            )
+        ]
+        for index, line in enumerate(event.lines):
+            ops.append(
+                Op(
+                    "payment",
+                    {
+                        **{k: line.get(k) for k in _LINE_FIELDS},
+                        "feed_seq": notification_id * LINES_PER_EVENT + index,
+                        "ledger_id": event.originator_id,
+                        "run_period": event.run_period,
+                        "notification_id": notification_id,
+                    },
+                )
+            )
+        for index, item in enumerate(event.overpayments):
+            ops.append(
+                Op(
+                    "overpayment",
+                    {
+                        "notification_id": notification_id,
+                        "idx": index,
+                        "ledger_id": event.originator_id,
+                        "programme": item["programme"],
+                        "member_id": item["member_id"] or "",
+                        "period": item["period"],
+                        "amount_fen": item["amount_fen"],
+                        "run_period": event.run_period,
+                    },
+                )
+            )
+        for item in event.cancelled:
+            ops.append(Op("payment_cancel", {"payment_id": item["payment_id"]}))
+        return ops
+    if isinstance(event, PaymentLedger.PaymentAcknowledged):
+        return [
+            Op(
+                "ledger_version",
+                {
+                    "ledger_id": event.originator_id,
+                    "household_id": None,
+                    "version": event.originator_version,
+                    "last_run_period": None,
+                },
+            ),
+            Op(
+                "payment_ack",
+                {
+                    "payment_id": event.payment_id,
+                    "status": event.status,
+                    "bank_reference": event.bank_reference,
+                },
+            ),
+        ]
+    if isinstance(event, PaymentLedger.PaymentCancelled):
+        return [
+            Op(
+                "ledger_version",
+                {
+                    "ledger_id": event.originator_id,
+                    "household_id": None,
+                    "version": event.originator_version,
+                    "last_run_period": None,
+                },
+            ),
+            Op("payment_cancel", {"payment_id": event.payment_id}),
+        ]
+    if isinstance(event, PaymentRun.Started):
+        return [
+            Op(
+                "run",
+                {
+                    "period": event.period,
+                    "run_id": event.originator_id,
+                    "status": "started",
+                    "payments": 0,
+                    "total_fen": 0,
+                    "households": 0,
+                    "position": event.position,
+                },
+            )
+        ]
+    if isinstance(event, PaymentRun.Completed):
+        return [
+            Op(
+                "run_completed",
+                {
+                    "run_id": event.originator_id,
+                    "payments": event.payments,
+                    "total_fen": event.total_fen,
+                    "households": event.households,
+                },
+            )
+        ]
+    return []
+
+
+_LINE_FIELDS = (
+    "payment_id",
+    "household_id",
+    "programme",
+    "member_id",
+    "period",
+    "kind",
+    "gross_fen",
+    "recovered_fen",
+    "amount_fen",
+    "payee_member_id",
+    "payee_name",
+    "account_kind",
+    "account_number",
+    "bank_name",
+    "retry_of",
+    "failures",
+    "explanation",
+)

@@ -1,0 +1,160 @@
+"""Payments over HTTP: accounts, runs, the feed in JSON, CSV and pain.001, the bank's
+acknowledgements and the reconciliation of a run."""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import io
+import xml.etree.ElementTree as ET
+
+import xmlschema
+
+from domain.money import format_yuan, parse_yuan
+from tests.e2e.test_http import AP, CW, register
+
+FIN = ("finance-zhou", "finance")
+NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+
+
+def on_dibao(server, members, income, start):
+    hid, ids = register(server, members=members)
+    r = server.client.put(
+        f"/households/{hid}/members/{ids[0]}/account",
+        headers=server.token(*CW),
+        json={
+            "kind": "bank",
+            "account_number": "6222 0202 0011 2233 445",
+            "bank_name": "中国工商银行",
+        },
+    )
+    assert r.status_code == 200 and r.json()["account_masked"] == "***************3445"
+    app_id = server.client.post(
+        f"/households/{hid}/applications",
+        headers=server.token(*CW),
+        json={"programme": "dibao", "effective_from": start, "means": {"annual_income": income}},
+    ).json()["application_id"]
+    r = server.client.post(
+        f"/households/{hid}/applications/{app_id}/determination",
+        headers=server.token(*AP),
+        json={"decision": "approve", "reason": "ok"},
+    )
+    assert r.status_code == 200, r.text
+    return hid
+
+
+def test_a_month_from_run_to_bank_and_back(server):
+    """Two households: 1,250.00 for the whole of February and 900.00 a month from
+    2025-02-11 (18/28 days: 578.57). Run (201, then 200 with the same body), feed pages,
+    CSV, pain.001 valid against the official XSD, acknowledgements, reconciliation."""
+    on_dibao(server, 1, "0", "2025-02-01")
+    on_dibao(server, 1, "4200", "2025-02-11")
+    assert (
+        server.client.post(
+            "/payment-runs", headers=server.token(*CW), json={"period": "2025-02"}
+        ).status_code
+        == 403
+    )
+    bad = server.client.post(
+        "/payment-runs", headers=server.token(*FIN), json={"period": "2025-13"}
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "period"
+    first = server.client.post(
+        "/payment-runs", headers=server.token(*FIN), json={"period": "2025-02"}
+    )
+    assert first.status_code == 201, first.text
+    assert (first.json()["payments"], first.json()["total"]) == (2, "1828.57")
+    again = server.client.post(
+        "/payment-runs", headers=server.token(*FIN), json={"period": "2025-02"}
+    )
+    assert again.status_code == 200 and again.json() == first.json()
+    run_id = first.json()["run_id"]
+
+    page1 = server.client.get(
+        "/feeds/payments", params={"limit": 1}, headers=server.token(*FIN)
+    ).json()
+    page2 = server.client.get(
+        "/feeds/payments",
+        params={"after": page1["next_cursor"], "limit": 1},
+        headers=server.token(*FIN),
+    ).json()
+    page3 = server.client.get(
+        "/feeds/payments", params={"after": page2["next_cursor"]}, headers=server.token(*FIN)
+    ).json()
+    assert page3 == {"items": [], "next_cursor": page2["next_cursor"]}
+    items = page1["items"] + page2["items"]
+    assert sorted(i["amount"] for i in items) == ["1250.00", "578.57"]
+    assert all(i["account_number"] == "6222020200112233445" for i in items)
+    masked = server.client.get(
+        "/feeds/payments", headers=server.token("auditor-zhao", "auditor")
+    ).json()
+    assert "account_number" not in masked["items"][0]
+    assert masked["items"][0]["account_masked"].endswith("3445")
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                server.client.get(
+                    "/feeds/payments.csv", params={"run_id": run_id}, headers=server.token(*FIN)
+                ).text
+            )
+        )
+    )
+    assert sorted(r["amount"] for r in rows) == ["1250.00", "578.57"]
+
+    xml = server.client.get(
+        "/feeds/payments.xml", params={"run_id": run_id}, headers=server.token(*FIN)
+    )
+    assert xml.status_code == 200
+    xsd = importlib.resources.files("sepaxml").joinpath("schemas", "pain.001.001.09.xsd")
+    xmlschema.XMLSchema(str(xsd)).validate(xml.content)
+    root = ET.fromstring(xml.content)
+    assert root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", NS).text == "1828.57"
+    e2e = {e.text for e in root.iter(f"{{{NS['p']}}}EndToEndId")}
+    assert e2e == {i["payment_id"].replace("-", "") for i in items}
+
+    paid, failed = items
+    for item, status in ((paid, "paid"), (failed, "failed")):
+        r = server.client.post(
+            f"/payments/{item['payment_id']}/acknowledgements",
+            headers=server.token(*FIN),
+            json={
+                "status": status,
+                "bank_reference": f"ICBC-{status}",
+                "at": "2025-03-03T10:00:00+08:00",
+            },
+        )
+        assert r.status_code == 201, r.text
+    same = server.client.post(
+        f"/payments/{paid['payment_id']}/acknowledgements",
+        headers=server.token(*FIN),
+        json={"status": "paid", "bank_reference": "ICBC-paid", "at": "2025-03-03T10:00:00+08:00"},
+    )
+    assert same.status_code == 200 and same.json()["recorded"] is False
+    contra = server.client.post(
+        f"/payments/{failed['payment_id']}/acknowledgements",
+        headers=server.token(*FIN),
+        json={"status": "paid", "bank_reference": "X", "at": "2025-03-03T10:00:00+08:00"},
+    )
+    assert contra.status_code == 409
+
+    rec = server.client.get(
+        f"/payment-runs/{run_id}/reconciliation", headers=server.token(*FIN)
+    ).json()
+    assert rec["scheduled"] == {"payments": 2, "amount": "1828.57"}
+    assert (
+        rec["paid"]["payments"]
+        + rec["failed"]["payments"]
+        + rec["returned"]["payments"]
+        + rec["cancelled"]["payments"]
+        + rec["outstanding"]["payments"]
+        == 2
+    )
+    assert {rec["paid"]["amount"], rec["failed"]["amount"]} == {paid["amount"], failed["amount"]}
+    assert rec["outstanding"] == {"payments": 0, "amount": "0.00"}
+
+    march = server.client.post(
+        "/payment-runs", headers=server.token(*FIN), json={"period": "2025-03"}
+    ).json()
+    # March: 1,250.00 + 900.00, and the failed February payment offered again.
+    assert march["total"] == format_yuan(125_000 + 90_000 + parse_yuan(failed["amount"], "amount"))

@@ -1,0 +1,222 @@
+"""Payment runs on both backends (POLICY.md §4, §11; ARCHITECTURE.md "Money flow")."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from fractions import Fraction
+
+import pytest
+
+from api.payment_runs import run_payments
+from domain.errors import ConflictError, PolicyRuleError
+from domain.money import yuan
+from projections import sql
+from tests.helpers import household, means
+
+AT = datetime(2025, 3, 5, 10, 0, tzinfo=UTC)
+
+
+def dibao(ledger, members: int, income: int, start: date, account: bool = True):
+    hid, ids = household(ledger.app, members, registered_on=date(2024, 1, 1))
+    if account:
+        ledger.app.set_account(
+            hid,
+            ids[0],
+            kind="bank",
+            account_number="6222020200112233445",
+            bank_name="中国工商银行嘉兴分行",
+            actor="caseworker-li",
+            on=date(2025, 1, 1),
+        )
+    determine(ledger, hid, income, start)
+    return hid, ids
+
+
+def determine(ledger, hid, income, start):
+    app_id = ledger.app.submit_application(
+        hid, programme="dibao", effective_from=start, means=means(income), actor="caseworker-li"
+    )
+    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+
+
+def lines(ledger, period=None):
+    rows = ledger.views.query(sql.FEED_PAGE, {"after": 0, "limit": 10_000})
+    return [
+        (
+            r["run_period"],
+            r["period"],
+            r["kind"],
+            r["gross_fen"],
+            r["recovered_fen"],
+            r["amount_fen"],
+        )
+        for r in rows
+        if period is None or r["run_period"] == period
+    ]
+
+
+def test_full_month_and_mid_month_start_pro_rata(ledger):
+    """§4/§11: one member with no income gets the full 1,250.00 for March; example 14:
+    one member with 4,200 a year gets (15,000 - 4,200) / 12 = 900.00 a month from
+    2025-02-11, paid for 18 of February's 28 days: 900 x 18 / 28 = 578.571... -> 578.57."""
+    full, _ = dibao(ledger, 1, 0, date(2025, 2, 1))
+    partial, _ = dibao(ledger, 1, 4200, date(2025, 2, 11))
+    feb = run_payments(ledger, "2025-02", "finance-zhou")
+    assert feb.created and feb.payments == 2
+    assert feb.total_fen == 125_000 + 57_857
+    assert sorted(lines(ledger, "2025-02")) == sorted(
+        [
+            ("2025-02", "2025-02", "regular", 125_000, 0, 125_000),
+            ("2025-02", "2025-02", "regular", 57_857, 0, 57_857),
+        ]
+    )
+    march = run_payments(ledger, "2025-03", "finance-zhou")
+    assert march.total_fen == 125_000 + 90_000
+    del full, partial
+
+
+def test_a_run_repeated_schedules_nothing_new(ledger):
+    dibao(ledger, 1, 0, date(2025, 2, 1))
+    first = run_payments(ledger, "2025-02", "finance-zhou")
+    again = run_payments(ledger, "2025-02", "finance-zhou")
+    assert (again.run_id, again.payments, again.total_fen) == (
+        first.run_id,
+        first.payments,
+        first.total_fen,
+    )
+    assert not again.created
+    assert len(lines(ledger)) == 1
+
+
+def test_runs_go_forward(ledger):
+    dibao(ledger, 1, 0, date(2025, 2, 1))
+    run_payments(ledger, "2025-03", "finance-zhou")
+    with pytest.raises(PolicyRuleError) as caught:
+        run_payments(ledger, "2025-02", "finance-zhou")
+    assert caught.value.field == "period"
+
+
+def test_retroactive_standard_rise_produces_arrears(ledger):
+    """§3/§11: dibao 1,250.00 a month from January (one member, no income), paid by the
+    January and February runs. The standard rises to 15,600 from 2025-01-01, recorded in
+    March: the March run pays 1,300.00 for March and 50.00 arrears (补发) each for
+    January and February. Months before the first run produce nothing."""
+    dibao(ledger, 1, 0, date(2024, 11, 1))
+    run_payments(ledger, "2025-01", "finance-zhou")
+    run_payments(ledger, "2025-02", "finance-zhou")
+    ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 1, 1),
+        basis="嘉政发〔2025〕9号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
+    march = run_payments(ledger, "2025-03", "finance-zhou")
+    assert sorted(lines(ledger, "2025-03")) == [
+        ("2025-03", "2025-01", "arrears", 5_000, 0, 5_000),
+        ("2025-03", "2025-02", "arrears", 5_000, 0, 5_000),
+        ("2025-03", "2025-03", "regular", 130_000, 0, 130_000),
+    ]
+    assert march.total_fen == 140_000
+    # Nothing more for the same months next time.
+    run_payments(ledger, "2025-04", "finance-zhou")
+    assert lines(ledger, "2025-04") == [("2025-04", "2025-04", "regular", 130_000, 0, 130_000)]
+
+
+def test_income_rise_found_late_is_recovered_at_the_share_limit(ledger):
+    """§4, example 15: two members with 6,000 a year get (30,000 - 6,000) / 12 = 2,000.00.
+    January and February are paid. Found late: in February the income was 18,000, so
+    (30,000 - 18,000) / 12 = 1,000.00 was owed: 1,000 overpaid. From March the income is
+    6,000 again. The March run deducts 30% (PARAM) of 2,000 = 600 (pays 1,400.00); April
+    deducts the remaining 400 (pays 1,600.00); May pays 2,000.00."""
+    hid, _ = dibao(ledger, 2, 6000, date(2025, 1, 1))
+    run_payments(ledger, "2025-01", "finance-zhou")
+    run_payments(ledger, "2025-02", "finance-zhou")
+    determine(ledger, hid, 18000, date(2025, 2, 1))
+    determine(ledger, hid, 6000, date(2025, 3, 1))
+    run_payments(ledger, "2025-03", "finance-zhou")
+    assert lines(ledger, "2025-03") == [("2025-03", "2025-03", "regular", 200_000, 60_000, 140_000)]
+    run_payments(ledger, "2025-04", "finance-zhou")
+    assert lines(ledger, "2025-04") == [("2025-04", "2025-04", "regular", 200_000, 40_000, 160_000)]
+    run_payments(ledger, "2025-05", "finance-zhou")
+    assert lines(ledger, "2025-05") == [("2025-05", "2025-05", "regular", 200_000, 0, 200_000)]
+
+
+def test_failed_payment_is_offered_again_then_cancelled_after_three_failures(ledger):
+    """A failed February payment (1,250.00) is offered again by the March run beside
+    March's own; after three failures of the same payment the next run cancels it
+    (PARAM payment_max_failures 3) and it stays visible, never lost."""
+    hid, _ = dibao(ledger, 1, 0, date(2025, 2, 1))
+    run_payments(ledger, "2025-02", "finance-zhou")
+    [feb] = ledger.views.query(sql.FEED_RUN, {"period": "2025-02"})
+    ack = {"status": "failed", "bank_reference": "B-1", "at": AT, "actor": "finance-zhou"}
+    assert ledger.app.acknowledge_payment(hid, feb["payment_id"], **ack)
+    assert not ledger.app.acknowledge_payment(hid, feb["payment_id"], **ack)  # same again
+    with pytest.raises(ConflictError):
+        ledger.app.acknowledge_payment(hid, feb["payment_id"], **{**ack, "status": "paid"})
+    run_payments(ledger, "2025-03", "finance-zhou")
+    march = ledger.views.query(sql.FEED_RUN, {"period": "2025-03"})
+    retry = next(r for r in march if r["retry_of"] == feb["payment_id"])
+    assert (retry["period"], retry["amount_fen"], retry["failures"]) == ("2025-02", 125_000, 1)
+    ledger.app.acknowledge_payment(hid, retry["payment_id"], **{**ack, "bank_reference": "B-2"})
+    run_payments(ledger, "2025-04", "finance-zhou")
+    second = next(
+        r
+        for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-04"})
+        if r["retry_of"] == retry["payment_id"]
+    )
+    ledger.app.acknowledge_payment(
+        hid, second["payment_id"], **{**ack, "bank_reference": "B-3", "status": "returned"}
+    )
+    run_payments(ledger, "2025-05", "finance-zhou")
+    may = ledger.views.query(sql.FEED_RUN, {"period": "2025-05"})
+    assert [r["period"] for r in may] == ["2025-05"]  # no fourth try
+    [cancelled] = ledger.views.query(sql.PAYMENT_BY_ID, {"payment_id": second["payment_id"]})
+    assert cancelled["status"] == "cancelled"
+
+
+def test_feed_pages_of_any_size_give_every_payment_once_in_order(ledger):
+    for n in range(7):
+        dibao(ledger, 1 + n % 3, 1000 * n, date(2025, 2, 1))
+    run_payments(ledger, "2025-02", "finance-zhou")
+    run_payments(ledger, "2025-03", "finance-zhou")
+    everything = ledger.views.query(sql.FEED_PAGE, {"after": 0, "limit": 10_000})
+    assert len(everything) == 14
+    for size in (1, 2, 3, 5, 13, 14, 100):
+        seen, cursor = [], 0
+        while True:
+            page = ledger.views.query(sql.FEED_PAGE, {"after": cursor, "limit": size})
+            if not page:
+                break
+            seen.extend(r["payment_id"] for r in page)
+            cursor = page[-1]["feed_seq"]
+        assert seen == [r["payment_id"] for r in everything]
+
+
+def test_concurrent_runs_schedule_each_payment_once(ledger):
+    """Four threads start the same month at once (and the payments are the same when
+    asked again): each household is paid once, and every thread answers the same run."""
+    for n in range(20):
+        dibao(ledger, 1, 100 * n, date(2025, 2, 1))
+    results, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def start():
+        try:
+            barrier.wait()
+            results.append(run_payments(ledger, "2025-02", "finance-zhou"))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len({(r.run_id, r.payments, r.total_fen) for r in results}) == 1
+    assert results[0].payments == 20
+    ids = [r["payment_id"] for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-02"})]
+    assert len(ids) == len(set(ids)) == 20
