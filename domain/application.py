@@ -335,8 +335,14 @@ class LedgerApplication(Application[UUID]):
         )
 
     def acknowledge_payment(
-        self, household_id: UUID, payment_id: str, *, status: str, bank_reference: str,
-        at: datetime, actor: str,
+        self,
+        household_id: UUID,
+        payment_id: str,
+        *,
+        status: str,
+        bank_reference: str,
+        at: datetime,
+        actor: str,
     ) -> bool:
         """The bank's answer on a payment; the same answer twice records once (False)."""
         for _ in range(MAX_RETRIES):
@@ -344,9 +350,16 @@ class LedgerApplication(Application[UUID]):
                 found: Any = self.repository.get(ledger_id(household_id))
             except AggregateNotFoundError:
                 raise NotFoundError(f"no payment {payment_id}", "payment_id") from None
-            recorded = bool(found.acknowledge(payment_id, status=status,
-                                              bank_reference=bank_reference,
-                                              at=at.isoformat(), actor=actor, on=at.date()))
+            recorded = bool(
+                found.acknowledge(
+                    payment_id,
+                    status=status,
+                    bank_reference=bank_reference,
+                    at=at.isoformat(),
+                    actor=actor,
+                    on=at.date(),
+                )
+            )
             if not recorded:
                 return False
             try:

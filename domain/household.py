@@ -377,12 +377,10 @@ class Household(Aggregate):
 
     # ------------------------------------------------------- medical (§15-17)
 
-    class MedicalBillRecorded(Event):
-        """A settlement for a member (effective on the service date), its §16 waiver and
-        its §17 split: `kept` counts towards the caps, `relief` goes to the fund."""
+    class BillFiguresEvent(Event):
+        """A settlement's figures (before the §16 waiver), the waiver and what counts."""
 
         bill_id: str
-        member_id: str
         cap_year: int
         total_fen: int
         insurance_paid_fen: int
@@ -392,6 +390,12 @@ class Household(Aggregate):
         settlement_number: str | None
         waived_fen: int
         counted_fen: int
+
+    class MedicalBillRecorded(BillFiguresEvent):
+        """A settlement for a member (effective on the service date), its §16 waiver and
+        its §17 split: `kept` counts towards the caps, `relief` goes to the fund."""
+
+        member_id: str
         kept_fen: int
         relief_fen: int
         person_cap_fen: int
@@ -427,19 +431,9 @@ class Household(Aggregate):
         amount_fen: int
         fund: str
 
-    class MedicalBillCorrected(Event):
+    class MedicalBillCorrected(BillFiguresEvent):
         """New figures for a bill; its split follows in MedicalReliefAdjusted."""
 
-        bill_id: str
-        cap_year: int
-        total_fen: int
-        insurance_paid_fen: int
-        self_paid_fen: int
-        payers: dict[str, int]
-        items: list[list[Any]]
-        settlement_number: str | None
-        waived_fen: int
-        counted_fen: int
         reason: str
         explanation: str
 
@@ -764,17 +758,8 @@ class Household(Aggregate):
         )
         self.trigger_event(
             self.MedicalBillRecorded,
-            bill_id=new_id,
+            **_figure_fields(new_id, year, figures, settlement_number, waiver, counted),
             member_id=member_id,
-            cap_year=year,
-            total_fen=figures.total_fen,
-            insurance_paid_fen=figures.insurance_paid_fen,
-            self_paid_fen=figures.self_paid_fen,
-            payers=dict(figures.payers),
-            items=[[kind, amount] for kind, amount in figures.items],
-            settlement_number=settlement_number,
-            waived_fen=waiver.waived_fen,
-            counted_fen=counted,
             kept_fen=split.kept_fen,
             relief_fen=split.relief_fen,
             person_cap_fen=person_cap,
@@ -822,16 +807,7 @@ class Household(Aggregate):
         old_year = bill.cap_year
         self.trigger_event(
             self.MedicalBillCorrected,
-            bill_id=bill_id,
-            cap_year=year,
-            total_fen=figures.total_fen,
-            insurance_paid_fen=figures.insurance_paid_fen,
-            self_paid_fen=figures.self_paid_fen,
-            payers=dict(figures.payers),
-            items=[[kind, amount] for kind, amount in figures.items],
-            settlement_number=settlement_number,
-            waived_fen=waiver.waived_fen,
-            counted_fen=counted,
+            **_figure_fields(bill_id, year, figures, settlement_number, waiver, counted),
             reason=reason,
             explanation=waiver.explanation,
             actor=actor,
@@ -1407,6 +1383,28 @@ class Household(Aggregate):
 
 
 MEDICAL_FUND = "medical_safety_fund"  # 医保暖心无忧基金 (§17)
+
+
+def _figure_fields(
+    bill_id: str,
+    cap_year: int,
+    figures: BillFigures,
+    settlement_number: str | None,
+    waiver: Waiver,
+    counted: int,
+) -> dict[str, Any]:
+    return {
+        "bill_id": bill_id,
+        "cap_year": cap_year,
+        "total_fen": figures.total_fen,
+        "insurance_paid_fen": figures.insurance_paid_fen,
+        "self_paid_fen": figures.self_paid_fen,
+        "payers": dict(figures.payers),
+        "items": [[kind, amount] for kind, amount in figures.items],
+        "settlement_number": settlement_number,
+        "waived_fen": waiver.waived_fen,
+        "counted_fen": counted,
+    }
 
 
 def _cap_year_start(book: StandardsBook, on: date) -> int:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from api.container import Ledger
 from domain.money import format_yuan
+from domain.payments import PaymentLedger, ledger_id
 
 
 def replay_household(
@@ -18,6 +19,12 @@ def replay_household(
         e
         for e in ledger.app.household_events(household_id)
         if e.originator_version <= household.version
+    ]
+    # The household's payments live in its payment ledger stream (docs/PAYMENTS.md).
+    payment_events = [
+        e
+        for e in ledger.app.events.get(ledger_id(household_id))
+        if known_at is None or e.timestamp <= known_at
     ]
     state = {
         "household_id": str(household.id),
@@ -37,6 +44,20 @@ def replay_household(
             }
             for c in household.categories_on(as_of)
         ],
+        "payments": [
+            {
+                "payment_id": line["payment_id"],
+                "run_period": e.run_period,
+                "period": line["period"],
+                "programme": line["programme"],
+                "kind": line["kind"],
+                "amount": format_yuan(line["amount_fen"]),
+                "why": line["explanation"],
+            }
+            for e in payment_events
+            if isinstance(e, PaymentLedger.PaymentsScheduled)
+            for line in e.lines
+        ],
         "entitlements": [
             {
                 "programme": key.partition("/")[0],
@@ -55,12 +76,13 @@ def replay_household(
         "state": state,
         "events": [
             {
+                "stream": "household" if i < len(events) else "payments",
                 "position": e.originator_version,
                 "type": type(e).__name__,
                 "effective_on": e.effective_on.isoformat(),
                 "recorded_at": e.timestamp.isoformat(),
                 "actor": e.actor,
             }
-            for e in events
+            for i, e in enumerate([*events, *payment_events])
         ],
     }

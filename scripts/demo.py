@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from datetime import date, timedelta
 from fractions import Fraction
+from uuid import UUID
 
 from api.container import Ledger
 from domain.errors import LedgerError
@@ -115,6 +116,40 @@ def _medical_year(
     return len(recorded)
 
 
+def _pay_month(ledger: Ledger, rng: random.Random, period: str) -> tuple[str, int, int]:
+    """Run a month and record the bank's answers, 200 payment ledgers per transaction."""
+    from api.payment_runs import run_payments
+    from domain.payments import ledger_id
+    from projections import sql
+
+    summary = run_payments(ledger, period, "finance01")
+    rows = ledger.views.query(sql.FEED_RUN, {"period": period})
+    by_household: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_household.setdefault(str(row["household_id"]), []).append(row)
+    at = f"{period}-05T10:00:00+08:00"
+    batch = []
+    for household, payments in sorted(by_household.items()):
+        payment_ledger = ledger.app.repository.get(ledger_id(UUID(household)))
+        for row in payments:
+            status = "failed" if rng.random() < 0.01 else "paid"
+            payment_ledger.acknowledge(
+                str(row["payment_id"]),
+                status=status,
+                bank_reference=f"BK{rng.randrange(10**10)}",
+                at=at,
+                actor="finance01",
+                on=date.fromisoformat(at[:10]),
+            )
+        batch.append(payment_ledger)
+        if len(batch) >= 200:
+            ledger.app.save(*batch)
+            batch = []
+    if batch:
+        ledger.app.save(*batch)
+    return period, summary.payments, summary.total_fen
+
+
 def build_demo_city(
     ledger: Ledger,
     *,
@@ -184,6 +219,18 @@ def build_demo_city(
                     ),
                 )
             )
+        household.set_account(
+            members[0],
+            kind="bank" if rng.random() < 0.7 else "one_card",
+            account_number=(
+                f"6222{rng.randrange(10**15):015d}"
+                if rng.random() < 0.7
+                else f"3304{rng.randrange(10**8):08d}"
+            ),
+            bank_name=rng.choice(("中国工商银行", "中国农业银行", "嘉兴银行", "浙江农商银行")),
+            actor=caseworker,
+            on=registered,
+        )
         start = registered + timedelta(days=rng.randint(10, 40))
         start = start.replace(day=1) + timedelta(days=31)
         start = start.replace(day=1)
@@ -293,7 +340,11 @@ def build_demo_city(
     if progress:
         progress(households, households)
 
-    # Standard changes in the year, both reaching households through propagation.
+    # Monthly payment runs; the bank pays almost everything (a few accounts fail).
+    runs = [_pay_month(ledger, rng, f"2025-{m:02d}") for m in range(2, 9)]
+
+    # Standard changes in the year, both reaching households through propagation; the
+    # tekun rise is recorded late (from July, recorded after August's run): arrears.
     _, tekun_adjusted = ledger.record_standard_change(
         key="tekun_standard_annual",
         value=yuan(27000),
@@ -322,6 +373,7 @@ def build_demo_city(
             effective_on=date(2025, 8, 1),
             actor=CASEWORKERS[0],
         )
+    runs += [_pay_month(ledger, rng, f"2025-{m:02d}") for m in range(9, 12)]
     ledger.runner.catch_up()
     fund = sum(r["relief_fen"] for r in ledger.fund_relief(2025, "3304"))
     return [
@@ -330,6 +382,9 @@ def build_demo_city(
         f"tekun standard 27,000 from 2025-07-01: {tekun_adjusted} entitlement adjustments",
         f"海宁市 dibao standard 15,600 from 2025-10-01: {county_adjusted} adjustments",
         f"entitlement history rows: {ledger.views.count('ledger_entitlement_history')}",
+        "payment runs 2025-02..2025-11: "
+        + ", ".join(f"{period} {n} ({format_yuan(total)})" for period, n, total in runs[:2])
+        + f", …; September with arrears: {runs[7][1]} payments ({format_yuan(runs[7][2])})",
         f"medical bills: {medical['bills']} ({medical['corrected']} corrected, "
         f"{medical['cancelled']} cancelled); medical safety fund relief in 2025: "
         f"{format_yuan(fund)}",
