@@ -219,13 +219,12 @@ def build_demo_city(
                     ),
                 )
             )
+        bank = rng.random() < 0.7  # else the 民生一卡通 card
         household.set_account(
             members[0],
-            kind="bank" if rng.random() < 0.7 else "one_card",
+            kind="bank" if bank else "one_card",
             account_number=(
-                f"6222{rng.randrange(10**15):015d}"
-                if rng.random() < 0.7
-                else f"3304{rng.randrange(10**8):08d}"
+                f"6222{rng.randrange(10**15):015d}" if bank else f"3304{rng.randrange(10**8):08d}"
             ),
             bank_name=rng.choice(("中国工商银行", "中国农业银行", "嘉兴银行", "浙江农商银行")),
             actor=caseworker,
