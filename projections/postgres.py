@@ -192,10 +192,14 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self._sql(postgres_dialect(statement)), params)
-            return [
-                {k: int(v) if isinstance(v, Decimal) else v for k, v in row.items()}
-                for row in curs.fetchall()
-            ]
+            rows = curs.fetchall()
+        # SUM over bigint comes back as numeric: give it back as int (it is whole fen).
+        sums = [k for k, v in rows[0].items() if isinstance(v, Decimal)] if rows else []
+        for row in rows if sums else []:
+            for key in sums:
+                if row[key] is not None:
+                    row[key] = int(row[key])
+        return rows
 
     def count(self, table: str) -> int:
         with self.datastore.transaction(commit=False) as curs:

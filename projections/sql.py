@@ -207,6 +207,11 @@ RUN_PAYEES = (
 )
 RUN_REGIONS = "SELECT household_id, region_code FROM {s}.ledger_households"
 RUN_PERIODS = "SELECT period, run_id, status, position FROM {s}.ledger_payment_runs"
+RUN_TOTALS = (
+    "SELECT COUNT(*) AS payments, SUM(amount_fen) AS total_fen, "
+    "COUNT(DISTINCT household_id) AS households FROM {s}.ledger_payments "
+    "WHERE run_period = :period"
+)
 FEED_PAGE = (
     "SELECT * FROM {s}.ledger_payments WHERE feed_seq > :after ORDER BY feed_seq LIMIT :limit"
 )

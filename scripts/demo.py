@@ -123,6 +123,7 @@ def _pay_month(ledger: Ledger, rng: random.Random, period: str) -> tuple[str, in
     from projections import sql
 
     summary = run_payments(ledger, period, "finance01")
+    ledger.runner.catch_up()
     rows = ledger.views.query(sql.FEED_RUN, {"period": period})
     by_household: dict[str, list[dict[str, object]]] = {}
     for row in rows:

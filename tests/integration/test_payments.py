@@ -41,6 +41,7 @@ def determine(ledger, hid, income, start):
 
 
 def lines(ledger, period=None):
+    ledger.runner.catch_up()
     rows = ledger.views.query(sql.FEED_PAGE, {"after": 0, "limit": 10_000})
     return [
         (
@@ -150,6 +151,7 @@ def test_failed_payment_is_offered_again_then_cancelled_after_three_failures(led
     (PARAM payment_max_failures 3) and it stays visible, never lost."""
     hid, _ = dibao(ledger, 1, 0, date(2025, 2, 1))
     run_payments(ledger, "2025-02", "finance-zhou")
+    ledger.runner.catch_up()
     [feb] = ledger.views.query(sql.FEED_RUN, {"period": "2025-02"})
     ack = {"status": "failed", "bank_reference": "B-1", "at": AT, "actor": "finance-zhou"}
     assert ledger.app.acknowledge_payment(hid, feb["payment_id"], **ack)
@@ -157,11 +159,13 @@ def test_failed_payment_is_offered_again_then_cancelled_after_three_failures(led
     with pytest.raises(ConflictError):
         ledger.app.acknowledge_payment(hid, feb["payment_id"], **{**ack, "status": "paid"})
     run_payments(ledger, "2025-03", "finance-zhou")
+    ledger.runner.catch_up()
     march = ledger.views.query(sql.FEED_RUN, {"period": "2025-03"})
     retry = next(r for r in march if r["retry_of"] == feb["payment_id"])
     assert (retry["period"], retry["amount_fen"], retry["failures"]) == ("2025-02", 125_000, 1)
     ledger.app.acknowledge_payment(hid, retry["payment_id"], **{**ack, "bank_reference": "B-2"})
     run_payments(ledger, "2025-04", "finance-zhou")
+    ledger.runner.catch_up()
     second = next(
         r
         for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-04"})
@@ -171,6 +175,7 @@ def test_failed_payment_is_offered_again_then_cancelled_after_three_failures(led
         hid, second["payment_id"], **{**ack, "bank_reference": "B-3", "status": "returned"}
     )
     run_payments(ledger, "2025-05", "finance-zhou")
+    ledger.runner.catch_up()
     may = ledger.views.query(sql.FEED_RUN, {"period": "2025-05"})
     assert [r["period"] for r in may] == ["2025-05"]  # no fourth try
     [cancelled] = ledger.views.query(sql.PAYMENT_BY_ID, {"payment_id": second["payment_id"]})
@@ -182,6 +187,7 @@ def test_feed_pages_of_any_size_give_every_payment_once_in_order(ledger):
         dibao(ledger, 1 + n % 3, 1000 * n, date(2025, 2, 1))
     run_payments(ledger, "2025-02", "finance-zhou")
     run_payments(ledger, "2025-03", "finance-zhou")
+    ledger.runner.catch_up()
     everything = ledger.views.query(sql.FEED_PAGE, {"after": 0, "limit": 10_000})
     assert len(everything) == 14
     for size in (1, 2, 3, 5, 13, 14, 100):
@@ -218,5 +224,6 @@ def test_concurrent_runs_schedule_each_payment_once(ledger):
     assert errors == []
     assert len({(r.run_id, r.payments, r.total_fen) for r in results}) == 1
     assert results[0].payments == 20
+    ledger.runner.catch_up()
     ids = [r["payment_id"] for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-02"})]
     assert len(ids) == len(set(ids)) == 20
