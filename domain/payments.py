@@ -101,6 +101,10 @@ def owed_for_period(points: list[Segment], period: str) -> tuple[int, str]:
     first, last = period_bounds(period)
     days_in_month = (last - first).days + 1
     ordered = sorted(points, key=lambda p: p.effective_from)
+    if ordered and not ordered[-1].ended and ordered[-1].effective_from <= first:
+        # One amount for the whole month (the usual case): nothing to prorate.
+        monthly = ordered[-1].monthly_fen
+        return monthly, f"{format_yuan(monthly)} for the whole month = {format_yuan(monthly)}"
     exact = Fraction(0)
     parts: list[str] = []
     for index, point in enumerate(ordered):
