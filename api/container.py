@@ -125,7 +125,7 @@ class Ledger:
         }
         book = self.app.standards_book(household.region_code)
         start_month = int(book.ratio("medical_cap_year_start_month", date(cap_year, 12, 31))[0])
-        year_end = date(cap_year + (start_month > 1), start_month, 1) - timedelta(days=1)
+        year_end = date(cap_year + 1, start_month, 1) - timedelta(days=1)
         on = min(date.today(), year_end)
         person_cap = book.money("medical_cap_individual_annual", on)[0]
         household_cap = book.money("medical_cap_household_annual", on)[0]

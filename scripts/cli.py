@@ -123,7 +123,7 @@ def payment_run(
     finally:
         ledger.close()
     word = "scheduled" if summary.created else "already scheduled"
-    out.print(
+    typer.echo(
         f"run {summary.run_id} for {summary.period}: {summary.payments} payments {word}, "
         f"total {format_yuan(summary.total_fen)} to {summary.households} households"
     )
@@ -141,7 +141,7 @@ def feed_export(
 ) -> None:
     """Write the disbursement feed to stdout (full account numbers: for finance only)."""
     from api.auth import User
-    from api.routers.payments import _item, feed_csv, feed_pain001
+    from api.routers.payments import feed_csv, feed_item, feed_pain001
     from projections import sql
 
     if format_ not in ("json", "csv", "pain001"):
@@ -169,7 +169,7 @@ def feed_export(
                 return
         else:
             rows = ledger.views.query(sql.FEED_PAGE, {"after": int(after), "limit": 10**9})
-        items = [_item(r, finance) for r in rows]
+        items = [feed_item(r, finance) for r in rows]
         if format_ == "csv":
             sys.stdout.write(feed_csv(items))
         else:

@@ -103,7 +103,7 @@ def reconciliation(run_id: UUID, _: FeedReader, ledger: LedgerDep) -> dict[str, 
     }
 
 
-def _item(row: dict[str, Any], user: User) -> dict[str, Any]:
+def feed_item(row: dict[str, Any], user: User) -> dict[str, Any]:
     account = row["account_number"]
     return {
         "cursor": str(row["feed_seq"]),
@@ -144,7 +144,7 @@ def payment_feed(
         raise InvalidInputError("after must be a cursor from this feed", "after")
     ledger.runner.catch_up()
     rows = ledger.views.query(sql.FEED_PAGE, {"after": int(after), "limit": limit})
-    items = [_item(r, user) for r in rows]
+    items = [feed_item(r, user) for r in rows]
     return {"items": items, "next_cursor": items[-1]["cursor"] if items else after}
 
 
@@ -156,7 +156,7 @@ def _run_rows(ledger: Any, run_id: UUID) -> tuple[str, list[dict[str, Any]]]:
 @router.get("/feeds/payments.csv", response_class=Response)
 def payment_feed_csv(run_id: UUID, user: Finance, ledger: LedgerDep) -> Response:
     _, rows = _run_rows(ledger, run_id)
-    return Response(feed_csv([_item(r, user) for r in rows]), media_type="text/csv")
+    return Response(feed_csv([feed_item(r, user) for r in rows]), media_type="text/csv")
 
 
 def feed_csv(items: list[dict[str, Any]]) -> str:

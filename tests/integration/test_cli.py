@@ -71,6 +71,53 @@ def test_demo_city_replay_and_rebuild(env):
         ledger.close()
 
 
+def test_payment_run_and_feed_export(env):
+    """`ledger payment-run` schedules a month once; `ledger feed export` writes the feed as
+    JSON, CSV and a pain.001 message valid against the official XSD."""
+    import importlib.resources
+
+    import xmlschema
+
+    from tests.helpers import household, means
+
+    ledger = Ledger.open(env)
+    try:
+        hid, ids = household(ledger.app, 2)
+        ledger.app.set_account(
+            hid,
+            ids[0],
+            kind="one_card",
+            account_number="330400123456",
+            bank_name=None,
+            actor="caseworker-li",
+            on=date(2025, 1, 1),
+        )
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 1, 1),
+            means=means(6000),
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    finally:
+        ledger.close()
+    first = run("payment-run", "2025-01")
+    assert "1 payments scheduled, total 2000.00" in first  # (30,000 - 6,000) / 12
+    assert "already scheduled" in run("payment-run", "2025-01")
+    feed = json.loads(run("feed", "export"))
+    [item] = feed["items"]
+    assert (item["amount"], item["account_number"]) == ("2000.00", "330400123456")
+    assert feed["next_cursor"] == item["cursor"]
+    assert json.loads(run("feed", "export", "--after", feed["next_cursor"]))["items"] == []
+    assert run("feed", "export", "--format", "csv").splitlines()[1].startswith(item["cursor"])
+    run_id = first.split()[1]
+    xml = run("feed", "export", "--format", "pain001", "--run", run_id)
+    xsd = importlib.resources.files("sepaxml").joinpath("schemas", "pain.001.001.09.xsd")
+    xmlschema.XMLSchema(str(xsd)).validate(xml.encode())
+    assert "<CtrlSum>2000.00</CtrlSum>" in xml
+
+
 def test_token_carries_user_and_role(env):
     token = run("token", "--user", "李社工", "--role", "caseworker").strip()
     user = read_token(env.secret.get_secret_value(), token)
