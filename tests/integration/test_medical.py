@@ -138,3 +138,24 @@ def test_concurrent_bills_never_break_the_household_cap(ledger):
         state = ledger.app.household(hid)
         assert state.household_paid(2025) == yuan(50000)
         assert len(state.bills) == 2
+
+
+def test_caps_view_shows_the_caps_in_force_at_the_end_of_the_cap_year(ledger):
+    """§17: the person cap raised to 40,000 from 2025-07-01: the 2025 view shows a cap of
+    40,000 (in force at the end of 2025); a person who kept 35,000 in August has 5,000
+    left; the 2024 view still shows 30,000."""
+    ledger.record_standard_change(
+        key="medical_cap_individual_annual",
+        value=yuan(40000),
+        effective_from=date(2025, 7, 1),
+        basis="doc",
+        actor="admin",
+    )
+    hid, [p] = household(ledger.app, 1, registered_on=date(2024, 1, 1))
+    post(ledger, hid, p, 35000, on=date(2025, 8, 1))
+    caps = ledger.medical_caps(hid, 2025)
+    assert (caps["members"][0]["cap_fen"], caps["members"][0]["remaining_fen"]) == (
+        yuan(40000),
+        yuan(5000),
+    )
+    assert ledger.medical_caps(hid, 2024)["members"][0]["cap_fen"] == yuan(30000)
