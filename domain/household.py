@@ -225,26 +225,16 @@ class Household(Aggregate):
         employment: str | None
 
         def apply(self, aggregate: Household) -> None:
-            member = Member(
-                self.member_id,
-                self.name,
-                self.id_number,
-                self.relation,
-                self.birth_on,
-                self.effective_on,
+            _join(
+                aggregate,
+                self,
+                {
+                    "severe_disability": self.severe_disability,
+                    "severe_illness": self.severe_illness,
+                    "school_stage": self.school_stage,
+                    "employment": self.employment,
+                },
             )
-            member.changes.append(
-                AttributeChange(
-                    self.effective_on,
-                    {
-                        "severe_disability": self.severe_disability,
-                        "severe_illness": self.severe_illness,
-                        "school_stage": self.school_stage,
-                        "employment": self.employment,
-                    },
-                )
-            )
-            aggregate.members[self.member_id] = member
 
     class MemberChanged(Event):
         member_id: str
@@ -500,16 +490,7 @@ class Household(Aggregate):
         carried: dict[str, int]
 
         def apply(self, aggregate: Household) -> None:
-            member = Member(
-                self.member_id,
-                self.name,
-                self.id_number,
-                self.relation,
-                self.birth_on,
-                self.effective_on,
-            )
-            member.changes.append(AttributeChange(self.effective_on, dict(self.attributes)))
-            aggregate.members[self.member_id] = member
+            _join(aggregate, self, dict(self.attributes))
             aggregate.carried[self.member_id] = dict(self.carried)
 
     def __init__(self, region_code: str, residence: str, address: str, effective_on: date) -> None:
@@ -1380,6 +1361,20 @@ class Household(Aggregate):
             )
             changed += 1
         return changed
+
+
+def _join(aggregate: Household, event: Any, attributes: dict[str, Any]) -> None:
+    """A person joins the household (added, or moved in) with their attributes."""
+    member = Member(
+        event.member_id,
+        event.name,
+        event.id_number,
+        event.relation,
+        event.birth_on,
+        event.effective_on,
+    )
+    member.changes.append(AttributeChange(event.effective_on, attributes))
+    aggregate.members[event.member_id] = member
 
 
 MEDICAL_FUND = "medical_safety_fund"  # 医保暖心无忧基金 (§17)

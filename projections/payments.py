@@ -65,17 +65,7 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
         ]
     if isinstance(event, PaymentLedger.PaymentsScheduled):  # Opened is one too
         household_id = event.household_id if isinstance(event, PaymentLedger.Opened) else None
-        ops = [
-            Op(
-                "ledger_version",
-                {
-                    "ledger_id": event.originator_id,
-                    "household_id": household_id,
-                    "version": event.originator_version,
-                    "last_run_period": event.run_period,
-                },
-            )
-        ]
+        ops = [_version(event, household_id, event.run_period)]
         for index, line in enumerate(event.lines):
             ops.append(
                 Op(
@@ -110,15 +100,7 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
         return ops
     if isinstance(event, PaymentLedger.PaymentAcknowledged):
         return [
-            Op(
-                "ledger_version",
-                {
-                    "ledger_id": event.originator_id,
-                    "household_id": None,
-                    "version": event.originator_version,
-                    "last_run_period": None,
-                },
-            ),
+            _version(event),
             Op(
                 "payment_ack",
                 {
@@ -130,15 +112,7 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
         ]
     if isinstance(event, PaymentLedger.PaymentCancelled):
         return [
-            Op(
-                "ledger_version",
-                {
-                    "ledger_id": event.originator_id,
-                    "household_id": None,
-                    "version": event.originator_version,
-                    "last_run_period": None,
-                },
-            ),
+            _version(event),
             Op("payment_cancel", {"payment_id": event.payment_id}),
         ]
     if isinstance(event, PaymentRun.Started):
@@ -190,3 +164,16 @@ _LINE_FIELDS = (
     "failures",
     "explanation",
 )
+
+
+def _version(event: Any, household_id: str | None = None, run_period: str | None = None) -> Op:
+    """A payment ledger's version (and, when a run wrote it, the run's period)."""
+    return Op(
+        "ledger_version",
+        {
+            "ledger_id": event.originator_id,
+            "household_id": household_id,
+            "version": event.originator_version,
+            "last_run_period": run_period,
+        },
+    )
