@@ -14,11 +14,13 @@ from eventsourcing.utils import Environment
 
 from api.settings import Settings
 from domain.application import LedgerApplication, StandardChangeResult
+from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_household
+from domain.household import Household
 from domain.rules import AMOUNT_STANDARD
-from domain.standards import CITY_CODE, StandardValue
+from domain.standards import CITY_CODE, Standards, StandardValue
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
-from projections.postgres import PostgresViewStore
+from projections.postgres import PostgresViewStore, make_append_only
 from projections.queries import InForce, in_force
 from projections.runner import CatchUpRunner
 
@@ -47,6 +49,12 @@ class Ledger:
         if seed:
             app.seed_standards()
         views = build_views(env)
+        if isinstance(views, PostgresViewStore):
+            recorder: Any = app.recorder
+            tables = [recorder.events_table_name]
+            if app.snapshots is not None:
+                tables.append(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
+            make_append_only(recorder.datastore, tuple(tables))
         return cls(settings, app, views, CatchUpRunner(app, views))
 
     def close(self) -> None:
@@ -102,6 +110,48 @@ class Ledger:
         )
         self.runner.catch_up()
         return adjusted
+
+    # -------------------------------------------------------------------- audit
+
+    def verify(self) -> VerifyReport:
+        """Walk every stream's hash chain; recompute every determination, entitlement
+        change and cap split from its recorded inputs and the standards then in force."""
+        report = VerifyReport()
+        streams: dict[UUID, list[Any]] = {}
+        unreadable: set[UUID] = set()
+        start = 1
+        while True:
+            page = self.app.recorder.select_notifications(start=start, limit=1000)
+            if not page:
+                break
+            for notification in page:
+                stream = UUID(str(notification.originator_id))
+                try:
+                    event = self.app.mapper.to_domain_event(notification)
+                except Exception as error:
+                    unreadable.add(stream)
+                    report.chain_breaks.append(
+                        {
+                            "stream_id": str(stream),
+                            "version": notification.originator_version,
+                            "reason": f"the event cannot be read ({type(error).__name__})",
+                        }
+                    )
+                    continue
+                streams.setdefault(stream, []).append(event)
+            start = page[-1].id + 1
+        standards: dict[str, list[Any]] = {}
+        for events in streams.values():
+            if isinstance(events[0], Standards.Opened):
+                standards[events[0].region_code] = events
+        history = StandardsHistory(standards)
+        for stream, events in streams.items():
+            report.streams_checked += 1
+            if stream in unreadable:
+                continue
+            if check_chain(stream, events, report) and isinstance(events[0], Household.Registered):
+                recompute_household(events, history.book_at, report)
+        return report
 
     # ------------------------------------------------------------------ queries
 

@@ -15,6 +15,7 @@ from api.container import Ledger
 from api.idempotency import IdempotencyMiddleware
 from api.routers import (
     applications,
+    audit,
     entitlements,
     health,
     households,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         medical,
         payments,
         supervision,
+        audit,
     ):
         app.include_router(module.router)
     return app

@@ -22,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from domain.chain import GENESIS, next_event
 from domain.errors import ConflictError, PolicyRuleError
 from domain.money import format_ratio
 from domain.payments import (
@@ -370,20 +371,23 @@ def _event(
         "effective_on": on,
     }
     # Written without loading the ledger: its first event (Opened, version 1), or the
-    # event at the next version. A concurrent writer makes the save fail with
-    # IntegrityError (the version is taken), and the run re-plans.
+    # event at the next version, chained to the head the view knows. A concurrent writer
+    # makes the save fail with IntegrityError (the version is taken), and the run
+    # re-plans.
     if found is None:
-        return PaymentLedger.Opened(
+        return next_event(
+            PaymentLedger.Opened,
             originator_id=ledger_id(_as_uuid(household)),
-            originator_version=PaymentLedger.INITIAL_VERSION,
+            version=PaymentLedger.INITIAL_VERSION,
+            previous=GENESIS,
             originator_topic=LEDGER_TOPIC,
-            timestamp=PaymentLedger.Opened.create_timestamp(),
             household_id=household,
             **fields,
         )
-    return PaymentLedger.PaymentsScheduled(
+    return next_event(
+        PaymentLedger.PaymentsScheduled,
         originator_id=ledger_id(_as_uuid(household)),
-        originator_version=int(found["version"]) + 1,
-        timestamp=PaymentLedger.PaymentsScheduled.create_timestamp(),
+        version=int(found["version"]) + 1,
+        previous=found["chain_head"],
         **fields,
     )

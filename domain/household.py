@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
+from domain.chain import Chained, ChainedEvent
 from domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -200,11 +201,11 @@ def _step(points: Timeline, on: date) -> Point | None:
     return best
 
 
-class Household(Aggregate):
+class Household(Chained):
     """A household in difficulty: its members, applications, categories and the
     timeline of each of its entitlements."""
 
-    class Event(Aggregate.Event):
+    class Event(ChainedEvent):
         actor: str
         effective_on: date
 
@@ -525,7 +526,7 @@ class Household(Aggregate):
             raise InvalidInputError("residence must be one of urban, rural", "residence")
         if not address.strip():
             raise InvalidInputError("address must not be empty", "address")
-        return cls._create(
+        created: Household = cls._create(
             cls.Registered,
             id=household_id or uuid4(),
             region_code=region_code,
@@ -534,6 +535,7 @@ class Household(Aggregate):
             actor=actor,
             effective_on=registered_on,
         )
+        return created
 
     def add_member(
         self,

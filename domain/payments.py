@@ -21,6 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.chain import Chained, ChainedEvent
 from domain.errors import ConflictError, InvalidInputError, NotFoundError
 from domain.money import format_yuan, round_half_up
 
@@ -148,10 +149,10 @@ class PaymentState:
     failures: int = 0  # failures of this payment's chain so far, this one included
 
 
-class PaymentLedger(Aggregate):
+class PaymentLedger(Chained):
     """The payments of one household: what each run scheduled, and the bank's answers."""
 
-    class Event(Aggregate.Event):
+    class Event(ChainedEvent):
         actor: str
         effective_on: date
 
@@ -247,10 +248,10 @@ class PaymentLedger(Aggregate):
         return True
 
 
-class PaymentRun(Aggregate):
+class PaymentRun(Chained):
     """One month's run. Started once per period; completed with its count and total."""
 
-    class Event(Aggregate.Event):
+    class Event(ChainedEvent):
         actor: str
         effective_on: date
 
@@ -280,7 +281,7 @@ class PaymentRun(Aggregate):
     @classmethod
     def start(cls, period: str, actor: str, position: int) -> PaymentRun:
         first, _ = period_bounds(period)
-        return cls._create(
+        created: PaymentRun = cls._create(
             cls.Started,
             id=run_id(period),
             period=period,
@@ -288,6 +289,7 @@ class PaymentRun(Aggregate):
             effective_on=first,
             position=position,
         )
+        return created
 
     def complete(self, *, payments: int, total_fen: int, households: int, actor: str) -> None:
         self.trigger_event(

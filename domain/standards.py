@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.chain import Chained, ChainedEvent
 from domain.errors import InvalidInputError, NotFoundError, PolicyRuleError
 from domain.money import (
     format_ratio,
@@ -215,10 +216,10 @@ class Change:
     version: int
 
 
-class Standards(Aggregate):
+class Standards(Chained):
     """The standards of one jurisdiction (the city, or a county overriding it)."""
 
-    class Event(Aggregate.Event):
+    class Event(ChainedEvent):
         actor: str
         effective_on: date
 
@@ -249,13 +250,14 @@ class Standards(Aggregate):
 
     @classmethod
     def open(cls, region_code: str, actor: str, effective_on: date) -> Standards:
-        return cls._create(
+        created: Standards = cls._create(
             cls.Opened,
             id=standards_id(region_code),
             region_code=region_code,
             actor=actor,
             effective_on=effective_on,
         )
+        return created
 
     def in_force(self, key: str, on: date) -> InForce | None:
         """The latest-effective change of `key` on `on`; ties go to the later record."""

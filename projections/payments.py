@@ -174,6 +174,7 @@ def _version(event: Any, household_id: str | None = None, run_period: str | None
             "ledger_id": event.originator_id,
             "household_id": household_id,
             "version": event.originator_version,
+            "chain_head": event.chain,
             "last_run_period": run_period,
         },
     )

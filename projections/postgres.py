@@ -74,7 +74,8 @@ _CREATE = (
     "member_id text NOT NULL, period text NOT NULL, amount_fen bigint NOT NULL, "
     "run_period text NOT NULL, PRIMARY KEY (notification_id, idx))",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_payment_ledgers (ledger_id uuid PRIMARY KEY, "
-    "household_id uuid, version integer NOT NULL, last_run_period text)",
+    "household_id uuid, version integer NOT NULL, chain_head text NOT NULL, "
+    "last_run_period text)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_payment_runs (period text PRIMARY KEY, "
     "run_id uuid NOT NULL UNIQUE, status text NOT NULL, payments integer NOT NULL, "
     "total_fen bigint NOT NULL, households integer NOT NULL, position bigint NOT NULL)",
@@ -249,3 +250,33 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
                 self._sql("DELETE FROM {s}.ledger_idempotency WHERE scope = %s AND status IS NULL"),
                 (scope,),
             )
+
+
+APPEND_ONLY = (
+    "CREATE OR REPLACE FUNCTION {s}.ledger_refuse_rewrite() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+    "'the ledger''s events are append-only: % on % refused', TG_OP, TG_TABLE_NAME "
+    "USING ERRCODE = 'insufficient_privilege'; END $$",
+    "CREATE OR REPLACE TRIGGER {trigger_rows} BEFORE UPDATE OR DELETE ON {s}.{t} "
+    "FOR EACH ROW EXECUTE FUNCTION {s}.ledger_refuse_rewrite()",
+    "CREATE OR REPLACE TRIGGER {trigger_table} BEFORE TRUNCATE ON {s}.{t} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION {s}.ledger_refuse_rewrite()",
+)
+
+
+def make_append_only(datastore: PostgresDatastore, tables: tuple[str, ...]) -> None:
+    """Refuse UPDATE, DELETE and TRUNCATE on the event tables, whoever asks. Only a
+    superuser can get round it (session_replication_role = replica), which is what
+    `ledger verify`'s hash chains are there to catch."""
+    schema = Identifier(datastore.schema)
+    with datastore.transaction(commit=True) as curs:
+        for table in tables:
+            for statement in APPEND_ONLY:
+                curs.execute(
+                    SQL(statement).format(
+                        s=schema,
+                        t=Identifier(table),
+                        trigger_rows=Identifier(f"{table}_append_only"),
+                        trigger_table=Identifier(f"{table}_no_truncate"),
+                    )
+                )

@@ -85,8 +85,10 @@ WRITES: dict[str, tuple[str, ...]] = {
     ),
     "ledger_version": (
         "INSERT INTO {s}.ledger_payment_ledgers (ledger_id, household_id, version, "
-        "last_run_period) VALUES (:ledger_id, :household_id, :version, :last_run_period) "
+        "chain_head, last_run_period) VALUES (:ledger_id, :household_id, :version, "
+        ":chain_head, :last_run_period) "
         "ON CONFLICT (ledger_id) DO UPDATE SET version = excluded.version, "
+        "chain_head = excluded.chain_head, "
         "household_id = COALESCE(excluded.household_id, ledger_payment_ledgers.household_id), "
         "last_run_period = COALESCE(excluded.last_run_period, "
         "ledger_payment_ledgers.last_run_period)",
@@ -199,7 +201,8 @@ RUN_RETRIES = (
     "AND NOT EXISTS (SELECT 1 FROM {s}.ledger_payments r WHERE r.retry_of = p.payment_id)"
 )
 RUN_LEDGERS = (
-    "SELECT ledger_id, household_id, version, last_run_period FROM {s}.ledger_payment_ledgers"
+    "SELECT ledger_id, household_id, version, chain_head, last_run_period "
+    "FROM {s}.ledger_payment_ledgers"
 )
 RUN_PAYEES = (
     "SELECT household_id, member_id, name, relation, account_kind, account_number, bank_name "

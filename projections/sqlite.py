@@ -105,7 +105,8 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "member_id TEXT NOT NULL, period TEXT NOT NULL, amount_fen INTEGER NOT NULL, "
             "run_period TEXT NOT NULL, PRIMARY KEY (notification_id, idx))",
             "CREATE TABLE IF NOT EXISTS ledger_payment_ledgers (ledger_id TEXT PRIMARY KEY, "
-            "household_id TEXT, version INTEGER NOT NULL, last_run_period TEXT)",
+            "household_id TEXT, version INTEGER NOT NULL, chain_head TEXT NOT NULL, "
+            "last_run_period TEXT)",
             "CREATE TABLE IF NOT EXISTS ledger_payment_runs (period TEXT PRIMARY KEY, "
             "run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, payments INTEGER NOT NULL, "
             "total_fen INTEGER NOT NULL, households INTEGER NOT NULL, position INTEGER NOT NULL)",

@@ -248,6 +248,47 @@ def _print_replay(report: dict[str, Any]) -> None:
 
 
 @cli.command()
+def verify(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Check every stream's hash chain and recompute every determination, entitlement
+    change and cap split; exit 1 on any break or mismatch."""
+    ledger = _open()
+    try:
+        report = ledger.verify()
+    finally:
+        ledger.close()
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "streams_checked": report.streams_checked,
+                    "events_checked": report.events_checked,
+                    "chain_breaks": report.chain_breaks,
+                    "recompute_mismatches": report.recompute_mismatches,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        typer.echo(f"{report.streams_checked} streams, {report.events_checked} events checked")
+        for item in report.chain_breaks:
+            typer.echo(
+                f"CHAIN BREAK stream {item['stream_id']} at version {item['version']}: "
+                f"{item['reason']}"
+            )
+        for item in report.recompute_mismatches:
+            typer.echo(
+                f"MISMATCH household {item['household_id']} version {item['version']} "
+                f"({item['event']}): {item['problem']}"
+            )
+        typer.echo("verified: no break, no mismatch" if report.ok else "verification FAILED")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@cli.command()
 def rebuild(
     views: Annotated[
         list[str] | None, typer.Argument(help=f"views to rebuild (default all: {', '.join(VIEWS)})")
