@@ -13,6 +13,11 @@ RUN groupadd --system --gid 10001 ledger \
     && useradd --system --uid 10001 --gid ledger --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin ledger
 
+# A CJK font for the PDF audit report.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
 # Only what the package build needs; .dockerignore keeps local state out of the context.

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run demo test lint bench clean
+.PHONY: install system run demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,13 +16,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+system:  ## Debian packages the tests need (Chromium, a CJK font), installed when missing
+	bash scripts/system-deps.sh
+
 run: $(STAMP)  ## the API on http://127.0.0.1:8000 (docs at /docs), SQLite in ./ledger-data
 	$(BIN)/ledger serve
 
 demo: $(STAMP)  ## fill an empty ledger with the demo city
 	$(BIN)/ledger demo
 
-test: $(STAMP)  ## the whole suite; PostgreSQL tests run when a server is reachable
+test: $(STAMP) system  ## the whole suite; PostgreSQL tests run when a server is reachable
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -89,7 +89,7 @@ def _recompute(household: Household, event: Any, book: StandardsBook) -> Iterabl
                 yield f"means test gives {result.category}, recorded {event.category}"
         for line in event.entitlements:
             if line["programme"] in AMOUNT_STANDARD:
-                inputs = {
+                inputs: dict[str, int] = {
                     k: int(event.inputs[k])
                     for k in ("countable_income_fen", "household_size")
                     if k in event.inputs
@@ -118,9 +118,9 @@ def _recompute(household: Household, event: Any, book: StandardsBook) -> Iterabl
             event.member_id, event.cap_year, event.effective_on, counted, book, None
         )[0]
         recorded = (event.waived_fen, event.counted_fen, event.kept_fen, event.relief_fen)
-        again = (waived, counted, split.kept_fen, split.relief_fen)
-        if recorded != again:
-            yield f"bill {event.bill_id} recomputes to {again}, recorded {recorded}"
+        figures = (waived, counted, split.kept_fen, split.relief_fen)
+        if recorded != figures:
+            yield f"bill {event.bill_id} recomputes to {figures}, recorded {recorded}"
     elif isinstance(event, Household.MedicalReliefAdjusted):
         bill = household.bills[event.bill_id]
         if bill.cancelled:

@@ -24,6 +24,8 @@ TOPICS = tuple(
     for cls in (
         Household.MemberAdded,
         Household.MemberMovedIn,
+        Household.MemberMovedOut,
+        Household.MemberChanged,
         Household.PayeeAccountSet,
         PaymentLedger.Opened,
         PaymentLedger.PaymentsScheduled,
@@ -49,6 +51,12 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
                     "relation": event.relation,
                 },
             )
+        ]
+    if isinstance(event, Household.MemberMovedOut) or (
+        isinstance(event, Household.MemberChanged) and event.changes.get("left_household")
+    ):
+        return [
+            Op("payee_left", {"household_id": event.originator_id, "member_id": event.member_id})
         ]
     if isinstance(event, Household.PayeeAccountSet):
         return [

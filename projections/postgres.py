@@ -57,6 +57,7 @@ _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_payees (household_id uuid NOT NULL, "
     "member_id text NOT NULL, name text NOT NULL, relation text NOT NULL, "
     "account_kind text, account_number text, bank_name text, "
+    "left_household boolean NOT NULL DEFAULT FALSE, "
     "PRIMARY KEY (household_id, member_id))",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_payments (payment_id text PRIMARY KEY, "
     "feed_seq bigint NOT NULL UNIQUE, run_period text NOT NULL, ledger_id uuid NOT NULL, "

@@ -78,6 +78,10 @@ WRITES: dict[str, tuple[str, ...]] = {
         "(:household_id, :member_id, :name, :relation) ON CONFLICT (household_id, member_id) "
         "DO UPDATE SET name = excluded.name, relation = excluded.relation",
     ),
+    "payee_left": (
+        "UPDATE {s}.ledger_payees SET left_household = TRUE "
+        "WHERE household_id = :household_id AND member_id = :member_id",
+    ),
     "payee_account": (
         "UPDATE {s}.ledger_payees SET account_kind = :account_kind, "
         "account_number = :account_number, bank_name = :bank_name "
@@ -206,7 +210,7 @@ RUN_LEDGERS = (
 )
 RUN_PAYEES = (
     "SELECT household_id, member_id, name, relation, account_kind, account_number, bank_name "
-    "FROM {s}.ledger_payees"
+    "FROM {s}.ledger_payees WHERE NOT left_household"
 )
 RUN_REGIONS = "SELECT household_id, region_code FROM {s}.ledger_households"
 RUN_PERIODS = "SELECT period, run_id, status, position FROM {s}.ledger_payment_runs"

@@ -86,6 +86,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "CREATE TABLE IF NOT EXISTS ledger_payees (household_id TEXT NOT NULL, "
             "member_id TEXT NOT NULL, name TEXT NOT NULL, relation TEXT NOT NULL, "
             "account_kind TEXT, account_number TEXT, bank_name TEXT, "
+            "left_household INTEGER NOT NULL DEFAULT 0, "
             "PRIMARY KEY (household_id, member_id))",
             "CREATE TABLE IF NOT EXISTS ledger_payments (payment_id TEXT PRIMARY KEY, "
             "feed_seq INTEGER NOT NULL UNIQUE, run_period TEXT NOT NULL, ledger_id TEXT NOT NULL, "

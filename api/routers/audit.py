@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import User
 from api.deps import LedgerDep, require
@@ -44,3 +44,26 @@ def verify(_: Auditor, ledger: LedgerDep) -> dict[str, Any]:
         "chain_breaks": report.chain_breaks,
         "recompute_mismatches": report.recompute_mismatches,
     }
+
+
+@router.get("/households/{household_id}/report", response_class=Response)
+def report(
+    household_id: UUID,
+    _: Auditor,
+    ledger: LedgerDep,
+    format_: Annotated[Literal["html", "pdf"], Query(alias="format")] = "html",
+    lang: Literal["zh", "en"] = "zh",
+    as_of: QueryDate | None = None,
+) -> Response:
+    """The household's audit report for the file: members, categories, entitlements and
+    why, payments and every event with who and when; Chinese (zh) or English (en)."""
+    from scripts.report import render_html, render_pdf, report_data
+
+    data = report_data(ledger, household_id, as_of or date.today())
+    if format_ == "pdf":
+        return Response(
+            render_pdf(data, lang),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{household_id}.pdf"'},
+        )
+    return Response(render_html(data, lang), media_type="text/html; charset=utf-8")

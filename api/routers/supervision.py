@@ -78,4 +78,28 @@ def metrics(_: Overseer, ledger: LedgerDep, as_of: QueryDate | None = None) -> d
                 "basis": f"{cleared} of {over} households over a cap had the whole excess relieved",
             }
         )
+    for metric, item, target in NOT_YET_RECORDED:
+        found.append(
+            {
+                "metric": metric,
+                "policy_item": item,
+                "region_code": CITY_CODE,
+                "actual": None,
+                "target": target,
+                "comparison": ">=",
+                "met": None,
+                "basis": "not measured: the ledger does not record these facts yet",
+            }
+        )
     return {"as_of": on.isoformat(), "metrics": found}
+
+
+# METRICs of POLICY.md whose facts (visits, job referrals, incomes of low-income and rural
+# households over years, public-welfare posts) come with later work: listed, not guessed.
+NOT_YET_RECORDED = (
+    ("low_income_per_capita_disposable_income", "§2", "32000.00"),
+    ("visit_rate", "§30", "1.0000"),
+    ("rural_low_income_income_growth", "§24", "0.1000"),
+    ("job_referrals_per_unemployed_member", "§21", "3"),
+    ("public_welfare_posts", "§22", "1200"),
+)

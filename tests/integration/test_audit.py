@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 import psycopg
@@ -25,8 +25,13 @@ from tests.helpers import household, means
 
 def dibao_household(ledger, members=3, income=10000):
     hid, ids = household(ledger.app, members)
-    app_id = ledger.app.submit_application(hid, programme="dibao", effective_from=date(2025, 3, 1),
-                                           means=means(income), actor="caseworker-li")
+    app_id = ledger.app.submit_application(
+        hid,
+        programme="dibao",
+        effective_from=date(2025, 3, 1),
+        means=means(income),
+        actor="caseworker-li",
+    )
     ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     return hid, ids
 
@@ -35,7 +40,7 @@ def rewrite(ledger, events):
     """Behind the application's back: put new state into existing event rows."""
     stored = [ledger.app.mapper.to_stored_event(e) for e in events]
     if ledger.backend == "sqlite":
-        path = ledger.settings.database_url[len("sqlite:///"):]
+        path = ledger.settings.database_url[len("sqlite:///") :]
         import sqlite3
 
         with sqlite3.connect(path) as conn:
@@ -43,8 +48,8 @@ def rewrite(ledger, events):
                 conn.execute(
                     "UPDATE stored_events SET state = ? WHERE originator_id = ? "
                     "AND originator_version = ?",
-                    (s.state, s.originator_id.hex,
-                     s.originator_version))
+                    (s.state, s.originator_id.hex, s.originator_version),
+                )
         return
     schema = ledger.settings.database_url.split("schema=")[1].split("&")[0]
     with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
@@ -52,7 +57,9 @@ def rewrite(ledger, events):
         for s in stored:
             conn.execute(
                 f'UPDATE "{schema}".ledger_events SET state = %s WHERE originator_id = %s '
-                "AND originator_version = %s", (s.state, s.originator_id, s.originator_version))
+                "AND originator_version = %s",
+                (s.state, s.originator_id, s.originator_version),
+            )
 
 
 def test_a_populated_ledger_verifies_clean(ledger):
@@ -73,7 +80,8 @@ def test_an_event_changed_behind_the_back_breaks_its_chain(ledger, settings, mon
     rewrite(ledger, [replace(added, name="冒名")])
     report = ledger.verify()
     assert [(b["stream_id"], b["version"]) for b in report.chain_breaks] == [
-        (str(hid), added.originator_version)]
+        (str(hid), added.originator_version)
+    ]
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("LEDGER_SECRET", settings.secret.get_secret_value())
     result = CliRunner().invoke(cli, ["verify"])
@@ -111,10 +119,15 @@ def test_replay_known_at_before_and_after_a_retroactive_change(ledger):
     it is 2,916.67; as known now (15,600 x 3 - 10,000) / 12 = 3,066.67, with the
     adjustment event in the list."""
     hid, _ = dibao_household(ledger)
-    before = datetime.now(timezone.utc)
-    ledger.record_standard_change(key="dibao_standard_annual", value=yuan(15600),
-                                  effective_from=date(2025, 2, 1), basis="doc", actor="admin",
-                                  cited_income_growth=Fraction(4, 100))
+    before = datetime.now(UTC)
+    ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 2, 1),
+        basis="doc",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
     then = replay_household(ledger, hid, date(2025, 4, 1), before)
     now = replay_household(ledger, hid, date(2025, 4, 1), None)
     assert [e["monthly_amount"] for e in then["state"]["entitlements"]] == ["2916.67"]
@@ -131,8 +144,7 @@ def test_the_application_role_cannot_rewrite_events(pg_schema, tmp_path):
     from api.settings import Settings
     from tests.conftest import pg_database_url
 
-    settings = Settings(database_url=pg_database_url(pg_schema), secret="s" * 40,
-                        data_dir=tmp_path)
+    settings = Settings(database_url=pg_database_url(pg_schema), secret="s" * 40, data_dir=tmp_path)
     ledger = Ledger.open(settings)
     try:
         dibao_household(ledger)
@@ -142,18 +154,22 @@ def test_the_application_role_cannot_rewrite_events(pg_schema, tmp_path):
     with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
         conn.execute(f"CREATE ROLE {role} LOGIN")
         conn.execute(f'GRANT USAGE ON SCHEMA "{pg_schema}" TO {role}')
-        conn.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{pg_schema}".ledger_events '
-                     f"TO {role}")
+        conn.execute(
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{pg_schema}".ledger_events TO {role}'
+        )
     try:
         conninfo = _pg_conninfo().replace("user=postgres", f"user={role}")
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            for statement in (f'UPDATE "{pg_schema}".ledger_events SET state = state',
-                              f'DELETE FROM "{pg_schema}".ledger_events'):
+            for statement in (
+                f'UPDATE "{pg_schema}".ledger_events SET state = state',
+                f'DELETE FROM "{pg_schema}".ledger_events',
+            ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege) as caught:
                     conn.execute(statement)
                 assert "append-only" in str(caught.value)
-        with psycopg.connect(_pg_conninfo(), autocommit=True) as conn, pytest.raises(
-            psycopg.errors.InsufficientPrivilege
+        with (
+            psycopg.connect(_pg_conninfo(), autocommit=True) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
         ):
             conn.execute(f'UPDATE "{pg_schema}".ledger_events SET state = state')
     finally:

@@ -227,3 +227,30 @@ def test_concurrent_runs_schedule_each_payment_once(ledger):
     ledger.runner.catch_up()
     ids = [r["payment_id"] for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-02"})]
     assert len(ids) == len(set(ids)) == 20
+
+
+def test_a_member_who_left_is_no_longer_paid(ledger):
+    """The head (with the account) moves to another household: from then on the
+    household's dibao goes to the account of a member still in it."""
+    hid, ids = dibao(ledger, 2, 0, date(2025, 2, 1))
+    ledger.app.set_account(
+        hid,
+        ids[1],
+        kind="one_card",
+        account_number="330400998877",
+        bank_name=None,
+        actor="caseworker-li",
+        on=date(2025, 1, 1),
+    )
+    other, _ = household(ledger.app, 1, registered_on=date(2024, 1, 1))
+    run_payments(ledger, "2025-02", "finance-zhou")
+    ledger.app.move_member(
+        hid, ids[0], to_household_id=other, effective_on=date(2025, 2, 20), actor="caseworker-li"
+    )
+    run_payments(ledger, "2025-03", "finance-zhou")
+    ledger.runner.catch_up()
+    payees = {
+        r["run_period"]: r["account_number"]
+        for r in ledger.views.query(sql.FEED_PAGE, {"after": 0, "limit": 100})
+    }
+    assert payees == {"2025-02": "6222020200112233445", "2025-03": "330400998877"}

@@ -1,0 +1,191 @@
+"""The household audit report (HTML and PDF) for the auditor's file: the household, its
+members, what it is entitled to and why, its payments, and every event with who did it
+and when. Chinese labels first; English with lang="en"."""
+
+from __future__ import annotations
+
+import glob
+import os
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from fpdf import FPDF
+from jinja2 import Environment, select_autoescape
+
+from api.container import Ledger
+from domain.idnumber import mask_id_number
+from scripts.audit import replay_household
+
+LABELS = {
+    "zh": {
+        "title": "困难家庭审计报告",
+        "household": "家庭",
+        "region": "行政区划",
+        "as_of": "截至日期",
+        "generated": "生成时间",
+        "members": "家庭成员",
+        "name": "姓名",
+        "relation": "关系",
+        "id_number": "身份证号",
+        "categories": "救助类别",
+        "since": "起始日期",
+        "entitlements": "当前待遇",
+        "programme": "项目",
+        "monthly": "月金额（元）",
+        "standard": "标准版本",
+        "why": "依据",
+        "payments": "发放记录",
+        "run": "批次",
+        "period": "所属期",
+        "kind": "类型",
+        "amount": "金额（元）",
+        "events": "事件时间线",
+        "position": "序号",
+        "type": "事件",
+        "effective": "生效日期",
+        "recorded": "记录时间",
+        "actor": "操作人",
+        "stream": "流",
+    },
+    "en": {
+        "title": "Household audit report",
+        "household": "Household",
+        "region": "Region",
+        "as_of": "As of",
+        "generated": "Generated",
+        "members": "Members",
+        "name": "Name",
+        "relation": "Relation",
+        "id_number": "ID number",
+        "categories": "Categories",
+        "since": "Since",
+        "entitlements": "Entitlements in force",
+        "programme": "Programme",
+        "monthly": "Monthly (yuan)",
+        "standard": "Standard version",
+        "why": "Why",
+        "payments": "Payments",
+        "run": "Run",
+        "period": "Period",
+        "kind": "Kind",
+        "amount": "Amount (yuan)",
+        "events": "Timeline of events",
+        "position": "#",
+        "type": "Event",
+        "effective": "Effective",
+        "recorded": "Recorded",
+        "actor": "Actor",
+        "stream": "Stream",
+    },
+}
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<title>{{ t.title }} {{ r.state.household_id }}</title>
+<style>body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif;margin:2em}
+table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #999;padding:2px 6px;
+font-size:12px;text-align:left;vertical-align:top}</style></head><body>
+<h1>{{ t.title }}</h1>
+<p>{{ t.household }}: {{ r.state.household_id }} · {{ t.region }}: {{ r.state.region_code }}
+ · {{ t.as_of }}: {{ r.as_of }} · {{ t.generated }}: {{ generated }}</p>
+<h2>{{ t.members }}</h2><table><tr><th>{{ t.name }}</th><th>{{ t.relation }}</th>
+<th>{{ t.id_number }}</th></tr>{% for m in members %}<tr><td>{{ m.name }}</td>
+<td>{{ m.relation }}</td><td>{{ m.id_number }}</td></tr>{% endfor %}</table>
+<h2>{{ t.categories }}</h2><table><tr><th>{{ t.categories }}</th><th>{{ t.since }}</th></tr>
+{% for c in r.state.categories %}<tr><td>{{ c.category }}</td><td>{{ c.effective_from }}</td>
+</tr>{% endfor %}</table>
+<h2>{{ t.entitlements }}</h2><table><tr><th>{{ t.programme }}</th><th>{{ t.monthly }}</th>
+<th>{{ t.standard }}</th><th>{{ t.why }}</th></tr>{% for e in r.state.entitlements %}<tr>
+<td>{{ e.programme }}</td><td>{{ e.monthly_amount }}</td><td>{{ e.standard_version }}</td>
+<td>{{ e.why }}</td></tr>{% endfor %}</table>
+<h2>{{ t.payments }}</h2><table><tr><th>{{ t.run }}</th><th>{{ t.period }}</th>
+<th>{{ t.kind }}</th><th>{{ t.amount }}</th><th>{{ t.why }}</th></tr>
+{% for p in r.state.payments %}<tr><td>{{ p.run_period }}</td><td>{{ p.period }}</td>
+<td>{{ p.kind }}</td><td>{{ p.amount }}</td><td>{{ p.why }}</td></tr>{% endfor %}</table>
+<h2>{{ t.events }}</h2><table><tr><th>{{ t.stream }}</th><th>{{ t.position }}</th>
+<th>{{ t.type }}</th><th>{{ t.effective }}</th><th>{{ t.recorded }}</th><th>{{ t.actor }}</th>
+</tr>{% for e in r.events %}<tr><td>{{ e.stream }}</td><td>{{ e.position }}</td>
+<td>{{ e.type }}</td><td>{{ e.effective_on }}</td><td>{{ e.recorded_at }}</td>
+<td>{{ e.actor }}</td></tr>{% endfor %}</table></body></html>
+"""
+
+_env = Environment(autoescape=select_autoescape(default=True))
+
+
+def report_data(ledger: Ledger, household_id: UUID, as_of: date) -> dict[str, Any]:
+    replayed = replay_household(ledger, household_id, as_of, None)
+    household = ledger.app.household(household_id)
+    members = [
+        {"name": m.name, "relation": m.relation, "id_number": mask_id_number(m.id_number)}
+        for m in household.members.values()
+        if m.present_on(as_of)
+    ]
+    return {"r": replayed, "members": members}
+
+
+def render_html(data: dict[str, Any], lang: str = "zh") -> str:
+    generated = datetime.now(UTC).isoformat(timespec="seconds")
+    return _env.from_string(TEMPLATE).render(t=LABELS[lang], lang=lang, generated=generated, **data)
+
+
+def cjk_font() -> str:
+    """A font with Chinese glyphs: LEDGER_REPORT_FONT, or one Debian's packages install."""
+    candidates = [os.environ.get("LEDGER_REPORT_FONT", "")]
+    for pattern in (
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    ):
+        candidates += glob.glob(pattern)
+    for path in candidates:
+        if path and os.path.exists(path):
+            return path
+    raise FileNotFoundError(
+        "no CJK font for the PDF report: install Debian's fonts-wqy-microhei or set "
+        "LEDGER_REPORT_FONT to a TrueType font with Chinese glyphs"
+    )
+
+
+def render_pdf(data: dict[str, Any], lang: str = "zh") -> bytes:
+    t = LABELS[lang]
+    r = data["r"]
+    pdf = FPDF(format="A4")
+    pdf.add_font("cjk", fname=cjk_font())
+    pdf.set_font("cjk", size=9)
+    pdf.add_page()
+
+    def heading(text: str) -> None:
+        pdf.set_font("cjk", size=13)
+        pdf.cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("cjk", size=9)
+
+    def line(text: str) -> None:
+        pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+
+    pdf.set_font("cjk", size=16)
+    pdf.cell(0, 12, t["title"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=9)
+    line(
+        f"{t['household']}: {r['state']['household_id']}  {t['region']}: "
+        f"{r['state']['region_code']}  {t['as_of']}: {r['as_of']}"
+    )
+    heading(t["members"])
+    for m in data["members"]:
+        line(f"{m['name']}  {m['relation']}  {m['id_number']}")
+    heading(t["categories"])
+    for c in r["state"]["categories"]:
+        line(f"{c['category']}  {t['since']} {c['effective_from']}")
+    heading(t["entitlements"])
+    for e in r["state"]["entitlements"]:
+        line(f"{e['programme']}  {e['monthly_amount']}  {e['standard_version']}  {e['why']}")
+    heading(t["payments"])
+    for p in r["state"]["payments"]:
+        line(f"{p['run_period']}  {p['period']}  {p['kind']}  {p['amount']}  {p['why']}")
+    heading(t["events"])
+    for e in r["events"]:
+        line(
+            f"{e['stream']} #{e['position']}  {e['type']}  {t['effective']} {e['effective_on']}"
+            f"  {t['recorded']} {e['recorded_at']}  {t['actor']} {e['actor']}"
+        )
+    return bytes(pdf.output())

@@ -1,0 +1,105 @@
+"""Audit over HTTP: replay, verify, and the household report in a real browser and PDF."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pypdf
+
+from tests.e2e.test_http import AP, CW, events, register
+
+AUDITOR = ("auditor-zhao", "auditor")
+
+
+def dibao(server):
+    hid, _ = register(server, members=2)
+    app_id = server.client.post(
+        f"/households/{hid}/applications",
+        headers=server.token(*CW),
+        json={
+            "programme": "dibao",
+            "effective_from": "2025-03-01",
+            "means": {"annual_income": "6000"},
+        },
+    ).json()["application_id"]
+    server.client.post(
+        f"/households/{hid}/applications/{app_id}/determination",
+        headers=server.token(*AP),
+        json={"decision": "approve", "reason": "ok"},
+    )
+    return hid
+
+
+def test_replay_and_verify_are_for_auditors(server):
+    """(15,000 x 2 - 6,000) / 12 = 2,000.00 from March; nothing in force in February."""
+    hid = dibao(server)
+    r = server.client.get(
+        f"/audit/households/{hid}/replay",
+        params={"as_of": "2025-03-31"},
+        headers=server.token(*AUDITOR),
+    )
+    assert r.status_code == 200
+    assert [e["monthly_amount"] for e in r.json()["state"]["entitlements"]] == ["2000.00"]
+    assert len(r.json()["events"]) == len(events(server, hid))
+    feb = server.client.get(
+        f"/audit/households/{hid}/replay",
+        params={"as_of": "2025-02-28"},
+        headers=server.token(*AUDITOR),
+    ).json()
+    assert feb["state"]["entitlements"] == []
+    assert (
+        server.client.get(f"/audit/households/{hid}/replay", headers=server.token(*CW)).status_code
+        == 403
+    )
+    v = server.client.get("/audit/verify", headers=server.token(*AUDITOR)).json()
+    assert v["ok"] is True and v["chain_breaks"] == [] and v["recompute_mismatches"] == []
+    assert v["streams_checked"] >= 2
+
+
+def test_the_report_opens_in_chromium_and_the_pdf_holds_the_events(server):
+    hid = dibao(server)
+    html = server.client.get(f"/audit/households/{hid}/report", headers=server.token(*AUDITOR))
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "report.html"
+        page.write_text(html.text, encoding="utf-8")
+        dom = subprocess.run(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={folder}/profile",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+    assert "困难家庭审计报告" in dom and "2000.00" in dom and "ApplicationDetermined" in dom
+    assert "approver-wang" in dom
+
+    pdf = server.client.get(
+        f"/audit/households/{hid}/report",
+        params={"format": "pdf", "lang": "en"},
+        headers=server.token(*AUDITOR),
+    )
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Household audit report" in text
+    for event_type in ("Registered", "MemberAdded", "ApplicationDetermined", "EntitlementChanged"):
+        assert event_type in text
+    zh = server.client.get(
+        f"/audit/households/{hid}/report", params={"format": "pdf"}, headers=server.token(*AUDITOR)
+    )
+    zh_text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(zh.content)).pages)
+    assert "事件时间线" in zh_text and "张0" in zh_text
