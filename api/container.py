@@ -99,7 +99,7 @@ class Ledger:
         return result, adjusted
 
     def propagate(self, region_code: str, key: str, *, actor: str, label: str) -> int:
-        programmes = tuple(p for p, k in AMOUNT_STANDARD.items() if k == key)
+        programmes = tuple(p for p, keys in AMOUNT_STANDARD.items() if key in keys)
         if not programmes:
             return 0
         self.runner.catch_up()

@@ -16,6 +16,17 @@ from domain.rules import AMOUNT_STANDARD, Means, cash_amount, means_test
 from domain.standards import StandardsBook
 
 BookAt = Callable[[str, datetime], StandardsBook]
+# The recorded inputs a monthly amount is computed from (see rules.cash_amount).
+BASIS_KEYS = (
+    "countable_income_fen",
+    "household_size",
+    "marginal",
+    "tier_ratio_num",
+    "tier_ratio_den",
+    "market_rent_fen",
+    "cpi_num",
+    "cpi_den",
+)
 
 
 @dataclass
@@ -87,14 +98,10 @@ def _recompute(household: Household, event: Any, book: StandardsBook) -> Iterabl
             )
             if result.category != event.category:
                 yield f"means test gives {result.category}, recorded {event.category}"
+        basis = {k: int(v) for k, v in event.inputs.items() if k in BASIS_KEYS}
         for line in event.entitlements:
-            if line["programme"] in AMOUNT_STANDARD:
-                inputs: dict[str, int] = {
-                    k: int(event.inputs[k])
-                    for k in ("countable_income_fen", "household_size")
-                    if k in event.inputs
-                }
-                amount = cash_amount(line["programme"], inputs, book, application.effective_from)
+            if line["programme"] in AMOUNT_STANDARD and "monthly_fen" in line:
+                amount = cash_amount(line["programme"], basis, book, application.effective_from)
                 if amount.monthly_fen != line["monthly_fen"]:
                     yield (
                         f"{line['programme']} recomputes to {amount.monthly_fen} fen, "

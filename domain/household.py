@@ -31,9 +31,19 @@ from domain.medical import (
     cap_year_of,
     hospital_waiver,
 )
-from domain.money import format_yuan
+from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan
 from domain.payments import validate_account
-from domain.rules import AMOUNT_STANDARD, Means, cash_amount, means_test
+from domain.rules import (
+    AMOUNT_STANDARD,
+    LOSSES,
+    Means,
+    cash_amount,
+    disaster_relief,
+    education_aid,
+    means_test,
+    months_later,
+    renovation_grant,
+)
 from domain.standards import StandardsBook, validate_region_code
 
 PROGRAMMES = (
@@ -50,17 +60,30 @@ PROGRAMMES = (
     "education_aid",
     "renovation_grant",
     "disaster_relief",
+    "price_subsidy",
 )
-# Programmes this ledger determines today; the others are recorded and wait for theirs.
-DETERMINED = ("dibao", "dibao_single", "tekun", "marginal", "low_income")
+CATEGORY_PROGRAMMES = ("dibao", "dibao_single", "tekun", "marginal", "low_income")
+SUBSIDIES = (  # monthly, paid by the payment runs
+    "charity_living_subsidy",
+    "virtual_job_subsidy",
+    "unemployed_temporary_subsidy",
+    "eldercare_service_subsidy",
+    "rent_subsidy",
+    "price_subsidy",
+)
+GRANTS = ("education_aid", "renovation_grant", "disaster_relief")  # one-off
 HOUSEHOLD_CATEGORIES = ("dibao", "marginal", "low_income")  # exclusive, household level
 MEANS_TESTED = ("dibao", "marginal", "low_income")
 PERSON_PROGRAMMES = (
     "dibao_single",
     "tekun",
+    "charity_living_subsidy",
     "unemployed_temporary_subsidy",
     "eldercare_service_subsidy",
+    "price_subsidy",
 )
+ELDERLY_AGE = 60
+UNEMPLOYED_SUBSIDY_MONTHS = 6  # §21: for at most 6 months
 RELATIONS = ("head", "spouse", "child", "parent", "other")
 SCHOOL_STAGES = ("preschool", "primary", "junior", "senior", "university")
 EMPLOYMENT = ("employed", "unemployed_registered", "not_in_labour_force")
@@ -351,6 +374,27 @@ class Household(Chained):
                 self.reason,
             )
 
+    class GrantAwarded(Event):
+        """A one-off grant (education aid, 暖巢 renovation, disaster relief)."""
+
+        application_id: str
+        programme: str
+        member_id: str | None
+        amount_fen: int
+        details: dict[str, Any]
+        standard_version: str
+        explanation: str
+
+        def apply(self, aggregate: Household) -> None:
+            aggregate.grants.append(
+                {
+                    "programme": self.programme,
+                    "member_id": self.member_id,
+                    "amount_fen": self.amount_fen,
+                    "details": dict(self.details),
+                }
+            )
+
     class PayeeAccountSet(Event):
         """Where a member's payments go: a bank or 民生一卡通 account."""
 
@@ -507,6 +551,7 @@ class Household(Chained):
         self.bills: dict[str, MedicalBill] = {}
         self.carried: dict[str, dict[str, int]] = {}  # member -> cap year -> self-pay
         self.accounts: dict[str, dict[str, str | None]] = {}  # member -> payee account
+        self.grants: list[dict[str, Any]] = []
 
     # ----------------------------------------------------------------- commands
 
@@ -678,12 +723,10 @@ class Household(Chained):
                 application, decision, reason, "rejected", None, explanation, {}, {}, [], actor
             )
             return Determination(application_id, "rejected", None, [], explanation)
-        if application.programme not in DETERMINED:
-            raise PolicyRuleError(
-                f"{application.programme} is recorded but this ledger does not yet determine it; "
-                "it can be rejected, or approved once its rules are in the ledger",
-                "programme",
-            )
+        if application.programme in SUBSIDIES:
+            return self._approve_subsidy(application, reason, actor, book)
+        if application.programme in GRANTS:
+            return self._approve_grant(application, reason, actor, book)
         return self._approve(application, reason, actor, book)
 
     def adjust_entitlements(self, book: StandardsBook, *, actor: str, reason: str) -> int:
@@ -1217,6 +1260,234 @@ class Household(Chained):
             application.application_id, "approved", category, entitlements, explanation
         )
 
+    def _registered_on(self, on: date) -> bool:
+        """A registered difficulty household (在册困难家庭): a category in force on `on`."""
+        return bool(self.categories_on(on))
+
+    def _approve_subsidy(
+        self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
+    ) -> Determination:
+        """The monthly helps: each checked against its rule, then an entitlement paid by
+        the payment runs (and recomputed when its standard changes)."""
+        on = application.effective_from
+        programme = application.programme
+        person = application.member_id if programme in PERSON_PROGRAMMES else None
+        member = self.member(person) if person else None
+        if member is not None and not member.present_on(on):
+            raise PolicyRuleError("the member is not in the household then", "member_id")
+        current = self.household_category_on(on)
+        person_categories = {c.category for c in self.categories_on(on) if c.member_id == person}
+        if not self._registered_on(on):
+            raise PolicyRuleError(
+                f"{programme} is for registered difficulty households; this household holds "
+                f"no category on {on.isoformat()}",
+                "programme",
+            )
+        inputs: dict[str, int] = {}
+        details = application.details
+        if programme == "charity_living_subsidy":
+            dibao_person = bool(person_categories & {"dibao_single", "tekun"})
+            household = current.category if current else None
+            if household not in ("dibao", "marginal") and not dibao_person:
+                raise PolicyRuleError(
+                    "the charity living subsidy is for dibao and marginal members (§8)",
+                    "member_id",
+                )
+            inputs = {"marginal": int(household == "marginal" and not dibao_person)}
+        elif programme in ("virtual_job_subsidy", "rent_subsidy") and self.residence != "urban":
+            raise PolicyRuleError(f"{programme} is for urban households (§7, §12)", "programme")
+        elif programme == "unemployed_temporary_subsidy":
+            assert member is not None
+            if member.attribute("employment", on) != "unemployed_registered":
+                raise PolicyRuleError(
+                    "the temporary subsidy is for registered unemployed members (§21)",
+                    "member_id",
+                )
+        elif programme == "eldercare_service_subsidy":
+            assert member is not None
+            age = (
+                on.year
+                - member.birth_on.year
+                - ((on.month, on.day) < (member.birth_on.month, member.birth_on.day))
+            )
+            if age < ELDERLY_AGE:
+                raise PolicyRuleError(
+                    f"the eldercare service subsidy is for the elderly ({ELDERLY_AGE} or over, "
+                    f"§27); the member is {age}",
+                    "member_id",
+                )
+        if programme == "rent_subsidy":
+            if current is None or current.category not in ("dibao", "low_income"):
+                raise PolicyRuleError(
+                    "the rent subsidy is for urban dibao and low-income households (§12)",
+                    "programme",
+                )
+            ratio = parse_ratio(details.get("tier_ratio"), "details.tier_ratio")
+            inputs = {
+                "tier_ratio_num": ratio.numerator,
+                "tier_ratio_den": ratio.denominator,
+                "market_rent_fen": parse_yuan(
+                    details.get("average_market_rent"), "details.average_market_rent"
+                ),
+            }
+        if programme == "price_subsidy":
+            cpi = parse_ratio(details.get("cpi_yoy"), "details.cpi_yoy")
+            trigger, trigger_std = book.ratio("price_subsidy_cpi_trigger", on)
+            if cpi < trigger:
+                raise PolicyRuleError(
+                    f"the price subsidy starts when CPI rises by {format_ratio(trigger)} or more "
+                    f"(§6, {trigger_std.label}); the cited rise is {format_ratio(cpi)}",
+                    "details.cpi_yoy",
+                )
+            inputs = {"cpi_num": cpi.numerator, "cpi_den": cpi.denominator}
+        amount = cash_amount(programme, inputs, book, on)
+        key = entitlement_key(programme, person)
+        entitlement = {
+            "programme": programme,
+            "member_id": person,
+            "monthly_fen": amount.monthly_fen,
+            "effective_from": on.isoformat(),
+            "standard_version": amount.standard.label,
+        }
+        self._record_determination(
+            application,
+            "approve",
+            reason,
+            "approved",
+            None,
+            amount.explanation,
+            {**inputs, **({"member_id": person} if person else {})},
+            {amount.standard.key: amount.standard.label},
+            [entitlement],
+            actor,
+        )
+        self.trigger_event(
+            self.EntitlementBasisSet,
+            programme=programme,
+            member_id=person,
+            inputs=inputs,
+            application_id=application.application_id,
+            actor=actor,
+            effective_on=on,
+        )
+        if programme == "unemployed_temporary_subsidy":
+            self.trigger_event(
+                self.EntitlementBasisSet,
+                programme=programme,
+                member_id=person,
+                inputs=None,
+                application_id=application.application_id,
+                actor=actor,
+                effective_on=months_later(on, UNEMPLOYED_SUBSIDY_MONTHS),
+            )
+        self._reconcile(
+            key,
+            book,
+            actor=actor,
+            cause="determination",
+            reason=f"determination of application {application.application_id}",
+        )
+        return Determination(
+            application.application_id, "approved", None, [entitlement], amount.explanation
+        )
+
+    def _approve_grant(
+        self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
+    ) -> Determination:
+        """The one-off grants, each by its rule; recorded as GrantAwarded."""
+        on = application.effective_from
+        programme = application.programme
+        details = application.details
+        person = application.member_id
+        if programme == "education_aid":
+            member = self.member(person or "")
+            stage = details.get("stage") or member.attribute("school_stage", on)
+            if stage not in SCHOOL_STAGES:
+                raise InvalidInputError(
+                    f"details.stage must be one of {', '.join(SCHOOL_STAGES)}", "details.stage"
+                )
+            year = details.get("school_year")
+            for grant in self.grants:
+                if (
+                    grant["programme"],
+                    grant["member_id"],
+                    grant["details"].get("school_year"),
+                ) == (programme, person, year):
+                    raise ConflictError(
+                        f"education aid for {year} is already granted to this child (§11)",
+                        "details.school_year",
+                    )
+            current = self.household_category_on(on)
+            orphan = bool(details.get("orphan"))
+            person_dibao = any(
+                c.member_id == person and c.category in ("dibao_single", "tekun")
+                for c in self.categories_on(on)
+            )
+            if orphan or person_dibao or (current is not None and current.category == "dibao"):
+                full = True
+            elif current is not None and current.category == "marginal":
+                full = False
+            else:
+                raise PolicyRuleError(
+                    "education aid is for children of dibao and marginal households and orphans "
+                    "(§11)",
+                    "member_id",
+                )
+            amount = education_aid(str(stage), full, book, on)
+        elif programme == "renovation_grant":
+            if not self._registered_on(on):
+                raise PolicyRuleError(
+                    "暖巢 renovation is for registered difficulty households (§14)", "programme"
+                )
+            before = sum(g["amount_fen"] for g in self.grants if g["programme"] == programme)
+            requested = parse_yuan(details.get("requested"), "details.requested")
+            amount = renovation_grant(requested, before, book, on)
+        else:  # disaster_relief: no means test, no prior category (§28)
+            disaster_on = _detail_date(details, "disaster_on")
+            loss = details.get("loss")
+            if loss not in LOSSES:
+                raise InvalidInputError(
+                    f"details.loss must be one of {', '.join(LOSSES)}", "details.loss"
+                )
+            persons = int(details.get("persons") or 1)
+            days = int(details.get("days") or 0)
+            if loss == "transitional_living" and days <= 0:
+                raise InvalidInputError(
+                    "details.days is needed for transitional living", "details.days"
+                )
+            amount = disaster_relief(str(loss), disaster_on, persons, days, book)
+        self._record_determination(
+            application,
+            "approve",
+            reason,
+            "approved",
+            None,
+            amount.explanation,
+            dict(details),
+            {amount.standard.key: amount.standard.label},
+            [{"programme": programme, "member_id": person, "amount_fen": amount.monthly_fen}],
+            actor,
+        )
+        self.trigger_event(
+            self.GrantAwarded,
+            application_id=application.application_id,
+            programme=programme,
+            member_id=person,
+            amount_fen=amount.monthly_fen,
+            details=dict(details),
+            standard_version=amount.standard.label,
+            explanation=amount.explanation,
+            actor=actor,
+            effective_on=on,
+        )
+        return Determination(
+            application.application_id,
+            "approved",
+            None,
+            [{"programme": programme, "member_id": person, "amount_fen": amount.monthly_fen}],
+            amount.explanation,
+        )
+
     def _assign_category(
         self,
         category: str,
@@ -1306,7 +1577,7 @@ class Household(Chained):
             dates = [
                 basis.effective_from,
                 *book.change_dates(
-                    AMOUNT_STANDARD[programme], after=basis.effective_from, before=end
+                    *AMOUNT_STANDARD[programme], after=basis.effective_from, before=end
                 ),
             ]
             for on in dates:
@@ -1406,6 +1677,14 @@ def _figure_fields(
 
 def _cap_year_start(book: StandardsBook, on: date) -> int:
     return int(book.ratio("medical_cap_year_start_month", on)[0])
+
+
+def _detail_date(details: dict[str, Any], name: str) -> date:
+    value = details.get(name)
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInputError(f"details.{name} must be an ISO date", f"details.{name}") from None
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...], *, optional: bool = False) -> None:

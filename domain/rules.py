@@ -181,11 +181,91 @@ def tekun_support(book: StandardsBook, on: date) -> Amount:
     )
 
 
-# Which standard drives each cash programme's amount (re-computed when it changes).
-AMOUNT_STANDARD = {
-    "dibao": "dibao_standard_annual",
-    "dibao_single": "dibao_standard_annual",
-    "tekun": "tekun_standard_annual",
+def _flat(key: str, title: str, book: StandardsBook, on: date) -> Amount:
+    monthly, found = book.money(key, on)
+    return Amount(
+        monthly,
+        found,
+        f"{title}: {format_yuan(monthly)} a month from {on.isoformat()} ({found.label}).",
+    )
+
+
+def charity_living_subsidy(marginal: bool, book: StandardsBook, on: date) -> Amount:
+    """§8 慈善生活补助: a dibao member gets the PARAM amount; a marginal member at least
+    50% of it (SEED; the share is a standard, default exactly 50%), half-up."""
+    dibao_amount, found = book.money("charity_subsidy_dibao_monthly", on)
+    if not marginal:
+        return Amount(
+            dibao_amount,
+            found,
+            (
+                f"Charity living subsidy (§8), dibao member: {format_yuan(dibao_amount)} a month "
+                f"from {on.isoformat()} ({found.label})."
+            ),
+        )
+    share, share_found = book.ratio("charity_subsidy_marginal_share", on)
+    monthly = round_half_up(share * dibao_amount)
+    return Amount(
+        monthly,
+        share_found,
+        (
+            f"Charity living subsidy (§8), marginal member: {format_ratio(share)} x "
+            f"{format_yuan(dibao_amount)} = {format_yuan(monthly)} a month from {on.isoformat()} "
+            f"({found.label}, {share_found.label})."
+        ),
+    )
+
+
+def unemployed_temporary_subsidy(book: StandardsBook, on: date) -> Amount:
+    """§21: the local dibao standard per month (for at most 6 months)."""
+    annual, found = book.money("dibao_standard_annual", on)
+    monthly = round_half_up(Fraction(annual, 12))
+    return Amount(
+        monthly,
+        found,
+        (
+            f"Temporary subsidy for a registered unemployed member (§21): the dibao standard "
+            f"{format_yuan(annual)} / 12 = {format_yuan(monthly)} a month from {on.isoformat()}, "
+            f"for at most 6 months ({found.label})."
+        ),
+    )
+
+
+def rent_subsidy(
+    tier_ratio: Fraction, market_rent_fen: int, book: StandardsBook, on: date
+) -> Amount:
+    """§12 租赁补贴: tier ratio x local average market rent; a ratio below the floor
+    (SEED 40%) is refused."""
+    floor, found = book.ratio("rent_subsidy_min_ratio", on)
+    if tier_ratio < floor:
+        raise PolicyRuleError(
+            f"the rent subsidy tier ratio {format_ratio(tier_ratio)} is below the "
+            f"{format_ratio(floor)} floor (§12)",
+            "details.tier_ratio",
+        )
+    monthly = round_half_up(tier_ratio * market_rent_fen)
+    return Amount(
+        monthly,
+        found,
+        (
+            f"Rent subsidy (§12): tier ratio {format_ratio(tier_ratio)} x average market rent "
+            f"{format_yuan(market_rent_fen)} = {format_yuan(monthly)} a month from "
+            f"{on.isoformat()} (floor {format_ratio(floor)}, {found.label})."
+        ),
+    )
+
+
+# Which standards drive each monthly programme's amount (re-computed when they change).
+AMOUNT_STANDARD: dict[str, tuple[str, ...]] = {
+    "dibao": ("dibao_standard_annual",),
+    "dibao_single": ("dibao_standard_annual",),
+    "tekun": ("tekun_standard_annual",),
+    "charity_living_subsidy": ("charity_subsidy_dibao_monthly", "charity_subsidy_marginal_share"),
+    "virtual_job_subsidy": ("virtual_job_subsidy_monthly",),
+    "unemployed_temporary_subsidy": ("dibao_standard_annual",),
+    "eldercare_service_subsidy": ("eldercare_subsidy_monthly",),
+    "rent_subsidy": ("rent_subsidy_min_ratio",),
+    "price_subsidy": ("price_subsidy_monthly",),
 }
 
 
@@ -197,4 +277,116 @@ def cash_amount(programme: str, inputs: dict[str, int], book: StandardsBook, on:
         return dibao_single_allowance(book, on)
     if programme == "tekun":
         return tekun_support(book, on)
+    if programme == "charity_living_subsidy":
+        return charity_living_subsidy(bool(inputs["marginal"]), book, on)
+    if programme == "virtual_job_subsidy":
+        return _flat("virtual_job_subsidy_monthly", "爱心虚拟岗 subsidy (§7)", book, on)
+    if programme == "unemployed_temporary_subsidy":
+        return unemployed_temporary_subsidy(book, on)
+    if programme == "eldercare_service_subsidy":
+        return _flat("eldercare_subsidy_monthly", "Eldercare service subsidy (§27)", book, on)
+    if programme == "rent_subsidy":
+        ratio = Fraction(inputs["tier_ratio_num"], inputs["tier_ratio_den"])
+        return rent_subsidy(ratio, inputs["market_rent_fen"], book, on)
+    if programme == "price_subsidy":
+        return _flat(
+            "price_subsidy_monthly", "Price subsidy (§6, CPI at or above the trigger)", book, on
+        )
     raise PolicyRuleError(f"programme {programme} has no monthly amount rule", "programme")
+
+
+# ------------------------------------------------------------------ one-off grants
+
+EDUCATION_STAGES = ("preschool", "primary", "junior", "senior", "university")
+
+
+def education_aid(stage: str, full: bool, book: StandardsBook, on: date) -> Amount:
+    """§11 慈善助学: per child and school year by stage; dibao children and orphans the
+    full amount, marginal-household children 50% (SEED)."""
+    amount, found = book.money(f"education_aid_{stage}", on)
+    granted = amount if full else round_half_up(Fraction(amount, 2))
+    share = "full amount" if full else "50% (marginal household)"
+    return Amount(
+        granted,
+        found,
+        (
+            f"Education aid (§11), {stage}: {format_yuan(amount)}, {share} = "
+            f"{format_yuan(granted)} ({found.label})."
+        ),
+    )
+
+
+def renovation_grant(
+    requested_fen: int, granted_before_fen: int, book: StandardsBook, on: date
+) -> Amount:
+    """§14 暖巢: at most the cap per household over all its renovation grants."""
+    cap, found = book.money("renovation_household_cap", on)
+    left = max(cap - granted_before_fen, 0)
+    if left == 0:
+        raise PolicyRuleError(
+            f"the household has had {format_yuan(granted_before_fen)} of renovation grants: "
+            f"the {format_yuan(cap)} cap is used up (§14)",
+            "details.requested",
+        )
+    granted = min(requested_fen, left)
+    cut = "" if granted == requested_fen else ", cut to what is left of the cap"
+    return Amount(
+        granted,
+        found,
+        (
+            f"暖巢 renovation (§14): requested {format_yuan(requested_fen)}; {format_yuan(left)} "
+            f"left of the {format_yuan(cap)} cap{cut}: {format_yuan(granted)} ({found.label})."
+        ),
+    )
+
+
+LOSSES = (
+    "death_or_missing",
+    "house_collapsed",
+    "house_severely_damaged",
+    "house_damaged",
+    "transitional_living",
+)
+
+
+def months_later(start: date, months: int) -> date:
+    """The same day `months` calendar months later (clamped to the month's end)."""
+    import calendar
+
+    month = start.month - 1 + months
+    year = start.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def disaster_relief(
+    loss: str, disaster_on: date, persons: int, days: int, book: StandardsBook
+) -> Amount:
+    """§28 at the rates in force on the disaster date; transitional living per person per
+    day for at most 3 calendar months (from 2024-07-10: to 2024-10-09, 92 days)."""
+    if loss == "death_or_missing":
+        rate, found = book.money("disaster_death_or_missing", disaster_on)
+        amount = rate * persons
+        why = f"{persons} x {format_yuan(rate)}"
+    elif loss in ("house_collapsed", "house_severely_damaged"):
+        amount, found = book.money("disaster_house_collapsed", disaster_on)
+        why = f"{format_yuan(amount)} per household"
+    elif loss == "house_damaged":
+        amount, found = book.money("disaster_house_damaged", disaster_on)
+        why = f"{format_yuan(amount)} per household"
+    else:
+        rate, found = book.money("disaster_transitional_daily", disaster_on)
+        most = (months_later(disaster_on, 3) - disaster_on).days
+        paid_days = min(days, most)
+        amount = persons * rate * paid_days
+        why = f"{persons} persons x {format_yuan(rate)} x {paid_days} days" + (
+            f" (cut from {days} at 3 months, {most} days)" if days > most else ""
+        )
+    return Amount(
+        amount,
+        found,
+        (
+            f"Disaster relief (§28), {loss} on {disaster_on.isoformat()}: {why} = "
+            f"{format_yuan(amount)} at the rates in force that day ({found.label})."
+        ),
+    )

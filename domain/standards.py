@@ -350,11 +350,13 @@ class StandardsBook:
         found = self.in_force(key, on)
         return Fraction(found.value), found
 
-    def change_dates(self, key: str, after: date, before: date | None = None) -> list[date]:
-        """Dates after `after` (and before `before`) at which `key` may change value."""
-        dates = self.city.change_dates(key)
-        if self.county is not None:
-            dates |= self.county.change_dates(key)
+    def change_dates(self, *keys: str, after: date, before: date | None = None) -> list[date]:
+        """Dates after `after` (and before `before`) at which any of `keys` may change."""
+        dates: set[date] = set()
+        for key in keys:
+            dates |= self.city.change_dates(key)
+            if self.county is not None:
+                dates |= self.county.change_dates(key)
         return sorted(d for d in dates if d > after and (before is None or d < before))
 
     def snapshot(self, on: date) -> dict[str, InForce]:

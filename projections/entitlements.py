@@ -16,7 +16,11 @@ from projections.interface import Op
 
 NAME = "entitlements"
 TABLES = ("ledger_households", "ledger_current_entitlements", "ledger_entitlement_history")
-TOPICS = (get_topic(Household.Registered), get_topic(Household.EntitlementChanged))
+TOPICS = (
+    get_topic(Household.Registered),
+    get_topic(Household.EntitlementChanged),
+    get_topic(Household.GrantAwarded),
+)
 
 
 def ops_for(event: Any, notification_id: int) -> list[Op]:
@@ -48,6 +52,28 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
                     "reason": event.reason,
                     "standard_version": event.standard_version,
                     "cause": event.cause,
+                    "actor": event.actor,
+                },
+            )
+        ]
+    if isinstance(event, Household.GrantAwarded):
+        # A one-off grant shows in the history (cause "grant", the amount paid once), not
+        # among the monthly amounts in force.
+        return [
+            Op(
+                "grant",
+                {
+                    "notification_id": notification_id,
+                    "household_id": event.originator_id,
+                    "programme": event.programme,
+                    "member_id": event.member_id or "",
+                    "monthly_fen": event.amount_fen,
+                    "ended": False,
+                    "effective_from": event.effective_on,
+                    "recorded_at": event.timestamp,
+                    "reason": event.explanation,
+                    "standard_version": event.standard_version,
+                    "cause": "grant",
                     "actor": event.actor,
                 },
             )

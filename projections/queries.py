@@ -22,6 +22,8 @@ def in_force(rows: list[EntitlementRow], as_of: date) -> list[InForce]:
     """
     by_key: dict[tuple[str, str | None], list[EntitlementRow]] = {}
     for row in rows:
+        if row.cause == "grant":
+            continue  # one-off: in the history, never a monthly amount in force
         by_key.setdefault((row.programme, row.member_id), []).append(row)
     found: list[InForce] = []
     for key in sorted(by_key, key=lambda k: (k[0], k[1] or "")):

@@ -34,6 +34,13 @@ WRITES: dict[str, tuple[str, ...]] = {
         "notification_id = excluded.notification_id "
         "WHERE ledger_current_entitlements.effective_from <= excluded.effective_from",
     ),
+    "grant": (
+        "INSERT INTO {s}.ledger_entitlement_history (notification_id, household_id, "
+        "region_code, programme, member_id, monthly_fen, ended, effective_from, recorded_at, "
+        "reason, standard_version, cause, actor) VALUES (:notification_id, :household_id, "
+        f"{_ENTITLEMENT_REGION}, :programme, :member_id, :monthly_fen, :ended, "
+        ":effective_from, :recorded_at, :reason, :standard_version, :cause, :actor)",
+    ),
     # medical view
     "med_household": (
         "INSERT INTO {s}.ledger_medical_households (household_id, region_code) "
@@ -183,7 +190,8 @@ MEDICAL_BY_COUNTY = (
 # Payment runs: what a run reads (everything as of the run's catch-up).
 RUN_ENTITLEMENT_ROWS = (
     "SELECT household_id, programme, member_id, monthly_fen, ended, effective_from, "
-    "notification_id FROM {s}.ledger_entitlement_history ORDER BY notification_id"
+    "notification_id FROM {s}.ledger_entitlement_history WHERE cause <> 'grant' "
+    "ORDER BY notification_id"
 )
 RUN_SCHEDULED = (
     "SELECT household_id, programme, member_id, period, SUM(gross_fen) AS gross_fen "
