@@ -141,7 +141,8 @@ class DeterminationIn(Input):
 class EntitlementOut(BaseModel):
     programme: str
     member_id: str | None = None
-    monthly_amount: str
+    monthly_amount: str | None = Field(default=None, description="monthly programmes")
+    amount: str | None = Field(default=None, description="one-off grants")
 
 
 class DeterminationOut(BaseModel):

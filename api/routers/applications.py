@@ -41,7 +41,11 @@ def submit(household_id: UUID, body: ApplicationIn, user: Caseworker, ledger: Le
     return ApplicationCreated(application_id=application_id)
 
 
-@router.post("/{application_id}/determination", response_model=DeterminationOut)
+@router.post(
+    "/{application_id}/determination",
+    response_model=DeterminationOut,
+    response_model_exclude_none=True,
+)
 def determine(
     household_id: UUID,
     application_id: str,
@@ -61,7 +65,8 @@ def determine(
             EntitlementOut(
                 programme=e["programme"],
                 member_id=e["member_id"],
-                monthly_amount=format_yuan(e["monthly_fen"]),
+                monthly_amount=format_yuan(e["monthly_fen"]) if "monthly_fen" in e else None,
+                amount=format_yuan(e["amount_fen"]) if "amount_fen" in e else None,
             )
             for e in result.entitlements
         ],

@@ -70,9 +70,7 @@ def test_dibao_household_from_registration_to_entitlement(server):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["outcome"] == "approved" and body["category"] == "dibao"
-    assert body["entitlements"] == [
-        {"programme": "dibao", "member_id": None, "monthly_amount": "3400.00"}
-    ]
+    assert body["entitlements"] == [{"programme": "dibao", "monthly_amount": "3400.00"}]
     assert "1250.00" in body["explanation"] and "19200.00" in body["explanation"]
 
     r = server.client.get(

@@ -1,0 +1,139 @@
+"""Every programme in the entitlement history, and the monthly ones paid by the runs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from api.payment_runs import run_payments
+from projections import sql
+from tests.helpers import id_number, means
+
+CW, AP = "caseworker-li", "approver-wang"
+
+
+def approve(app, hid, programme, on, member_id=None, details=None, income=None):
+    app_id = app.submit_application(
+        hid,
+        programme=programme,
+        effective_from=on,
+        means=means(income) if income is not None else None,
+        member_id=member_id,
+        details=details,
+        actor=CW,
+    )
+    return app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+
+
+def test_every_programme_in_the_history_and_monthly_ones_in_the_run(ledger):
+    """One urban dibao household of three (no income: (15,000 x 3) / 12 = 3,750.00): an
+    elderly head, an unemployed parent, a student. March 2025 pays dibao 3,750.00,
+    charity 100.00, virtual job 200.00, eldercare 300.00, price 50.00, rent 0.5 x 2,400 =
+    1,200.00 and the temporary subsidy 1,250.00; the grants (education 5,000, renovation
+    25,000, disaster 25,000) are in the history but not in the run."""
+    app = ledger.app
+    hid = app.register_household(
+        region_code="330402",
+        residence="urban",
+        address="x",
+        registered_on=date(2024, 1, 1),
+        actor=CW,
+    )
+    elder = app.add_member(
+        hid,
+        actor=CW,
+        name="老人",
+        id_number=id_number(date(1950, 1, 1)),
+        relation="head",
+        birth_on=date(1950, 1, 1),
+        joined_on=None,
+    )
+    parent = app.add_member(
+        hid,
+        actor=CW,
+        name="家长",
+        id_number=id_number(),
+        relation="child",
+        birth_on=date(1980, 5, 17),
+        joined_on=None,
+        employment="unemployed_registered",
+    )
+    student = app.add_member(
+        hid,
+        actor=CW,
+        name="学生",
+        id_number=id_number(date(2006, 3, 1)),
+        relation="child",
+        birth_on=date(2006, 3, 1),
+        joined_on=None,
+        school_stage="university",
+    )
+    app.set_account(
+        hid,
+        elder,
+        kind="bank",
+        account_number="6222020200112233445",
+        bank_name="工行",
+        actor=CW,
+        on=date(2024, 1, 1),
+    )
+    approve(app, hid, "dibao", date(2025, 1, 1), income=0)
+    on = date(2025, 3, 1)
+    approve(app, hid, "charity_living_subsidy", on, member_id=elder)
+    approve(app, hid, "virtual_job_subsidy", on)
+    approve(app, hid, "eldercare_service_subsidy", on, member_id=elder)
+    approve(app, hid, "price_subsidy", on, member_id=student, details={"cpi_yoy": "0.04"})
+    approve(
+        app, hid, "rent_subsidy", on, details={"tier_ratio": "0.5", "average_market_rent": "2400"}
+    )
+    approve(app, hid, "unemployed_temporary_subsidy", on, member_id=parent)
+    approve(
+        app,
+        hid,
+        "education_aid",
+        date(2025, 9, 1),
+        member_id=student,
+        details={"school_year": "2025-2026"},
+    )
+    approve(app, hid, "renovation_grant", on, details={"requested": "25000"})
+    approve(
+        app,
+        hid,
+        "disaster_relief",
+        date(2024, 7, 10),
+        details={"disaster_on": "2024-07-10", "loss": "house_collapsed"},
+    )
+
+    history = {(r.programme, r.monthly_fen, r.cause) for r in ledger.entitlement_history(hid)}
+    assert {p for p, _, _ in history} == {
+        "dibao",
+        "charity_living_subsidy",
+        "virtual_job_subsidy",
+        "eldercare_service_subsidy",
+        "price_subsidy",
+        "rent_subsidy",
+        "unemployed_temporary_subsidy",
+        "education_aid",
+        "renovation_grant",
+        "disaster_relief",
+    }
+    assert ("education_aid", 500_000, "grant") in history
+    in_force = {f.row.programme for f in ledger.entitlements(hid, date(2025, 9, 1))}
+    assert "education_aid" not in in_force and "renovation_grant" not in in_force
+
+    run_payments(ledger, "2025-03", "finance-zhou")
+    ledger.runner.catch_up()
+    paid = {
+        r["programme"]: r["amount_fen"]
+        for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-03"})
+    }
+    assert paid == {
+        "dibao": 375_000,
+        "charity_living_subsidy": 10_000,
+        "virtual_job_subsidy": 20_000,
+        "eldercare_service_subsidy": 30_000,
+        "price_subsidy": 5_000,
+        "rent_subsidy": 120_000,
+        "unemployed_temporary_subsidy": 125_000,
+    }
+    report = ledger.verify()
+    assert report.ok, (report.chain_breaks, report.recompute_mismatches)

@@ -1,0 +1,223 @@
+"""The other helps (POLICY.md §4, §5; worked examples 11-13, 17-19) on the aggregate."""
+
+from datetime import date
+
+import pytest
+
+from domain.errors import ConflictError, PolicyRuleError
+from domain.household import Household
+from domain.money import yuan
+from domain.standards import StandardsBook, default_city_standards
+from tests.helpers import id_number, means
+
+
+@pytest.fixture
+def book() -> StandardsBook:
+    return StandardsBook(default_city_standards())
+
+
+def make(book, category="dibao", members=2, residence="urban", income=0, **member):
+    h = Household.register(
+        region_code="330402",
+        residence=residence,
+        address="x",
+        registered_on=date(2024, 1, 1),
+        actor="cw",
+    )
+    ids = [
+        h.add_member(
+            name=f"m{i}",
+            id_number=id_number(),
+            relation="head" if i == 0 else "child",
+            birth_on=member.get("birth_on", date(1980, 1, 1)) if i == 0 else date(2008, 1, 1),
+            joined_on=None,
+            actor="cw",
+            employment=member.get("employment") if i == 0 else None,
+        )
+        for i in range(members)
+    ]
+    if category:
+        approve(h, book, category, date(2024, 1, 1), means=means(income))
+    return h, ids
+
+
+def approve(h, book, programme, on, means=None, member_id=None, details=None):
+    app_id = h.submit_application(
+        programme=programme,
+        effective_from=on,
+        means=means,
+        member_id=member_id,
+        details=details or {},
+        actor="cw",
+    )
+    return h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+
+
+def monthly(h, programme, on, member=None):
+    key = programme + (f"/{member}" if member else "")
+    return dict(h.entitlements_on(on)).get(key)
+
+
+def test_example_18_charity_living_subsidy(book):
+    """§8: dibao member 100.00 (PARAM); marginal member 50% = 50.00."""
+    dibao, [a, _] = make(book, "dibao")
+    marginal, [b, _, _] = make(book, "marginal", members=3, income=54000)
+    assert approve(
+        dibao, book, "charity_living_subsidy", date(2025, 1, 1), member_id=a
+    ).entitlements[0]["monthly_fen"] == yuan(100)
+    assert approve(
+        marginal, book, "charity_living_subsidy", date(2025, 1, 1), member_id=b
+    ).entitlements[0]["monthly_fen"] == yuan(50)
+
+
+def test_example_17_temporary_subsidy_stops_after_six_months(book):
+    """§21: registered unemployed from 2025-01-01: 1,250.00 a month January to June,
+    nothing from July."""
+    h, [a, _] = make(book, "dibao", employment="unemployed_registered")
+    approve(h, book, "unemployed_temporary_subsidy", date(2025, 1, 1), member_id=a)
+    assert monthly(h, "unemployed_temporary_subsidy", date(2025, 6, 30), a).monthly_fen == 125_000
+    assert monthly(h, "unemployed_temporary_subsidy", date(2025, 7, 1), a) is None
+
+
+def test_temporary_subsidy_needs_a_registered_unemployed_member(book):
+    h, [a, _] = make(book, "dibao", employment="employed")
+    with pytest.raises(PolicyRuleError):
+        approve(h, book, "unemployed_temporary_subsidy", date(2025, 1, 1), member_id=a)
+
+
+def test_example_19_rent_subsidy_and_its_floor(book):
+    """§12: tier ratio 0.5 of an average market rent of 2,400 -> 1,200.00 a month; a tier
+    ratio of 0.35 is refused (below 40%)."""
+    h, _ = make(book, "dibao")
+    result = approve(
+        h,
+        book,
+        "rent_subsidy",
+        date(2025, 1, 1),
+        details={"tier_ratio": "0.5", "average_market_rent": "2400"},
+    )
+    assert result.entitlements[0]["monthly_fen"] == yuan(1200)
+    other, _ = make(book, "dibao")
+    with pytest.raises(PolicyRuleError) as caught:
+        approve(
+            other,
+            book,
+            "rent_subsidy",
+            date(2025, 1, 1),
+            details={"tier_ratio": "0.35", "average_market_rent": "2400"},
+        )
+    assert caught.value.field == "details.tier_ratio"
+
+
+def test_virtual_job_eldercare_and_price_subsidies(book):
+    """§7 virtual job 200.00 (PARAM) for an urban household; §27 eldercare 300.00 (PARAM)
+    for a member of 60 or over; §6 price subsidy 50.00 (PARAM) while CPI >= 3.5%."""
+    h, [elder, child] = make(book, "dibao", birth_on=date(1950, 5, 1))
+    assert approve(h, book, "virtual_job_subsidy", date(2025, 1, 1)).entitlements[0][
+        "monthly_fen"
+    ] == yuan(200)
+    assert approve(
+        h, book, "eldercare_service_subsidy", date(2025, 1, 1), member_id=elder
+    ).entitlements[0]["monthly_fen"] == yuan(300)
+    with pytest.raises(PolicyRuleError):
+        approve(h, book, "eldercare_service_subsidy", date(2025, 1, 1), member_id=child)
+    assert approve(
+        h, book, "price_subsidy", date(2025, 1, 1), member_id=child, details={"cpi_yoy": "0.035"}
+    ).entitlements[0]["monthly_fen"] == yuan(50)
+    with pytest.raises(PolicyRuleError):
+        approve(
+            h,
+            book,
+            "price_subsidy",
+            date(2025, 1, 1),
+            member_id=elder,
+            details={"cpi_yoy": "0.034"},
+        )
+    rural, _ = make(book, "dibao", residence="rural")
+    with pytest.raises(PolicyRuleError):
+        approve(rural, book, "virtual_job_subsidy", date(2025, 1, 1))
+
+
+def test_example_12_education_aid(book):
+    """§11: a dibao child at university 5,000 (PARAM); a marginal-household child in
+    senior high half of 2,000 = 1,000; one grant per child and school year."""
+    dibao, [_, child] = make(book, "dibao")
+    result = approve(
+        dibao,
+        book,
+        "education_aid",
+        date(2025, 9, 1),
+        member_id=child,
+        details={"school_year": "2025-2026", "stage": "university"},
+    )
+    assert result.entitlements[0]["amount_fen"] == yuan(5000)
+    with pytest.raises(ConflictError):
+        approve(
+            dibao,
+            book,
+            "education_aid",
+            date(2025, 9, 2),
+            member_id=child,
+            details={"school_year": "2025-2026", "stage": "university"},
+        )
+    marginal, [_, kid, _] = make(book, "marginal", members=3, income=54000)
+    assert approve(
+        marginal,
+        book,
+        "education_aid",
+        date(2025, 9, 1),
+        member_id=kid,
+        details={"school_year": "2025-2026", "stage": "senior"},
+    ).entitlements[0]["amount_fen"] == yuan(1000)
+
+
+def test_example_13_renovation_cap_across_grants(book):
+    """§14: 25,000 then 10,000 requested: the second is cut to 5,000; a third is refused."""
+    h, _ = make(book, "dibao")
+    first = approve(h, book, "renovation_grant", date(2025, 3, 1), details={"requested": "25000"})
+    second = approve(h, book, "renovation_grant", date(2025, 6, 1), details={"requested": "10000"})
+    assert [first.entitlements[0]["amount_fen"], second.entitlements[0]["amount_fen"]] == [
+        yuan(25000),
+        yuan(5000),
+    ]
+    with pytest.raises(PolicyRuleError):
+        approve(h, book, "renovation_grant", date(2025, 9, 1), details={"requested": "1"})
+
+
+def test_example_11_disaster_relief_before_and_after_the_rate_change(book):
+    """§28: house collapsed on 2024-07-10: 25,000; ordinary damage on 2023-08-01 (before
+    the new rates of 2023-12-13): 2,000; transitional living for 3 persons, 100 days from
+    2024-07-10: cut at 3 months (92 days): 3 x 30 x 92 = 8,280.00. No category needed."""
+    h, _ = make(book, category=None)
+    collapsed = approve(
+        h,
+        book,
+        "disaster_relief",
+        date(2024, 7, 10),
+        details={"disaster_on": "2024-07-10", "loss": "house_collapsed"},
+    )
+    damaged = approve(
+        h,
+        book,
+        "disaster_relief",
+        date(2024, 1, 1),
+        details={"disaster_on": "2023-08-01", "loss": "house_damaged"},
+    )
+    living = approve(
+        h,
+        book,
+        "disaster_relief",
+        date(2024, 7, 10),
+        details={
+            "disaster_on": "2024-07-10",
+            "loss": "transitional_living",
+            "persons": 3,
+            "days": 100,
+        },
+    )
+    assert [r.entitlements[0]["amount_fen"] for r in (collapsed, damaged, living)] == [
+        yuan(25000),
+        yuan(2000),
+        3 * 3_000 * 92,
+    ]
+    assert "92 days" in living.explanation
