@@ -21,7 +21,7 @@ from domain.standards import CITY_CODE, Standards, StandardValue
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
 from projections.postgres import PostgresViewStore, make_append_only
-from projections.queries import InForce, in_force
+from projections.queries import CareFacts, CareStatus, InForce, as_day, in_force
 from projections.runner import CatchUpRunner
 
 
@@ -110,6 +110,57 @@ class Ledger:
         )
         self.runner.catch_up()
         return adjusted
+
+    # --------------------------------------------------------------------- care
+
+    def care_facts(self) -> CareFacts:
+        self.runner.catch_up()
+        regions = {
+            str(r["household_id"]): r["region_code"] for r in self.views.query(sql.RUN_REGIONS, {})
+        }
+        categories: dict[str, list[dict[str, Any]]] = {}
+        for row in self.views.query(sql.CARE_CATEGORIES, {}):
+            categories.setdefault(str(row["household_id"]), []).append(row)
+        facts: dict[str, list[dict[str, Any]]] = {}
+        for row in self.views.query(sql.CARE_FACTS, {}):
+            facts.setdefault(str(row["household_id"]), []).append(row)
+        visits: dict[str, list[date]] = {}
+        for row in self.views.query(sql.CARE_VISITS, {}):
+            visits.setdefault(str(row["household_id"]), []).append(as_day(row["visited_on"]))
+        majors: dict[str, list[tuple[date, date | None]]] = {}
+        for row in self.views.query(sql.CARE_MAJOR, {}):
+            majors.setdefault(str(row["household_id"]), []).append(
+                (
+                    as_day(row["reported_on"]),
+                    as_day(row["stabilised_on"]) if row["stabilised_on"] else None,
+                )
+            )
+        return CareFacts(regions, categories, facts, visits, majors)
+
+    def member_identity(self) -> dict[tuple[str, str], dict[str, Any]]:
+        self.runner.catch_up()
+        return {
+            (str(r["household_id"]), r["member_id"]): r
+            for r in self.views.query(sql.CARE_IDENTITY, {})
+        }
+
+    def referral_counts(self, on: date) -> dict[tuple[str, str], int]:
+        self.runner.catch_up()
+        return {
+            (str(r["household_id"]), r["member_id"]): int(r["referrals"])
+            for r in self.views.query(sql.CARE_REFERRALS, {"on": on})
+        }
+
+    def care_statuses(self, on: date, region_prefix: str = "3304") -> list[CareStatus]:
+        facts = self.care_facts()
+        found = []
+        for household in sorted(facts.categories):
+            if not facts.regions.get(household, "").startswith(region_prefix):
+                continue
+            status = facts.status(household, on)
+            if status is not None:
+                found.append(status)
+        return found
 
     # -------------------------------------------------------------------- audit
 

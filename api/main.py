@@ -16,6 +16,7 @@ from api.idempotency import IdempotencyMiddleware
 from api.routers import (
     applications,
     audit,
+    care,
     entitlements,
     health,
     households,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         payments,
         supervision,
         audit,
+        care,
     ):
         app.include_router(module.router)
     return app

@@ -369,6 +369,67 @@ class LedgerApplication(Application[UUID]):
             return True
         raise ConflictError("the payment ledger changed concurrently too often; try again")
 
+    # ------------------------------------------------- visits and records (§21, §23, §30)
+
+    def record_visit(
+        self,
+        household_id: UUID,
+        *,
+        visited_on: date,
+        visitor: str,
+        findings: str,
+        needs: str | None,
+        actor: str,
+    ) -> None:
+        self.update(
+            household_id,
+            lambda h: h.record_visit(
+                visited_on=visited_on, visitor=visitor, findings=findings, needs=needs, actor=actor
+            ),
+        )
+
+    def report_major_change(
+        self, household_id: UUID, *, reported_on: date, description: str, actor: str
+    ) -> None:
+        self.update(
+            household_id,
+            lambda h: h.report_major_change(
+                reported_on=reported_on, description=description, actor=actor
+            ),
+        )
+
+    def stabilise(self, household_id: UUID, *, on: date, actor: str) -> None:
+        self.update(household_id, lambda h: h.stabilise(on=on, actor=actor))
+
+    def refer_to_job(
+        self,
+        household_id: UUID,
+        member_id: str,
+        *,
+        referred_on: date,
+        employer: str,
+        position: str | None,
+        actor: str,
+    ) -> int:
+        return self.update(
+            household_id,
+            lambda h: h.refer_to_job(
+                member_id,
+                referred_on=referred_on,
+                employer=employer,
+                position=position,
+                actor=actor,
+            ),
+        )
+
+    def record_dividend(
+        self, household_id: UUID, *, year: int, amount_fen: int, actor: str, on: date
+    ) -> int:
+        return self.update(
+            household_id,
+            lambda h: h.record_dividend(year=year, amount_fen=amount_fen, actor=actor, on=on),
+        )
+
     # ------------------------------------------------------------------ medical
 
     def record_medical_bill(

@@ -7,7 +7,8 @@ and the `actor` who caused it; its own `timestamp` is the record time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from fractions import Fraction
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -31,7 +32,7 @@ from domain.medical import (
     cap_year_of,
     hospital_waiver,
 )
-from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan
+from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan, round_half_up
 from domain.payments import validate_account
 from domain.rules import (
     AMOUNT_STANDARD,
@@ -395,6 +396,50 @@ class Household(Chained):
                 }
             )
 
+    # ------------------------------------------------ visits and records (§21, §23, §30)
+
+    class VisitRecorded(Event):
+        """A home visit (探访关爱, §30), effective on the day of the visit."""
+
+        visitor: str
+        findings: str
+        needs: str | None
+
+        def apply(self, aggregate: Household) -> None:
+            aggregate.visits.append(self.effective_on)
+
+    class MajorChangeReported(Event):
+        """A major adverse change (重大变故): weekly visits until it is stabilised."""
+
+        description: str
+
+        def apply(self, aggregate: Household) -> None:
+            aggregate.major_changes.append([self.effective_on, None])
+
+    class SituationStabilised(Event):
+        def apply(self, aggregate: Household) -> None:
+            for change in aggregate.major_changes:
+                if change[1] is None:
+                    change[1] = self.effective_on
+
+    class JobReferralRecorded(Event):
+        """A job referral to a registered unemployed member (§21)."""
+
+        member_id: str
+        employer: str
+        position: str | None
+
+        def apply(self, aggregate: Household) -> None:
+            aggregate.referrals[self.member_id] = aggregate.referrals.get(self.member_id, 0) + 1
+
+    class DividendRecorded(Event):
+        """Dividends a rural low-income household received (§23), and the subsidy of 50%
+        of them due to the village."""
+
+        year: int
+        amount_fen: int
+        village_subsidy_fen: int
+
     class PayeeAccountSet(Event):
         """Where a member's payments go: a bank or 民生一卡通 account."""
 
@@ -552,6 +597,9 @@ class Household(Chained):
         self.carried: dict[str, dict[str, int]] = {}  # member -> cap year -> self-pay
         self.accounts: dict[str, dict[str, str | None]] = {}  # member -> payee account
         self.grants: list[dict[str, Any]] = []
+        self.visits: list[date] = []
+        self.major_changes: list[list[date | None]] = []  # [reported_on, stabilised_on]
+        self.referrals: dict[str, int] = {}
 
     # ----------------------------------------------------------------- commands
 
@@ -759,6 +807,103 @@ class Household(Chained):
             bank_name=bank_name,
             actor=actor,
             effective_on=on,
+        )
+
+    # ------------------------------------------------ visits and records commands
+
+    def record_visit(
+        self, *, visited_on: date, visitor: str, findings: str, needs: str | None, actor: str
+    ) -> None:
+        if visited_on < self.registered_on:
+            raise InvalidInputError(
+                "visited_on is before the household was registered", "visited_on"
+            )
+        if not visitor.strip() or not findings.strip():
+            raise InvalidInputError("a visit records its visitor and findings", "findings")
+        self.trigger_event(
+            self.VisitRecorded,
+            visitor=visitor,
+            findings=findings,
+            needs=needs,
+            actor=actor,
+            effective_on=visited_on,
+        )
+
+    def report_major_change(self, *, reported_on: date, description: str, actor: str) -> None:
+        if reported_on < self.registered_on:
+            raise InvalidInputError(
+                "reported_on is before the household was registered", "reported_on"
+            )
+        self.trigger_event(
+            self.MajorChangeReported, description=description, actor=actor, effective_on=reported_on
+        )
+
+    def stabilise(self, *, on: date, actor: str) -> None:
+        open_changes = [c for c in self.major_changes if c[1] is None]
+        if not open_changes:
+            raise ConflictError("no major change is open for this household", "on")
+        if any(c[0] is not None and on < c[0] for c in open_changes):
+            raise InvalidInputError("on is before the major change was reported", "on")
+        self.trigger_event(self.SituationStabilised, actor=actor, effective_on=on)
+
+    def refer_to_job(
+        self,
+        member_id: str,
+        *,
+        referred_on: date,
+        employer: str,
+        position: str | None,
+        actor: str,
+    ) -> int:
+        member = self.member(member_id)
+        if member.attribute("employment", referred_on) != "unemployed_registered":
+            raise PolicyRuleError(
+                "job referrals are recorded for registered unemployed members (§21)", "member_id"
+            )
+        self.trigger_event(
+            self.JobReferralRecorded,
+            member_id=member_id,
+            employer=employer,
+            position=position,
+            actor=actor,
+            effective_on=referred_on,
+        )
+        return self.referrals[member_id]
+
+    def record_dividend(self, *, year: int, amount_fen: int, actor: str, on: date) -> int:
+        """§23: the village gets a subsidy of 50% of the dividends (SEED), half-up."""
+        if self.residence != "rural":
+            raise PolicyRuleError(
+                "dividends are recorded for rural households (§23)", "household_id"
+            )
+        if amount_fen <= 0:
+            raise InvalidInputError("amount must be more than 0", "amount")
+        subsidy = round_half_up(Fraction(amount_fen, 2))
+        self.trigger_event(
+            self.DividendRecorded,
+            year=year,
+            amount_fen=amount_fen,
+            village_subsidy_fen=subsidy,
+            actor=actor,
+            effective_on=on,
+        )
+        return subsidy
+
+    def visit_tier(self, on: date) -> tuple[str, str] | None:
+        """§30: weekly after a major change until stabilised; monthly with a severely
+        disabled or ill member; quarterly otherwise; the strictest wins. None when the
+        household is not a registered difficulty household on `on`."""
+        return visit_tier(
+            registered=self._registered_on(on),
+            major_change_open=any(
+                c[0] is not None and c[0] <= on and (c[1] is None or c[1] > on)
+                for c in self.major_changes
+            ),
+            severe=any(
+                m.present_on(on)
+                and (m.attribute("severe_disability", on) or m.attribute("severe_illness", on))
+                for m in self.members.values()
+            ),
         )
 
     # ------------------------------------------------------- medical commands
@@ -1677,6 +1822,32 @@ def _figure_fields(
 
 def _cap_year_start(book: StandardsBook, on: date) -> int:
     return int(book.ratio("medical_cap_year_start_month", on)[0])
+
+
+def visit_tier(
+    *, registered: bool, major_change_open: bool, severe: bool
+) -> tuple[str, str] | None:
+    """The tier and why (§30); None for a household not registered."""
+    if not registered:
+        return None
+    if major_change_open:
+        return "weekly", "a major adverse change is open (not yet stabilised)"
+    if severe:
+        return "monthly", "a member is severely disabled or severely ill"
+    return "quarterly", "a registered difficulty household"
+
+
+def visit_due(tier: str, last_visit: date | None, anchor: date) -> date:
+    """The next visit's due date: the interval after the last visit (or after the anchor:
+    the major change for the weekly tier, else the start of registration)."""
+    start = (
+        max(d for d in (last_visit, anchor) if d is not None)
+        if tier == "weekly"
+        else (last_visit or anchor)
+    )
+    if tier == "weekly":
+        return start + timedelta(days=7)
+    return months_later(start, 1 if tier == "monthly" else 3)
 
 
 def _detail_date(details: dict[str, Any], name: str) -> date:

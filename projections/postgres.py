@@ -80,6 +80,24 @@ _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_payment_runs (period text PRIMARY KEY, "
     "run_id uuid NOT NULL UNIQUE, status text NOT NULL, payments integer NOT NULL, "
     "total_fen bigint NOT NULL, households integer NOT NULL, position bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_categories (household_id uuid NOT NULL, "
+    "category text NOT NULL, member_id text NOT NULL, effective_from date NOT NULL, "
+    "effective_to date, notification_id bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_categories_household "
+    "ON {s}.ledger_categories (household_id)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_member_identity (household_id uuid NOT NULL, "
+    "member_id text NOT NULL, name text NOT NULL, id_number text NOT NULL, "
+    "PRIMARY KEY (household_id, member_id))",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_member_facts (notification_id bigint NOT NULL, "
+    "idx integer NOT NULL, household_id uuid NOT NULL, member_id text NOT NULL, "
+    "effective_on date NOT NULL, fact text NOT NULL, value text NOT NULL, "
+    "PRIMARY KEY (notification_id, idx))",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_visits (notification_id bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL, visited_on date NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_major_changes (notification_id bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL, reported_on date NOT NULL, stabilised_on date)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_referrals (notification_id bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL, member_id text NOT NULL, referred_on date NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_idempotency (scope text PRIMARY KEY, "
     "body_hash text NOT NULL, status integer, response bytea, "
     "created_at timestamptz NOT NULL DEFAULT now())",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from projections.interface import EntitlementRow
 
@@ -41,3 +42,74 @@ def in_force(rows: list[EntitlementRow], as_of: date) -> list[InForce]:
         later = [r.effective_from for r in points if r.effective_from > as_of]
         found.append(InForce(current, min(later) - timedelta(days=1) if later else None))
     return found
+
+
+def as_day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class CareStatus:
+    household_id: str
+    region_code: str
+    tier: str
+    why: str
+    last_visit_on: date | None
+    due_on: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CareFacts:
+    """The care view's rows, grouped by household (read once per question)."""
+
+    regions: dict[str, str]
+    categories: dict[str, list[dict[str, Any]]]
+    facts: dict[str, list[dict[str, Any]]]
+    visits: dict[str, list[date]]
+    majors: dict[str, list[tuple[date, date | None]]]
+
+    def registered(self, household: str, on: date) -> bool:
+        return any(
+            as_day(c["effective_from"]) <= on
+            and (c["effective_to"] is None or on < as_day(c["effective_to"]))
+            for c in self.categories.get(household, [])
+        )
+
+    def member_facts(self, household: str, on: date) -> dict[str, dict[str, str]]:
+        """Each member's latest value of each fact on `on`."""
+        found: dict[str, dict[str, str]] = {}
+        for row in self.facts.get(household, []):
+            if as_day(row["effective_on"]) <= on:
+                found.setdefault(row["member_id"], {})[row["fact"]] = row["value"]
+        return found
+
+    def present_members(self, household: str, on: date) -> dict[str, dict[str, str]]:
+        return {
+            m: f
+            for m, f in self.member_facts(household, on).items()
+            if f.get("left_household") != "True"
+        }
+
+    def status(self, household: str, on: date) -> CareStatus | None:
+        from domain.household import visit_due, visit_tier
+
+        if not self.registered(household, on):
+            return None
+        open_changes = [
+            r for r, s in self.majors.get(household, []) if r <= on and (s is None or s > on)
+        ]
+        severe = any(
+            f.get("severe_disability") == "True" or f.get("severe_illness") == "True"
+            for f in self.present_members(household, on).values()
+        )
+        tier = visit_tier(registered=True, major_change_open=bool(open_changes), severe=severe)
+        assert tier is not None
+        visits = [v for v in self.visits.get(household, []) if v <= on]
+        last = max(visits) if visits else None
+        start = min(as_day(c["effective_from"]) for c in self.categories[household])
+        anchor = max(open_changes) if tier[0] == "weekly" else start
+        due = visit_due(tier[0], last, anchor)
+        return CareStatus(
+            household, self.regions.get(household, ""), tier[0], tier[1], last, due, due < on
+        )

@@ -79,6 +79,43 @@ WRITES: dict[str, tuple[str, ...]] = {
         "ON CONFLICT (household_id, member_id, cap_year) DO UPDATE SET "
         "carried_fen = excluded.carried_fen",
     ),
+    # care view
+    "category": (
+        "INSERT INTO {s}.ledger_categories (household_id, category, member_id, effective_from, "
+        "effective_to, notification_id) VALUES (:household_id, :category, :member_id, "
+        ":effective_from, NULL, :notification_id)",
+    ),
+    "category_end": (
+        "UPDATE {s}.ledger_categories SET effective_to = :effective_to "
+        "WHERE household_id = :household_id AND category = :category "
+        "AND member_id = :member_id AND effective_to IS NULL",
+    ),
+    "member_identity": (
+        "INSERT INTO {s}.ledger_member_identity (household_id, member_id, name, id_number) "
+        "VALUES (:household_id, :member_id, :name, :id_number) "
+        "ON CONFLICT (household_id, member_id) DO UPDATE SET name = excluded.name",
+    ),
+    "member_fact": (
+        "INSERT INTO {s}.ledger_member_facts (notification_id, idx, household_id, member_id, "
+        "effective_on, fact, value) VALUES (:notification_id, :idx, :household_id, "
+        ":member_id, :effective_on, :fact, :value)",
+    ),
+    "visit": (
+        "INSERT INTO {s}.ledger_visits (notification_id, household_id, visited_on) "
+        "VALUES (:notification_id, :household_id, :visited_on)",
+    ),
+    "major_change": (
+        "INSERT INTO {s}.ledger_major_changes (notification_id, household_id, reported_on, "
+        "stabilised_on) VALUES (:notification_id, :household_id, :reported_on, NULL)",
+    ),
+    "stabilised": (
+        "UPDATE {s}.ledger_major_changes SET stabilised_on = :stabilised_on "
+        "WHERE household_id = :household_id AND stabilised_on IS NULL",
+    ),
+    "referral": (
+        "INSERT INTO {s}.ledger_referrals (notification_id, household_id, member_id, "
+        "referred_on) VALUES (:notification_id, :household_id, :member_id, :referred_on)",
+    ),
     # payments view
     "payee": (
         "INSERT INTO {s}.ledger_payees (household_id, member_id, name, relation) VALUES "
@@ -237,3 +274,19 @@ RECONCILIATION = (
     "SUM(recovered_fen) AS recovered_fen FROM {s}.ledger_payments "
     "WHERE run_period = :period GROUP BY status ORDER BY status"
 )
+
+CARE_CATEGORIES = (
+    "SELECT household_id, category, member_id, effective_from, effective_to "
+    "FROM {s}.ledger_categories"
+)
+CARE_FACTS = (
+    "SELECT household_id, member_id, effective_on, fact, value, notification_id, idx "
+    "FROM {s}.ledger_member_facts ORDER BY notification_id, idx"
+)
+CARE_VISITS = "SELECT household_id, visited_on FROM {s}.ledger_visits"
+CARE_MAJOR = "SELECT household_id, reported_on, stabilised_on FROM {s}.ledger_major_changes"
+CARE_REFERRALS = (
+    "SELECT household_id, member_id, COUNT(*) AS referrals FROM {s}.ledger_referrals "
+    "WHERE referred_on <= :on GROUP BY household_id, member_id"
+)
+CARE_IDENTITY = "SELECT household_id, member_id, name, id_number FROM {s}.ledger_member_identity"

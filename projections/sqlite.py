@@ -111,6 +111,25 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "CREATE TABLE IF NOT EXISTS ledger_payment_runs (period TEXT PRIMARY KEY, "
             "run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, payments INTEGER NOT NULL, "
             "total_fen INTEGER NOT NULL, households INTEGER NOT NULL, position INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_categories (household_id TEXT NOT NULL, "
+            "category TEXT NOT NULL, member_id TEXT NOT NULL, effective_from TEXT NOT NULL, "
+            "effective_to TEXT, notification_id INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_categories_household "
+            "ON ledger_categories (household_id)",
+            "CREATE TABLE IF NOT EXISTS ledger_member_identity (household_id TEXT NOT NULL, "
+            "member_id TEXT NOT NULL, name TEXT NOT NULL, id_number TEXT NOT NULL, "
+            "PRIMARY KEY (household_id, member_id))",
+            "CREATE TABLE IF NOT EXISTS ledger_member_facts (notification_id INTEGER NOT NULL, "
+            "idx INTEGER NOT NULL, household_id TEXT NOT NULL, member_id TEXT NOT NULL, "
+            "effective_on TEXT NOT NULL, fact TEXT NOT NULL, value TEXT NOT NULL, "
+            "PRIMARY KEY (notification_id, idx))",
+            "CREATE TABLE IF NOT EXISTS ledger_visits (notification_id INTEGER PRIMARY KEY, "
+            "household_id TEXT NOT NULL, visited_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_major_changes ("
+            "notification_id INTEGER PRIMARY KEY, household_id TEXT NOT NULL, "
+            "reported_on TEXT NOT NULL, stabilised_on TEXT)",
+            "CREATE TABLE IF NOT EXISTS ledger_referrals (notification_id INTEGER PRIMARY KEY, "
+            "household_id TEXT NOT NULL, member_id TEXT NOT NULL, referred_on TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_idempotency (scope TEXT PRIMARY KEY, "
             "body_hash TEXT NOT NULL, status INTEGER, response BLOB, created_at TEXT NOT NULL)",
         ]

@@ -141,6 +141,7 @@ def test_bench_prints_and_writes_every_workload(env, tmp_path):
         "rebuild: entitlements view",
         "rebuild: medical view",
         "rebuild: payments view",
+        "rebuild: care view",
         "payment run (60 households)",
         "rebuild: all views",
         "replay one household of 200 events",

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
+from api.auth import User
+from api.deps import Caseworker, LedgerDep, require
+from api.schemas import BusinessDate, Input, QueryDate, Text, Yuan
+from domain.idnumber import mask_id_number
+from domain.money import format_yuan, parse_yuan
+from domain.standards import CITY_CODE, validate_region_code
+
+router = APIRouter(tags=["visits and records"])
+CareReader = Annotated[User, Depends(require("caseworker", "approver", "auditor"))]
+Transport = Annotated[User, Depends(require("transport", "auditor"))]
+
+
+class VisitIn(Input):
+    visited_on: BusinessDate
+    visitor: Text
+    findings: Text
+    needs: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class MajorChangeIn(Input):
+    reported_on: BusinessDate
+    description: Text
+
+
+class StabilisedIn(Input):
+    on: BusinessDate
+
+
+class ReferralIn(Input):
+    referred_on: BusinessDate
+    employer: Text
+    position: Annotated[str, Field(max_length=200)] | None = None
+
+
+class DividendIn(Input):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    amount: Yuan
+    received_on: BusinessDate
+
+
+@router.post("/households/{household_id}/visits", status_code=201)
+def record_visit(
+    household_id: UUID, body: VisitIn, user: Caseworker, ledger: LedgerDep
+) -> dict[str, Any]:
+    """A home visit (§30) with its findings and the needs found."""
+    ledger.app.record_visit(
+        household_id,
+        visited_on=body.visited_on,
+        visitor=body.visitor,
+        findings=body.findings,
+        needs=body.needs,
+        actor=user.name,
+    )
+    return {"household_id": str(household_id), "visited_on": body.visited_on.isoformat()}
+
+
+@router.post("/households/{household_id}/major-changes", status_code=201)
+def report_major_change(
+    household_id: UUID, body: MajorChangeIn, user: Caseworker, ledger: LedgerDep
+) -> dict[str, Any]:
+    """A major adverse change (重大变故): the household is visited weekly until stabilised."""
+    ledger.app.report_major_change(
+        household_id, reported_on=body.reported_on, description=body.description, actor=user.name
+    )
+    return {"household_id": str(household_id), "tier": "weekly"}
+
+
+@router.post("/households/{household_id}/major-changes/stabilised", status_code=201)
+def stabilised(
+    household_id: UUID, body: StabilisedIn, user: Caseworker, ledger: LedgerDep
+) -> dict[str, Any]:
+    ledger.app.stabilise(household_id, on=body.on, actor=user.name)
+    return {"household_id": str(household_id), "stabilised_on": body.on.isoformat()}
+
+
+@router.get("/visits/overdue")
+def overdue(
+    _: CareReader,
+    ledger: LedgerDep,
+    on: QueryDate | None = None,
+    region_code: str = Query(default=CITY_CODE),
+) -> list[dict[str, Any]]:
+    """Registered households whose next visit (by their §30 tier) was due before `on`."""
+    validate_region_code(region_code)
+    prefix = "3304" if region_code == CITY_CODE else region_code
+    return [
+        {
+            "household_id": s.household_id,
+            "region_code": s.region_code,
+            "tier": s.tier,
+            "why": s.why,
+            "last_visit_on": s.last_visit_on.isoformat() if s.last_visit_on else None,
+            "due_on": s.due_on.isoformat(),
+        }
+        for s in ledger.care_statuses(on or date.today(), prefix)
+        if s.overdue
+    ]
+
+
+@router.post("/households/{household_id}/members/{member_id}/job-referrals", status_code=201)
+def refer(
+    household_id: UUID, member_id: str, body: ReferralIn, user: Caseworker, ledger: LedgerDep
+) -> dict[str, Any]:
+    """A job referral to a registered unemployed member (§21; the target is 3 each)."""
+    count = ledger.app.refer_to_job(
+        household_id,
+        member_id,
+        referred_on=body.referred_on,
+        employer=body.employer,
+        position=body.position,
+        actor=user.name,
+    )
+    return {"member_id": member_id, "referrals": count}
+
+
+@router.post("/households/{household_id}/dividends", status_code=201)
+def dividend(
+    household_id: UUID, body: DividendIn, user: Caseworker, ledger: LedgerDep
+) -> dict[str, Any]:
+    """Dividends a rural low-income household received (§23) and the village's 50%."""
+    subsidy = ledger.app.record_dividend(
+        household_id,
+        year=body.year,
+        amount_fen=parse_yuan(body.amount, "amount"),
+        actor=user.name,
+        on=body.received_on,
+    )
+    return {
+        "year": body.year,
+        "amount": format_yuan(parse_yuan(body.amount, "amount")),
+        "village_subsidy": format_yuan(subsidy),
+    }
+
+
+@router.get("/feeds/transit")
+def transit(_: Transport, ledger: LedgerDep, on: QueryDate | None = None) -> dict[str, Any]:
+    """§18 free public transport: the persons of registered difficulty households on `on`,
+    ID numbers masked, for the transit operator."""
+    day = on or date.today()
+    facts = ledger.care_facts()
+    identity = ledger.member_identity()
+    persons = []
+    for household in sorted(facts.categories):
+        if not facts.registered(household, day):
+            continue
+        for member_id in sorted(facts.present_members(household, day)):
+            who = identity.get((household, member_id))
+            if who is not None:
+                persons.append(
+                    {
+                        "member_id": member_id,
+                        "name": who["name"],
+                        "id_number": mask_id_number(who["id_number"]),
+                        "region_code": facts.regions.get(household, ""),
+                    }
+                )
+    return {"on": day.isoformat(), "persons": persons}

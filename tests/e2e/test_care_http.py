@@ -1,0 +1,124 @@
+"""Visits, referrals, dividends, the transit feed and the care metrics over HTTP."""
+
+from __future__ import annotations
+
+from tests.e2e.test_http import AP, CW, register
+
+
+def dibao(server, region="330402"):
+    hid, ids = register(server, members=2, region=region)
+    app_id = server.client.post(
+        f"/households/{hid}/applications",
+        headers=server.token(*CW),
+        json={
+            "programme": "dibao",
+            "effective_from": "2025-01-01",
+            "means": {"annual_income": "0"},
+        },
+    ).json()["application_id"]
+    server.client.post(
+        f"/households/{hid}/applications/{app_id}/determination",
+        headers=server.token(*AP),
+        json={"decision": "approve", "reason": "ok"},
+    )
+    return hid, ids
+
+
+def test_visits_overdue_transit_and_metrics(server):
+    """A weekly-tier household (major change 2025-03-03, visit 2025-03-05): due 2025-03-12,
+    overdue on 2025-03-20; a quarterly one visited 2025-03-01 is not. Visit rate in 330411:
+    1 of 2 = 0.5000. Referrals: 3 for the one unemployed member = 3.00 (met)."""
+    weekly, w_ids = dibao(server, "330411")
+    quarterly, _ = dibao(server, "330411")
+    cw = server.token(*CW)
+    assert (
+        server.client.post(
+            f"/households/{weekly}/major-changes",
+            headers=cw,
+            json={"reported_on": "2025-03-03", "description": "家中失火"},
+        ).status_code
+        == 201
+    )
+    for hid, day in ((weekly, "2025-03-05"), (quarterly, "2025-03-01")):
+        r = server.client.post(
+            f"/households/{hid}/visits",
+            headers=cw,
+            json={"visited_on": day, "visitor": "李社工", "findings": "已入户", "needs": "棉被"},
+        )
+        assert r.status_code == 201, r.text
+    overdue = server.client.get(
+        "/visits/overdue", params={"on": "2025-03-20"}, headers=server.token(*AP)
+    ).json()
+    assert overdue == [
+        {
+            "household_id": weekly,
+            "region_code": "330411",
+            "tier": "weekly",
+            "why": "a major adverse change is open (not yet stabilised)",
+            "last_visit_on": "2025-03-05",
+            "due_on": "2025-03-12",
+        }
+    ]
+    assert (
+        server.client.get("/visits/overdue", headers=server.token("bus", "transport")).status_code
+        == 403
+    )
+
+    server.client.post(
+        f"/households/{weekly}/members/{w_ids[0]}/changes",
+        headers=cw,
+        json={"effective_on": "2025-02-01", "employment": "unemployed_registered"},
+    )
+    for n in range(3):
+        r = server.client.post(
+            f"/households/{weekly}/members/{w_ids[0]}/job-referrals",
+            headers=cw,
+            json={"referred_on": f"2025-02-1{n}", "employer": f"嘉兴企业{n}"},
+        )
+    assert r.json()["referrals"] == 3
+
+    metrics = server.client.get(
+        "/supervision/metrics",
+        params={"as_of": "2025-03-20"},
+        headers=server.token("auditor-zhao", "auditor"),
+    ).json()
+    found = {(m["metric"], m["region_code"]): m for m in metrics["metrics"]}
+    assert found[("visit_rate", "330411")]["actual"] == "0.5000"
+    assert found[("visit_rate", "330411")]["met"] is False
+    assert found[("job_referrals_per_unemployed_member", "330411")]["actual"] == "3.00"
+    assert found[("job_referrals_per_unemployed_member", "330411")]["met"] is True
+
+    transit = server.client.get(
+        "/feeds/transit", params={"on": "2025-03-20"}, headers=server.token("bus", "transport")
+    ).json()
+    names = {p["name"] for p in transit["persons"]}
+    assert {"张0", "张1"} <= names
+    assert all("*" in p["id_number"] for p in transit["persons"])
+
+
+def test_dividends_for_rural_households(server):
+    """§23: dividends 2,000.00 -> village subsidy 1,000.00; urban households are refused."""
+    cw = server.token(*CW)
+    rural = server.client.post(
+        "/households",
+        headers=cw,
+        json={
+            "region_code": "330424",
+            "residence": "rural",
+            "address": "某村",
+            "registered_on": "2025-01-01",
+        },
+    ).json()["household_id"]
+    r = server.client.post(
+        f"/households/{rural}/dividends",
+        headers=cw,
+        json={"year": 2025, "amount": "2000", "received_on": "2025-12-01"},
+    )
+    assert r.status_code == 201 and r.json()["village_subsidy"] == "1000.00"
+    urban, _ = register(server, members=1)
+    r = server.client.post(
+        f"/households/{urban}/dividends",
+        headers=cw,
+        json={"year": 2025, "amount": "2000", "received_on": "2025-12-01"},
+    )
+    assert r.status_code == 400

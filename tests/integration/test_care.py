@@ -1,0 +1,109 @@
+"""Visits (§30), job referrals (§21), dividends (§23) and the transit list (§18)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from domain.errors import PolicyRuleError
+from domain.household import visit_due
+from tests.helpers import household, means
+
+CW = "caseworker-li"
+
+
+def registered(ledger, severe=(), region="330402", residence="urban", employment=None):
+    hid, ids = household(
+        ledger.app, 2, registered_on=date(2024, 1, 1), severe=severe, region_code=region
+    )
+    app_id = ledger.app.submit_application(
+        hid, programme="dibao", effective_from=date(2025, 1, 1), means=means(0), actor=CW
+    )
+    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    return hid, ids
+
+
+def test_example_16_weekly_tier_after_a_major_change():
+    """§30: major change reported 2025-03-03, last visit 2025-03-05: due 2025-03-12."""
+    assert visit_due("weekly", date(2025, 3, 5), date(2025, 3, 3)) == date(2025, 3, 12)
+    assert visit_due("weekly", None, date(2025, 3, 3)) == date(2025, 3, 10)
+    assert visit_due("monthly", date(2025, 1, 31), date(2025, 1, 1)) == date(2025, 2, 28)
+    assert visit_due("quarterly", date(2025, 1, 15), date(2025, 1, 1)) == date(2025, 4, 15)
+
+
+def test_overdue_list_on_a_date_for_each_tier(ledger):
+    """On 2025-04-20: a quarterly household visited 2025-01-10 was due 2025-04-10 (overdue);
+    a monthly one (severely ill member) visited 2025-04-01 is due 2025-05-01 (not yet);
+    a weekly one (major change 2025-04-01, visited 2025-04-05) was due 2025-04-12
+    (overdue); after it is stabilised on 2025-04-15 it falls back to quarterly (due
+    2025-07-05). A household in no category is never listed."""
+    quarterly, _ = registered(ledger)
+    monthly, _ = registered(ledger, severe=(1,))
+    weekly, _ = registered(ledger)
+    household(ledger.app, 1)  # not registered: no category
+    visit = ledger.app.record_visit
+    visit(quarterly, visited_on=date(2025, 1, 10), visitor=CW, findings="ok", needs=None, actor=CW)
+    visit(monthly, visited_on=date(2025, 4, 1), visitor=CW, findings="ok", needs=None, actor=CW)
+    ledger.app.report_major_change(
+        weekly, reported_on=date(2025, 4, 1), description="火灾", actor=CW
+    )
+    visit(weekly, visited_on=date(2025, 4, 5), visitor=CW, findings="安置", needs="衣物", actor=CW)
+    statuses = {s.household_id: s for s in ledger.care_statuses(date(2025, 4, 20))}
+    assert {k: (s.tier, s.due_on, s.overdue) for k, s in statuses.items()} == {
+        str(quarterly): ("quarterly", date(2025, 4, 10), True),
+        str(monthly): ("monthly", date(2025, 5, 1), False),
+        str(weekly): ("weekly", date(2025, 4, 12), True),
+    }
+    ledger.app.stabilise(weekly, on=date(2025, 4, 15), actor=CW)
+    after = {s.household_id: s for s in ledger.care_statuses(date(2025, 4, 20))}
+    assert (after[str(weekly)].tier, after[str(weekly)].due_on) == ("quarterly", date(2025, 7, 5))
+
+
+def test_referrals_dividends_and_transit(ledger):
+    """§21 referrals counted per registered unemployed member; §23 dividends of 1,234.57
+    give the village 617.285 -> 617.29 (half-up); §18 the transit list holds the persons
+    of registered households."""
+    hid, ids = registered(ledger)
+    ledger.app.change_member(
+        hid,
+        ids[0],
+        effective_on=date(2025, 2, 1),
+        changes={"employment": "unemployed_registered"},
+        actor=CW,
+    )
+    for n in range(3):
+        count = ledger.app.refer_to_job(
+            hid,
+            ids[0],
+            referred_on=date(2025, 2, 10 + n),
+            employer=f"企业{n}",
+            position=None,
+            actor=CW,
+        )
+    assert count == 3
+    with pytest.raises(PolicyRuleError):
+        ledger.app.refer_to_job(
+            hid, ids[1], referred_on=date(2025, 2, 10), employer="x", position=None, actor=CW
+        )
+    assert ledger.referral_counts(date(2025, 12, 31)) == {(str(hid), ids[0]): 3}
+    rural, _ = household(ledger.app, 1, region_code="330424")
+    rural_id = ledger.app.register_household(
+        region_code="330424",
+        residence="rural",
+        address="村",
+        registered_on=date(2024, 1, 1),
+        actor=CW,
+    )
+    assert (
+        ledger.app.record_dividend(
+            rural_id, year=2025, amount_fen=123_457, actor=CW, on=date(2025, 12, 1)
+        )
+        == 61_729
+    )
+    with pytest.raises(PolicyRuleError):
+        ledger.app.record_dividend(hid, year=2025, amount_fen=100, actor=CW, on=date(2025, 12, 1))
+    facts = ledger.care_facts()
+    assert facts.registered(str(hid), date(2025, 3, 1))
+    assert not facts.registered(str(rural), date(2025, 3, 1))
+    assert set(facts.present_members(str(hid), date(2025, 3, 1))) == set(ids)
