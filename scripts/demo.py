@@ -51,6 +51,116 @@ def _birth(rng: random.Random, low: int, high: int) -> date:
     return date(2025 - rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
 
 
+def _helps_and_care(
+    rng: random.Random,
+    household: Household,
+    members: list[str],
+    book: StandardsBook,
+    caseworker: str,
+    approver: str,
+    counts: dict[str, int],
+) -> None:
+    """The other helps, visits, referrals and dividends a year brings to a household."""
+    start = date(2025, 4, 1)
+
+    def grant(
+        programme: str,
+        on: date,
+        member_id: str | None = None,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        try:
+            app_id = household.submit_application(
+                programme=programme,
+                effective_from=on,
+                means=None,
+                member_id=member_id,
+                details=details or {},
+                actor=caseworker,
+            )
+            household.determine(
+                app_id, decision="approve", reason="入户核实", actor=approver, book=book
+            )
+            counts[programme] = counts.get(programme, 0) + 1
+        except LedgerError:
+            pass  # not eligible: the application stays on file, undetermined
+
+    registered = bool(household.categories_on(start))
+    if registered:
+        category = household.household_category_on(start)
+        if category is not None and category.category in ("dibao", "marginal"):
+            grant("charity_living_subsidy", start, members[0])
+            for member_id in members:
+                member = household.members[member_id]
+                if member.relation == "child" and member.attribute("school_stage", start):
+                    grant(
+                        "education_aid", date(2025, 9, 1), member_id, {"school_year": "2025-2026"}
+                    )
+        if household.residence == "urban" and rng.random() < 0.3:
+            grant("virtual_job_subsidy", start)
+        if household.residence == "urban" and rng.random() < 0.15:
+            grant(
+                "rent_subsidy",
+                start,
+                None,
+                {
+                    "tier_ratio": rng.choice(("0.4", "0.5", "0.6")),
+                    "average_market_rent": str(rng.choice((1800, 2100, 2400))),
+                },
+            )
+        for member_id in members:
+            member = household.members[member_id]
+            if member.relation == "parent":
+                grant("eldercare_service_subsidy", start, member_id)
+            if member.attribute("employment", start) == "unemployed_registered":
+                grant("unemployed_temporary_subsidy", date(2025, 3, 1), member_id)
+                for n in range(rng.randint(0, 4)):
+                    household.refer_to_job(
+                        member_id,
+                        referred_on=date(2025, 3, 5 + 7 * n),
+                        employer=rng.choice(("嘉兴纺织", "南湖物业", "秀洲物流")),
+                        position=None,
+                        actor=caseworker,
+                    )
+        if rng.random() < 0.05:
+            grant(
+                "renovation_grant",
+                date(2025, 5, 1),
+                None,
+                {"requested": str(rng.choice((8000, 15000, 30000)))},
+            )
+        # Visits through the year; now and then a major adverse change.
+        visit_on = start
+        while visit_on < date(2025, 11, 1):
+            household.record_visit(
+                visited_on=visit_on,
+                visitor=caseworker,
+                findings="生活稳定",
+                needs=None,
+                actor=caseworker,
+            )
+            visit_on += timedelta(days=rng.randint(25, 110))
+        if rng.random() < 0.02:
+            household.report_major_change(
+                reported_on=date(2025, 10, 20), description="家中失火", actor=caseworker
+            )
+    if rng.random() < 0.01:
+        grant(
+            "disaster_relief",
+            date(2025, 7, 20),
+            None,
+            {"disaster_on": "2025-07-20", "loss": "house_damaged"},
+        )
+    if household.residence == "rural" and registered and rng.random() < 0.2:
+        household.record_dividend(
+            year=2025,
+            amount_fen=yuan(rng.randint(300, 2000)),
+            actor=caseworker,
+            on=date(2025, 12, 1),
+        )
+        counts["dividends"] = counts.get("dividends", 0) + 1
+
+
 def _medical_year(
     rng: random.Random,
     household: Household,
@@ -174,6 +284,7 @@ def build_demo_city(
     events = 0
     categories: dict[str, int] = {}
     medical = {"bills": 0, "corrected": 0, "cancelled": 0}
+    helps: dict[str, int] = {}
     for n in range(households):
         county = counties[n % len(counties)]
         region = f"{county}{rng.randint(1, 12):03d}{rng.randint(1, 20):03d}"
@@ -327,6 +438,7 @@ def build_demo_city(
         medical["bills"] += _medical_year(
             rng, household, members, books[county], caseworker, medical
         )
+        _helps_and_care(rng, household, members, books[county], caseworker, approver, helps)
         batch.append(household)
         if len(batch) >= batch_size:
             events += sum(h.version for h in batch)
@@ -385,6 +497,7 @@ def build_demo_city(
         "payment runs 2025-02..2025-11: "
         + ", ".join(f"{period} {n} ({format_yuan(total)})" for period, n, total in runs[:2])
         + f", …; September with arrears: {runs[7][1]} payments ({format_yuan(runs[7][2])})",
+        "other helps: " + ", ".join(f"{k} {v}" for k, v in sorted(helps.items())),
         f"medical bills: {medical['bills']} ({medical['corrected']} corrected, "
         f"{medical['cancelled']} cancelled); medical safety fund relief in 2025: "
         f"{format_yuan(fund)}",
