@@ -86,6 +86,9 @@ KEYS: dict[str, StandardKey] = {
         StandardKey("disaster_house_collapsed", Kind.MONEY, "collapsed or severely damaged house"),
         StandardKey("disaster_house_damaged", Kind.MONEY, "ordinary house damage (§28)"),
         StandardKey("warning_medical_share", Kind.RATIO, "illness-poverty warning threshold"),
+        StandardKey(
+            "public_welfare_posts_reserved", Kind.RATIO, "public-welfare posts reserved (§22)"
+        ),
     ]
 }
 

@@ -13,6 +13,7 @@ from projections.interface import Op
 
 NAME = "care"
 TABLES = (
+    "ledger_means",
     "ledger_categories",
     "ledger_member_identity",
     "ledger_member_facts",
@@ -23,6 +24,7 @@ TABLES = (
 TOPICS = tuple(
     get_topic(cls)
     for cls in (
+        Household.ApplicationDetermined,
         Household.CategoryAssigned,
         Household.CategoryEnded,
         Household.MemberAdded,
@@ -57,6 +59,22 @@ def _fact(
 
 def ops_for(event: Any, notification_id: int) -> list[Op]:
     hid = event.originator_id
+    if isinstance(event, Household.ApplicationDetermined):
+        if event.outcome != "approved" or "annual_income_fen" not in event.inputs:
+            return []
+        return [
+            Op(
+                "means",
+                {
+                    "notification_id": notification_id,
+                    "household_id": hid,
+                    "effective_on": event.effective_on,
+                    "category": event.category or "",
+                    "annual_income_fen": int(event.inputs["annual_income_fen"]),
+                    "household_size": int(event.inputs["household_size"]),
+                },
+            )
+        ]
     if isinstance(event, Household.CategoryAssigned):
         return [
             Op(

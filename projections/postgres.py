@@ -80,6 +80,9 @@ _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_payment_runs (period text PRIMARY KEY, "
     "run_id uuid NOT NULL UNIQUE, status text NOT NULL, payments integer NOT NULL, "
     "total_fen bigint NOT NULL, households integer NOT NULL, position bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_means (notification_id bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL, effective_on date NOT NULL, category text NOT NULL, "
+    "annual_income_fen bigint NOT NULL, household_size integer NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_categories (household_id uuid NOT NULL, "
     "category text NOT NULL, member_id text NOT NULL, effective_from date NOT NULL, "
     "effective_to date, notification_id bigint NOT NULL)",

@@ -80,6 +80,11 @@ WRITES: dict[str, tuple[str, ...]] = {
         "carried_fen = excluded.carried_fen",
     ),
     # care view
+    "means": (
+        "INSERT INTO {s}.ledger_means (notification_id, household_id, effective_on, category, "
+        "annual_income_fen, household_size) VALUES (:notification_id, :household_id, "
+        ":effective_on, :category, :annual_income_fen, :household_size)",
+    ),
     "category": (
         "INSERT INTO {s}.ledger_categories (household_id, category, member_id, effective_from, "
         "effective_to, notification_id) VALUES (:household_id, :category, :member_id, "
@@ -290,3 +295,9 @@ CARE_REFERRALS = (
     "WHERE referred_on <= :on GROUP BY household_id, member_id"
 )
 CARE_IDENTITY = "SELECT household_id, member_id, name, id_number FROM {s}.ledger_member_identity"
+CARE_MEANS = (
+    "SELECT m.household_id, m.effective_on, m.category, m.annual_income_fen, m.household_size, "
+    "h.residence, h.region_code FROM {s}.ledger_means m "
+    "JOIN {s}.ledger_households h ON h.household_id = m.household_id "
+    "WHERE m.effective_on <= :on ORDER BY m.notification_id"
+)

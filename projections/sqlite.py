@@ -111,6 +111,9 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "CREATE TABLE IF NOT EXISTS ledger_payment_runs (period TEXT PRIMARY KEY, "
             "run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, payments INTEGER NOT NULL, "
             "total_fen INTEGER NOT NULL, households INTEGER NOT NULL, position INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_means (notification_id INTEGER PRIMARY KEY, "
+            "household_id TEXT NOT NULL, effective_on TEXT NOT NULL, category TEXT NOT NULL, "
+            "annual_income_fen INTEGER NOT NULL, household_size INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_categories (household_id TEXT NOT NULL, "
             "category TEXT NOT NULL, member_id TEXT NOT NULL, effective_from TEXT NOT NULL, "
             "effective_to TEXT, notification_id INTEGER NOT NULL)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.e2e.test_http import AP, CW, register
+from tests.helpers import id_number
 
 
 def dibao(server, region="330402"):
@@ -122,3 +123,85 @@ def test_dividends_for_rural_households(server):
         json={"year": 2025, "amount": "2000", "received_on": "2025-12-01"},
     )
     assert r.status_code == 400
+
+
+def test_income_and_posts_metrics(server):
+    """§2: a low-income household of four with 96,000 a year: 24,000 per head, below the
+    32,000 target. §24: a rural household of two at 20,000 in 2024 and 23,000 in 2025:
+    10,000 -> 11,500 per head, growth 0.1500 (met). §22: posts are null until the bureau
+    records them, then 1,300 against 1,200 (met)."""
+    cw, ap = server.token(*CW), server.token(*AP)
+    low, _ = register(server, members=4, region="330482")
+    app_id = server.client.post(
+        f"/households/{low}/applications",
+        headers=cw,
+        json={
+            "programme": "low_income",
+            "effective_from": "2025-01-01",
+            "means": {"annual_income": "96000"},
+        },
+    ).json()["application_id"]
+    server.client.post(
+        f"/households/{low}/applications/{app_id}/determination",
+        headers=ap,
+        json={"decision": "approve", "reason": "ok"},
+    )
+    rural = server.client.post(
+        "/households",
+        headers=cw,
+        json={
+            "region_code": "330483",
+            "residence": "rural",
+            "address": "村",
+            "registered_on": "2024-01-01",
+        },
+    ).json()["household_id"]
+    for i in range(2):
+        server.client.post(
+            f"/households/{rural}/members",
+            headers=cw,
+            json={
+                "name": f"农户{i}",
+                "id_number": id_number(),
+                "relation": "head" if i == 0 else "spouse",
+                "birth_on": "1970-01-01",
+            },
+        )
+    for on, income in (("2024-03-01", "20000"), ("2025-03-01", "23000")):
+        app_id = server.client.post(
+            f"/households/{rural}/applications",
+            headers=cw,
+            json={"programme": "dibao", "effective_from": on, "means": {"annual_income": income}},
+        ).json()["application_id"]
+        r = server.client.post(
+            f"/households/{rural}/applications/{app_id}/determination",
+            headers=ap,
+            json={"decision": "approve", "reason": "ok"},
+        )
+        assert r.status_code == 200, r.text
+    auditor = server.token("auditor-zhao", "auditor")
+    metrics = server.client.get(
+        "/supervision/metrics", params={"as_of": "2025-06-30"}, headers=auditor
+    ).json()["metrics"]
+    found = {(m["metric"], m["region_code"]): m for m in metrics}
+    low_income = found[("low_income_per_capita_disposable_income", "330482")]
+    assert (low_income["actual"], low_income["met"]) == ("24000.00", False)
+    growth = found[("rural_low_income_income_growth", "330483")]
+    assert (growth["actual"], growth["met"]) == ("0.1500", True)
+    assert found[("public_welfare_posts", "330400")]["actual"] is None
+    r = server.client.post(
+        "/standards/changes",
+        headers=server.token("admin", "standards_admin"),
+        json={
+            "key": "public_welfare_posts_reserved",
+            "value": "1300",
+            "effective_from": "2025-01-01",
+            "basis": "嘉民〔2025〕20号",
+        },
+    )
+    assert r.status_code == 201, r.text
+    metrics = server.client.get(
+        "/supervision/metrics", params={"as_of": "2025-06-30"}, headers=auditor
+    ).json()["metrics"]
+    posts = next(m for m in metrics if m["metric"] == "public_welfare_posts")
+    assert (posts["actual"], posts["met"]) == ("1300", True)
