@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.access_log import AccessLogMiddleware
 from api.container import Ledger
 from api.idempotency import IdempotencyMiddleware
 from api.routers import (
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         app.state.ledger = ledger
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(AccessLogMiddleware)
     for module in (
         health,
         standards,

@@ -96,6 +96,18 @@ class ViewStore(TrackingRecorder, ABC):
     def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run one of projections/sql.py's read queries; integers come back as int."""
 
+    # The PIPL trail of personal-data reads (not derived from events either).
+
+    @abstractmethod
+    def record_access(
+        self, at: datetime, user: str, role: str, household_id: str | None, path: str
+    ) -> None:
+        """Note that `user` read personal data (of a household, or a feed) at `at`."""
+
+    @abstractmethod
+    def accesses(self, household_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """The latest personal-data reads, newest first (of one household if given)."""
+
     # The API's Idempotency-Key record lives beside the views: it is not derived from
     # events (it is a record of answers given), so a rebuild leaves it alone.
 

@@ -101,6 +101,9 @@ _CREATE = (
     "household_id uuid NOT NULL, reported_on date NOT NULL, stabilised_on date)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_referrals (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, member_id text NOT NULL, referred_on date NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_data_access (id bigserial PRIMARY KEY, "
+    "at timestamptz NOT NULL, user_name text NOT NULL, role text NOT NULL, "
+    "household_id text, path text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_idempotency (scope text PRIMARY KEY, "
     "body_hash text NOT NULL, status integer, response bytea, "
     "created_at timestamptz NOT NULL DEFAULT now())",
@@ -231,6 +234,30 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             )
             row = curs.fetchone()
             return int(row["n"]) if row else 0
+
+    def record_access(
+        self, at: datetime, user: str, role: str, household_id: str | None, path: str
+    ) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "INSERT INTO {s}.ledger_data_access (at, user_name, role, household_id, "
+                    "path) VALUES (%s, %s, %s, %s, %s)"
+                ),
+                (at, user, role, household_id, path),
+            )
+
+    def accesses(self, household_id: str | None, limit: int) -> list[dict[str, Any]]:
+        sql = "SELECT at, user_name, role, household_id, path FROM {s}.ledger_data_access "
+        params: list[Any] = []
+        if household_id is not None:
+            sql += "WHERE household_id = %s "
+            params.append(household_id)
+        sql += "ORDER BY id DESC LIMIT %s"
+        params.append(limit)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._sql(sql), params)
+            return [{**row, "at": row["at"].isoformat()} for row in curs.fetchall()]
 
     def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
         with self.datastore.transaction(commit=True) as curs:

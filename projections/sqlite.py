@@ -133,6 +133,9 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "reported_on TEXT NOT NULL, stabilised_on TEXT)",
             "CREATE TABLE IF NOT EXISTS ledger_referrals (notification_id INTEGER PRIMARY KEY, "
             "household_id TEXT NOT NULL, member_id TEXT NOT NULL, referred_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_data_access (id INTEGER PRIMARY KEY, "
+            "at TEXT NOT NULL, user_name TEXT NOT NULL, role TEXT NOT NULL, "
+            "household_id TEXT, path TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_idempotency (scope TEXT PRIMARY KEY, "
             "body_hash TEXT NOT NULL, status INTEGER, response BLOB, created_at TEXT NOT NULL)",
         ]
@@ -237,6 +240,28 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(f"SELECT COUNT(*) AS n FROM {table}")
             return int(curs.fetchone()["n"])
+
+    def record_access(
+        self, at: datetime, user: str, role: str, household_id: str | None, path: str
+    ) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "INSERT INTO ledger_data_access (at, user_name, role, household_id, path) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (ts(at), user, role, household_id, path),
+            )
+
+    def accesses(self, household_id: str | None, limit: int) -> list[dict[str, Any]]:
+        sql = "SELECT at, user_name, role, household_id, path FROM ledger_data_access "
+        params: list[Any] = []
+        if household_id is not None:
+            sql += "WHERE household_id = ? "
+            params.append(household_id)
+        sql += "ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(sql, params)
+            return [dict(row) for row in curs.fetchall()]
 
     def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
         with self.datastore.transaction(commit=True) as curs:

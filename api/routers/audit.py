@@ -67,3 +67,14 @@ def report(
             headers={"Content-Disposition": f'inline; filename="{household_id}.pdf"'},
         )
     return Response(render_html(data, lang), media_type="text/html; charset=utf-8")
+
+
+@router.get("/data-access")
+def data_access(
+    _: Auditor,
+    ledger: LedgerDep,
+    household_id: UUID | None = None,
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> list[dict[str, Any]]:
+    """The PIPL trail: who read which household's personal data (or a feed), and when."""
+    return ledger.views.accesses(str(household_id) if household_id else None, limit)

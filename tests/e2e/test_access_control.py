@@ -1,0 +1,130 @@
+"""Access control over HTTP: every route answers 401 without a token, 403 to each role
+that may not use it, and auditors change nothing; tokens expire; a token signed with
+another key is refused; personal-data reads are logged for the PIPL trail."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+
+from api.auth import ROLES, issue_token
+from tests.e2e.conftest import SECRET
+from tests.e2e.test_http import AP, CW, register
+
+OPEN = {"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+INTERNAL = {"caseworker", "approver", "finance", "standards_admin", "auditor"}
+READERS = {"caseworker", "approver", "finance", "auditor"}
+OVERSEERS = {"auditor", "finance", "approver"}
+# Who may use each route (POLICY.md §9), written out so that a change shows here.
+ALLOWED = {
+    ("POST", "/standards/changes"): {"standards_admin"},
+    ("GET", "/standards"): INTERNAL,
+    ("POST", "/households"): {"caseworker"},
+    ("GET", "/households/{household_id}"): READERS,
+    ("POST", "/households/{household_id}/members"): {"caseworker"},
+    ("POST", "/households/{household_id}/members/{member_id}/changes"): {"caseworker"},
+    ("GET", "/households/{household_id}/events"): READERS,
+    ("POST", "/households/{household_id}/applications"): {"caseworker"},
+    ("POST", "/households/{household_id}/applications/{application_id}/determination"): {
+        "approver"
+    },
+    ("GET", "/households/{household_id}/entitlements"): READERS,
+    ("GET", "/households/{household_id}/entitlements/history"): READERS,
+    ("POST", "/households/{household_id}/medical-bills"): {"caseworker"},
+    ("PUT", "/households/{household_id}/medical-bills/{bill_id}"): {"caseworker"},
+    ("DELETE", "/households/{household_id}/medical-bills/{bill_id}"): {"caseworker"},
+    ("GET", "/households/{household_id}/medical-caps"): READERS,
+    ("POST", "/households/{household_id}/members/{member_id}/move"): {"caseworker"},
+    ("GET", "/medical/fund/relief"): OVERSEERS,
+    ("GET", "/supervision/metrics"): OVERSEERS,
+    ("PUT", "/households/{household_id}/members/{member_id}/account"): {"caseworker"},
+    ("POST", "/payment-runs"): {"finance"},
+    ("GET", "/payment-runs/{run_id}/reconciliation"): {"finance", "auditor"},
+    ("GET", "/feeds/payments"): {"finance", "auditor"},
+    ("GET", "/feeds/payments.csv"): {"finance"},
+    ("GET", "/feeds/payments.xml"): {"finance"},
+    ("POST", "/payments/{payment_id}/acknowledgements"): {"finance"},
+    ("GET", "/audit/households/{household_id}/replay"): {"auditor"},
+    ("GET", "/audit/households/{household_id}/report"): {"auditor"},
+    ("GET", "/audit/verify"): {"auditor"},
+    ("GET", "/audit/data-access"): {"auditor"},
+    ("POST", "/households/{household_id}/visits"): {"caseworker"},
+    ("POST", "/households/{household_id}/major-changes"): {"caseworker"},
+    ("POST", "/households/{household_id}/major-changes/stabilised"): {"caseworker"},
+    ("GET", "/visits/overdue"): {"caseworker", "approver", "auditor"},
+    ("POST", "/households/{household_id}/members/{member_id}/job-referrals"): {"caseworker"},
+    ("POST", "/households/{household_id}/dividends"): {"caseworker"},
+    ("GET", "/feeds/transit"): {"transport", "auditor"},
+}
+
+
+def routes(server):
+    schema = server.client.get("/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method in operations:
+            yield method.upper(), path
+
+
+def concrete(path: str) -> str:
+    for name in ("household_id", "member_id", "application_id", "bill_id", "run_id", "payment_id"):
+        path = path.replace("{" + name + "}", str(uuid.uuid4()))
+    return path
+
+
+def test_every_route_refuses_the_wrong_callers(server):
+    seen = set(routes(server)) - {("GET", p) for p in OPEN}
+    assert seen == set(ALLOWED), seen ^ set(ALLOWED)
+    for (method, path), allowed in sorted(ALLOWED.items()):
+        url = concrete(path)
+        assert server.client.request(method, url, json={}).status_code == 401, (method, path)
+        for role in ROLES:
+            r = server.client.request(method, url, json={}, headers=server.token("x", role))
+            if role in allowed:
+                assert r.status_code not in (401, 403), (method, path, role, r.text)
+            else:
+                assert r.status_code == 403, (method, path, role, r.status_code)
+            if role == "auditor" and method != "GET":
+                assert r.status_code == 403, (method, path)  # auditors change nothing
+
+
+def test_expired_and_foreign_tokens_are_refused(server):
+    hid, _ = register(server, members=0)
+    expired = issue_token(SECRET, "li", "caseworker", 1)
+    time.sleep(2)
+    r = server.client.get(f"/households/{hid}", headers={"Authorization": f"Bearer {expired}"})
+    assert r.status_code == 401 and "expired" in r.json()["message"]
+    foreign = issue_token("another-key-" + "z" * 40, "li", "caseworker", 600)
+    r = server.client.get(f"/households/{hid}", headers={"Authorization": f"Bearer {foreign}"})
+    assert r.status_code == 401
+    unsigned = jwt.encode(
+        {
+            "sub": "li",
+            "role": "caseworker",
+            "exp": int(time.time()) + 60,
+            "iss": "jiaxing-benefits-ledger",
+        },
+        key="",
+        algorithm="none",
+    )
+    r = server.client.get(f"/households/{hid}", headers={"Authorization": f"Bearer {unsigned}"})
+    assert r.status_code == 401
+
+
+def test_personal_data_reads_are_logged_and_auditors_list_them(server):
+    hid, _ = register(server, members=1)
+    server.client.get(f"/households/{hid}", headers=server.token(*AP))
+    server.client.get(f"/households/{hid}/events", headers=server.token("finance-qian", "finance"))
+    server.client.get(f"/households/{hid}/entitlements", headers=server.token(*CW))  # no PII
+    trail = server.client.get(
+        "/audit/data-access",
+        params={"household_id": hid},
+        headers=server.token("auditor-zhao", "auditor"),
+    ).json()
+    assert [(t["user_name"], t["role"], t["path"]) for t in trail] == [
+        ("finance-qian", "finance", f"/households/{hid}/events"),
+        ("approver-wang", "approver", f"/households/{hid}"),
+    ]
+    assert all(t["household_id"] == hid and t["at"] for t in trail)
+    assert server.client.get("/audit/data-access", headers=server.token(*CW)).status_code == 403
