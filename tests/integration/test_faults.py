@@ -1,0 +1,98 @@
+"""Faults: the projection process killed (SIGKILL) in the middle of a batch and started
+again gives views identical to a clean rebuild; a database refusing a write is reported,
+never swallowed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from projections.runner import VIEWS
+from scripts.demo import build_demo_city
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from api.settings import Settings
+    from api.container import Ledger
+    settings = Settings(database_url=sys.argv[1], secret="k" * 40, data_dir=sys.argv[2])
+    ledger = Ledger.open(settings)
+    store = ledger.views
+    write = store._write          # slow every batch down *inside* its transaction
+    def slow(curs, ops):
+        write(curs, ops)
+        time.sleep(0.05)
+    store._write = slow
+    ledger.runner.batch_size = 40
+    print("catching up", flush=True)
+    ledger.runner.catch_up()
+    print("done", flush=True)
+""")
+
+
+def test_a_projection_killed_mid_batch_catches_up_to_a_clean_rebuild(
+    ledger, settings, tmp_path: Path
+):
+    build_demo_city(ledger, households=60, seed=11)
+    tables = tuple(t for view in VIEWS.values() for t in view.tables)
+    ledger.runner.catch_up()
+    head = ledger.app.recorder.max_notification_id()
+    for view in VIEWS.values():  # empty views: the child rebuilds them from the log
+        ledger.views.reset(ledger.runner.tracking_name(view), view.tables)
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    child = subprocess.Popen(
+        [sys.executable, str(script), settings.database_url, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "catching up"
+    names = [ledger.runner.tracking_name(view) for view in VIEWS.values()]
+
+    def done() -> int:
+        return sum(ledger.views.max_tracking_id(n) or 0 for n in names)
+
+    deadline = time.monotonic() + 60
+    while done() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(child.pid, signal.SIGKILL)  # while it sleeps inside a batch's transaction
+    child.wait(timeout=30)
+    assert 0 < done() < head * len(names), "the kill must land in the middle of the rebuild"
+    ledger.runner.catch_up()  # started again: it carries on from the tracked position
+    recovered = ledger.views.dump(tables)
+    ledger.runner.rebuild()
+    assert ledger.views.dump(tables) == recovered
+
+
+def test_a_refused_write_is_reported(ledger):
+    """A view write that the database refuses raises; the position does not move."""
+    from eventsourcing.persistence import Tracking
+
+    from projections.interface import Op
+
+    name = "fault-test"
+    with pytest.raises(Exception) as caught:
+        ledger.views.apply(
+            [
+                Op(
+                    "household",
+                    {
+                        "household_id": None,
+                        "region_code": None,
+                        "residence": None,
+                        "registered_on": None,
+                    },
+                )
+            ],
+            Tracking(name, 5),
+        )
+    assert "NULL" in str(caught.value).upper() or "null" in str(caught.value)
+    assert ledger.views.max_tracking_id(name) is None
