@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+from pathlib import Path
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -286,6 +288,33 @@ def verify(
         typer.echo("verified: no break, no mismatch" if report.ok else "verification FAILED")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@cli.command("backup")
+def backup_command(path: Annotated[str, typer.Argument(help="a new file for the copy")]) -> None:
+    """A consistent copy of the whole ledger (events, snapshots, views)."""
+    from scripts.backup import BackupError, backup
+
+    try:
+        typer.echo(backup(_settings(), Path(path)))
+    except (BackupError, subprocess.CalledProcessError) as error:
+        err.print(f"[red]backup failed: {error}[/red]")
+        raise typer.Exit(1) from None
+
+
+@cli.command("restore")
+def restore_command(
+    path: Annotated[str, typer.Argument(help="a copy made by `ledger backup`")],
+    force: Annotated[bool, typer.Option(help="replace an existing ledger")] = False,
+) -> None:
+    """Put a copy back; then `ledger verify` checks it."""
+    from scripts.backup import BackupError, restore
+
+    try:
+        typer.echo(restore(_settings(), Path(path), force=force))
+    except (BackupError, subprocess.CalledProcessError) as error:
+        err.print(f"[red]restore failed: {error}[/red]")
+        raise typer.Exit(1) from None
 
 
 @cli.command()
