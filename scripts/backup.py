@@ -28,8 +28,14 @@ def _sqlite_path(settings: Settings) -> Path:
 def _pg(settings: Settings) -> tuple[list[str], dict[str, str], str]:
     url = urlparse(settings.database_url)
     schema = parse_qs(url.query).get("schema", ["public"])[0]
-    args = ["--host", url.hostname or "127.0.0.1", "--port", str(url.port or 5432),
-            "--username", unquote(url.username or "postgres")]
+    args = [
+        "--host",
+        url.hostname or "127.0.0.1",
+        "--port",
+        str(url.port or 5432),
+        "--username",
+        unquote(url.username or "postgres"),
+    ]
     env = {**os.environ, "PGPASSWORD": unquote(url.password or "")}
     return args + ["--dbname", url.path.lstrip("/")], env, schema
 
@@ -48,8 +54,12 @@ def backup(settings: Settings, target: Path) -> str:
             source.close()
         return f"SQLite copied to {target}"
     args, env, schema = _pg(settings)
-    subprocess.run(["pg_dump", *args, "--format=custom", f"--schema={schema}",
-                    f"--file={target}"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        ["pg_dump", *args, "--format=custom", f"--schema={schema}", f"--file={target}"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return f"PostgreSQL schema {schema} dumped to {target}"
 
 
@@ -71,11 +81,21 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> str:
         return f"SQLite restored to {path}"
     args, env, schema = _pg(settings)
     if force:
-        subprocess.run(["psql", *args, "-c", f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'],
-                       env=env, check=True, capture_output=True)
-    result = subprocess.run(["pg_restore", *args, "--exit-on-error", str(source)], env=env,
-                            capture_output=True, text=True)
+        subprocess.run(
+            ["psql", *args, "-c", f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    result = subprocess.run(
+        ["pg_restore", *args, "--exit-on-error", str(source)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
-        raise BackupError(f"pg_restore failed: {result.stderr.strip().splitlines()[-1]}"
-                          " (restore into an empty schema, or use --force)")
+        raise BackupError(
+            f"pg_restore failed: {result.stderr.strip().splitlines()[-1]}"
+            " (restore into an empty schema, or use --force)"
+        )
     return f"PostgreSQL schema {schema} restored from {source}"

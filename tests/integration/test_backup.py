@@ -31,7 +31,7 @@ def test_backup_then_restore_then_verify(ledger, settings, tmp_path: Path, monke
     assert result.exit_code == 0, result.output
     # The ledger is lost.
     if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url[len("sqlite:///"):]).unlink()
+        Path(settings.database_url[len("sqlite:///") :]).unlink()
     else:
         schema = settings.database_url.split("schema=")[1].split("&")[0]
         with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
