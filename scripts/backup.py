@@ -37,7 +37,7 @@ def _pg(settings: Settings) -> tuple[list[str], dict[str, str], str]:
         unquote(url.username or "postgres"),
     ]
     env = {**os.environ, "PGPASSWORD": unquote(url.password or "")}
-    return args + ["--dbname", url.path.lstrip("/")], env, schema
+    return [*args, "--dbname", url.path.lstrip("/")], env, schema
 
 
 def backup(settings: Settings, target: Path) -> str:

@@ -78,7 +78,7 @@ def test_processes_writing_to_one_household_lose_nothing(ledger, settings, tmp_p
 def test_concurrent_acknowledgements_record_once(ledger):
     """Six threads send the same bank answer for one payment at once: it is recorded
     once; the others are told it was already recorded."""
-    hid, ids = household(ledger.app, 1, registered_on=date(2024, 1, 1))
+    hid, _ = household(ledger.app, 1, registered_on=date(2024, 1, 1))
     app_id = ledger.app.submit_application(
         hid,
         programme="dibao",
