@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
 
 from projections import care, entitlements, medical, payments
@@ -94,7 +94,7 @@ class CatchUpRunner:
             )
             if not notifications:
                 # Nothing of interest up to the head: record that we have seen it.
-                self.store.apply([], Tracking(name, head))
+                self._advance(name, [], head)
                 if progress:
                     progress(head, head)
                 break
@@ -106,12 +106,28 @@ class CatchUpRunner:
             # If this batch ended early because no more matching events exist up to
             # the head, the position can go straight to the head.
             new_position = head if len(notifications) < self.batch_size else last
-            self.store.apply(ops, Tracking(name, new_position))
+            moved = self._advance(name, ops, new_position)
+            if moved != new_position:
+                position = moved
+                continue
             applied += len(notifications)
             position = new_position
             if progress:
                 progress(position, head)
         return applied
+
+    def _advance(self, name: str, ops: list[Op], new_position: int) -> int:
+        """Write a batch and its position; the position afterwards. When the tracking row
+        is already at or past it (the position read was stale), nothing is written and
+        the position found is returned, so the caller carries on from there."""
+        try:
+            self.store.apply(ops, Tracking(name, new_position))
+        except IntegrityError:
+            moved = self.store.max_tracking_id(name) or 0
+            if moved < new_position:
+                raise  # a real conflict in the rows, not the position
+            return moved
+        return new_position
 
     def rebuild(
         self,
