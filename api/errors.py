@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from eventsourcing.persistence import IntegrityError, OperationalError
+import psycopg
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import (
@@ -77,10 +79,22 @@ def install(app: FastAPI) -> None:
             status_code=409,
         )
 
-    @app.exception_handler(OperationalError)
-    async def unavailable(_: Request, exc: OperationalError) -> JSONResponse:
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)
+        guard = getattr(request.app.state, "guard", None)
+        if guard is not None:
+            guard.report_down()
         return JSONResponse(
             error_body("unavailable", "the database is unavailable; nothing was recorded, retry"),
             status_code=503,
+            headers={"Retry-After": "1"},
         )
+
+    for error in (
+        OperationalError,
+        InterfaceError,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        PoolTimeout,
+    ):
+        app.add_exception_handler(error, unavailable)

@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -14,6 +15,7 @@ from api import errors
 from api.access_log import AccessLogMiddleware
 from api.container import Ledger
 from api.idempotency import IdempotencyMiddleware
+from api.outage import DatabaseGuard, OutageMiddleware
 from api.routers import (
     applications,
     audit,
@@ -31,10 +33,12 @@ from api.settings import Settings, load_settings
 log = logging.getLogger("ledger.api")
 
 
-def _keep_caught_up(ledger: Ledger, stop: threading.Event, interval: float) -> None:
+def _keep_caught_up(state: Any, stop: threading.Event, interval: float) -> None:
     while not stop.wait(interval):
+        if state.guard.down.is_set():
+            continue
         try:
-            ledger.runner.catch_up()
+            state.ledger.runner.catch_up()  # the ledger of the moment (it may be reopened)
         except Exception as error:
             log.warning("projection catch-up failed: %s", type(error).__name__)
 
@@ -47,10 +51,11 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         own = ledger is None
         app.state.ledger = ledger or Ledger.open(settings)
         app.state.ledger.runner.catch_up()  # serve nothing stale after a restart
+        app.state.guard = DatabaseGuard(app.state, settings)
         stop = threading.Event()
         worker = threading.Thread(
             target=_keep_caught_up,
-            args=(app.state.ledger, stop, settings.projection_interval_seconds),
+            args=(app.state, stop, settings.projection_interval_seconds),
             name="projections",
             daemon=True,
         )
@@ -80,6 +85,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(OutageMiddleware)  # the outermost: refuses at once while down
     for module in (
         health,
         standards,

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(default=100, ge=0, description="0 disables snapshots")
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     projection_interval_seconds: float = Field(default=1.0, gt=0)
+    db_connect_timeout_seconds: int = Field(
+        default=2, ge=1, le=60, description="PostgreSQL: how long to wait for a connection"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -87,7 +90,7 @@ class Settings(BaseSettings):
                 "POSTGRES_PASSWORD": unquote(parsed.password or ""),
                 "POSTGRES_POOL_SIZE": query.get("pool_size", ["10"])[0],
                 "POSTGRES_MAX_OVERFLOW": "10",
-                "POSTGRES_CONNECT_TIMEOUT": "5",
+                "POSTGRES_CONNECT_TIMEOUT": str(self.db_connect_timeout_seconds),
             }
             if "schema" in query:
                 env["POSTGRES_SCHEMA"] = query["schema"][0]

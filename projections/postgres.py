@@ -319,6 +319,18 @@ def make_append_only(datastore: PostgresDatastore, tables: tuple[str, ...]) -> N
     `ledger verify`'s hash chains are there to catch."""
     schema = Identifier(datastore.schema)
     with datastore.transaction(commit=True) as curs:
+        # Several processes may start at once: one at a time, and only when missing
+        # (concurrent CREATE OR REPLACE of one function fails in PostgreSQL).
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext('ledger-append-only'))")
+        curs.execute(
+            "SELECT count(*) AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND t.tgname = ANY(%s)",
+            (datastore.schema, [f"{table}_append_only" for table in tables]),
+        )
+        row = curs.fetchone()
+        if row is not None and row["n"] == len(tables):
+            return
         for table in tables:
             for statement in APPEND_ONLY:
                 curs.execute(
