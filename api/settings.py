@@ -89,7 +89,7 @@ class Settings(BaseSettings):
                 "POSTGRES_USER": unquote(parsed.username or "postgres"),
                 "POSTGRES_PASSWORD": unquote(parsed.password or ""),
                 "POSTGRES_POOL_SIZE": query.get("pool_size", ["10"])[0],
-                "POSTGRES_MAX_OVERFLOW": "10",
+                "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
                 "POSTGRES_CONNECT_TIMEOUT": str(self.db_connect_timeout_seconds),
             }
             if "schema" in query:

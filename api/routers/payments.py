@@ -81,25 +81,24 @@ def _run_period(ledger: Any, run_id: UUID) -> str:
 
 @router.get("/payment-runs/{run_id}/reconciliation")
 def reconciliation(run_id: UUID, _: FeedReader, ledger: LedgerDep) -> dict[str, Any]:
-    """Scheduled = paid + failed + returned + cancelled + outstanding, by count and amount."""
+    """What the run scheduled (from its own stream) = paid + failed + returned +
+    cancelled + outstanding (from the bank's answers), by count and amount; `balanced`
+    says whether it holds."""
     period = _run_period(ledger, run_id)
-    rows = {r["status"]: r for r in ledger.views.query(sql.RECONCILIATION, {"period": period})}
+    found = ledger.reconciliation(period)
 
-    def part(*statuses: str) -> dict[str, Any]:
-        count = sum(int(rows[s]["payments"]) for s in statuses if s in rows)
-        amount = sum(int(rows[s]["amount_fen"]) for s in statuses if s in rows)
-        return {"payments": count, "amount": format_yuan(amount)}
+    def money(part: dict[str, int]) -> dict[str, Any]:
+        return {"payments": part["payments"], "amount": format_yuan(part["amount_fen"])}
 
     return {
         "run_id": str(run_id),
         "period": period,
-        "scheduled": part("scheduled", "paid", "failed", "returned", "cancelled"),
-        "paid": part("paid"),
-        "failed": part("failed"),
-        "returned": part("returned"),
-        "cancelled": part("cancelled"),
-        "outstanding": part("scheduled"),
-        "recovered": format_yuan(sum(int(r["recovered_fen"]) for r in rows.values())),
+        **{
+            k: money(found[k])
+            for k in ("scheduled", "paid", "failed", "returned", "cancelled", "outstanding")
+        },
+        "recovered": format_yuan(found["recovered_fen"]),
+        "balanced": found["balanced"],
     }
 
 

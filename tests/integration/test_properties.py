@@ -4,7 +4,8 @@ events equals the household the application loads (snapshots included)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
+from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -73,3 +74,49 @@ def test_rebuild_equals_live_views_and_replay_equals_live_state(ledger, members,
     for event in ledger.app.household_events(hid):
         folded = event.mutate(folded)
     assert folded.__dict__ == ledger.app.household(hid).__dict__
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    answers=st.lists(st.sampled_from(["paid", "failed", "returned", None]), min_size=1, max_size=6)
+)
+def test_a_runs_payments_add_up_to_its_reconciliation(ledger, answers):
+    """Whatever the bank answers, what a run recorded it scheduled equals paid + failed +
+    returned + cancelled + outstanding, by count and by amount."""
+    from datetime import datetime
+
+    from api.payment_runs import run_payments
+    from projections import sql
+
+    period = f"20{30 + len(ledger.views.query(sql.RUN_PERIODS, {})):02d}-01"
+    for n in range(len(answers)):
+        hid, _ = household(ledger.app, 1 + n % 3, registered_on=date(2024, 1, 1))
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 1, 1),
+            means=means(1000 * n),
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    run_payments(ledger, period, "finance-zhou")
+    ledger.runner.catch_up()
+    rows = ledger.views.query(sql.FEED_RUN, {"period": period})
+    for row, answer in zip(rows, answers, strict=False):
+        if answer is not None:
+            ledger.app.acknowledge_payment(
+                UUID(str(row["household_id"])),
+                row["payment_id"],
+                status=answer,
+                bank_reference="B",
+                at=datetime(2030, 1, 5, tzinfo=UTC),
+                actor="finance-zhou",
+            )
+    found = ledger.reconciliation(period)
+    assert found["balanced"]
+    assert found["scheduled"]["payments"] == len(rows)
+    assert found["scheduled"]["amount_fen"] == sum(int(r["amount_fen"]) for r in rows)

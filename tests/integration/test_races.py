@@ -19,8 +19,12 @@ def _writer(url: str, secret: str, folder: str, hid: str, n: int, out: object) -
     from api.settings import Settings
     from tests.helpers import id_number
 
-    ledger = Ledger.open(Settings(database_url=url, secret=secret, data_dir=folder))
     applied = refused = 0
+    try:
+        ledger = Ledger.open(Settings(database_url=url, secret=secret, data_dir=folder))
+    except Exception as error:
+        out.put((0, 0, repr(error)))  # type: ignore[attr-defined]
+        return
     try:
         for i in range(5):
             try:
@@ -38,7 +42,7 @@ def _writer(url: str, secret: str, folder: str, hid: str, n: int, out: object) -
                 refused += 1
     finally:
         ledger.close()
-    out.put((applied, refused))  # type: ignore[attr-defined]
+    out.put((applied, refused, None))  # type: ignore[attr-defined]
 
 
 def test_processes_writing_to_one_household_lose_nothing(ledger, settings, tmp_path):
@@ -67,8 +71,9 @@ def test_processes_writing_to_one_household_lose_nothing(ledger, settings, tmp_p
     for p in processes:
         p.join(timeout=120)
     outcomes = [results.get(timeout=10) for _ in processes]
-    applied = sum(a for a, _ in outcomes)
-    assert applied + sum(r for _, r in outcomes) == 20
+    assert [error for _, _, error in outcomes] == [None] * 4
+    applied = sum(a for a, _, _ in outcomes)
+    assert applied + sum(r for _, r, _ in outcomes) == 20
     state = ledger.app.household(hid)
     assert len(state.members) == applied
     versions = [e.originator_version for e in ledger.app.household_events(hid)]
