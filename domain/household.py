@@ -1385,22 +1385,7 @@ class Household(Chained):
         )
         if programme in AMOUNT_STANDARD:
             person = member_id if programme in PERSON_PROGRAMMES else None
-            self.trigger_event(
-                self.EntitlementBasisSet,
-                programme=programme,
-                member_id=person,
-                inputs=basis_inputs,
-                application_id=application.application_id,
-                actor=actor,
-                effective_on=on,
-            )
-            self._reconcile(
-                entitlement_key(programme, person),
-                book,
-                actor=actor,
-                cause="determination",
-                reason=f"determination of application {application.application_id}",
-            )
+            self._entitle(application, person, basis_inputs, None, actor, book)
         return Determination(
             application.application_id, "approved", category, entitlements, explanation
         )
@@ -1486,7 +1471,6 @@ class Household(Chained):
                 )
             inputs = {"cpi_num": cpi.numerator, "cpi_den": cpi.denominator}
         amount = cash_amount(programme, inputs, book, on)
-        key = entitlement_key(programme, person)
         entitlement = {
             "programme": programme,
             "member_id": person,
@@ -1506,34 +1490,46 @@ class Household(Chained):
             [entitlement],
             actor,
         )
-        self.trigger_event(
-            self.EntitlementBasisSet,
-            programme=programme,
-            member_id=person,
-            inputs=inputs,
-            application_id=application.application_id,
-            actor=actor,
-            effective_on=on,
+        ends = (
+            months_later(on, UNEMPLOYED_SUBSIDY_MONTHS)
+            if programme == "unemployed_temporary_subsidy"
+            else None
         )
-        if programme == "unemployed_temporary_subsidy":
+        self._entitle(application, person, inputs, ends, actor, book)
+        return Determination(
+            application.application_id, "approved", None, [entitlement], amount.explanation
+        )
+
+    def _entitle(
+        self,
+        application: ApplicationRecord,
+        person: str | None,
+        inputs: dict[str, int],
+        ends_on: date | None,
+        actor: str,
+        book: StandardsBook,
+    ) -> None:
+        """An approved monthly programme: its basis from the application's date (and its
+        end, for a programme paid for a limited time), then its timeline reconciled."""
+        on = application.effective_from
+        for start, basis in ((on, inputs), (ends_on, None)):
+            if start is None:
+                continue
             self.trigger_event(
                 self.EntitlementBasisSet,
-                programme=programme,
+                programme=application.programme,
                 member_id=person,
-                inputs=None,
+                inputs=basis,
                 application_id=application.application_id,
                 actor=actor,
-                effective_on=months_later(on, UNEMPLOYED_SUBSIDY_MONTHS),
+                effective_on=start,
             )
         self._reconcile(
-            key,
+            entitlement_key(application.programme, person),
             book,
             actor=actor,
             cause="determination",
             reason=f"determination of application {application.application_id}",
-        )
-        return Determination(
-            application.application_id, "approved", None, [entitlement], amount.explanation
         )
 
     def _approve_grant(
