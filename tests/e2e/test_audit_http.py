@@ -9,27 +9,14 @@ from pathlib import Path
 
 import pypdf
 
-from tests.e2e.test_http import AP, CW, events, register
+from tests.e2e.test_http import CW, approve_dibao, events, register
 
 AUDITOR = ("auditor-zhao", "auditor")
 
 
 def dibao(server):
     hid, _ = register(server, members=2)
-    app_id = server.client.post(
-        f"/households/{hid}/applications",
-        headers=server.token(*CW),
-        json={
-            "programme": "dibao",
-            "effective_from": "2025-03-01",
-            "means": {"annual_income": "6000"},
-        },
-    ).json()["application_id"]
-    server.client.post(
-        f"/households/{hid}/applications/{app_id}/determination",
-        headers=server.token(*AP),
-        json={"decision": "approve", "reason": "ok"},
-    )
+    approve_dibao(server, hid, "2025-03-01", "6000")
     return hid
 
 

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_http import AP, CW, register
+from tests.e2e.test_http import AP, CW, approve_dibao, register
 from tests.helpers import id_number
 
 
 def dibao(server, region="330402"):
     hid, ids = register(server, members=2, region=region)
-    app_id = server.client.post(
-        f"/households/{hid}/applications",
-        headers=server.token(*CW),
-        json={
-            "programme": "dibao",
-            "effective_from": "2025-01-01",
-            "means": {"annual_income": "0"},
-        },
-    ).json()["application_id"]
-    server.client.post(
-        f"/households/{hid}/applications/{app_id}/determination",
-        headers=server.token(*AP),
-        json={"decision": "approve", "reason": "ok"},
-    )
+    approve_dibao(server, hid, "2025-01-01", "0")
     return hid, ids
 
 

@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from tests.e2e.test_access_control import ALLOWED
-from tests.e2e.test_http import AP, CW, register
+from tests.e2e.test_http import approve_dibao, register
 
 
 def fuzz(
@@ -44,20 +44,7 @@ def fuzz(
 
 def test_no_operation_answers_500(server):
     hid, ids = register(server, members=2)
-    app_id = server.client.post(
-        f"/households/{hid}/applications",
-        headers=server.token(*CW),
-        json={
-            "programme": "dibao",
-            "effective_from": "2025-01-01",
-            "means": {"annual_income": "0"},
-        },
-    ).json()["application_id"]
-    server.client.post(
-        f"/households/{hid}/applications/{app_id}/determination",
-        headers=server.token(*AP),
-        json={"decision": "approve", "reason": "ok"},
-    )
+    app_id = approve_dibao(server, hid, "2025-01-01", "0")
     known = {"household_id": hid, "member_id": ids[0], "application_id": app_id}
     schema = schemathesis.openapi.from_dict(server.client.get("/openapi.json").json())
     failures: list[Any] = []

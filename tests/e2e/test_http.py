@@ -41,6 +41,26 @@ def register(server, members=4, region="330402"):
     return hid, ids
 
 
+def approve_dibao(server, hid, effective_from, annual_income):
+    """Submit a dibao application (caseworker) and approve it (approver)."""
+    app_id = server.client.post(
+        f"/households/{hid}/applications",
+        headers=server.token(*CW),
+        json={
+            "programme": "dibao",
+            "effective_from": effective_from,
+            "means": {"annual_income": annual_income},
+        },
+    ).json()["application_id"]
+    r = server.client.post(
+        f"/households/{hid}/applications/{app_id}/determination",
+        headers=server.token(*AP),
+        json={"decision": "approve", "reason": "ok"},
+    )
+    assert r.status_code == 200, r.text
+    return app_id
+
+
 def events(server, hid):
     r = server.client.get(f"/households/{hid}/events", headers=server.token(*AP))
     assert r.status_code == 200
@@ -224,20 +244,7 @@ def test_standard_changes_over_http_with_known_at(server):
     2025-06-01, the change recorded afterwards (retroactive), and known_at before it
     still shows 1,250.00."""
     hid, _ = register(server, members=1)
-    app_id = server.client.post(
-        f"/households/{hid}/applications",
-        headers=server.token(*CW),
-        json={
-            "programme": "dibao",
-            "effective_from": "2025-03-01",
-            "means": {"annual_income": "0"},
-        },
-    ).json()["application_id"]
-    server.client.post(
-        f"/households/{hid}/applications/{app_id}/determination",
-        headers=server.token(*AP),
-        json={"decision": "approve", "reason": "ok"},
-    )
+    approve_dibao(server, hid, "2025-03-01", "0")
     before = server.client.get(
         f"/households/{hid}/entitlements/history", headers=server.token(*AP)
     ).json()[-1]["recorded_at"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_http import AP, CW, events, register
+from tests.e2e.test_http import AP, CW, approve_dibao, events, register
 
 
 def post_bill(server, hid, member, self_paid, total=None, **extra):
@@ -55,20 +55,7 @@ def test_waiver_correction_and_cancellation_over_http(server):
     counted), then a correction of the self-pay to 4,000 (2,050.00 counted) and a
     cancellation (nothing kept)."""
     hid, [p] = register(server, members=1)
-    app_id = server.client.post(
-        f"/households/{hid}/applications",
-        headers=server.token(*CW),
-        json={
-            "programme": "dibao",
-            "effective_from": "2025-01-01",
-            "means": {"annual_income": "0"},
-        },
-    ).json()["application_id"]
-    server.client.post(
-        f"/households/{hid}/applications/{app_id}/determination",
-        headers=server.token(*AP),
-        json={"decision": "approve", "reason": "ok"},
-    )
+    approve_dibao(server, hid, "2025-01-01", "0")
     items = [
         {"kind": "consultation", "amount": "50"},
         {"kind": "bed", "amount": "600"},
