@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import xmlschema
 
 from domain.money import format_yuan, parse_yuan
-from tests.e2e.test_http import AP, CW, register
+from tests.e2e.test_http import CW, approve_dibao, register
 
 FIN = ("finance-zhou", "finance")
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
@@ -29,17 +29,7 @@ def on_dibao(server, members, income, start):
         },
     )
     assert r.status_code == 200 and r.json()["account_masked"] == "***************3445"
-    app_id = server.client.post(
-        f"/households/{hid}/applications",
-        headers=server.token(*CW),
-        json={"programme": "dibao", "effective_from": start, "means": {"annual_income": income}},
-    ).json()["application_id"]
-    r = server.client.post(
-        f"/households/{hid}/applications/{app_id}/determination",
-        headers=server.token(*AP),
-        json={"decision": "approve", "reason": "ok"},
-    )
-    assert r.status_code == 200, r.text
+    approve_dibao(server, hid, start, income)
     return hid
 
 
