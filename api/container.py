@@ -3,12 +3,15 @@ the settings. The API and the command line get a `Ledger` from here."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
@@ -35,6 +38,31 @@ def build_views(env: dict[str, str]) -> ViewStore:
     return factory.tracking_recorder(SQLiteViewStore)
 
 
+@contextmanager
+def startup_lock(env: dict[str, str]) -> Iterator[None]:
+    """On PostgreSQL, one process at a time creates tables, functions and triggers:
+    the library's and ours use CREATE OR REPLACE FUNCTION, which fails with "tuple
+    concurrently updated" when two processes start at once. A session advisory lock
+    on its own connection serialises the start-up; SQLite needs none."""
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        yield
+        return
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+        autocommit=True,
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext('ledger-startup'))")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('ledger-startup'))")
+
+
 @dataclass
 class Ledger:
     settings: Settings
@@ -45,6 +73,11 @@ class Ledger:
     @classmethod
     def open(cls, settings: Settings, *, seed: bool = True) -> Ledger:
         env = settings.persistence_env()
+        with startup_lock(env):
+            return cls._open(settings, env, seed=seed)
+
+    @classmethod
+    def _open(cls, settings: Settings, env: dict[str, str], *, seed: bool) -> Ledger:
         app = LedgerApplication(env)
         if seed:
             app.seed_standards()
