@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 import psycopg
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
@@ -39,21 +41,33 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, s
     return body
 
 
+def validation_problem(problems: Sequence[Any]) -> tuple[str | None, str]:
+    """The first problem pydantic found, as (field, message): the API's 422 body and the
+    web forms both say it this way."""
+    problem = problems[0] if problems else {"loc": (), "msg": "invalid request"}
+    loc = [str(p) for p in problem.get("loc", ()) if p not in ("body", "query", "path")]
+    field = ".".join(loc) or None
+    message = str(problem.get("msg", "invalid request"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return field, f"{field}: {message}" if field else message
+
+
+def status_of(error: LedgerError) -> int:
+    """The HTTP status a domain error answers with."""
+    return next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
-        status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-        return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=status)
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.field), status_code=status_of(exc)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problem = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        loc = [str(p) for p in problem.get("loc", ()) if p not in ("body", "query", "path")]
-        field = ".".join(loc) or None
-        message = str(problem.get("msg", "invalid request"))
-        if message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        text = f"{field}: {message}" if field else message
+        field, text = validation_problem(exc.errors())
         return JSONResponse(error_body("invalid_input", text, field), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -29,6 +29,7 @@ from api.routers import (
     supervision,
 )
 from api.settings import Settings, load_settings
+from api.web import router as web
 
 log = logging.getLogger("ledger.api")
 
@@ -99,4 +100,5 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         care,
     ):
         app.include_router(module.router)
+    web.install(app)  # the pages at /ui (docs/WEB.md)
     return app

@@ -1,0 +1,1 @@
+"""The web workspace at /ui (docs/WEB.md)."""

@@ -1,0 +1,199 @@
+"""The pages' words, Chinese first and English beside it (`?lang=en`, kept in a cookie)."""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app": ("嘉兴共富十助 救助台账", "Jiaxing benefits ledger"),
+    "home": ("首页", "Home"),
+    "sign_in": ("登录", "Sign in"),
+    "sign_out": ("退出", "Sign out"),
+    "token": ("令牌", "Token"),
+    "token_help": (
+        "粘贴 `ledger token --user 姓名 --role 角色` 打印的令牌。",
+        "Paste a token printed by `ledger token --user NAME --role ROLE`.",
+    ),
+    "signed_in_as": ("当前用户", "Signed in as"),
+    "role": ("角色", "Role"),
+    "forbidden": ("无权查看", "Not allowed"),
+    "forbidden_text": (
+        "您的角色 {role} 不能查看此页面；需要以下角色之一：{roles}。",
+        "Your role {role} may not see this page; it needs one of: {roles}.",
+    ),
+    "not_found": ("未找到", "Not found"),
+    "bad_request": ("请求有误", "Bad request"),
+    "csrf": (
+        "表单已失效（CSRF 校验失败），请重新打开页面再提交。",
+        "The form has expired (CSRF check failed); open the page again and resubmit.",
+    ),
+    "nothing_for_role": ("此角色没有可用的页面。", "There are no pages for this role."),
+    "supervision": ("监督看板", "Supervision dashboard"),
+    "payments": ("支付批次与对账", "Payment runs and reconciliation"),
+    "relief": ("医疗安全基金救助（按月）", "Medical safety fund relief by month"),
+    "overdue": ("逾期走访", "Overdue visits"),
+    "household": ("家庭", "Household"),
+    "open_household": ("打开家庭", "Open a household"),
+    "household_id": ("家庭编号", "Household ID"),
+    "open": ("打开", "Open"),
+    "audit": ("审计回放", "Audit replay"),
+    "as_of": ("截至日期", "As of"),
+    "show": ("查看", "Show"),
+    "region": ("地区", "Region"),
+    "city": ("全市", "Whole city"),
+    "metric": ("指标", "Metric"),
+    "actual": ("实际", "Actual"),
+    "target": ("目标", "Target"),
+    "met": ("达标", "Met"),
+    "not_met": ("未达标", "Not met"),
+    "no_data": ("暂无数据", "No data"),
+    "policy_item": ("政策条款", "Policy item"),
+    "basis": ("口径", "Basis"),
+    "shortfall": ("差距家庭", "Households behind the shortfall"),
+    "shortfall_none": ("此指标不按家庭统计。", "This metric is not counted by household."),
+    "households": ("户", "households"),
+    "period": ("期间", "Period"),
+    "status": ("状态", "Status"),
+    "scheduled": ("应发", "Scheduled"),
+    "paid": ("已付", "Paid"),
+    "failed": ("失败", "Failed"),
+    "returned": ("退回", "Returned"),
+    "cancelled": ("取消", "Cancelled"),
+    "outstanding": ("未结", "Outstanding"),
+    "recovered": ("追回", "Recovered"),
+    "balanced": ("平衡", "Balanced"),
+    "unbalanced": ("不平衡", "Not balanced"),
+    "count": ("笔数", "Payments"),
+    "amount": ("金额（元）", "Amount (yuan)"),
+    "year": ("年度", "Year"),
+    "month": ("月份", "Month"),
+    "total": ("合计", "Total"),
+    "tier": ("走访频次", "Tier"),
+    "why": ("原因", "Why"),
+    "last_visit": ("上次走访", "Last visit"),
+    "due_on": ("应走访日期", "Due on"),
+    "days_overdue": ("逾期天数", "Days overdue"),
+    "none_overdue": ("没有逾期的走访。", "No visits are overdue."),
+    "members": ("家庭成员", "Members"),
+    "name": ("姓名", "Name"),
+    "id_number": ("身份证号", "ID number"),
+    "relation": ("关系", "Relation"),
+    "birth_on": ("出生日期", "Born"),
+    "joined_on": ("加入日期", "Joined"),
+    "left_on": ("离开日期", "Left"),
+    "address": ("地址", "Address"),
+    "residence": ("户籍类型", "Residence"),
+    "registered_on": ("登记日期", "Registered on"),
+    "categories": ("救助类别", "Categories"),
+    "entitlements": ("当前待遇", "Current entitlements"),
+    "programme": ("项目", "Programme"),
+    "member": ("成员", "Member"),
+    "monthly": ("月额（元）", "Monthly (yuan)"),
+    "effective_from": ("起始日期", "From"),
+    "effective_to": ("截止日期", "To"),
+    "standard_version": ("标准版本", "Standard"),
+    "caps": ("医疗救助封顶", "Medical caps"),
+    "cap_year": ("封顶年度", "Cap year"),
+    "paid_against_cap": ("已自付 / 封顶", "Paid against cap"),
+    "person_cap": ("个人", "Person"),
+    "household_cap": ("家庭", "Household"),
+    "fund_relief_total": ("基金救助合计", "Fund relief in total"),
+    "timeline": ("事件时间线", "Timeline of events"),
+    "event": ("事件", "Event"),
+    "effective_on": ("生效日期", "Effective"),
+    "recorded_at": ("记录时间", "Recorded"),
+    "actor": ("操作人", "Actor"),
+    "record_visit": ("登记走访", "Record a visit"),
+    "record_bill": ("登记医疗费用", "Record a medical bill"),
+    "visited_on": ("走访日期", "Visited on"),
+    "visitor": ("走访人", "Visitor"),
+    "findings": ("走访情况", "Findings"),
+    "needs": ("需求", "Needs"),
+    "member_id": ("成员", "Member"),
+    "service_on": ("就诊日期", "Service on"),
+    "bill_total": ("总费用（元）", "Total (yuan)"),
+    "insurance_paid": ("医保支付（元）", "Insurance paid (yuan)"),
+    "self_paid": ("个人自付（元）", "Self-paid (yuan)"),
+    "settlement_number": ("结算单号", "Settlement number"),
+    "save": ("保存", "Save"),
+    "saved_visit": ("走访已登记。", "The visit was recorded."),
+    "saved_bill": (
+        "医疗费用已登记：计入封顶 {kept} 元，基金救助 {relief} 元。",
+        "The bill was recorded: {kept} yuan counts towards the caps, {relief} yuan relief.",
+    ),
+    "replay": ("回放", "Replay"),
+    "known_at": ("已知时点（北京时间）", "Known at (Beijing time)"),
+    "known_at_help": ("留空表示现在所知的全部记录。", "Leave empty for everything recorded now."),
+    "today": ("今天", "Today"),
+    "then": ("回放", "Replayed"),
+    "report_html": ("下载审计报告（HTML）", "Download the audit report (HTML)"),
+    "report_pdf": ("下载审计报告（PDF）", "Download the audit report (PDF)"),
+    "payments_made": ("支付", "Payments"),
+    "version": ("版本", "Version"),
+    "stream": ("事件流", "Stream"),
+    "prev_year": ("上一年", "Previous year"),
+    "next_year": ("下一年", "Next year"),
+    "mine_note": (
+        "台账不记录家庭的责任社工，此处按地区列出逾期家庭。",
+        "The ledger records no caseworker per household: overdue households are listed by region.",
+    ),
+    "error": ("错误", "Error"),
+    "field": ("字段", "Field"),
+}
+
+METRICS: dict[str, tuple[str, str]] = {
+    "dibao_standard_annual": ("低保标准（年，元）", "Dibao standard (annual, yuan)"),
+    "medical_comprehensive_coverage_rate": (
+        "医疗综合保障率",
+        "Medical comprehensive coverage rate",
+    ),
+    "medical_over_cap_clearing_rate": ("超封顶费用清零率", "Over-cap clearing rate"),
+    "visit_rate": ("按期走访率", "Visit rate"),
+    "job_referrals_per_unemployed_member": (
+        "登记失业成员人均岗位推荐",
+        "Job referrals per registered unemployed member",
+    ),
+    "low_income_per_capita_disposable_income": (
+        "低收入家庭人均可支配收入（元）",
+        "Low-income households' per-capita income (yuan)",
+    ),
+    "rural_low_income_income_growth": (
+        "农村低收入家庭收入增长率",
+        "Rural low-income households' income growth",
+    ),
+    "public_welfare_posts": ("公益性岗位（个）", "Public-welfare posts"),
+}
+
+COUNTY_NAMES: dict[str, tuple[str, str]] = {
+    "330400": ("嘉兴市", "Jiaxing"),
+    "330402": ("南湖区", "Nanhu"),
+    "330411": ("秀洲区", "Xiuzhou"),
+    "330421": ("嘉善县", "Jiashan"),
+    "330424": ("海盐县", "Haiyan"),
+    "330481": ("海宁市", "Haining"),
+    "330482": ("平湖市", "Pinghu"),
+    "330483": ("桐乡市", "Tongxiang"),
+}
+
+
+def translator(lang: str) -> Words:
+    return Words(0 if lang == "zh" else 1)
+
+
+class Words:
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __call__(self, key: str, **values: object) -> str:
+        pair = TEXT.get(key)
+        text = pair[self.index] if pair else key
+        return text.format(**values) if values else text
+
+    def metric(self, key: str) -> str:
+        pair = METRICS.get(key)
+        return pair[self.index] if pair else key
+
+    def region(self, code: str) -> str:
+        pair = COUNTY_NAMES.get(code[:6])
+        name = pair[self.index] if pair else ""
+        return f"{name} {code}" if name else code

@@ -1,0 +1,683 @@
+"""The web workspace at /ui: pages for supervisors, caseworkers and auditors, served by
+the ledger itself (Jinja2 templates, one stylesheet, charts as inline SVG, no script).
+
+Each page checks the role as the API does (POLICY.md §9); forms call the same domain
+commands and say the same validation messages as the API (api/errors.py)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta, timezone
+from fractions import Fraction
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import TokenError, read_token
+from api.container import Ledger
+from api.deps import READERS, SEES_ID_NUMBERS
+from api.errors import status_of, validation_problem
+from api.routers.care import VisitIn
+from api.routers.medical import _figures
+from api.schemas import MedicalBillIn
+from api.web import charts
+from api.web.data import BY_HOUSEHOLD, households_behind, payment_runs
+from api.web.i18n import LANGS, translator
+from api.web.session import (
+    ANYONE,
+    COOKIE,
+    LANG_COOKIE,
+    LOGIN_CSRF_COOKIE,
+    PATH,
+    PageForbidden,
+    SignInRequired,
+    WebUser,
+    csrf_ok,
+    page,
+    session_user,
+)
+from domain.errors import LedgerError, NotFoundError
+from domain.household import Household
+from domain.idnumber import mask_id_number
+from domain.medical import cap_year_of
+from domain.money import format_yuan
+from domain.standards import CITY_CODE, COUNTIES
+from scripts.audit import replay_household
+
+OVERSEERS = ("auditor", "finance", "approver")
+CARE_READERS = ("caseworker", "approver", "auditor")
+FEED_READERS = ("finance", "auditor")
+BEIJING = timezone(timedelta(hours=8))
+
+router = APIRouter(prefix=PATH, include_in_schema=False)
+TEMPLATES = Environment(
+    loader=PackageLoader("api.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+CSS = resources.files("api.web").joinpath("static/web.css").read_bytes()
+
+Anyone = Annotated[WebUser, Depends(page(*ANYONE))]
+Overseer = Annotated[WebUser, Depends(page(*OVERSEERS))]
+FeedReader = Annotated[WebUser, Depends(page(*FEED_READERS))]
+CareReader = Annotated[WebUser, Depends(page(*CARE_READERS))]
+Reader = Annotated[WebUser, Depends(page(*READERS))]
+Caseworker = Annotated[WebUser, Depends(page("caseworker"))]
+Auditor = Annotated[WebUser, Depends(page("auditor"))]
+
+
+class PageError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def lang_of(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked
+    kept = request.cookies.get(LANG_COOKIE)
+    return kept if kept in LANGS else "zh"
+
+
+NAV = (
+    ("supervision", "/ui/supervision", OVERSEERS),
+    ("payments", "/ui/payments", FEED_READERS),
+    ("relief", "/ui/medical/relief", OVERSEERS),
+    ("overdue", "/ui/visits/overdue", CARE_READERS),
+)
+
+
+def render(
+    request: Request, name: str, who: WebUser | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    lang = lang_of(request)
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    switch = {
+        other: request.url.path + "?" + urlencode({**query, "lang": other}) for other in LANGS
+    }
+    html = TEMPLATES.get_template(name).render(
+        t=translator(lang),
+        lang=lang,
+        who=who,
+        nav=[(key, href) for key, href, roles in NAV if who is not None and who.role in roles],
+        path=request.url.path,
+        switch=switch,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 86400, path=PATH, httponly=True, samesite="strict"
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages and answer their refusals as pages (not JSON)."""
+    app.include_router(router)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, exc: SignInRequired) -> Response:
+        target = request.url.path
+        if request.method == "GET" and request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(f"{PATH}/login?" + urlencode({"next": target}), status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def forbidden(request: Request, exc: PageForbidden) -> Response:
+        t = translator(lang_of(request))
+        return render(
+            request,
+            "message.html",
+            _who(request),
+            403,
+            title=t("forbidden"),
+            message=t("forbidden_text", role=exc.role, roles=", ".join(exc.roles)),
+        )
+
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, exc: PageError) -> Response:
+        t = translator(lang_of(request))
+        title = {403: "forbidden", 404: "not_found"}.get(exc.status, "bad_request")
+        return render(
+            request, "message.html", _who(request), exc.status, title=t(title), message=exc.message
+        )
+
+
+def _who(request: Request) -> WebUser | None:
+    try:
+        return session_user(request)
+    except SignInRequired:
+        return None
+
+
+def _uuid(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise PageError(404, f"no household {value}") from None
+
+
+def _date(request: Request, name: str, default: date) -> date:
+    value = request.query_params.get(name)
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PageError(422, f'{name}: must be an ISO date such as "2025-07-01"') from None
+
+
+def _year(request: Request, default: int) -> int:
+    value = request.query_params.get("year", "")
+    if not value:
+        return default
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise PageError(422, "year: must be a year between 2000 and 2100")
+    return int(value)
+
+
+def _ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+def _household(ledger: Ledger, household_id: UUID) -> Household:
+    try:
+        return ledger.app.household(household_id)
+    except NotFoundError as error:
+        raise PageError(404, error.message) from None
+
+
+def _log_access(request: Request, who: WebUser, household_id: UUID) -> None:
+    """PIPL: a page showing a household's personal data is a read like the API's."""
+    _ledger(request).views.record_access(
+        datetime.now(UTC), who.name, who.role, str(household_id), request.url.path
+    )
+
+
+async def _form(request: Request, who: WebUser) -> dict[str, str]:
+    body = (await request.body()).decode("utf-8", errors="replace")
+    form = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    if not csrf_ok(who, form.pop("csrf", None)):
+        raise PageError(403, translator(lang_of(request))("csrf"))
+    return form
+
+
+def _cap_year(ledger: Ledger, on: date) -> int:
+    book = ledger.app.standards_book(CITY_CODE)
+    return cap_year_of(on, int(book.ratio("medical_cap_year_start_month", on)[0]))
+
+
+# ------------------------------------------------------------- signing in/out
+
+
+@router.get("/static/web.css")
+def stylesheet() -> Response:
+    return Response(CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/login")
+def login_page(request: Request) -> HTMLResponse:
+    nonce = secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "login.html",
+        None,
+        csrf=nonce,
+        next=request.query_params.get("next", PATH),
+        error=None,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, nonce, max_age=3600, path=PATH, httponly=True, samesite="strict"
+    )
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only a page of ours: no open redirect to another site."""
+    return target if target.startswith(PATH) and not target.startswith("//") else PATH
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    body = (await request.body()).decode("utf-8", errors="replace")
+    form = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    t = translator(lang_of(request))
+    nonce = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    target = _safe_next(form.get("next", PATH))
+    if not nonce or not secrets.compare_digest(nonce, form.get("csrf", "")):
+        raise PageError(403, t("csrf"))
+    token = form.get("token", "").strip()
+    try:
+        read_token(request.app.state.signing_key, token)
+    except TokenError as error:
+        return render(request, "login.html", None, 401, csrf=nonce, next=target, error=str(error))
+    import jwt
+
+    expires = int(jwt.decode(token, options={"verify_signature": False})["exp"])
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=max(expires - int(datetime.now(UTC).timestamp()), 1),
+        path=PATH,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PATH)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, who: Anyone) -> Response:
+    await _form(request, who)
+    response = RedirectResponse(f"{PATH}/login", status_code=303)
+    response.delete_cookie(COOKIE, path=PATH)
+    return response
+
+
+@router.get("")
+def home(request: Request, who: Anyone) -> HTMLResponse:
+    return render(request, "home.html", who, readers=who.role in READERS)
+
+
+# ------------------------------------------------------------------ supervision
+
+
+def _number(text: str | None) -> Fraction | None:
+    return Fraction(text) if text is not None else None
+
+
+@router.get("/supervision")
+def supervision(request: Request, who: Overseer) -> HTMLResponse:
+    from api.routers.supervision import metrics
+
+    ledger = _ledger(request)
+    on = _date(request, "as_of", date.today())
+    t = translator(lang_of(request))
+    found = metrics(who.user, ledger, on)["metrics"]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for m in found:
+        m["shortfall"] = (
+            f"{PATH}/supervision/shortfall?"
+            + urlencode({"metric": m["metric"], "region": m["region_code"], "as_of": on})
+            if m["met"] is False and m["metric"] in BY_HOUSEHOLD
+            else None
+        )
+        groups.setdefault(m["metric"], []).append(m)
+    drawn = [
+        (
+            metric,
+            rows,
+            charts.bars(
+                [
+                    charts.Bar(
+                        t.region(m["region_code"]),
+                        _number(m["actual"]),
+                        m["actual"] if m["actual"] is not None else t("no_data"),
+                        _number(m["target"]),
+                        m["met"],
+                        m["shortfall"],
+                    )
+                    for m in rows
+                ],
+                t.metric(metric),
+            ),
+        )
+        for metric, rows in groups.items()
+    ]
+    return render(request, "supervision.html", who, on=on, groups=drawn)
+
+
+@router.get("/supervision/shortfall")
+def shortfall(request: Request, who: Overseer) -> HTMLResponse:
+    ledger = _ledger(request)
+    on = _date(request, "as_of", date.today())
+    metric = request.query_params.get("metric", "")
+    region = request.query_params.get("region", "")
+    if region not in COUNTIES:
+        raise PageError(422, "region: must be a county code of Jiaxing, e.g. 330402")
+    behind = (
+        households_behind(ledger, metric, region, on, _cap_year(ledger, on), lang_of(request))
+        if metric in BY_HOUSEHOLD
+        else None
+    )
+    return render(
+        request, "shortfall.html", who, on=on, metric=metric, region=region, behind=behind
+    )
+
+
+@router.get("/payments")
+def payments(request: Request, who: FeedReader) -> HTMLResponse:
+    t = translator(lang_of(request))
+    runs = payment_runs(_ledger(request))
+    for run in runs:
+        run["bar"] = charts.stacked(
+            [
+                (t(k), run[k]["amount_fen"], k)
+                for k, _ in (
+                    ("paid", 0),
+                    ("failed", 0),
+                    ("returned", 0),
+                    ("cancelled", 0),
+                    ("outstanding", 0),
+                )
+            ],
+            run["scheduled"]["amount_fen"],
+        )
+    return render(request, "payments.html", who, runs=runs, yuan=format_yuan)
+
+
+@router.get("/medical/relief")
+def relief(request: Request, who: Overseer) -> HTMLResponse:
+    ledger = _ledger(request)
+    t = translator(lang_of(request))
+    year = _year(request, _cap_year(ledger, date.today()))
+    rows = ledger.fund_relief(year, "3304")
+    months = sorted({str(r["month"]) for r in rows})
+    counties = sorted({str(r["county"]) for r in rows})
+    cells = {(str(r["month"]), str(r["county"])): int(r["relief_fen"]) for r in rows}
+    totals = {m: sum(v for (month, _), v in cells.items() if month == m) for m in months}
+    chart = charts.bars(
+        [charts.Bar(m, Fraction(totals[m], 100), format_yuan(totals[m])) for m in months],
+        t("relief"),
+    )
+    return render(
+        request,
+        "relief.html",
+        who,
+        year=year,
+        months=months,
+        counties=counties,
+        cells=cells,
+        totals=totals,
+        chart=chart,
+        yuan=format_yuan,
+    )
+
+
+# --------------------------------------------------------------- caseworkers
+
+
+@router.get("/visits/overdue")
+def overdue(request: Request, who: CareReader) -> HTMLResponse:
+    on = _date(request, "on", date.today())
+    region = request.query_params.get("region") or CITY_CODE
+    if region != CITY_CODE and region not in COUNTIES:
+        raise PageError(422, "region: must be Jiaxing (330400) or one of its counties")
+    prefix = "3304" if region == CITY_CODE else region
+    statuses = sorted(
+        (s for s in _ledger(request).care_statuses(on, prefix) if s.overdue),
+        key=lambda s: (s.due_on, s.household_id),
+    )
+    return render(
+        request,
+        "overdue.html",
+        who,
+        on=on,
+        region=region,
+        counties=sorted(COUNTIES),
+        statuses=statuses,
+        days=lambda s: (on - s.due_on).days,
+    )
+
+
+@router.get("/households")
+def find_household(request: Request, who: Reader) -> Response:
+    wanted = request.query_params.get("household_id", "").strip()
+    return RedirectResponse(f"{PATH}/households/{_uuid(wanted)}", status_code=303)
+
+
+def _household_context(request: Request, who: WebUser, household_id: UUID) -> dict[str, Any]:
+    ledger = _ledger(request)
+    household = _household(ledger, household_id)
+    today = date.today()
+    year = _year(request, _cap_year(ledger, today))
+    caps = ledger.medical_caps(household_id, year)
+    names = {m.member_id: m.name for m in household.members.values()}
+    members = [
+        {
+            "member_id": m.member_id,
+            "name": m.name,
+            "id_number": m.id_number
+            if who.role in SEES_ID_NUMBERS
+            else mask_id_number(m.id_number),
+            "relation": m.relation,
+            "birth_on": m.birth_on,
+            "joined_on": m.joined_on,
+            "left_on": m.left_on,
+        }
+        for m in household.members.values()
+    ]
+    timeline = [
+        {
+            "position": e.originator_version,
+            "type": type(e).__qualname__.removeprefix(Household.__name__ + "."),
+            "effective_on": e.effective_on,
+            "recorded_at": e.timestamp.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+            "actor": e.actor,
+        }
+        for e in reversed(ledger.app.household_events(household_id))
+    ]
+    return {
+        "household": household,
+        "members": members,
+        "names": names,
+        "categories": [c for c in household.categories if c.in_force(today)],
+        "entitlements": ledger.entitlements(household_id, today),
+        "caps": caps,
+        "gauge": charts.gauge,
+        "year": year,
+        "timeline": timeline,
+        "yuan": format_yuan,
+    }
+
+
+@router.get("/households/{household_id}")
+def household_page(request: Request, household_id: str, who: Reader) -> HTMLResponse:
+    hid = _uuid(household_id)
+    context = _household_context(request, who, hid)
+    _log_access(request, who, hid)
+    return render(
+        request,
+        "household.html",
+        who,
+        done=request.query_params.get("done"),
+        request_kept=request.query_params.get("kept", ""),
+        request_relief=request.query_params.get("relief", ""),
+        **context,
+    )
+
+
+VISIT_FIELDS = ("visited_on", "visitor", "findings", "needs")
+BILL_FIELDS = (
+    "member_id",
+    "service_on",
+    "total",
+    "insurance_paid",
+    "self_paid",
+    "settlement_number",
+)
+
+
+def _form_page(
+    request: Request,
+    who: WebUser,
+    hid: UUID,
+    kind: str,
+    values: dict[str, str],
+    status: int = 200,
+    problem: tuple[str | None, str] | None = None,
+) -> HTMLResponse:
+    household = _household(_ledger(request), hid)
+    members = [m for m in household.members.values() if m.left_on is None]
+    return render(
+        request,
+        "form.html",
+        who,
+        status,
+        kind=kind,
+        household=household,
+        members=members,
+        values=values,
+        field=problem[0] if problem else None,
+        error=problem[1] if problem else None,
+    )
+
+
+@router.get("/households/{household_id}/visit")
+def visit_form(request: Request, household_id: str, who: Caseworker) -> HTMLResponse:
+    values = {"visited_on": date.today().isoformat(), "visitor": who.name}
+    return _form_page(request, who, _uuid(household_id), "visit", values)
+
+
+@router.post("/households/{household_id}/visit")
+async def visit_post(request: Request, household_id: str, who: Caseworker) -> Response:
+    hid = _uuid(household_id)
+    form = await _form(request, who)
+    values = {k: form.get(k, "") for k in VISIT_FIELDS}
+    ledger = _ledger(request)
+    try:
+        body = VisitIn.model_validate({**values, "needs": values["needs"] or None})
+        await run_in_threadpool(
+            ledger.app.record_visit,
+            hid,
+            visited_on=body.visited_on,
+            visitor=body.visitor,
+            findings=body.findings,
+            needs=body.needs,
+            actor=who.name,
+        )
+    except ValidationError as error:
+        problem = validation_problem(error.errors())
+        return _form_page(request, who, hid, "visit", values, 422, problem)
+    except LedgerError as error:
+        if isinstance(error, NotFoundError) and error.field == "household_id":
+            raise PageError(404, error.message) from None
+        return _form_page(
+            request, who, hid, "visit", values, status_of(error), (error.field, error.message)
+        )
+    return RedirectResponse(f"{PATH}/households/{hid}?done=visit", status_code=303)
+
+
+@router.get("/households/{household_id}/medical-bill")
+def bill_form(request: Request, household_id: str, who: Caseworker) -> HTMLResponse:
+    values = {"service_on": date.today().isoformat()}
+    return _form_page(request, who, _uuid(household_id), "bill", values)
+
+
+@router.post("/households/{household_id}/medical-bill")
+async def bill_post(request: Request, household_id: str, who: Caseworker) -> Response:
+    hid = _uuid(household_id)
+    form = await _form(request, who)
+    values = {k: form.get(k, "") for k in BILL_FIELDS}
+    ledger = _ledger(request)
+    try:
+        body = MedicalBillIn.model_validate(
+            {**values, "settlement_number": values["settlement_number"] or None}
+        )
+        bill = await run_in_threadpool(
+            ledger.app.record_medical_bill,
+            hid,
+            member_id=body.member_id,
+            service_on=body.service_on,
+            figures=_figures(body),
+            settlement_number=body.settlement_number,
+            actor=who.name,
+        )
+    except ValidationError as error:
+        problem = validation_problem(error.errors())
+        return _form_page(request, who, hid, "bill", values, 422, problem)
+    except LedgerError as error:
+        if isinstance(error, NotFoundError) and error.field == "household_id":
+            raise PageError(404, error.message) from None
+        return _form_page(
+            request, who, hid, "bill", values, status_of(error), (error.field, error.message)
+        )
+    query = urlencode(
+        {
+            "done": "bill",
+            "kept": format_yuan(bill.kept_fen),
+            "relief": format_yuan(bill.relief_fen),
+            "year": bill.cap_year,
+        }
+    )
+    return RedirectResponse(f"{PATH}/households/{hid}?{query}", status_code=303)
+
+
+# -------------------------------------------------------------------- auditors
+
+
+def _known_at(request: Request) -> datetime | None:
+    value = request.query_params.get("known_at", "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise PageError(
+            422, 'known_at: must be a date and time such as "2025-06-30T18:00"'
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+
+
+@router.get("/audit/households/{household_id}")
+def audit_page(request: Request, household_id: str, who: Auditor) -> HTMLResponse:
+    hid = _uuid(household_id)
+    ledger = _ledger(request)
+    _household(ledger, hid)
+    on = _date(request, "as_of", date.today())
+    known_at = _known_at(request)
+    then = replay_household(ledger, hid, on, known_at)
+    now = replay_household(ledger, hid, date.today(), None)
+    _log_access(request, who, hid)
+    return render(
+        request,
+        "audit.html",
+        who,
+        hid=hid,
+        on=on,
+        known_at=request.query_params.get("known_at", ""),
+        then=then,
+        now=now,
+        sides=(("then", then), ("today", now)),
+    )
+
+
+@router.get("/audit/households/{household_id}/report")
+def audit_report(request: Request, household_id: str, who: Auditor) -> Response:
+    from scripts.report import render_html, render_pdf, report_data
+
+    hid = _uuid(household_id)
+    ledger = _ledger(request)
+    _household(ledger, hid)
+    on = _date(request, "as_of", date.today())
+    lang = lang_of(request)
+    data = report_data(ledger, hid, on)
+    _log_access(request, who, hid)
+    if request.query_params.get("format") == "pdf":
+        return Response(
+            render_pdf(data, lang),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{hid}.pdf"'},
+        )
+    return Response(
+        render_html(data, lang),
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{hid}.html"'},
+    )
