@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +36,9 @@ class Server:
         return {"Authorization": f"Bearer {issue_token(SECRET, user, role, 600)}"}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    else:
-        url = pg_database_url(request.getfixturevalue("pg_schema"))
+@contextmanager
+def running_server(url: str, tmp_path: Path) -> Iterator[Server]:
+    """`ledger serve` on `url` in a subprocess, until the block ends."""
     port = _free_port()
     env = {
         **os.environ,
@@ -76,3 +74,13 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        url = pg_database_url(request.getfixturevalue("pg_schema"))
+    with running_server(url, tmp_path) as started:
+        yield started

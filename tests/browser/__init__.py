@@ -1,0 +1,1 @@
+"""Browser tests of the web workspace (headless Chromium via Playwright)."""
