@@ -279,7 +279,7 @@ async def login(request: Request) -> Response:
         samesite="strict",
         secure=request.url.scheme == "https",
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PATH)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PATH, httponly=True, samesite="strict")
     return response
 
 
@@ -287,7 +287,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request, who: Anyone) -> Response:
     await _form(request, who)
     response = RedirectResponse(f"{PATH}/login", status_code=303)
-    response.delete_cookie(COOKIE, path=PATH)
+    response.delete_cookie(COOKIE, path=PATH, httponly=True, samesite="strict")
     return response
 
 

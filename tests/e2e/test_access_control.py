@@ -128,3 +128,65 @@ def test_personal_data_reads_are_logged_and_auditors_list_them(server):
     ]
     assert all(t["household_id"] == hid and t["at"] for t in trail)
     assert server.client.get("/audit/data-access", headers=server.token(*CW)).status_code == 403
+
+
+# The web workspace (/ui, docs/WEB.md) is not part of the API's OpenAPI contract: its
+# pages are listed here, with the same roles as the API routes they show.
+WEB_OPEN = {("GET", "/ui/login"), ("POST", "/ui/login"), ("GET", "/ui/static/web.css")}
+WEB_ALLOWED = {
+    ("GET", "/ui"): set(ROLES),
+    ("POST", "/ui/logout"): set(ROLES),
+    ("GET", "/ui/supervision"): OVERSEERS,
+    ("GET", "/ui/supervision/shortfall"): OVERSEERS,
+    ("GET", "/ui/payments"): {"finance", "auditor"},
+    ("GET", "/ui/medical/relief"): OVERSEERS,
+    ("GET", "/ui/visits/overdue"): {"caseworker", "approver", "auditor"},
+    ("GET", "/ui/households"): READERS,
+    ("GET", "/ui/households/{household_id}"): READERS,
+    ("GET", "/ui/households/{household_id}/visit"): {"caseworker"},
+    ("POST", "/ui/households/{household_id}/visit"): {"caseworker"},
+    ("GET", "/ui/households/{household_id}/medical-bill"): {"caseworker"},
+    ("POST", "/ui/households/{household_id}/medical-bill"): {"caseworker"},
+    ("GET", "/ui/audit/households/{household_id}"): {"auditor"},
+    ("GET", "/ui/audit/households/{household_id}/report"): {"auditor"},
+}
+
+
+def test_every_page_sends_strangers_to_sign_in_and_refuses_the_wrong_roles(server):
+    from api.web.router import router
+    from api.web.session import COOKIE, csrf_for
+
+    pages = {(m, r.path) for r in router.routes for m in r.methods}
+    assert pages == set(WEB_ALLOWED) | WEB_OPEN, pages ^ (set(WEB_ALLOWED) | WEB_OPEN)
+    for (method, path), allowed in sorted(WEB_ALLOWED.items()):
+        url = concrete(path)
+        r = server.client.request(method, url)
+        assert r.status_code == 303, (method, path, r.status_code)
+        assert r.headers["location"].startswith("/ui/login?next="), (method, path)
+        for role in ROLES:
+            token = issue_token(SECRET, "x", role, 600)
+            r = server.client.request(
+                method,
+                url,
+                headers={"Cookie": f"{COOKIE}={token}"},
+                data={"csrf": csrf_for(SECRET, token)} if method == "POST" else None,
+            )
+            if role in allowed:
+                assert r.status_code not in (401, 403), (method, path, role, r.status_code)
+                assert not r.headers.get("location", "").startswith("/ui/login?"), (path, role)
+            else:
+                assert r.status_code == 403, (method, path, role, r.status_code)
+                assert "text/html" in r.headers["content-type"]
+    # A form post without the CSRF token tied to the session cookie changes nothing.
+    token = issue_token(SECRET, "x", "caseworker", 600)
+    hid, _ = register(server, members=1)
+    r = server.client.post(
+        f"/ui/households/{hid}/visit",
+        headers={"Cookie": f"{COOKIE}={token}"},
+        data={"csrf": "forged", "visited_on": "2025-06-01", "visitor": "x", "findings": "ok"},
+    )
+    assert r.status_code == 403
+    r = server.client.post("/ui/login", data={"token": token, "csrf": "no-cookie"})
+    assert r.status_code == 403 and COOKIE not in r.cookies
+    events = server.client.get(f"/households/{hid}/events", headers=server.token(*CW)).json()
+    assert "VisitRecorded" not in [e["type"] for e in events]
