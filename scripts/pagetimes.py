@@ -1,0 +1,166 @@
+"""How fast the web workspace's pages load on the demo city (docs/WEB.md).
+
+    python -m scripts.pagetimes                    # a fresh demo city of 1,000 households
+    python -m scripts.pagetimes --database-url URL # a ledger that already holds one
+
+Builds the demo city (`ledger demo`) in a scratch SQLite file unless given a ledger,
+starts `ledger serve` on it, signs in with a cookie as each page's role, fetches each
+page `--runs` times after one warm-up and prints the median and p95 per page against
+the 300 ms budget. A measurement, not a test: it never fails a build.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.auth import issue_token
+from api.web.session import COOKIE
+
+BUDGET_MS = 300
+ROOT = Path(__file__).resolve().parents[1]
+out = Console(width=150)
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pages(household: str) -> list[tuple[str, str]]:
+    """(role, path): every page, on the demo city's year (2025) where it has a date."""
+    return [
+        ("approver", "/ui"),
+        ("approver", "/ui/supervision"),
+        ("approver", "/ui/supervision?as_of=2025-12-31"),
+        (
+            "approver",
+            "/ui/supervision/shortfall?metric=visit_rate&region=330402&as_of=2025-12-31",
+        ),
+        (
+            "approver",
+            "/ui/supervision/shortfall?metric=job_referrals_per_unemployed_member"
+            "&region=330402&as_of=2025-12-31",
+        ),
+        (
+            "approver",
+            "/ui/supervision/shortfall?metric=medical_comprehensive_coverage_rate"
+            "&region=330402&as_of=2025-12-31",
+        ),
+        ("finance", "/ui/payments"),
+        ("approver", "/ui/medical/relief?year=2025"),
+        ("caseworker", "/ui/visits/overdue?on=2025-12-31"),
+        ("caseworker", f"/ui/households/{household}?year=2025"),
+        ("finance", f"/ui/households/{household}?year=2025"),
+        ("caseworker", f"/ui/households/{household}/visit"),
+        ("caseworker", f"/ui/households/{household}/medical-bill"),
+        ("auditor", f"/ui/audit/households/{household}?as_of=2025-06-30"),
+        ("auditor", f"/ui/audit/households/{household}/report?format=html"),
+        ("auditor", f"/ui/audit/households/{household}/report?format=pdf"),
+    ]
+
+
+def main(
+    households: Annotated[int, typer.Option(help="demo city size (when building one)")] = 1000,
+    runs: Annotated[int, typer.Option(help="timed fetches per page")] = 15,
+    database_url: Annotated[
+        str | None, typer.Option(help="measure this ledger instead of building a demo city")
+    ] = None,
+) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="pagetimes-"))
+    secret = secrets.token_urlsafe(48)
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": database_url or f"sqlite:///{scratch / 'ledger.db'}",
+        "LEDGER_DATA_DIR": str(scratch),
+        "LEDGER_SECRET": secret,
+    }
+    command = [sys.executable, "-m", "scripts.cli"]
+    if database_url is None:
+        out.print(f"building the demo city of {households} households in {scratch} …")
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603 (our own command line)
+            [*command, "demo", "--households", str(households)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        out.print(f"built in {time.perf_counter() - started:.1f} s")
+    port = _port()
+    log = (scratch / "server.log").open("w")
+    server = subprocess.Popen(  # noqa: S603 (our own command line)
+        [*command, "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((scratch / "server.log").read_text())
+            time.sleep(0.2)
+
+        def cookie(role: str) -> dict[str, str]:
+            return {"Cookie": f"{COOKIE}={issue_token(secret, f'{role}-pagetimes', role, 3600)}"}
+
+        bearer = {"Authorization": f"Bearer {issue_token(secret, 'pt', 'approver', 3600)}"}
+        overdue = client.get("/visits/overdue", params={"on": "2025-12-31"}, headers=bearer)
+        household = overdue.json()[0]["household_id"]
+        table = Table(title=f"page load times, {runs} fetches each (budget {BUDGET_MS} ms)")
+        for column in ("page", "role", "bytes", "median ms", "p95 ms", ""):
+            table.add_column(column, justify="left" if column in ("page", "role") else "right")
+        for role, path in _pages(household):
+            headers = cookie(role)
+            first = client.get(path, headers=headers)  # warm-up, and a check it answers
+            if first.status_code != 200:
+                raise RuntimeError(f"{path} answered {first.status_code}: {first.text[:300]}")
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                client.get(path, headers=headers).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            median = statistics.median(times)
+            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+            shown = path.replace(household, "{id}")
+            table.add_row(
+                shown,
+                role,
+                str(len(first.content)),
+                f"{median:.1f}",
+                f"{p95:.1f}",
+                "ok" if p95 < BUDGET_MS else "SLOW",
+            )
+        out.print(table)
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+if __name__ == "__main__":
+    typer.run(main)
