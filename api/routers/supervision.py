@@ -81,16 +81,16 @@ def metrics(_: Overseer, ledger: LedgerDep, as_of: QueryDate | None = None) -> d
                 "basis": f"{cleared} of {over} households over a cap had the whole excess relieved",
             }
         )
-    found += _care_metrics(ledger, on)
-    found += _income_metrics(ledger, on)
+    facts = ledger.care_facts()  # read once for both
+    found += _care_metrics(ledger, facts, on)
+    found += _income_metrics(ledger, facts, on)
     found.append(_posts_metric(ledger, on))
     return {"as_of": on.isoformat(), "metrics": found}
 
 
-def _care_metrics(ledger: Any, on: date) -> list[dict[str, Any]]:
+def _care_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:
     """§30 visit rate (registered households not overdue) and §21 job referrals per
     registered unemployed member, per county."""
-    facts = ledger.care_facts()
     referrals = ledger.referral_counts(on)
     by_county: dict[str, dict[str, int]] = {}
     for household in facts.categories:
@@ -140,11 +140,10 @@ def _care_metrics(ledger: Any, on: date) -> list[dict[str, Any]]:
     return found
 
 
-def _income_metrics(ledger: Any, on: date) -> list[dict[str, Any]]:
+def _income_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:
     """§2 low-income households' per-capita income (latest means record, by county,
     against 32,000) and §24 the year-on-year growth of rural registered households'
     per-capita income (against 10%)."""
-    facts = ledger.care_facts()
     latest: dict[str, dict[str, Any]] = {}
     by_year: dict[str, dict[int, dict[str, Any]]] = {}
     for row in ledger.views.query(sql.CARE_MEANS, {"on": on}):
