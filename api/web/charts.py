@@ -68,7 +68,7 @@ def bars(items: list[Bar], title: str) -> Markup:
 def stacked(parts: list[tuple[str, int, str]], total: int) -> Markup:
     """One bar split into parts (name, amount, css class), e.g. paid / failed /
     outstanding of a payment run."""
-    room = WIDTH - 40
+    room = WIDTH - 2
     x = 0
     out = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} 26" width="{WIDTH}" height="26" '

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 from uuid import UUID
 
+import jwt
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -266,8 +267,6 @@ async def login(request: Request) -> Response:
         read_token(request.app.state.signing_key, token)
     except TokenError as error:
         return render(request, "login.html", None, 401, csrf=nonce, next=target, error=str(error))
-    import jwt
-
     expires = int(jwt.decode(token, options={"verify_signature": False})["exp"])
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
