@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -160,6 +161,7 @@ def main(
         server.terminate()
         server.wait(timeout=20)
         log.close()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
