@@ -27,6 +27,7 @@ from api.routers import (
     payments,
     standards,
     supervision,
+    warnings,
 )
 from api.settings import Settings, load_settings
 
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         supervision,
         audit,
         care,
+        warnings,
     ):
         app.include_router(module.router)
     return app

@@ -57,6 +57,9 @@ ALLOWED = {
     ("POST", "/households/{household_id}/members/{member_id}/job-referrals"): {"caseworker"},
     ("POST", "/households/{household_id}/dividends"): {"caseworker"},
     ("GET", "/feeds/transit"): {"transport", "auditor"},
+    ("GET", "/warnings"): {"caseworker", "approver", "auditor"},
+    ("GET", "/warnings/summary"): {"caseworker", "approver", "auditor"},
+    ("POST", "/warnings/{warning_id}/resolution"): {"caseworker"},
 }
 
 
@@ -68,7 +71,15 @@ def routes(server):
 
 
 def concrete(path: str) -> str:
-    for name in ("household_id", "member_id", "application_id", "bill_id", "run_id", "payment_id"):
+    for name in (
+        "household_id",
+        "member_id",
+        "application_id",
+        "bill_id",
+        "run_id",
+        "payment_id",
+        "warning_id",
+    ):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path
 
