@@ -25,6 +25,7 @@ from api.routers import (
     households,
     medical,
     payments,
+    simulations,
     standards,
     supervision,
     warnings,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     for module in (
         health,
         standards,
+        simulations,
         households,
         applications,
         entitlements,

@@ -21,6 +21,7 @@ OVERSEERS = {"auditor", "finance", "approver"}
 ALLOWED = {
     ("POST", "/standards/changes"): {"standards_admin"},
     ("GET", "/standards"): INTERNAL,
+    ("POST", "/standards/simulations"): {"standards_admin", "finance"},
     ("POST", "/households"): {"caseworker"},
     ("GET", "/households/{household_id}"): READERS,
     ("POST", "/households/{household_id}/members"): {"caseworker"},
