@@ -21,6 +21,7 @@ from api.routers import (
     audit,
     care,
     entitlements,
+    exchange,
     health,
     households,
     medical,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         audit,
         care,
         warnings,
+        exchange,
     ):
         app.include_router(module.router)
     return app
