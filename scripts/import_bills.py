@@ -41,6 +41,7 @@ ALIASES = {
     "个人自付": "self_paid",
 }
 ACTOR = "system:import-bills"
+HEADER = ",".join(COLUMNS) + "\n"
 
 
 @dataclass(frozen=True)
