@@ -3,6 +3,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import pg_database_url
+from tests.e2e.conftest import SECRET
 from tests.e2e.test_http import CW, approve_dibao, register
 from tests.e2e.test_medical_http import post_bill
 
@@ -139,3 +146,41 @@ def test_event_feed_per_department(server):
     assert "*" in pages[1]["persons"][0]["id_number"]
     bad = server.client.get("/feeds/events", params={"after": "x"}, headers=transport)
     assert bad.status_code == 422 and bad.json()["field"] == "after"
+
+
+def test_a_resolution_survives_ledger_rebuild(server, request, tmp_path):
+    """The resolution is an event: `ledger rebuild warnings` (another process, same
+    database) drops and rebuilds the view, and the warning is still resolved."""
+    hid, _ = register(server, members=1)
+    approve_dibao(server, hid, "2025-01-01", "0")
+    cw = server.token(*CW)
+    [warning] = [
+        w
+        for w in server.client.get("/warnings", params={"on": "2025-07-02"}, headers=cw).json()
+        if w["household_id"] == hid
+    ]
+    assert (warning["rule"], warning["raised_on"]) == ("visit_overdue_long", "2025-07-02")
+    r = server.client.post(
+        f"/warnings/{warning['warning_id']}/resolution",
+        headers=cw,
+        json={"status": "resolved", "note": "visited on 2025-07-03", "on": "2025-07-03"},
+    )
+    assert r.status_code == 200, r.text
+    if request.node.callspec.params["server"] == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        url = pg_database_url(request.getfixturevalue("pg_schema"))
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "rebuild", "warnings"],
+        env={**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_SECRET": SECRET},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "ledger_warning_cases: 1 rows" in rebuilt.stdout
+    after = server.client.get("/warnings", params={"on": "2025-07-10"}, headers=cw).json()
+    assert [
+        (w["warning_id"], w["status"], w["note"]) for w in after if w["household_id"] == hid
+    ] == [(warning["warning_id"], "resolved", "visited on 2025-07-03")]
