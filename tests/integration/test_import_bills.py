@@ -241,3 +241,49 @@ def test_an_import_splits_exactly_as_bills_posted_one_by_one(ledger, tmp_path):
         assert recorded_splits(ledger, people) == expected_splits(people, lines)
     finally:
         other.close()
+
+
+def test_the_command_imports_the_example_file_and_reports_by_line(settings, monkeypatch):
+    """`ledger import-bills docs/examples/settlements.csv` for the two people it names:
+    three settlements recorded (self-pay 2,600.00 + 244.20, and 14,000.00), nothing
+    refused; a copy with one bad row exits 1 naming line 5; run again, nothing new."""
+    from typer.testing import CliRunner
+
+    from scripts.cli import cli
+
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEDGER_SECRET", settings.secret.get_secret_value())
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(settings.data_dir))
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "settlements.csv"
+    text = example.read_text(encoding="utf-8")
+    ledger = Ledger.open(settings)
+    try:
+        for number in sorted({line.split(",")[1] for line in text.splitlines()[1:]}):
+            household = Household.register(
+                region_code=f"{number[:6]}",
+                residence="urban",
+                address="南湖路1号",
+                registered_on=date(2025, 1, 1),
+                actor="caseworker-li",
+            )
+            household.add_member(
+                name="病人",
+                id_number=number,
+                relation="head",
+                birth_on=date(1972, 1, 1),
+                joined_on=None,
+                actor="caseworker-li",
+            )
+            ledger.app.save(household)
+    finally:
+        ledger.close()
+    runner = CliRunner()
+    first = runner.invoke(cli, ["import-bills", str(example)], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "3 rows: 3 recorded, 0 already recorded, 0 refused" in first.output
+    bad = settings.data_dir / "bad.csv"
+    bad.write_text(text + "JXBAD,330402198005171237,2025-07-04,100.00,0,0,0,0,90.00\n")
+    second = runner.invoke(cli, ["import-bills", str(bad)], catch_exceptions=False)
+    assert second.exit_code == 1
+    assert "line 5: self_paid: self_paid 90.00 does not match total 100.00" in second.output
+    assert "4 rows: 0 recorded, 3 already recorded, 1 refused" in second.output

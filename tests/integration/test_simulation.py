@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 
 from api.simulation import Proposal, simulate
-from domain.errors import PolicyRuleError
+from domain.errors import InvalidInputError, PolicyRuleError
 from domain.money import format_yuan, yuan
 from domain.rules import Means
 from tests.helpers import household
@@ -133,3 +133,27 @@ def test_a_simulated_change_is_validated_as_a_real_one(ledger):
         simulate(ledger, [low], date(2025, 7, 1))
     assert refused.value.field == "changes[0].value" and "3.33%" in refused.value.message
     assert ledger.app.recorder.max_notification_id() == head
+
+
+def test_a_county_change_reaches_only_that_countys_households(ledger):
+    """§10: a 海宁市 (330481) dibao standard of 16,200 overrides the city's for its own
+    households only: the 3-member household there gets (1,350 - 500) x 3 = 2,550.00, the
+    others keep theirs; a change in an unknown county is refused naming the field."""
+    dibao, _, _ = city(ledger)
+    county = Proposal("dibao_standard_annual", yuan(16200), "330481", Fraction(5, 100))
+    result = simulate(ledger, [county], date(2025, 7, 1))
+    assert [s["household_id"] for s in result["sample"]] == [str(dibao[2])]
+    assert result["sample"][0]["amounts"][0]["new_monthly_amount"] == "2550.00"
+    assert result["cost_by_programme_and_region"] == [
+        {
+            "programme": "dibao",
+            "region_code": "330481",
+            "monthly_difference": "300.00",
+            "annual_difference": "3600.00",
+        }
+    ]
+    with pytest.raises(InvalidInputError) as refused:
+        simulate(
+            ledger, [Proposal("dibao_standard_annual", yuan(16200), "330499")], date(2025, 7, 1)
+        )
+    assert refused.value.field == "changes[0].region_code"
