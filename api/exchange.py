@@ -123,6 +123,8 @@ def event_feed(ledger: Ledger, role: str, after: int, limit: int) -> dict[str, A
         if key not in households:
             households[key] = ledger.app.household(*key)
         household = households[key]
+        if not isinstance(event, MEDICAL_CAP) and not household.categories:
+            continue  # never a registered household yet: nobody of it is on a list
         item = (
             _medical_cap(ledger, household, event, full)
             if isinstance(event, MEDICAL_CAP)
