@@ -114,7 +114,7 @@ def event_feed(ledger: Ledger, role: str, after: int, limit: int) -> dict[str, A
     items = []
     households: dict[tuple[UUID, int], Household] = {}
     for notification in notifications:
-        event = ledger.app.mapper.to_domain_event(notification)
+        event: Any = ledger.app.mapper.to_domain_event(notification)
         if isinstance(event, Household.MemberChanged) and not (
             {"left_household"} & set(event.changes)
         ):

@@ -169,15 +169,15 @@ def simulate(
             str(r["household_id"]): str(r["region_code"])
             for r in ledger.views.query(sql.RUN_REGIONS, {})
         }
-        for row in ledger.views.query(sql.CARE_CATEGORIES, {}):
-            hid = str(row["household_id"])
+        for span in ledger.views.query(sql.CARE_CATEGORIES, {}):
+            held_by = str(span["household_id"])
             if (
-                row["category"] in MEANS_TESTED
-                and row["effective_to"] is None
-                and as_day(row["effective_from"]) <= effective_from
-                and any(regions.get(hid, "").startswith(p) for p in means_regions)
+                span["category"] in MEANS_TESTED
+                and span["effective_to"] is None
+                and as_day(span["effective_from"]) <= effective_from
+                and any(regions.get(held_by, "").startswith(p) for p in means_regions)
             ):
-                candidates.add(UUID(hid))
+                candidates.add(UUID(held_by))
     months = _months(effective_from)
     cost: dict[tuple[str, str], list[int]] = {}
     changed_amount: list[dict[str, Any]] = []
@@ -194,9 +194,9 @@ def simulate(
             for key in sorted(set(old) | set(new)):
                 diff = new.get(key, 0) - old.get(key, 0)
                 programme, member_id = split_key(key)
-                row = cost.setdefault((programme, county), [0, 0])
+                sums = cost.setdefault((programme, county), [0, 0])
                 if n == 0:
-                    row[0] += diff
+                    sums[0] += diff
                     if diff:
                         lines.append(
                             {
@@ -206,7 +206,7 @@ def simulate(
                                 "new_monthly_amount": format_yuan(new.get(key, 0)),
                             }
                         )
-                row[1] += diff
+                sums[1] += diff
         if lines:
             changed_amount.append(
                 {"household_id": str(hid), "region_code": trial.region_code, "amounts": lines}

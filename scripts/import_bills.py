@@ -185,11 +185,10 @@ def import_bills(
 
 
 Errors = list[tuple[int, str, str]]
+Posted = tuple[int, int, int, Errors]
 
 
-def _post(
-    household: Household, rows: Iterable[tuple[Row, str]], book: StandardsBook
-) -> tuple[int, int, int, Errors]:
+def _post(household: Household, rows: Iterable[tuple[Row, str]], book: StandardsBook) -> Posted:
     """Post a household's rows in file order: (recorded, already recorded, relief, errors)."""
     recorded = skipped = relief = 0
     errors: Errors = []
@@ -229,7 +228,7 @@ def _record_batch(
         return books[county]
 
     changed: list[Household] = []
-    results: list[tuple[int, int, int, Errors]] = []
+    results: list[Posted] = []
     for hid, rows in batch.items():
         household = ledger.app.household(hid)
         results.append(_post(household, rows, book_for(household)))
@@ -241,10 +240,13 @@ def _record_batch(
     except IntegrityError:
         # A household changed under us: post its rows again one household at a time,
         # each against its current state (the application's own retry loop).
-        results = [
-            ledger.app.update(hid, lambda h, rows=rows: _post(h, rows, book_for(h)))
-            for hid, rows in batch.items()
-        ]
+        results = []
+        for hid, rows in batch.items():
+
+            def command(h: Household, rows: list[tuple[Row, str]] = rows) -> Posted:
+                return _post(h, rows, book_for(h))
+
+            results.append(ledger.app.update(hid, command))
     for recorded, skipped, relief, errors in results:
         report.recorded += recorded
         report.already_recorded += skipped
