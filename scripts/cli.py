@@ -375,7 +375,9 @@ def bench(
 @cli.command("import-bills")
 def import_bills_command(
     file: Annotated[Path, typer.Argument(help="a settlement CSV (docs/examples/)")],
-    batch_size: Annotated[int, typer.Option(help="households per transaction")] = 200,
+    batch_rows: Annotated[
+        int, typer.Option(help="settlements per transaction (whole households)")
+    ] = 500,
 ) -> None:
     """Load medical settlement records in bulk (CSV), idempotent by settlement number; bad
     rows are listed with their line numbers (exit 1 if any)."""
@@ -392,7 +394,7 @@ def import_bills_command(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            report = import_bills(ledger, file, batch_size=batch_size, progress=progress)
+            report = import_bills(ledger, file, batch_rows=batch_rows, progress=progress)
     finally:
         ledger.close()
     for line, field, message in report.errors:

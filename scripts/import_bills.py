@@ -4,8 +4,10 @@ insurance settlement system exports (one row per settlement; docs/examples/).
 Each row is checked on its own and refused with its line number (the header is line 1);
 good rows are recorded with the Household aggregate's own `record_medical_bill` (the same
 §16 waiver and §17 cap split as a bill posted through the API), in file order within each
-household, many households per transaction. A settlement number already recorded for the
-household is skipped, so importing the same file again records nothing new."""
+household, whole households per transaction, about `batch_rows` settlements each (one
+transaction of thousands of events was seen to stall psycopg's pipeline on a loaded
+server). A settlement number already recorded for the household is skipped, so
+importing the same file again records nothing new."""
 
 from __future__ import annotations
 
@@ -143,7 +145,7 @@ def import_bills(
     ledger: Ledger,
     path: Path,
     *,
-    batch_size: int = 200,
+    batch_rows: int = 500,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     report = ImportReport()
@@ -170,15 +172,18 @@ def import_bills(
             continue
         by_household.setdefault(place[0], []).append((row, place[1]))
     loaded.clear()  # reload inside the batches: the state they save against
-    households = list(by_household)
     books: dict[str, StandardsBook] = {}
     done = 0
-    for start in range(0, len(households), batch_size):
-        batch = households[start : start + batch_size]
-        _record_batch(ledger, {h: by_household[h] for h in batch}, books, report)
-        done += sum(len(by_household[h]) for h in batch)
-        if progress:
-            progress(done, len(rows))
+    batch: dict[UUID, list[tuple[Row, str]]] = {}
+    for hid, posted in by_household.items():
+        batch[hid] = posted
+        last = hid == next(reversed(by_household))
+        if sum(len(p) for p in batch.values()) >= batch_rows or last:
+            _record_batch(ledger, batch, books, report)
+            done += sum(len(p) for p in batch.values())
+            batch = {}
+            if progress:
+                progress(done, len(rows))
     report.errors.sort()
     ledger.runner.catch_up()
     return report
