@@ -18,7 +18,7 @@ PERSONAL = (
     re.compile(rf"^/households/{_UUID}$"),
     re.compile(rf"^/households/{_UUID}/events$"),
     re.compile(rf"^/audit/households/{_UUID}/(replay|report)$"),
-    re.compile(r"^/feeds/(transit|payments|payments\.csv|payments\.xml)$"),
+    re.compile(r"^/feeds/(transit|payments|payments\.csv|payments\.xml|events)$"),
 )
 
 

@@ -21,12 +21,15 @@ from api.routers import (
     audit,
     care,
     entitlements,
+    exchange,
     health,
     households,
     medical,
     payments,
+    simulations,
     standards,
     supervision,
+    warnings,
 )
 from api.settings import Settings, load_settings
 from api.web import router as web
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     for module in (
         health,
         standards,
+        simulations,
         households,
         applications,
         entitlements,
@@ -98,6 +102,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         supervision,
         audit,
         care,
+        warnings,
+        exchange,
     ):
         app.include_router(module.router)
     web.install(app)  # the pages at /ui (docs/WEB.md)

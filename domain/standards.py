@@ -86,6 +86,11 @@ KEYS: dict[str, StandardKey] = {
         StandardKey("disaster_house_collapsed", Kind.MONEY, "collapsed or severely damaged house"),
         StandardKey("disaster_house_damaged", Kind.MONEY, "ordinary house damage (§28)"),
         StandardKey("warning_medical_share", Kind.RATIO, "illness-poverty warning threshold"),
+        StandardKey("warning_referral_days", Kind.RATIO, "days to the referrals warning (§12)"),
+        StandardKey(
+            "warning_visit_overdue_factor", Kind.RATIO, "visit intervals before a warning (§12)"
+        ),
+        StandardKey("warning_payment_failures", Kind.RATIO, "failures in a row before a warning"),
         StandardKey(
             "public_welfare_posts_reserved", Kind.RATIO, "public-welfare posts reserved (§22)"
         ),
@@ -143,6 +148,9 @@ SEEDS: tuple[Seed, ...] = (
     Seed("disaster_house_damaged", yuan(2000), _START, False, "SEED §28 old rate"),
     Seed("disaster_house_damaged", yuan(3000), _NEW_DISASTER_RATES, False, "SEED §28"),
     Seed("warning_medical_share", Fraction(1, 2), _START, True, "PARAM §12 warnings"),
+    Seed("warning_referral_days", Fraction(30), _START, True, "PARAM §12: 30 days"),
+    Seed("warning_visit_overdue_factor", Fraction(2), _START, True, "PARAM §12: twice"),
+    Seed("warning_payment_failures", Fraction(2), _START, True, "PARAM §12: twice in a row"),
 )
 
 

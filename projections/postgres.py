@@ -101,6 +101,17 @@ _CREATE = (
     "household_id uuid NOT NULL, reported_on date NOT NULL, stabilised_on date)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_referrals (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, member_id text NOT NULL, referred_on date NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_warning_means (notification_id bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL, effective_on date NOT NULL, annual_income_fen bigint NOT NULL, "
+    "rigid_deductions_fen bigint NOT NULL, car_insurance_value_fen bigint NOT NULL, "
+    "household_size integer NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_warning_failures ("
+    "notification_id bigint PRIMARY KEY, payment_id text NOT NULL, failed_on date NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_warning_cases (warning_id uuid PRIMARY KEY, "
+    "household_id uuid NOT NULL, rule text NOT NULL, reason text NOT NULL, "
+    "raised_on date NOT NULL, status text NOT NULL, note text NOT NULL, actor text NOT NULL, "
+    "acknowledged_on date, resolved_on date, opened_at timestamptz NOT NULL, "
+    "acted_at timestamptz, notification_id bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_data_access (id bigserial PRIMARY KEY, "
     "at timestamptz NOT NULL, user_name text NOT NULL, role text NOT NULL, "
     "household_id text, path text NOT NULL)",

@@ -12,7 +12,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
 
-from projections import care, entitlements, medical, payments
+from projections import care, entitlements, medical, payments, warnings
 from projections.interface import Op, ViewStore
 
 
@@ -31,6 +31,7 @@ VIEWS: dict[str, ViewSpec] = {
     medical.NAME: ViewSpec(medical.NAME, medical.TABLES, medical.TOPICS, medical.ops_for),
     payments.NAME: ViewSpec(payments.NAME, payments.TABLES, payments.TOPICS, payments.ops_for),
     care.NAME: ViewSpec(care.NAME, care.TABLES, care.TOPICS, care.ops_for),
+    warnings.NAME: ViewSpec(warnings.NAME, warnings.TABLES, warnings.TOPICS, warnings.ops_for),
 }
 
 

@@ -178,6 +178,31 @@ WRITES: dict[str, tuple[str, ...]] = {
         "UPDATE {s}.ledger_payment_runs SET status = 'completed', payments = :payments, "
         "total_fen = :total_fen, households = :households WHERE run_id = :run_id",
     ),
+    # warnings view
+    "warn_means": (
+        "INSERT INTO {s}.ledger_warning_means (notification_id, household_id, effective_on, "
+        "annual_income_fen, rigid_deductions_fen, car_insurance_value_fen, household_size) "
+        "VALUES (:notification_id, :household_id, :effective_on, :annual_income_fen, "
+        ":rigid_deductions_fen, :car_insurance_value_fen, :household_size)",
+    ),
+    "warn_failure": (
+        "INSERT INTO {s}.ledger_warning_failures (notification_id, payment_id, failed_on) "
+        "VALUES (:notification_id, :payment_id, :failed_on)",
+    ),
+    "warn_case": (
+        "INSERT INTO {s}.ledger_warning_cases (warning_id, household_id, rule, reason, "
+        "raised_on, status, note, actor, acknowledged_on, resolved_on, opened_at, "
+        "acted_at, notification_id) VALUES (:warning_id, :household_id, :rule, :reason, "
+        ":raised_on, 'open', '', '', NULL, NULL, :opened_at, NULL, :notification_id)",
+    ),
+    "warn_status": (
+        "UPDATE {s}.ledger_warning_cases SET status = :status, note = :note, actor = :actor, "
+        "acknowledged_on = CASE WHEN :status = 'acknowledged' THEN :acted_on "
+        "ELSE acknowledged_on END, "
+        "resolved_on = CASE WHEN :status = 'resolved' THEN :acted_on ELSE resolved_on END, "
+        "acted_at = :acted_at, notification_id = :notification_id "
+        "WHERE warning_id = :warning_id",
+    ),
 }
 
 # Writes of one batch go kind by kind in this order (creations before the updates of
@@ -300,4 +325,26 @@ CARE_MEANS = (
     "h.residence, h.region_code FROM {s}.ledger_means m "
     "JOIN {s}.ledger_households h ON h.household_id = m.household_id "
     "WHERE m.effective_on <= :on ORDER BY m.notification_id"
+)
+
+# Warnings (the rules' facts beyond the care view, and the caseworkers' actions).
+WARN_HOUSEHOLDS = "SELECT household_id, region_code, residence FROM {s}.ledger_households"
+WARN_MEANS = (
+    "SELECT household_id, effective_on, annual_income_fen, rigid_deductions_fen, "
+    "car_insurance_value_fen, household_size FROM {s}.ledger_warning_means "
+    "ORDER BY notification_id"
+)
+WARN_BILLS = (
+    "SELECT household_id, service_on, kept_fen FROM {s}.ledger_medical_bills "
+    "WHERE NOT cancelled AND service_on <= :on AND service_on > :start"
+)
+WARN_REFERRALS = "SELECT household_id, member_id, referred_on FROM {s}.ledger_referrals"
+WARN_FAILURES = (
+    "SELECT p.household_id, p.payment_id, p.failures, f.failed_on FROM {s}.ledger_payments p "
+    "JOIN {s}.ledger_warning_failures f ON f.payment_id = p.payment_id "
+    "WHERE p.failures > 0"
+)
+WARN_CASES = (
+    "SELECT warning_id, household_id, rule, reason, raised_on, status, note, actor, "
+    "acknowledged_on, resolved_on FROM {s}.ledger_warning_cases"
 )

@@ -133,6 +133,19 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "reported_on TEXT NOT NULL, stabilised_on TEXT)",
             "CREATE TABLE IF NOT EXISTS ledger_referrals (notification_id INTEGER PRIMARY KEY, "
             "household_id TEXT NOT NULL, member_id TEXT NOT NULL, referred_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_warning_means ("
+            "notification_id INTEGER PRIMARY KEY, household_id TEXT NOT NULL, "
+            "effective_on TEXT NOT NULL, annual_income_fen INTEGER NOT NULL, "
+            "rigid_deductions_fen INTEGER NOT NULL, car_insurance_value_fen INTEGER NOT NULL, "
+            "household_size INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_warning_failures ("
+            "notification_id INTEGER PRIMARY KEY, payment_id TEXT NOT NULL, "
+            "failed_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_warning_cases (warning_id TEXT PRIMARY KEY, "
+            "household_id TEXT NOT NULL, rule TEXT NOT NULL, reason TEXT NOT NULL, "
+            "raised_on TEXT NOT NULL, status TEXT NOT NULL, note TEXT NOT NULL, "
+            "actor TEXT NOT NULL, acknowledged_on TEXT, resolved_on TEXT, "
+            "opened_at TEXT NOT NULL, acted_at TEXT, notification_id INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_data_access (id INTEGER PRIMARY KEY, "
             "at TEXT NOT NULL, user_name TEXT NOT NULL, role TEXT NOT NULL, "
             "household_id TEXT, path TEXT NOT NULL)",

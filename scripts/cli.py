@@ -1,4 +1,4 @@
-"""`ledger`: serve, token, demo, replay, rebuild, bench (typer + rich)."""
+"""`ledger`: serve, token, demo, replay, rebuild, bench, import-bills (typer + rich)."""
 
 from __future__ import annotations
 
@@ -370,6 +370,42 @@ def bench(
         report_path=report,
         console=wide,
     )
+
+
+@cli.command("import-bills")
+def import_bills_command(
+    file: Annotated[Path, typer.Argument(help="a settlement CSV (docs/examples/)")],
+    batch_rows: Annotated[
+        int, typer.Option(help="settlements per transaction (whole households)")
+    ] = 500,
+) -> None:
+    """Load medical settlement records in bulk (CSV), idempotent by settlement number; bad
+    rows are listed with their line numbers (exit 1 if any)."""
+    from scripts.import_bills import import_bills
+
+    if not file.is_file():
+        err.print(f"[red]no file {file}[/red]")
+        raise typer.Exit(2)
+    ledger = _open()
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task("importing settlements", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = import_bills(ledger, file, batch_rows=batch_rows, progress=progress)
+    finally:
+        ledger.close()
+    for line, field, message in report.errors:
+        err.print(f"line {line}: {field + ': ' if field else ''}{message}")
+    out.print(
+        f"{report.rows} rows: {report.recorded} recorded, {report.already_recorded} already "
+        f"recorded, {len(report.errors)} refused; relief from the medical safety fund "
+        f"{format_yuan(report.relief_fen)}"
+    )
+    if report.errors:
+        raise typer.Exit(1)
 
 
 def _progress_bar() -> Progress:

@@ -486,6 +486,8 @@ def build_demo_city(
             actor=CASEWORKERS[0],
         )
     runs += [_pay_month(ledger, rng, f"2025-{m:02d}") for m in range(9, 12)]
+    imported = _import_settlements(ledger, rng)
+    what_if, warned = _what_if_and_warnings(ledger)
     ledger.runner.catch_up()
     fund = sum(r["relief_fen"] for r in ledger.fund_relief(2025, "3304"))
     return [
@@ -501,4 +503,78 @@ def build_demo_city(
         f"medical bills: {medical['bills']} ({medical['corrected']} corrected, "
         f"{medical['cancelled']} cancelled); medical safety fund relief in 2025: "
         f"{format_yuan(fund)}",
+        imported,
+        what_if,
+        warned,
     ]
+
+
+def _import_settlements(ledger: Ledger, rng: random.Random) -> str:
+    """December's settlements arrive as a settlement system's CSV (`ledger import-bills`),
+    once with a bad row, then again: the second import records nothing new."""
+    import tempfile
+    from pathlib import Path
+
+    from scripts.import_bills import HEADER, import_bills
+
+    people = sorted(ledger.member_identity().items())[: max(len(ledger.member_identity()) // 10, 1)]
+    lines = [HEADER]
+    for n, (_, who) in enumerate(people):
+        self_paid = rng.randint(1, 400_000)
+        basic = rng.randint(0, 800_000)
+        total, paid = format_yuan(self_paid + basic), format_yuan(self_paid)
+        lines.append(
+            f"JXDEMO{n:06d},{who['id_number']},2025-12-{1 + n % 28:02d},"
+            f"{total},{format_yuan(basic)},0,0,0,{paid}\n"
+        )
+    lines.append("JXDEMOBAD,330402198005171237,2025-12-01,100.00,0,0,0,0,90.00\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "settlements.csv"
+        path.write_text("".join(lines), encoding="utf-8")
+        first = import_bills(ledger, path)
+        second = import_bills(ledger, path)
+    return (
+        f"import-bills: {first.rows} settlement rows, {first.recorded} recorded, "
+        f"{len(first.errors)} refused (line {first.errors[0][0] if first.errors else '-'}); "
+        f"imported again: {second.recorded} recorded, {second.already_recorded} already there"
+    )
+
+
+def _what_if_and_warnings(ledger: Ledger) -> tuple[str, str]:
+    """A what-if of raising the city's dibao standard for 2026 (recorded nothing), and the
+    early warnings on 2025-11-30 with one acknowledged and one resolved by a caseworker."""
+    from api import warnings
+    from api.simulation import Proposal, simulate
+
+    result = simulate(
+        ledger,
+        [Proposal("dibao_standard_annual", yuan(16200), "330400", Fraction(5, 100))],
+        date(2026, 1, 1),
+        sample_size=0,
+    )
+    what_if = (
+        f"what-if dibao standard 16,200 from 2026-01-01: {result['households_changing_amount']} "
+        f"households change amount, {result['households_changing_category']} would test into "
+        f"another category, {result['monthly_cost_difference']} a month more"
+    )
+    on = date(2025, 11, 30)
+    found = warnings.warnings(ledger, on)
+    acted = [w for w in found if w.status == "open"][:2]
+    for w, status in zip(acted, ("acknowledged", "resolved"), strict=False):
+        warnings.act(
+            ledger,
+            UUID(w.warning_id),
+            status=status,
+            note="入户核实, 已跟进" if status == "resolved" else "",
+            actor=CASEWORKERS[0],
+            on=on,
+        )
+    by_rule: dict[str, int] = {}
+    for w in found:
+        by_rule[w.rule] = by_rule.get(w.rule, 0) + 1
+    warned = (
+        f"early warnings on {on.isoformat()}: "
+        + ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items()))
+        + f" ({len(acted)} acted on by a caseworker)"
+    )
+    return what_if, warned

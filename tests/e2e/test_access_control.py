@@ -21,6 +21,7 @@ OVERSEERS = {"auditor", "finance", "approver"}
 ALLOWED = {
     ("POST", "/standards/changes"): {"standards_admin"},
     ("GET", "/standards"): INTERNAL,
+    ("POST", "/standards/simulations"): {"standards_admin", "finance"},
     ("POST", "/households"): {"caseworker"},
     ("GET", "/households/{household_id}"): READERS,
     ("POST", "/households/{household_id}/members"): {"caseworker"},
@@ -57,6 +58,10 @@ ALLOWED = {
     ("POST", "/households/{household_id}/members/{member_id}/job-referrals"): {"caseworker"},
     ("POST", "/households/{household_id}/dividends"): {"caseworker"},
     ("GET", "/feeds/transit"): {"transport", "auditor"},
+    ("GET", "/feeds/events"): {"medical_insurance", "transport", "auditor"},
+    ("GET", "/warnings"): {"caseworker", "approver", "auditor"},
+    ("GET", "/warnings/summary"): {"caseworker", "approver", "auditor"},
+    ("POST", "/warnings/{warning_id}/resolution"): {"caseworker"},
 }
 
 
@@ -68,7 +73,15 @@ def routes(server):
 
 
 def concrete(path: str) -> str:
-    for name in ("household_id", "member_id", "application_id", "bill_id", "run_id", "payment_id"):
+    for name in (
+        "household_id",
+        "member_id",
+        "application_id",
+        "bill_id",
+        "run_id",
+        "payment_id",
+        "warning_id",
+    ):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path
 

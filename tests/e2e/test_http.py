@@ -293,7 +293,13 @@ def test_docs_health_and_oversize_bodies(server):
     assert "/households/{household_id}/entitlements" in schema["paths"]
     health = server.client.get("/health").json()
     assert health["status"] == "ok"
-    assert health["projections_lag"] == {"entitlements": 0, "medical": 0, "payments": 0, "care": 0}
+    assert health["projections_lag"] == {
+        "entitlements": 0,
+        "medical": 0,
+        "payments": 0,
+        "care": 0,
+        "warnings": 0,
+    }
     r = server.client.post(
         "/households",
         headers=server.token(*CW),

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+
+from api.auth import User
+from api.deps import LedgerDep, require
+from api.schemas import BusinessDate, Input, Ratio, Yuan
+from api.simulation import Proposal, simulate
+from domain.errors import InvalidInputError
+from domain.money import parse_ratio, parse_yuan
+from domain.standards import CITY_CODE, KEYS, parse_value
+
+router = APIRouter(prefix="/standards", tags=["standards"])
+Planner = Annotated[User, Depends(require("standards_admin", "finance"))]
+
+
+class ProposedChangeIn(Input):
+    key: str
+    value: str = Field(description="money in yuan or a ratio as a decimal string")
+    region_code: str | None = None
+    cited_income_growth: Ratio | None = None
+    cited_urban_consumption: Yuan | None = None
+    override_reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class SimulationIn(Input):
+    changes: Annotated[list[ProposedChangeIn], Field(min_length=1, max_length=20)]
+    effective_from: BusinessDate
+    sample_size: Annotated[int, Field(ge=0, le=10000)] = 20
+
+
+@router.post("/simulations")
+def simulate_changes(body: SimulationIn, _: Planner, ledger: LedgerDep) -> dict[str, Any]:
+    """What would change if these standards changed from `effective_from` (§6): households
+    changing amount or category, monthly and annual cost difference by programme and
+    county, and a sample of households with old and new amounts. The §6 rules apply as
+    to a real change; nothing is recorded. For the standards admin and finance."""
+    proposals = []
+    for i, change in enumerate(body.changes):
+        if change.key not in KEYS:
+            raise InvalidInputError(
+                f"changes[{i}].key must be one of the standards: {', '.join(sorted(KEYS))}",
+                f"changes[{i}].key",
+            )
+        proposals.append(
+            Proposal(
+                key=change.key,
+                value=parse_value(change.key, change.value, f"changes[{i}].value"),
+                region_code=change.region_code or CITY_CODE,
+                cited_income_growth=(
+                    parse_ratio(change.cited_income_growth, f"changes[{i}].cited_income_growth")
+                    if change.cited_income_growth is not None
+                    else None
+                ),
+                cited_urban_consumption_fen=(
+                    parse_yuan(
+                        change.cited_urban_consumption, f"changes[{i}].cited_urban_consumption"
+                    )
+                    if change.cited_urban_consumption is not None
+                    else None
+                ),
+                override_reason=change.override_reason or None,
+            )
+        )
+    return simulate(ledger, proposals, body.effective_from, body.sample_size)

@@ -1,0 +1,254 @@
+"""What-if for standard changes (§6 dynamic adjustment): the proposed changes are applied
+to in-memory copies of the standards streams (validated by the same §6 rules as a real
+change), and each affected household, loaded from its stream, is brought in line with
+that proposed book by the same `Household.adjust_entitlements` a recorded change runs,
+on an in-memory copy that is never saved. Nothing is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from api.container import Ledger
+from domain.errors import InvalidInputError, LedgerError
+from domain.household import MEANS_TESTED, Household, split_key
+from domain.money import format_yuan
+from domain.rules import AMOUNT_STANDARD, means_test, months_later
+from domain.standards import (
+    CITY_CODE,
+    COUNTIES,
+    KEYS,
+    Standards,
+    StandardsBook,
+    StandardValue,
+    county_of,
+    validate_change,
+    validate_region_code,
+)
+from projections import sql
+from projections.queries import as_day
+
+# The standards the means test reads (a change of one may move households between
+# categories at their next determination; categories change only by determination).
+MEANS_KEYS = (
+    "dibao_standard_annual",
+    "marginal_multiplier",
+    "low_income_household_annual_limit",
+    "car_value_limit",
+)
+SIMULATION_ACTOR = "system:simulation"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    key: str
+    value: StandardValue
+    region_code: str
+    cited_income_growth: Fraction | None = None
+    cited_urban_consumption_fen: int | None = None
+    override_reason: str | None = None
+
+
+def _prefix(region_code: str) -> str:
+    return "3304" if region_code == CITY_CODE else region_code
+
+
+class ProposedStandards:
+    """Copies of the city's and counties' standards with the proposed changes applied."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        city = ledger.app.standards_book(CITY_CODE).city
+        self.streams: dict[str, Standards | None] = {CITY_CODE: city}
+        for code in COUNTIES:
+            self.streams[code] = ledger.app.standards_book(code).county
+
+    def book(self, region_code: str) -> StandardsBook:
+        city = self.streams[CITY_CODE]
+        assert city is not None
+        county = county_of(region_code)
+        return StandardsBook(city, self.streams.get(county) if county != CITY_CODE else None)
+
+    def apply(self, index: int, change: Proposal, effective_from: date) -> None:
+        field = f"changes[{index}]"
+        if change.key not in KEYS:
+            raise InvalidInputError(
+                f"{field}.key must be one of the standards: {', '.join(sorted(KEYS))}",
+                f"{field}.key",
+            )
+        region = validate_region_code(change.region_code, f"{field}.region_code")
+        if region != CITY_CODE and region not in COUNTIES:
+            raise InvalidInputError(
+                "standards are set by the city (330400) or a county", f"{field}.region_code"
+            )
+        try:
+            validate_change(
+                self.book(region),
+                key=change.key,
+                value=change.value,
+                effective_from=effective_from,
+                cited_income_growth=change.cited_income_growth,
+                cited_urban_consumption_fen=change.cited_urban_consumption_fen,
+                override_reason=change.override_reason,
+            )
+        except LedgerError as error:
+            error.field = f"{field}.{error.field}" if error.field else field
+            raise
+        stream = self.streams.get(region)
+        if stream is None:
+            stream = Standards.open(region, SIMULATION_ACTOR, effective_from)
+            self.streams[region] = stream
+        stream.record_change(
+            key=change.key,
+            value=change.value,
+            effective_from=effective_from,
+            basis="simulation (not recorded)",
+            actor=SIMULATION_ACTOR,
+            cited_income_growth=change.cited_income_growth,
+            cited_urban_consumption_fen=change.cited_urban_consumption_fen,
+            override_reason=change.override_reason,
+        )
+
+
+def _months(effective_from: date) -> list[date]:
+    """The day each of the 12 months from `effective_from` is costed on: the date itself,
+    then the first of each following month."""
+    first = effective_from.replace(day=1)
+    return [effective_from] + [months_later(first, n) for n in range(1, 12)]
+
+
+def _amounts(household: Household, on: date) -> dict[str, int]:
+    return {key: point.monthly_fen for key, point in household.entitlements_on(on)}
+
+
+def _category(household: Household, book: StandardsBook, on: date) -> tuple[str, str] | None:
+    """(current category, category the latest approved means would test on `on`)."""
+    current = household.household_category_on(on)
+    if current is None or current.category not in MEANS_TESTED:
+        return None
+    approved = [
+        a
+        for a in household.applications.values()
+        if a.decision == "approved"
+        and a.programme in MEANS_TESTED
+        and a.means is not None
+        and a.effective_from <= on
+    ]
+    if not approved:
+        return None
+    latest = max(approved, key=lambda a: a.effective_from)
+    assert latest.means is not None
+    try:
+        tested = means_test(latest.means, household.size_on(on), book, on).category
+    except LedgerError:
+        return None
+    return current.category, tested or "none"
+
+
+def simulate(
+    ledger: Ledger, changes: list[Proposal], effective_from: date, sample_size: int = 20
+) -> dict[str, Any]:
+    proposed = ProposedStandards(ledger)
+    for index, change in enumerate(changes):
+        proposed.apply(index, change, effective_from)
+    ledger.runner.catch_up()
+    candidates: set[UUID] = set()
+    for change in changes:
+        programmes = tuple(p for p, keys in AMOUNT_STANDARD.items() if change.key in keys)
+        if programmes:
+            candidates |= set(
+                UUID(str(h))
+                for h in ledger.views.households_with(programmes, _prefix(change.region_code))
+            )
+    means_regions = [_prefix(c.region_code) for c in changes if c.key in MEANS_KEYS]
+    if means_regions:
+        regions = {
+            str(r["household_id"]): str(r["region_code"])
+            for r in ledger.views.query(sql.RUN_REGIONS, {})
+        }
+        for span in ledger.views.query(sql.CARE_CATEGORIES, {}):
+            held_by = str(span["household_id"])
+            if (
+                span["category"] in MEANS_TESTED
+                and span["effective_to"] is None
+                and as_day(span["effective_from"]) <= effective_from
+                and any(regions.get(held_by, "").startswith(p) for p in means_regions)
+            ):
+                candidates.add(UUID(held_by))
+    months = _months(effective_from)
+    cost: dict[tuple[str, str], list[int]] = {}
+    changed_amount: list[dict[str, Any]] = []
+    changed_category: list[dict[str, Any]] = []
+    for hid in sorted(candidates, key=str):
+        current = ledger.app.household(hid)
+        trial = ledger.app.household(hid)  # a second copy, changed in memory only
+        book = proposed.book(trial.region_code)
+        trial.adjust_entitlements(book, actor=SIMULATION_ACTOR, reason="simulation")
+        county = county_of(trial.region_code)
+        lines = []
+        for n, on in enumerate(months):
+            old, new = _amounts(current, on), _amounts(trial, on)
+            for key in sorted(set(old) | set(new)):
+                diff = new.get(key, 0) - old.get(key, 0)
+                programme, member_id = split_key(key)
+                sums = cost.setdefault((programme, county), [0, 0])
+                if n == 0:
+                    sums[0] += diff
+                    if diff:
+                        lines.append(
+                            {
+                                "programme": programme,
+                                "member_id": member_id,
+                                "old_monthly_amount": format_yuan(old.get(key, 0)),
+                                "new_monthly_amount": format_yuan(new.get(key, 0)),
+                            }
+                        )
+                sums[1] += diff
+        if lines:
+            changed_amount.append(
+                {"household_id": str(hid), "region_code": trial.region_code, "amounts": lines}
+            )
+        category = _category(current, book, effective_from)
+        if category is not None and category[0] != category[1]:
+            changed_category.append(
+                {
+                    "household_id": str(hid),
+                    "region_code": trial.region_code,
+                    "category": category[0],
+                    "would_test": category[1],
+                }
+            )
+    monthly = sum(v[0] for v in cost.values())
+    annual = sum(v[1] for v in cost.values())
+    return {
+        "effective_from": effective_from.isoformat(),
+        "recorded": False,
+        "households_considered": len(candidates),
+        "households_changing_amount": len(changed_amount),
+        "households_changing_category": len(changed_category),
+        "monthly_cost_difference": format_yuan(monthly),
+        "annual_cost_difference": format_yuan(annual),
+        "cost_by_programme_and_region": [
+            {
+                "programme": programme,
+                "region_code": county,
+                "monthly_difference": format_yuan(v[0]),
+                "annual_difference": format_yuan(v[1]),
+            }
+            for (programme, county), v in sorted(cost.items())
+            if v != [0, 0]
+        ],
+        "sample": changed_amount[:sample_size],
+        "category_changes": changed_category[:sample_size],
+        "method": (
+            "each household's entitlements recomputed against the proposed standards by the "
+            "same rules as a recorded change; monthly: the amounts in force on effective_from; "
+            "annual: the sum over the 12 months from it of the amounts in force on the first "
+            "day costed in each month (no pro rata). Categories change only by determination: "
+            "category_changes lists households whose latest approved means would test into "
+            "another category under the proposed standards."
+        ),
+    }

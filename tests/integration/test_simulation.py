@@ -1,0 +1,159 @@
+"""What-if for standard changes (§6) on both backends: the simulation records nothing and
+gives the same per-household amounts as recording the change afterwards."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+import pytest
+
+from api.simulation import Proposal, simulate
+from domain.errors import InvalidInputError, PolicyRuleError
+from domain.money import format_yuan, yuan
+from domain.rules import Means
+from tests.helpers import household
+
+CW, AP = "caseworker-li", "approver-wang"
+RAISE = Proposal(
+    key="dibao_standard_annual",
+    value=yuan(16200),
+    region_code="330400",
+    cited_income_growth=Fraction(5, 100),
+)
+
+
+def approve(ledger, hid, programme, income):
+    app_id = ledger.app.submit_application(
+        hid,
+        programme=programme,
+        effective_from=date(2025, 1, 1),
+        means=Means(income, 0, 0),
+        actor=CW,
+    )
+    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+
+
+def city(ledger):
+    """A small demo-like city: dibao households of 1 to 4 members (6,000 a head a year, so
+    500.00 a head a month) in three counties, one marginal and one low-income household."""
+    dibao = []
+    for size, region in ((1, "330402"), (2, "330411"), (3, "330481"), (4, "330402")):
+        hid, _ = household(ledger.app, size, region_code=region)
+        approve(ledger, hid, "dibao", yuan(6000) * size)
+        dibao.append(hid)
+    marginal, _ = household(ledger.app, 2, region_code="330411")
+    approve(ledger, marginal, "marginal", yuan(31200))  # 1,300.00 a head a month
+    low, _ = household(ledger.app, 2, region_code="330483")
+    approve(ledger, low, "low_income", yuan(48000))  # 2,000.00 a head a month
+    return dibao, marginal, low
+
+
+def amounts(ledger, hid, on):
+    return {
+        (e.row.programme, e.row.member_id): e.row.monthly_fen for e in ledger.entitlements(hid, on)
+    }
+
+
+def test_simulating_a_raise_of_the_dibao_standard_equals_recording_it(ledger):
+    """§4 dibao: (monthly standard - 500.00) x size. From 15,000 (1,250.00 a month) to
+    16,200 (1,350.00) from 2025-07-01, each household gets 100.00 more a head: 1,000.00 a
+    month for 1 + 2 + 3 + 4 members, 12,000.00 over the 12 months (no other change of the
+    standard in them). The 3-member household goes from (1,250 - 500) x 3 = 2,250.00 to
+    (1,350 - 500) x 3 = 2,550.00. Categories: the marginal household's 1,300.00 a head
+    would test dibao (below 1,350.00); the low-income household's 2,000.00 would test
+    marginal (below 1.5 x 1,350.00 = 2,025.00)."""
+    dibao, marginal, low = city(ledger)
+    on = date(2025, 7, 1)
+    head = ledger.app.recorder.max_notification_id()
+    result = simulate(ledger, [RAISE], on, sample_size=100)
+    assert ledger.app.recorder.max_notification_id() == head  # nothing recorded
+    assert result["households_changing_amount"] == 4
+    assert result["monthly_cost_difference"] == "1000.00"
+    assert result["annual_cost_difference"] == "12000.00"
+    by_region = {
+        (c["programme"], c["region_code"]): c["monthly_difference"]
+        for c in result["cost_by_programme_and_region"]
+    }
+    assert by_region == {
+        ("dibao", "330402"): "500.00",
+        ("dibao", "330411"): "200.00",
+        ("dibao", "330481"): "300.00",
+    }
+    simulated = {
+        s["household_id"]: {a["programme"]: a["new_monthly_amount"] for a in s["amounts"]}
+        for s in result["sample"]
+    }
+    three = next(s for s in result["sample"] if s["household_id"] == str(dibao[2]))
+    assert three["amounts"] == [
+        {
+            "programme": "dibao",
+            "member_id": None,
+            "old_monthly_amount": "2250.00",
+            "new_monthly_amount": "2550.00",
+        }
+    ]
+    assert {
+        (c["household_id"], c["category"], c["would_test"]) for c in result["category_changes"]
+    } == {
+        (str(marginal), "marginal", "dibao"),
+        (str(low), "low_income", "marginal"),
+    }
+    assert result["households_changing_category"] == 2
+
+    ledger.record_standard_change(
+        key=RAISE.key,
+        value=RAISE.value,
+        effective_from=on,
+        basis="嘉民〔2025〕1号",
+        actor="standards-admin-chen",
+        cited_income_growth=RAISE.cited_income_growth,
+    )
+    recorded = {
+        str(hid): {p: format_yuan(fen) for (p, _), fen in amounts(ledger, hid, on).items()}
+        for hid in dibao
+    }
+    assert recorded == simulated
+    assert recorded[str(dibao[2])] == {"dibao": "2550.00"}
+    # And simulating the same change again now changes nothing.
+    again = simulate(ledger, [RAISE], on)
+    assert (again["households_changing_amount"], again["monthly_cost_difference"]) == (0, "0.00")
+
+
+def test_a_simulated_change_is_validated_as_a_real_one(ledger):
+    """§6: 15,000 -> 15,500 is a rise of 3.33%, below the cited 5%: refused, naming the
+    field of the change it concerns; nothing recorded."""
+    head = ledger.app.recorder.max_notification_id()
+    low = Proposal("dibao_standard_annual", yuan(15500), "330400", Fraction(5, 100))
+    with pytest.raises(PolicyRuleError) as refused:
+        simulate(ledger, [RAISE, low], date(2025, 7, 1))
+    # The second change is checked against the first (16,200 -> 15,500 is a fall).
+    assert refused.value.field == "changes[1].value"
+    with pytest.raises(PolicyRuleError) as refused:
+        simulate(ledger, [low], date(2025, 7, 1))
+    assert refused.value.field == "changes[0].value" and "3.33%" in refused.value.message
+    assert ledger.app.recorder.max_notification_id() == head
+
+
+def test_a_county_change_reaches_only_that_countys_households(ledger):
+    """§10: a 海宁市 (330481) dibao standard of 16,200 overrides the city's for its own
+    households only: the 3-member household there gets (1,350 - 500) x 3 = 2,550.00, the
+    others keep theirs; a change in an unknown county is refused naming the field."""
+    dibao, _, _ = city(ledger)
+    county = Proposal("dibao_standard_annual", yuan(16200), "330481", Fraction(5, 100))
+    result = simulate(ledger, [county], date(2025, 7, 1))
+    assert [s["household_id"] for s in result["sample"]] == [str(dibao[2])]
+    assert result["sample"][0]["amounts"][0]["new_monthly_amount"] == "2550.00"
+    assert result["cost_by_programme_and_region"] == [
+        {
+            "programme": "dibao",
+            "region_code": "330481",
+            "monthly_difference": "300.00",
+            "annual_difference": "3600.00",
+        }
+    ]
+    with pytest.raises(InvalidInputError) as refused:
+        simulate(
+            ledger, [Proposal("dibao_standard_annual", yuan(16200), "330499")], date(2025, 7, 1)
+        )
+    assert refused.value.field == "changes[0].region_code"
