@@ -65,6 +65,7 @@ def _pages(household: str) -> list[tuple[str, str]]:
         ("finance", "/ui/payments"),
         ("approver", "/ui/medical/relief?year=2025"),
         ("caseworker", "/ui/visits/overdue?on=2025-12-31"),
+        ("caseworker", "/ui/warnings?on=2025-12-31"),
         ("caseworker", f"/ui/households/{household}?year=2025"),
         ("finance", f"/ui/households/{household}?year=2025"),
         ("caseworker", f"/ui/households/{household}/visit"),

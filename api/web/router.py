@@ -27,7 +27,10 @@ from api.deps import READERS, SEES_ID_NUMBERS
 from api.errors import status_of, validation_problem
 from api.routers.care import VisitIn
 from api.routers.medical import _figures
+from api.routers.warnings import ResolutionIn
 from api.schemas import MedicalBillIn
+from api.warnings import act, summary
+from api.warnings import warnings as warnings_on
 from api.web import charts
 from api.web.data import BY_HOUSEHOLD, households_behind, payment_runs
 from api.web.i18n import LANGS, translator
@@ -97,6 +100,7 @@ NAV = (
     ("payments", "/ui/payments", FEED_READERS),
     ("relief", "/ui/medical/relief", OVERSEERS),
     ("overdue", "/ui/visits/overdue", CARE_READERS),
+    ("warnings", "/ui/warnings", CARE_READERS),
 )
 
 
@@ -680,3 +684,101 @@ def audit_report(request: Request, household_id: str, who: Auditor) -> Response:
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{hid}.html"'},
     )
+
+
+# ------------------------------------------------------------ early warnings
+
+WARNING_STATUSES = ("open", "acknowledged", "resolved")
+
+
+def _region(request: Request) -> str:
+    region = request.query_params.get("region") or CITY_CODE
+    if region != CITY_CODE and region not in COUNTIES:
+        raise PageError(422, "region: must be Jiaxing (330400) or one of its counties")
+    return region
+
+
+def _warnings_page(
+    request: Request,
+    who: WebUser,
+    on: date,
+    region: str,
+    status: str | None,
+    code: int = 200,
+    problem: tuple[str | None, str, str] | None = None,
+) -> HTMLResponse:
+    ledger = _ledger(request)
+    prefix = "3304" if region == CITY_CODE else region
+    return render(
+        request,
+        "warnings.html",
+        who,
+        code,
+        on=on,
+        region=region,
+        wanted=status or "",
+        statuses=WARNING_STATUSES,
+        counties=sorted(COUNTIES),
+        summary=summary(ledger, on, prefix),
+        warnings=warnings_on(ledger, on, prefix, status),
+        acts=who.role == "caseworker",
+        done=request.query_params.get("done", ""),
+        problem=problem,
+    )
+
+
+@router.get("/warnings")
+def warnings_page(request: Request, who: CareReader) -> HTMLResponse:
+    """§12: the early warnings of a region on a date, by county and one by one; a
+    caseworker acknowledges or resolves each with a note (the API's own command)."""
+    status = request.query_params.get("status") or None
+    if status is not None and status not in WARNING_STATUSES:
+        raise PageError(422, "status: must be one of open, acknowledged, resolved")
+    return _warnings_page(
+        request, who, _date(request, "on", date.today()), _region(request), status
+    )
+
+
+@router.post("/warnings/{warning_id}/resolution")
+async def warning_resolution(request: Request, warning_id: str, who: Caseworker) -> Response:
+    try:
+        wid = UUID(warning_id)
+    except ValueError:
+        raise PageError(404, f"no warning {warning_id}") from None
+    form = await _form(request, who)
+    region = form.get("region") or CITY_CODE
+    if region != CITY_CODE and region not in COUNTIES:
+        raise PageError(422, "region: must be Jiaxing (330400) or one of its counties")
+    values = {k: form.get(k, "") for k in ("status", "note", "on")}
+    ledger = _ledger(request)
+    try:
+        body = ResolutionIn.model_validate({**values, "on": values["on"] or None})
+        await run_in_threadpool(
+            act,
+            ledger,
+            wid,
+            status=body.status,
+            note=body.note,
+            actor=who.name,
+            on=body.on or date.today(),
+        )
+    except ValidationError as error:
+        field, message = validation_problem(error.errors())
+        return _warnings_page(
+            request, who, _on_or_today(values["on"]), region, None, 422,
+            (field, message, str(wid)),
+        )  # fmt: skip
+    except LedgerError as error:
+        return _warnings_page(
+            request, who, _on_or_today(values["on"]), region, None, status_of(error),
+            (error.field, error.message, str(wid)),
+        )  # fmt: skip
+    query = urlencode({"on": values["on"], "region": region, "done": str(wid)})
+    return RedirectResponse(f"{PATH}/warnings?{query}", status_code=303)
+
+
+def _on_or_today(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return date.today()

@@ -326,3 +326,66 @@ def test_auditor_replays_a_household_beside_today_and_downloads_the_report(web, 
     ).json()
     paths = {t["path"] for t in trail if t["user_name"] == "auditor-zhao"}
     assert {f"/ui/audit/households/{city.a}", f"/ui/audit/households/{city.a}/report"} <= paths
+
+
+def test_caseworker_resolves_an_early_warning_and_the_auditor_only_reads(web, city):
+    """§12 visit_overdue_long, §30 quarterly tier: C's dibao started 2025-02-11 and C was
+    never visited, so twice the 3-month interval ends on 2025-08-11 and the warning is
+    raised on 2025-08-12. A note over 2,000 characters is refused with the API's own
+    message and records nothing; a resolution with a note is the API's command (the
+    API then lists the warning as resolved with that note)."""
+    s = web.server
+    page = web.sign_in(*CW)
+    page.goto(f"{web.url}/ui/warnings?on=2025-12-31&region=330402")
+    row = page.locator(f"tr[data-household='{city.c}'][data-rule='visit_overdue_long']")
+    assert row.locator("td").nth(3).inner_text() == "2025-08-12"
+    assert row.locator("td.reason").inner_text() == (
+        "探访严重逾期 (visit long overdue): quarterly tier (§30), no visit since 2025-02-11; "
+        "2 x the interval ends on 2025-08-11, and it is 2025-12-31."
+    )
+    assert row.locator("td.status").get_attribute("data-status") == "open"
+    wid = row.get_attribute("id").removeprefix("w-")
+    web.shot(page, "warnings")
+
+    too_long = "长" * 2001
+    api = s.client.post(
+        f"/warnings/{wid}/resolution",
+        headers=s.token(*CW),
+        json={"status": "resolved", "note": too_long, "on": "2025-12-31"},
+    )
+    assert api.status_code == 422 and api.json()["field"] == "note"
+    row.locator("select[name=status]").select_option("resolved")
+    row.locator("input[name=note]").fill(too_long)
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        row.locator("button[type=submit]").click()
+    assert answer.value.status == 422
+    assert api.json()["message"] in page.inner_text("#error")
+    open_now = s.client.get(
+        "/warnings?region=330402&status=open&on=2025-12-31", headers=s.token(*CW)
+    ).json()
+    assert wid in [w["warning_id"] for w in open_now]
+    web.shot(page, "warning-invalid")
+
+    row = page.locator(f"tr#w-{wid}")
+    row.locator("select[name=status]").select_option("resolved")
+    row.locator("input[name=note]").fill("已上门走访，老人身体尚可")
+    row.locator("button[type=submit]").click()
+    page.wait_for_url(f"{web.url}/ui/warnings?on=2025-12-31&region=330402&done={wid}")
+    assert page.inner_text("#done") == "预警已更新。"
+    assert page.locator(f"tr#w-{wid} td.status").get_attribute("data-status") == "resolved"
+    resolved = s.client.get(
+        "/warnings?region=330402&status=resolved&on=2025-12-31", headers=s.token(*CW)
+    ).json()
+    mine = next(w for w in resolved if w["warning_id"] == wid)
+    assert (mine["note"], mine["resolved_on"]) == ("已上门走访，老人身体尚可", "2025-12-31")
+    summary = page.locator("#summary tr[data-region='330402'] td")
+    assert summary.nth(3).inner_text() != "0"  # resolved count
+    assert summary.nth(4).inner_text() == "141.0"  # 2025-08-12 to 2025-12-31, the only one
+    page.context.close()
+
+    auditor = web.sign_in(*AUD)
+    auditor.goto(f"{web.url}/ui/warnings?on=2025-12-31&region=330402&status=resolved")
+    assert auditor.locator(f"tr#w-{wid} td.note").inner_text() == "已上门走访，老人身体尚可"
+    assert auditor.locator("form.act").count() == 0
+    web.shot(auditor, "warnings-auditor")
+    auditor.context.close()

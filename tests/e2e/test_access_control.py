@@ -161,6 +161,8 @@ WEB_ALLOWED = {
     ("GET", "/ui/households/{household_id}/medical-bill"): {"caseworker"},
     ("POST", "/ui/households/{household_id}/medical-bill"): {"caseworker"},
     ("GET", "/ui/audit/households/{household_id}"): {"auditor"},
+    ("GET", "/ui/warnings"): {"caseworker", "approver", "auditor"},
+    ("POST", "/ui/warnings/{warning_id}/resolution"): {"caseworker"},
     ("GET", "/ui/audit/households/{household_id}/report"): {"auditor"},
 }
 
