@@ -284,8 +284,13 @@ def _tenths(value: Fraction) -> str:
 def summary(ledger: Ledger, on: date, region_prefix: str = "3304") -> list[dict[str, Any]]:
     """Per county: warnings by status and by rule, and the days from raising to
     resolution of the resolved ones (mean and longest)."""
+    return summarise(warnings(ledger, on, region_prefix))
+
+
+def summarise(listed: list[Warning]) -> list[dict[str, Any]]:
+    """The summary of warnings already evaluated (all statuses)."""
     counties: dict[str, dict[str, Any]] = {}
-    for w in warnings(ledger, on, region_prefix):
+    for w in listed:
         county = counties.setdefault(
             w.region_code[:6],
             {"open": 0, "acknowledged": 0, "resolved": 0, "by_rule": {}, "days": []},

@@ -55,6 +55,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "max_days": ("最长处理天数", "Longest days to resolution"),
     "warning_saved": ("预警已更新。", "The warning is updated."),
     "no_warnings": ("没有预警。", "No warnings."),
+    "previous": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
     "household": ("家庭", "Household"),
     "open_household": ("打开家庭", "Open a household"),
     "household_id": ("家庭编号", "Household ID"),

@@ -29,7 +29,7 @@ from api.routers.care import VisitIn
 from api.routers.medical import _figures
 from api.routers.warnings import ResolutionIn
 from api.schemas import MedicalBillIn
-from api.warnings import act, summary
+from api.warnings import act, summarise
 from api.warnings import warnings as warnings_on
 from api.web import charts
 from api.web.data import BY_HOUSEHOLD, households_behind, payment_runs
@@ -698,6 +698,9 @@ def _region(request: Request) -> str:
     return region
 
 
+WARNINGS_PER_PAGE = 100
+
+
 def _warnings_page(
     request: Request,
     who: WebUser,
@@ -709,6 +712,12 @@ def _warnings_page(
 ) -> HTMLResponse:
     ledger = _ledger(request)
     prefix = "3304" if region == CITY_CODE else region
+    every = warnings_on(ledger, on, prefix)  # evaluated once: the summary and the list
+    listed = [w for w in every if status is None or w.status == status]
+    pages = max(1, -(-len(listed) // WARNINGS_PER_PAGE))
+    number = _page_number(request, pages)
+    first = (number - 1) * WARNINGS_PER_PAGE
+    query = {"on": on.isoformat(), "region": region, "status": status or ""}
     return render(
         request,
         "warnings.html",
@@ -719,12 +728,24 @@ def _warnings_page(
         wanted=status or "",
         statuses=WARNING_STATUSES,
         counties=sorted(COUNTIES),
-        summary=summary(ledger, on, prefix),
-        warnings=warnings_on(ledger, on, prefix, status),
+        summary=summarise(every),
+        warnings=listed[first : first + WARNINGS_PER_PAGE],
+        total=len(listed),
+        first=first + 1,
+        number=number,
+        pages=pages,
+        page_href=lambda n: f"{PATH}/warnings?" + urlencode({**query, "page": n}),
         acts=who.role == "caseworker",
         done=request.query_params.get("done", ""),
         problem=problem,
     )
+
+
+def _page_number(request: Request, pages: int) -> int:
+    value = request.query_params.get("page", "1")
+    if not value.isdigit() or not 1 <= int(value) <= pages:
+        raise PageError(422, f"page: must be a whole number from 1 to {pages}")
+    return int(value)
 
 
 @router.get("/warnings")

@@ -337,6 +337,9 @@ def test_caseworker_resolves_an_early_warning_and_the_auditor_only_reads(web, ci
     s = web.server
     page = web.sign_in(*CW)
     page.goto(f"{web.url}/ui/warnings?on=2025-12-31&region=330402")
+    listed = s.client.get("/warnings?region=330402&on=2025-12-31", headers=s.token(*CW)).json()
+    assert page.inner_text("#total") == str(len(listed))
+    assert page.locator("#warnings tbody tr").count() == len(listed)  # under 100: one page
     row = page.locator(f"tr[data-household='{city.c}'][data-rule='visit_overdue_long']")
     assert row.locator("td").nth(3).inner_text() == "2025-08-12"
     assert row.locator("td.reason").inner_text() == (
