@@ -1,4 +1,4 @@
-"""`ledger`: serve, token, demo, replay, rebuild, bench (typer + rich)."""
+"""`ledger`: serve, token, demo, import, replay, rebuild, bench (typer + rich)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,82 @@ def demo(
         ledger.close()
     for line in report:
         out.print(line)
+
+
+@cli.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="the registry as CSV (docs/IMPORT.md)")],
+    system: Annotated[
+        str, typer.Option(help="the old system's name: with the household number, the id")
+    ] = "legacy",
+    actor: Annotated[str, typer.Option(help="who records the import")] = "migration",
+    batch: Annotated[int, typer.Option(help="households per transaction")] = 500,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="processes building households at once (default: 2 on PostgreSQL)"),
+    ] = None,
+    errors: Annotated[
+        Path | None, typer.Option(help="also write the rejected lines here (CSV: line, reason)")
+    ] = None,
+) -> None:
+    """Import an existing registry from CSV: households, members, categories, current
+    amounts, bank accounts. Bad rows are reported by line and their households left out;
+    running it again (or after an interruption) records nothing twice. Exit 1 when any
+    row was rejected."""
+    import csv
+
+    from scripts.importer import count_rows, import_parallel, import_registry
+
+    if not file.is_file():
+        err.print(f"[red]no file {file}[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    if workers is None:
+        workers = 2 if settings.database_url.startswith("postgres") else 1
+    options = {"system": system, "actor": actor, "batch_size": batch}
+    ledger = _open(settings)  # creates the tables and seeds the standards once
+    try:
+        total = count_rows(file)
+        with _progress_bar() as bar:
+            task = bar.add_task(f"importing {file.name}", total=total)
+
+            def progress(rows: int) -> None:
+                bar.update(task, completed=rows)
+
+            if workers > 1:
+                report = import_parallel(
+                    settings, file, workers=workers, progress=progress, **options
+                )
+            else:
+                report = import_registry(ledger.app, file, progress=progress, **options)
+            bar.update(task, completed=total)
+    finally:
+        ledger.close()
+    out.print(
+        f"{file.name}: {report.rows} rows; {report.households_recorded} households recorded "
+        f"({report.members_recorded} members, {report.events_recorded} events), "
+        f"{report.households_already} already recorded, {report.households_rejected} rejected",
+        soft_wrap=True,
+    )
+    if report.households_recorded:
+        out.print(
+            f"current amounts: {report.amounts_as_rule} agree with the ledger's rules, "
+            f"{report.amounts_migrated} kept as migrated (see docs/IMPORT.md)",
+            soft_wrap=True,
+        )
+    elif report.households_already and not report.households_rejected:
+        out.print("nothing new: every household in the file is already recorded")
+    for line, reason in report.errors[:100]:
+        out.print(f"line {line}: {reason}", markup=False, highlight=False, soft_wrap=True)
+    if len(report.errors) > 100:
+        out.print(f"... and {len(report.errors) - 100} more")
+    if errors is not None:
+        with errors.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(("line", "reason"))
+            writer.writerows(report.errors)
+    if report.errors:
+        raise typer.Exit(1)
 
 
 @cli.command("payment-run")
