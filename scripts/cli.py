@@ -46,6 +46,12 @@ def _open(settings: Settings | None = None) -> Ledger:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="server processes (each with its own connection pool)")
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="log every request to stderr (the PIPL trail is kept anyway)")
+    ] = True,
 ) -> None:
     """Run the API (docs at /docs) and keep the projections caught up."""
     import uvicorn
@@ -61,7 +67,19 @@ def serve(
     err.print(
         f"ledger on {settings.database_url.split('@')[-1]}; docs at http://{host}:{port}/docs"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers > 1:
+        # Each process builds its own app from the same LEDGER_* settings.
+        uvicorn.run(
+            "api.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=access_log,
+        )
+        return
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
 
 
 @cli.command()
@@ -429,6 +447,11 @@ def bench(
     payment_households: Annotated[
         int | None, typer.Option(help="households in the payment run (default --households)")
     ] = None,
+    import_households: Annotated[
+        int | None, typer.Option(help="households in the bulk import (default --households)")
+    ] = None,
+    api_seconds: Annotated[float, typer.Option(help="seconds of each API load phase")] = 3.0,
+    api_workers: Annotated[int, typer.Option(help="server processes for the API phases")] = 2,
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
@@ -441,6 +464,9 @@ def bench(
     run_bench(
         settings,
         payment_households=payment_households,
+        import_households=import_households,
+        api_seconds=api_seconds,
+        api_workers=api_workers,
         households=households,
         replay_events=replay_events,
         report_path=report,
