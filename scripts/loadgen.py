@@ -106,13 +106,59 @@ class LoadResult:
         }
 
 
-def _client(base: str, token: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=base,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-    )
+class _Response:
+    def __init__(self, status_code: int, body: bytes) -> None:
+        self.status_code = status_code
+        self.body = body
+
+
+class RawClient:
+    """A minimal HTTP/1.1 keep-alive client on one socket: GET only, Content-Length
+    bodies only (what the ledger answers). A few microseconds of Python a request, so
+    the load generator does not eat the cores the server is measured on."""
+
+    def __init__(self, base: str, token: str) -> None:
+        host, _, port = base.removeprefix("http://").partition(":")
+        self.address = (host, int(port))
+        self.header = f"Host: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+        self.sock = socket.create_connection(self.address, timeout=10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def get(self, path: str) -> _Response:
+        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.header)
+        while b"\r\n\r\n" not in self.buffer:
+            self._read()
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(rest) < length:
+            self.buffer = rest
+            self._read()
+            rest = self.buffer
+        self.buffer = rest[length:]
+        return _Response(status, rest[:length])
+
+    def _read(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        self.buffer += chunk
+
+    def __enter__(self) -> RawClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.sock.close()
+
+
+def _client(base: str, token: str) -> RawClient:
+    return RawClient(base, token)
 
 
 def closed_loop(
@@ -152,7 +198,7 @@ def closed_loop(
 
 
 def fixed_rate(
-    base: str, token: str, paths: list[str], *, rate: float, seconds: float, threads: int = 16
+    base: str, token: str, paths: list[str], *, rate: float, seconds: float, threads: int = 8
 ) -> LoadResult:
     """Requests sent on a fixed schedule (`rate` a second in all, for `seconds`); each
     latency is counted from the request's scheduled time, so a slow answer that delays
