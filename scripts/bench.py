@@ -536,6 +536,7 @@ def run_bench(
         f"({plain_households} the plain way), replay of {replay_events} events"
     )
     started = time.perf_counter()
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     rows = [bench_import(settings, import_households or households, plain_households)]
     rows.extend(bench_writes(settings, households, plain_households))
     rows.append(bench_payment_run(settings, payment_households or households, plain_households))
@@ -581,6 +582,7 @@ def run_bench(
             "platform": platform.platform(),
         },
         "seconds": round(time.perf_counter() - started, 2),
+        "load_average_at_start": load_at_start,
         "workloads": [
             {
                 "workload": r.workload,
@@ -934,3 +936,132 @@ def bench_api(settings: Settings, households: int, *, seconds: float, workers: i
                 )
             )
     return rows
+
+
+# ------------------------------------------------------- jurisdictions side by side
+
+
+def _jurisdiction(settings: Settings, index: int, households: int, start: Any, queue: Any) -> None:
+    """One jurisdiction's ledger in its own database (schema or file): import, rebuild
+    every view, a month's payment run; the seconds of each, timed after a common start."""
+    from api.payment_runs import run_payments
+    from scripts.importer import import_registry, write_synthetic
+
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="ledger-bench-j-") as folder,
+            scratch(settings, f"j{index}") as s,
+        ):
+            path = Path(folder) / "registry.csv"
+            write_synthetic(path, households, start=index * households)
+            ledger = Ledger.open(s)
+            try:
+                start.wait()
+                began = time.perf_counter()
+                report = import_registry(ledger.app, path)
+                imported = time.perf_counter()
+                rebuilt_events = ledger.runner.rebuild()
+                rebuilt = time.perf_counter()
+                summary = run_payments(ledger, "2025-03", "bench", batch_size=1000)
+                paid = time.perf_counter()
+                head = ledger.app.recorder.max_notification_id() or 0
+            finally:
+                ledger.close()
+        queue.put(
+            (
+                index,
+                {
+                    "events_imported": report.events_recorded,
+                    "import_seconds": round(imported - began, 2),
+                    "rebuild_events": rebuilt_events,
+                    "rebuild_seconds": round(rebuilt - imported, 2),
+                    "payments": summary.payments,
+                    "payment_seconds": round(paid - rebuilt, 2),
+                    "events_in_log": head,
+                    "seconds": round(paid - began, 2),
+                },
+            )
+        )
+    except BaseException as error:
+        queue.put((index, {"error": f"{type(error).__name__}: {error}"}))
+        raise
+
+
+def run_side_by_side(
+    settings: Settings, *, ledgers: int, households: int, console: Console, report_path: str
+) -> dict[str, Any]:
+    """`ledgers` jurisdiction ledgers at once, one process and one database (schema) each,
+    on this machine: each imports `households` households, rebuilds its views and runs a
+    month's payments. Aggregate throughput = all their events over the longest wall time;
+    the same run with one ledger alone is the reference."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    results: dict[int, dict[str, Any]] = {}
+    for count in sorted({1, ledgers}):
+        start = context.Event()
+        queue = context.Queue()
+        processes = [
+            context.Process(target=_jurisdiction, args=(settings, i, households, start, queue))
+            for i in range(count)
+        ]
+        for p in processes:
+            p.start()
+        time.sleep(0.5)
+        wall_start = time.perf_counter()
+        start.set()
+        found = [queue.get(timeout=3600) for _ in processes]
+        wall = time.perf_counter() - wall_start
+        for p in processes:
+            p.join()
+        errors = [r["error"] for _, r in found if "error" in r]
+        if errors:
+            raise RuntimeError(errors[0])
+        parts = [r for _, r in sorted(found, key=lambda item: item[0])]
+        results[count] = {
+            "ledgers": count,
+            "wall_seconds": round(wall, 2),
+            "events_imported": sum(r["events_imported"] for r in parts),
+            "import_events_per_s": round(
+                sum(r["events_imported"] for r in parts) / max(r["import_seconds"] for r in parts),
+                1,
+            ),
+            "rebuild_events_per_s": round(
+                sum(r["rebuild_events"] for r in parts) / max(r["rebuild_seconds"] for r in parts),
+                1,
+            ),
+            "payments_per_s": round(
+                sum(r["payments"] for r in parts) / max(r["payment_seconds"] for r in parts), 1
+            ),
+            "per_ledger": parts,
+        }
+    table = Table(
+        title=f"{ledgers} jurisdiction ledgers side by side ({households} households each)"
+    )
+    for column in (
+        "ledgers at once",
+        "import events/s",
+        "rebuild events/s",
+        "payments/s",
+        "wall s",
+    ):
+        table.add_column(column)
+    for r in results.values():
+        table.add_row(
+            str(r["ledgers"]),
+            f"{r['import_events_per_s']:,.0f}",
+            f"{r['rebuild_events_per_s']:,.0f}",
+            f"{r['payments_per_s']:,.0f}",
+            f"{r['wall_seconds']:.1f}",
+        )
+    console.print(table)
+    report = {
+        "backend": "postgresql" if settings.database_url.startswith("postgres") else "sqlite",
+        "households_per_ledger": households,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "runs": list(results.values()),
+    }
+    Path(report_path).write_text(json.dumps(report, indent=2))
+    console.print(f"report written to {report_path}")
+    return report

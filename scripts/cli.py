@@ -474,6 +474,28 @@ def bench(
     )
 
 
+@cli.command("bench-jurisdictions")
+def bench_jurisdictions(
+    ledgers: Annotated[int, typer.Option(help="jurisdiction ledgers at once")] = 2,
+    households: Annotated[int, typer.Option(help="households in each")] = 2000,
+    report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
+        "bench-jurisdictions.json"
+    ),
+) -> None:
+    """Several jurisdiction ledgers side by side on this machine (one database schema and
+    one process each): import, rebuild and a payment run at once; aggregate throughput
+    beside one ledger alone."""
+    from scripts.bench import run_side_by_side
+
+    run_side_by_side(
+        _settings(),
+        ledgers=ledgers,
+        households=households,
+        console=Console(width=max(out.width, 120)),
+        report_path=report,
+    )
+
+
 def _progress_bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
