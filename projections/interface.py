@@ -123,3 +123,7 @@ class ViewStore(TrackingRecorder, ABC):
     @abstractmethod
     def idempotency_abort(self, scope: str) -> None:
         """Release a claim whose request failed, so it may be retried."""
+
+    def positions(self, names: tuple[str, ...]) -> dict[str, int]:
+        """The tracked position of each of these tracking names (0: none yet)."""
+        return {name: self.max_tracking_id(name) or 0 for name in names}

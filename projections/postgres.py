@@ -124,6 +124,17 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(s=self._schema)
 
+    def positions(self, names: tuple[str, ...]) -> dict[str, int]:
+        """Every view's position in one round trip (a read checks these each time)."""
+        statement = SQL(
+            "SELECT application_name, MAX(notification_id) AS max FROM {0}.{1} "
+            "WHERE application_name = ANY(%s) GROUP BY application_name"
+        ).format(self._schema, Identifier(self.tracking_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (list(names),), prepare=True)
+            found = {row["application_name"]: int(row["max"]) for row in curs.fetchall()}
+        return {name: found.get(name, 0) for name in names}
+
     def apply(self, ops: list[Op], tracking: Tracking) -> None:
         with self.datastore.transaction(commit=True) as curs:
             self._write(curs, ops)
