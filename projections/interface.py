@@ -67,6 +67,11 @@ class ViewStore(TrackingRecorder, ABC):
         """Write the ops and the tracking position in one transaction."""
 
     @abstractmethod
+    def apply_together(self, ops: list[Op], trackings: tuple[Tracking, ...]) -> None:
+        """Write the ops of several views and each view's position in one transaction
+        (the ops of different views touch different tables)."""
+
+    @abstractmethod
     def reset(self, view_name: str, tables: tuple[str, ...]) -> None:
         """Delete a view's rows and its tracking position (before a rebuild)."""
 

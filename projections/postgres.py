@@ -136,11 +136,15 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         return {name: found.get(name, 0) for name in names}
 
     def apply(self, ops: list[Op], tracking: Tracking) -> None:
+        self.apply_together(ops, (tracking,))
+
+    def apply_together(self, ops: list[Op], trackings: tuple[Tracking, ...]) -> None:
         with self.datastore.transaction(commit=True) as curs:
             self._write(curs, ops)
             # The library's own statement for the tracking row, in our transaction
             # (as its ftsprojection example does): there is no public variant.
-            self._insert_tracking(curs, tracking)
+            for tracking in trackings:
+                self._insert_tracking(curs, tracking)
 
     def _write(self, curs: Cursor[DictRow], ops: list[Op]) -> None:
         for kind, rows in grouped(ops, KIND_ORDER):
