@@ -452,6 +452,10 @@ def bench(
     ] = None,
     api_seconds: Annotated[float, typer.Option(help="seconds of each API load phase")] = 3.0,
     api_workers: Annotated[int, typer.Option(help="server processes for the API phases")] = 2,
+    memory_households: Annotated[
+        str | None,
+        typer.Option(help="two sizes for the rebuild's peak memory, e.g. 2000,40000"),
+    ] = None,
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
@@ -460,8 +464,17 @@ def bench(
     from scripts.bench import run_bench
 
     settings = _settings()
+    sizes: tuple[int, int] | None = None
+    if memory_households:
+        small, _, large = memory_households.partition(",")
+        try:
+            sizes = (int(small), int(large))
+        except ValueError:
+            err.print("[red]--memory-households takes two numbers, e.g. 2000,40000[/red]")
+            raise typer.Exit(2) from None
     wide = Console(width=max(out.width, 140))
     run_bench(
+        memory_households=sizes,
         settings,
         payment_households=payment_households,
         import_households=import_households,
