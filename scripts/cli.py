@@ -474,8 +474,8 @@ def bench(
             raise typer.Exit(2) from None
     wide = Console(width=max(out.width, 140))
     run_bench(
-        memory_households=sizes,
         settings,
+        memory_households=sizes,
         payment_households=payment_households,
         import_households=import_households,
         api_seconds=api_seconds,
