@@ -450,7 +450,7 @@ def bench(
     import_households: Annotated[
         int | None, typer.Option(help="households in the bulk import (default --households)")
     ] = None,
-    api_seconds: Annotated[float, typer.Option(help="seconds of each API load phase")] = 3.0,
+    api_seconds: Annotated[float, typer.Option(help="seconds of each API load phase")] = 2.0,
     api_workers: Annotated[int, typer.Option(help="server processes for the API phases")] = 2,
     memory_households: Annotated[
         str | None,
