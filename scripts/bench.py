@@ -819,6 +819,26 @@ def _floor_rebuild(settings: Settings, view_rows: dict[str, list[tuple[Any, ...]
 # ------------------------------------------------------------- memory of a rebuild
 
 
+def _get_from(queue: Any, processes: list[Any]) -> Any:
+    """The next message from child processes; an error if one of them stopped without
+    sending it (rather than waiting for ever)."""
+    from queue import Empty
+
+    while True:
+        try:
+            return queue.get(timeout=1)
+        except Empty:
+            failed = [p for p in processes if p.exitcode not in (None, 0)]
+            stopped = failed or [p for p in processes if p.exitcode is not None]
+            if failed or len(stopped) == len(processes):
+                try:
+                    return queue.get(timeout=5)  # its last message may still be on the way
+                except Empty:
+                    raise RuntimeError(
+                        f"a bench process stopped (exit {stopped[0].exitcode})"
+                    ) from None
+
+
 def _peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM), in MB. Not getrusage's ru_maxrss:
     Linux carries that over from the parent through fork and exec."""
@@ -856,7 +876,7 @@ def rebuild_peak_memory(settings: Settings) -> dict[str, Any]:
     queue = context.Queue()
     child = context.Process(target=_rebuild_child, args=(settings.database_url, queue))
     child.start()
-    events, seconds, before, after = queue.get(timeout=3600)
+    events, seconds, before, after = _get_from(queue, [child])
     child.join()
     return {
         "events": events,
@@ -1048,7 +1068,7 @@ def run_side_by_side(
         time.sleep(0.5)
         wall_start = time.perf_counter()
         start.set()
-        found = [queue.get(timeout=3600) for _ in processes]
+        found = [_get_from(queue, processes) for _ in processes]
         wall = time.perf_counter() - wall_start
         for p in processes:
             p.join()

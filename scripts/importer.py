@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from queue import Empty
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -630,7 +631,17 @@ def import_parallel(
     failure: str | None = None
     try:
         while len(done) < workers and failure is None:
-            kind, part, value = queue.get()
+            try:
+                kind, part, value = queue.get(timeout=1)
+            except Empty:
+                dead = [n for n, p in enumerate(processes) if p.exitcode not in (None, 0)] or [
+                    n for n, p in enumerate(processes) if p.exitcode == 0 and n not in done
+                ]
+                if dead:
+                    failure = (
+                        f"import worker {dead[0]} stopped (exit {processes[dead[0]].exitcode})"
+                    )
+                continue
             if kind == "progress":
                 rows[part] = value
                 if progress:
