@@ -236,9 +236,7 @@ def read_households(text: io.TextIOBase) -> Iterator[HouseholdRows | tuple[int, 
             yield start, f"the CSV cannot be read here: {error}"
             return
         line = start
-        if None in raw:
-            yield line, f"the row has more fields than the header's {len(header)}"
-            continue
+        extra = None in raw  # more fields than the header: the household is refused
         row = {name: (raw.get(name) or "").strip() for name in COLUMNS}
         if not any(row.values()):
             continue  # a blank line
@@ -275,6 +273,11 @@ def read_households(text: io.TextIOBase) -> Iterator[HouseholdRows | tuple[int, 
                         f"line {seen[1]}, {value!r} here",
                     )
                 )
+        if extra:
+            current.problems.append(
+                (line, f"the row has more fields than the header's {len(header)}")
+            )
+            continue
         try:
             for name in (*REQUIRED[5:], "id_number", "relation"):
                 if not row[name]:

@@ -245,3 +245,22 @@ def test_import_in_two_processes_with_a_rejected_row(env, tmp_path):
         assert ledger.verify().ok
     finally:
         ledger.close()
+
+
+def test_a_row_with_more_fields_than_the_header_refuses_its_household(ledger, tmp_path):
+    """Line 3 (the second member of JX-2019-000117) has a stray comma: that household is
+    left out whole (its size would be wrong), the others go in."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",stray"
+    path = tmp_path / "extra.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_registry(ledger.app, path)
+    reasons = dict(report.errors)
+    assert reasons[3] == "the row has more fields than the header's 21"
+    assert (
+        reasons[2]
+        == reasons[4]
+        == ("not imported: household JX-2019-000117 has a bad row (line 3)")
+    )
+    assert report.households_recorded == 3
+    assert household_id("legacy", "JX-2019-000117") not in _streams(ledger)
