@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +16,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.interface import EntitlementRow, Op, ViewStore, grouped, sorted_rows
+from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
 from projections.sql import KIND_ORDER, WRITES, postgres_dialect
 
 _CREATE = (
@@ -110,6 +113,46 @@ _CREATE = (
 )
 
 
+COPY_FROM = 50  # rows of one kind in a batch from which COPY beats executemany
+_PLAIN_INSERT = re.compile(r"^INSERT INTO \{s\}\.(\w+) \(([^()]*)\) VALUES \(([^()]*)\)$")
+_LITERALS: dict[str, Any] = {"NULL": None, "TRUE": True, "FALSE": False}
+
+
+def copy_plan(
+    statements: tuple[str, ...],
+) -> tuple[str, list[str], list[Callable[[dict[str, Any]], Any]]] | None:
+    """For a kind written by one plain `INSERT ... VALUES (...)` (no subquery, no ON
+    CONFLICT): its table, its columns and how to get each value from a row; else None."""
+    if len(statements) != 1:
+        return None
+    match = _PLAIN_INSERT.match(statements[0])
+    if match is None:
+        return None
+    table, columns_text, values_text = match.groups()
+    columns = [c.strip() for c in columns_text.split(",")]
+    tokens = [v.strip() for v in values_text.split(",")]
+    if len(columns) != len(tokens):
+        return None
+    values: list[Callable[[dict[str, Any]], Any]] = []
+    for token in tokens:
+        if token.startswith(":") and token[1:].isidentifier():
+            values.append(itemgetter(token[1:]))
+        elif token in _LITERALS:
+            values.append(_constant(_LITERALS[token]))
+        elif token.startswith("'") and token.endswith("'") and "'" not in token[1:-1]:
+            values.append(_constant(token[1:-1]))
+        else:
+            return None
+    return table, columns, values
+
+
+def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:
+    def constant(_: dict[str, Any]) -> Any:
+        return value
+
+    return constant
+
+
 class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -120,6 +163,16 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             kind: tuple(self._sql(postgres_dialect(sql)) for sql in sqls)
             for kind, sqls in WRITES.items()
         }
+        self._copies = {
+            kind: (self._copy_statement(plan[0], plan[1]), plan[2])
+            for kind, sqls in WRITES.items()
+            if (plan := copy_plan(sqls)) is not None
+        }
+
+    def _copy_statement(self, table: str, columns: list[str]) -> Composed:
+        return SQL("COPY {s}.{t} ({c}) FROM STDIN").format(
+            s=self._schema, t=Identifier(table), c=SQL(", ").join(map(Identifier, columns))
+        )
 
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(s=self._schema)
@@ -148,9 +201,18 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
 
     def _write(self, curs: Cursor[DictRow], ops: list[Op]) -> None:
         for kind, rows in grouped(ops, KIND_ORDER):
-            self._flush(curs, kind, rows)
+            self._flush(curs, kind, coalesced(kind, rows))
 
     def _flush(self, curs: Cursor[DictRow], kind: str, rows: list[dict[str, Any]]) -> None:
+        plan = self._copies.get(kind)
+        if plan is not None and len(rows) >= COPY_FROM:
+            # A plain INSERT of many rows: COPY sends them in one stream (the same rows,
+            # in the same order, in the same transaction).
+            statement, values = plan
+            with curs.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([value(row) for value in values])
+            return
         for statement in self._writes[kind]:
             curs.executemany(statement, rows)
 

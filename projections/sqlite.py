@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from projections.interface import EntitlementRow, Op, ViewStore, grouped, sorted_rows
+from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
 from projections.sql import KIND_ORDER, WRITES, sqlite_dialect
 
 _TS = "%Y-%m-%dT%H:%M:%S.%f+00:00"
@@ -154,7 +154,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
 
     def _write(self, curs: SQLiteCursor, ops: list[Op]) -> None:
         for kind, rows in grouped(ops, KIND_ORDER):
-            self._flush(curs, kind, [_params(row) for row in rows])
+            self._flush(curs, kind, [_params(row) for row in coalesced(kind, rows)])
 
     def _flush(self, curs: SQLiteCursor, kind: str, rows: list[dict[str, Any]]) -> None:
         for statement in _WRITES[kind]:
