@@ -155,3 +155,9 @@ class ViewStore(TrackingRecorder, ABC):
     def positions(self, names: tuple[str, ...]) -> dict[str, int]:
         """The tracked position of each of these tracking names (0: none yet)."""
         return {name: self.max_tracking_id(name) or 0 for name in names}
+
+    def head_and_positions(
+        self, recorder: Any, names: tuple[str, ...]
+    ) -> tuple[int, dict[str, int]]:
+        """The head of the application's log and these positions (a read asks both)."""
+        return recorder.max_notification_id() or 0, self.positions(names)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
@@ -177,6 +178,34 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(s=self._schema)
 
+    @contextmanager
+    def _read(self) -> Iterator[Cursor[DictRow]]:
+        """A cursor for one SELECT: the pool's connections are in autocommit, so no
+        BEGIN and ROLLBACK around it (one round trip instead of three)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            yield curs
+
+    def head_and_positions(
+        self, recorder: Any, names: tuple[str, ...]
+    ) -> tuple[int, dict[str, int]]:
+        """The log's head and every view's position in one round trip, when the events
+        are in this database's schema (as the ledger builds them)."""
+        datastore = getattr(recorder, "datastore", None)
+        table = getattr(recorder, "events_table_name", None)
+        if getattr(datastore, "schema", None) != self.datastore.schema or table is None:
+            return super().head_and_positions(recorder, names)
+        statement = SQL(
+            "SELECT (SELECT MAX(notification_id) FROM {0}.{1}) AS head, t.application_name, "
+            "MAX(t.notification_id) AS max FROM (SELECT 1) AS one LEFT JOIN {0}.{2} AS t "
+            "ON t.application_name = ANY(%s) GROUP BY t.application_name"
+        ).format(self._schema, Identifier(table), Identifier(self.tracking_table_name))
+        with self._read() as curs:
+            curs.execute(statement, (list(names),), prepare=True)
+            rows = curs.fetchall()
+        head = int(rows[0]["head"] or 0) if rows else 0
+        found = {r["application_name"]: int(r["max"]) for r in rows if r["application_name"]}
+        return head, {name: found.get(name, 0) for name in names}
+
     def positions(self, names: tuple[str, ...]) -> dict[str, int]:
         """Every view's position in one round trip (a read checks these each time)."""
         statement = SQL(
@@ -246,7 +275,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             sql += "AND recorded_at <= %s "
             params.append(known_at)
         sql += "ORDER BY notification_id"
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(self._sql(sql), params)
             rows = curs.fetchall()
         return [
@@ -269,7 +298,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         ]
 
     def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(
                 self._sql(
                     "SELECT DISTINCT household_id FROM {s}.ledger_current_entitlements "
@@ -281,7 +310,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             return [row["household_id"] for row in curs.fetchall()]
 
     def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(
                 self._sql(
                     "SELECT programme, member_id, monthly_fen, effective_from, standard_version "
@@ -293,7 +322,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             return [{**row, "member_id": row["member_id"] or None} for row in curs.fetchall()]
 
     def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(self._sql(postgres_dialect(statement)), params)
             rows = curs.fetchall()
         # SUM over bigint comes back as numeric: give it back as int (it is whole fen).
@@ -305,7 +334,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         return rows
 
     def count(self, table: str) -> int:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(
                 SQL("SELECT COUNT(*) AS n FROM {s}.{t}").format(s=self._schema, t=Identifier(table))
             )
@@ -332,7 +361,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             params.append(household_id)
         sql += "ORDER BY id DESC LIMIT %s"
         params.append(limit)
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(self._sql(sql), params)
             return [{**row, "at": row["at"].isoformat()} for row in curs.fetchall()]
 

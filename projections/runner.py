@@ -89,10 +89,11 @@ class CatchUpRunner:
         """Process everything recorded so far; return the number of events applied (an
         event applied to two views counts twice)."""
         wanted = names or tuple(VIEWS)
-        # The common case of a read: nothing new. Two round trips (the head, and every
-        # view's position at once) tell it, without taking the lock.
-        head = self.app.recorder.max_notification_id() or 0
-        tracked = self.store.positions(tuple(self.tracking_name(VIEWS[n]) for n in wanted))
+        # The common case of a read: nothing new. One round trip on PostgreSQL (the head
+        # and every view's position at once) tells it, without taking the lock.
+        head, tracked = self.store.head_and_positions(
+            self.app.recorder, tuple(self.tracking_name(VIEWS[n]) for n in wanted)
+        )
         if all(position >= head for position in tracked.values()):
             return 0
         with self._lock:
