@@ -7,9 +7,8 @@ import re
 from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import TokenError, read_token
 
@@ -22,28 +21,49 @@ PERSONAL = (
 )
 
 
-class AccessLogMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        if request.method != "GET" or response.status_code != 200:
-            return response
+class AccessLogMiddleware:
+    """Plain ASGI: a GET of personal data answered 200 is recorded before its answer
+    leaves (so the trail never misses a read a client has seen); other requests pass
+    straight on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        match = None
         for pattern in PERSONAL:
-            match = pattern.match(request.url.path)
-            if match is None:
-                continue
-            header = request.headers.get("authorization", "")
-            try:
-                user = read_token(request.app.state.signing_key, header.partition(" ")[2])
-            except TokenError:
+            match = pattern.match(scope["path"])
+            if match is not None:
                 break
-            household = match.group(1) if match.groups() and "-" in match.group(1) else None
-            await run_in_threadpool(
-                request.app.state.ledger.views.record_access,
-                datetime.now(UTC),
-                user.name,
-                user.role,
-                household,
-                request.url.path,
-            )
-            break
-        return response
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        found = match
+
+        async def record_then_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                await _record(scope, found)
+            await send(message)
+
+        await self.app(scope, receive, record_then_send)
+
+
+async def _record(scope: Scope, match: re.Match[str]) -> None:
+    header = Headers(scope=scope).get("authorization", "")
+    app = scope["app"]
+    try:
+        user = read_token(app.state.signing_key, header.partition(" ")[2])
+    except TokenError:
+        return
+    household = match.group(1) if match.groups() and "-" in match.group(1) else None
+    await run_in_threadpool(
+        app.state.ledger.views.record_access,
+        datetime.now(UTC),
+        user.name,
+        user.role,
+        household,
+        scope["path"],
+    )

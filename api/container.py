@@ -18,6 +18,7 @@ from eventsourcing.utils import Environment
 from api.settings import Settings
 from domain.application import LedgerApplication, StandardChangeResult
 from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_household
+from domain.errors import NotFoundError
 from domain.household import Household
 from domain.rules import AMOUNT_STANDARD
 from domain.standards import CITY_CODE, Standards, StandardValue
@@ -277,9 +278,18 @@ class Ledger:
     def entitlements(
         self, household_id: UUID, as_of: date, known_at: datetime | None = None
     ) -> list[InForce]:
-        self.app.household(household_id)  # 404 for an unknown household
         self.runner.catch_up()
-        return in_force(self.views.entitlement_rows(household_id, known_at), as_of)
+        rows = self.views.entitlement_rows(household_id, known_at)
+        if not rows:
+            self.require_household(household_id)  # 404 for an unknown household
+        return in_force(rows, as_of)
+
+    def require_household(self, household_id: UUID) -> None:
+        """NotFoundError unless a household stream has this id (one indexed read; no
+        load of the aggregate)."""
+        first = self.app.recorder.select_events(household_id, limit=1)
+        if not first or not first[0].topic.startswith("domain.household:Household."):
+            raise NotFoundError(f"no household {household_id}", "household_id")
 
     def medical_caps(self, household_id: UUID, cap_year: int) -> dict[str, Any]:
         """Paid, cap and remaining per member and for the household, and the relief, in
@@ -341,6 +351,8 @@ class Ledger:
         return self.views.query(sql.MEDICAL_BY_COUNTY, {"cap_year": cap_year})
 
     def entitlement_history(self, household_id: UUID) -> list[EntitlementRow]:
-        self.app.household(household_id)
         self.runner.catch_up()
-        return self.views.entitlement_rows(household_id)
+        rows = self.views.entitlement_rows(household_id)
+        if not rows:
+            self.require_household(household_id)
+        return rows

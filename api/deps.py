@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,7 +14,11 @@ from api.container import Ledger
 bearer = HTTPBearer(auto_error=False, description="a token from `ledger token`")
 
 
-def get_ledger(request: Request) -> Ledger:
+# The dependencies below do no I/O: `async def` keeps them on the event loop (a plain
+# `def` dependency costs a hop to the thread pool and back on every request).
+
+
+async def get_ledger(request: Request) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
 
@@ -22,7 +26,7 @@ def get_ledger(request: Request) -> Ledger:
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 
-def current_user(
+async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
@@ -34,8 +38,8 @@ def current_user(
         raise HTTPException(401, str(error), {"WWW-Authenticate": "Bearer"}) from None
 
 
-def require(*roles: str) -> Callable[[User], User]:
-    def check(user: Annotated[User, Depends(current_user)]) -> User:
+def require(*roles: str) -> Callable[[User], Coroutine[Any, Any, User]]:
+    async def check(user: Annotated[User, Depends(current_user)]) -> User:
         if user.role not in roles:
             raise HTTPException(
                 403, f"role {user.role} may not do this; it needs one of: {', '.join(roles)}"

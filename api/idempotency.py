@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import TokenError, read_token
 from api.errors import error_body
@@ -21,10 +22,23 @@ from api.errors import error_body
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-class IdempotencyMiddleware(BaseHTTPMiddleware):
+class IdempotencyMiddleware:
+    """Writes go through the size limit and the idempotency keys; reads pass straight on
+    (plain ASGI: no cost on the read path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.writes = _Writes(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in WRITES:
+            await self.writes(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+class _Writes(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if request.method not in WRITES:
-            return await call_next(request)
         limit: int = request.app.state.settings.max_body_bytes
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

@@ -14,9 +14,8 @@ import threading
 import time
 from typing import Any
 
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.container import Ledger
 from api.errors import error_body
@@ -57,13 +56,21 @@ class DatabaseGuard:
                 old.close()
 
 
-class OutageMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        guard: DatabaseGuard = request.app.state.guard
-        if guard.down.is_set() and request.url.path != "/health":
-            return JSONResponse(
-                error_body("unavailable", UNAVAILABLE),
-                status_code=503,
-                headers={"Retry-After": "1"},
-            )
-        return await call_next(request)
+class OutageMiddleware:
+    """Plain ASGI (no BaseHTTPMiddleware: it costs a task and a stream per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            guard: DatabaseGuard = scope["app"].state.guard
+            if guard.down.is_set() and scope["path"] != "/health":
+                response = JSONResponse(
+                    error_body("unavailable", UNAVAILABLE),
+                    status_code=503,
+                    headers={"Retry-After": "1"},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.chain import GENESIS, ChainBrokenError, check
-from domain.household import Household, _step
+from domain.household import MIGRATED, Household, _step
 from domain.medical import hospital_waiver
 from domain.rules import AMOUNT_STANDARD, Means, cash_amount, means_test
 from domain.standards import StandardsBook
@@ -26,6 +26,7 @@ BASIS_KEYS = (
     "market_rent_fen",
     "cpi_num",
     "cpi_den",
+    MIGRATED,
 )
 
 
@@ -91,7 +92,8 @@ def recompute_household(events: list[Any], book_at: BookAt, report: VerifyReport
 def _recompute(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
     if isinstance(event, Household.ApplicationDetermined) and event.outcome == "approved":
         application = household.applications[event.application_id]
-        if application.programme in ("dibao", "marginal", "low_income"):
+        migrated = event.decision == "migrate"  # the category came from the old system
+        if application.programme in ("dibao", "marginal", "low_income") and not migrated:
             means = Means.from_dict(event.inputs)
             result = means_test(
                 means, int(event.inputs["household_size"]), book, application.effective_from
@@ -101,10 +103,15 @@ def _recompute(household: Household, event: Any, book: StandardsBook) -> Iterabl
         basis = {k: int(v) for k, v in event.inputs.items() if k in BASIS_KEYS}
         for line in event.entitlements:
             if line["programme"] in AMOUNT_STANDARD and "monthly_fen" in line:
-                amount = cash_amount(line["programme"], basis, book, application.effective_from)
-                if amount.monthly_fen != line["monthly_fen"]:
+                if migrated and MIGRATED in basis:
+                    # Held as the old system recorded it: the figure in its basis.
+                    held = basis[MIGRATED]
+                else:
+                    on = application.effective_from
+                    held = cash_amount(line["programme"], basis, book, on).monthly_fen
+                if held != line["monthly_fen"]:
                     yield (
-                        f"{line['programme']} recomputes to {amount.monthly_fen} fen, "
+                        f"{line['programme']} recomputes to {held} fen, "
                         f"recorded {line['monthly_fen']}"
                     )
     elif isinstance(event, Household.EntitlementChanged):

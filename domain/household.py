@@ -91,6 +91,11 @@ EMPLOYMENT = ("employed", "unemployed_registered", "not_in_labour_force")
 RESIDENCES = ("urban", "rural")
 MEMBER_FLAGS = ("severe_disability", "severe_illness", "school_stage", "employment")
 
+# A basis key: the monthly amount taken over from the system a bureau migrated from
+# (`Household.migrate`), held as it was until the next determination.
+MIGRATED = "migrated_monthly_fen"
+MIGRATED_VERSION = "migrated"
+
 EntitlementKey = str  # "programme" or "programme/member_id"
 
 
@@ -776,6 +781,135 @@ class Household(Chained):
         if application.programme in GRANTS:
             return self._approve_grant(application, reason, actor, book)
         return self._approve(application, reason, actor, book)
+
+    def migrate(
+        self,
+        *,
+        programme: str,
+        member_id: str | None,
+        effective_from: date,
+        monthly_fen: int | None,
+        countable_income_fen: int | None,
+        source: str,
+        actor: str,
+        book: StandardsBook,
+        application_id: str | None = None,
+    ) -> Determination:
+        """A category (and its monthly amount) taken over from the system a bureau migrates
+        from (`ledger import`): recorded as an application and its determination, then the
+        same category, basis and entitlement events as any determination.
+
+        The old system decided the category; no means test is run again here. The amount
+        is checked against the ledger's rule on what the old record gives (dibao: the
+        countable income and the household's size; tekun and one-person dibao: the
+        standard). When they agree the entitlement rests on the rule's ordinary inputs and
+        standard changes recompute it; when they do not (or the record gives no income to
+        recompute from) the old amount is recorded as migrated (`MIGRATED` in its basis):
+        it is held as it was, standard changes leave it alone, and the household's next
+        determination replaces it. `ledger verify` checks a migrated amount against the
+        figure recorded in its basis."""
+        _choice("programme", programme, CATEGORY_PROGRAMMES)
+        person = member_id if programme in PERSON_PROGRAMMES else None
+        if programme in PERSON_PROGRAMMES and member_id is None:
+            raise InvalidInputError(f"{programme} is held by one member", "member_id")
+        if programme not in PERSON_PROGRAMMES and member_id is not None:
+            raise InvalidInputError(f"{programme} is held by the household", "member_id")
+        if person is not None and not self.member(person).present_on(effective_from):
+            raise PolicyRuleError("the member is not in the household then", "member_id")
+        if effective_from < self.registered_on:
+            raise InvalidInputError(
+                "the category cannot start before the household is registered", "effective_from"
+            )
+        size = self.size_on(effective_from)
+        if size == 0:
+            raise PolicyRuleError("the household has no members then", "effective_from")
+        paid = programme in AMOUNT_STANDARD
+        if paid and monthly_fen is None:
+            raise InvalidInputError(f"{programme} needs its current monthly amount", "amount")
+        if not paid and monthly_fen:
+            raise InvalidInputError(f"{programme} pays no monthly amount", "amount")
+        if countable_income_fen is not None and programme != "dibao":
+            raise InvalidInputError("a countable income is recorded for dibao only", "income")
+        label = {"dibao": "dibao", "marginal": "marginal", "low_income": "low-income"}.get(
+            programme, programme
+        )
+        lines = [
+            f"Migrated from {source}: {label} from {effective_from.isoformat()}, as "
+            "determined there (no means test is run again here)."
+        ]
+        basis: dict[str, int] = {}
+        versions: dict[str, str] = {}
+        entitlements: list[dict[str, Any]] = []
+        if paid and monthly_fen is not None:
+            rule_inputs: dict[str, int] | None = {}
+            if programme == "dibao":
+                rule_inputs = (
+                    None
+                    if countable_income_fen is None
+                    else {"countable_income_fen": countable_income_fen, "household_size": size}
+                )
+            rule = (
+                None
+                if rule_inputs is None
+                else cash_amount(programme, rule_inputs, book, effective_from)
+            )
+            recorded = f"The old system's monthly amount is {format_yuan(monthly_fen)}"
+            if rule is not None and rule.monthly_fen == monthly_fen and rule_inputs is not None:
+                basis = rule_inputs
+                versions[rule.standard.key] = rule.standard.label
+                standard_version = rule.standard.label
+                lines.append(f"{recorded}; the ledger's rule gives the same: {rule.explanation}")
+            else:
+                basis = {MIGRATED: monthly_fen}
+                standard_version = MIGRATED_VERSION
+                why = (
+                    f"the ledger's rule gives {format_yuan(rule.monthly_fen)} "
+                    f"({rule.explanation.rstrip('.')})"
+                    if rule is not None
+                    else "the old record gives no countable income to recompute it from"
+                )
+                lines.append(
+                    f"{recorded}; {why}. The amount is kept as migrated: standard changes do "
+                    "not recompute it, and the household's next determination replaces it."
+                )
+            entitlements.append(
+                {
+                    "programme": programme,
+                    "member_id": person,
+                    "monthly_fen": monthly_fen,
+                    "effective_from": effective_from.isoformat(),
+                    "standard_version": standard_version,
+                }
+            )
+        new_id = application_id or str(uuid4())
+        self.trigger_event(
+            self.ApplicationSubmitted,
+            application_id=new_id,
+            programme=programme,
+            member_id=person,
+            means=None,
+            details={"migrated_from": source},
+            actor=actor,
+            effective_on=effective_from,
+        )
+        application = self.applications[new_id]
+        explanation = " ".join(lines)
+        self._record_determination(
+            application,
+            "migrate",
+            f"migrated from {source}",
+            "approved",
+            programme,
+            explanation,
+            {**basis, **({"member_id": person} if person else {})},
+            versions,
+            entitlements,
+            actor,
+        )
+        self._assign_category(programme, person, effective_from, new_id, actor, book)
+        if paid:
+            self._entitle(application, person, basis, None, actor, book)
+        return Determination(new_id, "approved", programme, entitlements, explanation)
 
     def adjust_entitlements(self, book: StandardsBook, *, actor: str, reason: str) -> int:
         """Recompute every entitlement against the standards timeline and record each
@@ -1713,6 +1847,17 @@ class Household(Chained):
             if basis.inputs is None:
                 desired[basis.effective_from.isoformat()] = Point(
                     basis.effective_from, 0, True, "", "ended"
+                )
+                continue
+            if MIGRATED in basis.inputs:
+                desired[basis.effective_from.isoformat()] = Point(
+                    basis.effective_from,
+                    basis.inputs[MIGRATED],
+                    False,
+                    MIGRATED_VERSION,
+                    f"amount migrated from the old system: "
+                    f"{format_yuan(basis.inputs[MIGRATED])} a month, held until the next "
+                    "determination",
                 )
                 continue
             dates = [

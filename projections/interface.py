@@ -54,6 +54,29 @@ def grouped(ops: list[Op], order: tuple[str, ...]) -> list[tuple[str, list[dict[
     return [(kind, rows[kind]) for kind in order if kind in rows]
 
 
+def coalesced(kind: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A batch's rows of one kind, with the upserts of one key merged into one row when
+    applying the merged row gives what applying them in turn would.
+
+    `ledger_version` (a payment ledger's version, written by every event of the ledger)
+    is such an upsert: the last version and chain head win, and the household and the
+    last run's period keep the last value that was given."""
+    if kind != "ledger_version" or len(rows) < 2:
+        return rows
+    merged: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        before = merged.get(row["ledger_id"])
+        if before is None:
+            merged[row["ledger_id"]] = dict(row)
+            continue
+        before["version"] = row["version"]
+        before["chain_head"] = row["chain_head"]
+        for name in ("household_id", "last_run_period"):
+            if row[name] is not None:
+                before[name] = row[name]
+    return list(merged.values())
+
+
 def sorted_rows(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Rows in a stable order whatever their column types (to compare two dumps)."""
     return sorted(rows, key=lambda row: tuple("" if v is None else str(v) for v in row))
@@ -65,6 +88,11 @@ class ViewStore(TrackingRecorder, ABC):
     @abstractmethod
     def apply(self, ops: list[Op], tracking: Tracking) -> None:
         """Write the ops and the tracking position in one transaction."""
+
+    @abstractmethod
+    def apply_together(self, ops: list[Op], trackings: tuple[Tracking, ...]) -> None:
+        """Write the ops of several views and each view's position in one transaction
+        (the ops of different views touch different tables)."""
 
     @abstractmethod
     def reset(self, view_name: str, tables: tuple[str, ...]) -> None:
@@ -123,3 +151,13 @@ class ViewStore(TrackingRecorder, ABC):
     @abstractmethod
     def idempotency_abort(self, scope: str) -> None:
         """Release a claim whose request failed, so it may be retried."""
+
+    def positions(self, names: tuple[str, ...]) -> dict[str, int]:
+        """The tracked position of each of these tracking names (0: none yet)."""
+        return {name: self.max_tracking_id(name) or 0 for name in names}
+
+    def head_and_positions(
+        self, recorder: Any, names: tuple[str, ...]
+    ) -> tuple[int, dict[str, int]]:
+        """The head of the application's log and these positions (a read asks both)."""
+        return recorder.max_notification_id() or 0, self.positions(names)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +17,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.interface import EntitlementRow, Op, ViewStore, grouped, sorted_rows
+from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
 from projections.sql import KIND_ORDER, WRITES, postgres_dialect
 
 _CREATE = (
@@ -121,6 +125,46 @@ _CREATE = (
 )
 
 
+COPY_FROM = 50  # rows of one kind in a batch from which COPY beats executemany
+_PLAIN_INSERT = re.compile(r"^INSERT INTO \{s\}\.(\w+) \(([^()]*)\) VALUES \(([^()]*)\)$")
+_LITERALS: dict[str, Any] = {"NULL": None, "TRUE": True, "FALSE": False}
+
+
+def copy_plan(
+    statements: tuple[str, ...],
+) -> tuple[str, list[str], list[Callable[[dict[str, Any]], Any]]] | None:
+    """For a kind written by one plain `INSERT ... VALUES (...)` (no subquery, no ON
+    CONFLICT): its table, its columns and how to get each value from a row; else None."""
+    if len(statements) != 1:
+        return None
+    match = _PLAIN_INSERT.match(statements[0])
+    if match is None:
+        return None
+    table, columns_text, values_text = match.groups()
+    columns = [c.strip() for c in columns_text.split(",")]
+    tokens = [v.strip() for v in values_text.split(",")]
+    if len(columns) != len(tokens):
+        return None
+    values: list[Callable[[dict[str, Any]], Any]] = []
+    for token in tokens:
+        if token.startswith(":") and token[1:].isidentifier():
+            values.append(itemgetter(token[1:]))
+        elif token in _LITERALS:
+            values.append(_constant(_LITERALS[token]))
+        elif token.startswith("'") and token.endswith("'") and "'" not in token[1:-1]:
+            values.append(_constant(token[1:-1]))
+        else:
+            return None
+    return table, columns, values
+
+
+def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:
+    def constant(_: dict[str, Any]) -> Any:
+        return value
+
+    return constant
+
+
 class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -131,22 +175,84 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             kind: tuple(self._sql(postgres_dialect(sql)) for sql in sqls)
             for kind, sqls in WRITES.items()
         }
+        self._copies = {
+            kind: (self._copy_statement(plan[0], plan[1]), plan[2])
+            for kind, sqls in WRITES.items()
+            if (plan := copy_plan(sqls)) is not None
+        }
+
+    def _copy_statement(self, table: str, columns: list[str]) -> Composed:
+        return SQL("COPY {s}.{t} ({c}) FROM STDIN").format(
+            s=self._schema, t=Identifier(table), c=SQL(", ").join(map(Identifier, columns))
+        )
 
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(s=self._schema)
 
+    @contextmanager
+    def _read(self) -> Iterator[Cursor[DictRow]]:
+        """A cursor for one SELECT: the pool's connections are in autocommit, so no
+        BEGIN and ROLLBACK around it (one round trip instead of three)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            yield curs
+
+    def head_and_positions(
+        self, recorder: Any, names: tuple[str, ...]
+    ) -> tuple[int, dict[str, int]]:
+        """The log's head and every view's position in one round trip, when the events
+        are in this database's schema (as the ledger builds them)."""
+        datastore = getattr(recorder, "datastore", None)
+        table = getattr(recorder, "events_table_name", None)
+        if getattr(datastore, "schema", None) != self.datastore.schema or table is None:
+            return super().head_and_positions(recorder, names)
+        statement = SQL(
+            "SELECT (SELECT MAX(notification_id) FROM {0}.{1}) AS head, t.application_name, "
+            "MAX(t.notification_id) AS max FROM (SELECT 1) AS one LEFT JOIN {0}.{2} AS t "
+            "ON t.application_name = ANY(%s) GROUP BY t.application_name"
+        ).format(self._schema, Identifier(table), Identifier(self.tracking_table_name))
+        with self._read() as curs:
+            curs.execute(statement, (list(names),), prepare=True)
+            rows = curs.fetchall()
+        head = int(rows[0]["head"] or 0) if rows else 0
+        found = {r["application_name"]: int(r["max"]) for r in rows if r["application_name"]}
+        return head, {name: found.get(name, 0) for name in names}
+
+    def positions(self, names: tuple[str, ...]) -> dict[str, int]:
+        """Every view's position in one round trip (a read checks these each time)."""
+        statement = SQL(
+            "SELECT application_name, MAX(notification_id) AS max FROM {0}.{1} "
+            "WHERE application_name = ANY(%s) GROUP BY application_name"
+        ).format(self._schema, Identifier(self.tracking_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (list(names),), prepare=True)
+            found = {row["application_name"]: int(row["max"]) for row in curs.fetchall()}
+        return {name: found.get(name, 0) for name in names}
+
     def apply(self, ops: list[Op], tracking: Tracking) -> None:
+        self.apply_together(ops, (tracking,))
+
+    def apply_together(self, ops: list[Op], trackings: tuple[Tracking, ...]) -> None:
         with self.datastore.transaction(commit=True) as curs:
             self._write(curs, ops)
             # The library's own statement for the tracking row, in our transaction
             # (as its ftsprojection example does): there is no public variant.
-            self._insert_tracking(curs, tracking)
+            for tracking in trackings:
+                self._insert_tracking(curs, tracking)
 
     def _write(self, curs: Cursor[DictRow], ops: list[Op]) -> None:
         for kind, rows in grouped(ops, KIND_ORDER):
-            self._flush(curs, kind, rows)
+            self._flush(curs, kind, coalesced(kind, rows))
 
     def _flush(self, curs: Cursor[DictRow], kind: str, rows: list[dict[str, Any]]) -> None:
+        plan = self._copies.get(kind)
+        if plan is not None and len(rows) >= COPY_FROM:
+            # A plain INSERT of many rows: COPY sends them in one stream (the same rows,
+            # in the same order, in the same transaction).
+            statement, values = plan
+            with curs.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([value(row) for value in values])
+            return
         for statement in self._writes[kind]:
             curs.executemany(statement, rows)
 
@@ -180,7 +286,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             sql += "AND recorded_at <= %s "
             params.append(known_at)
         sql += "ORDER BY notification_id"
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(self._sql(sql), params)
             rows = curs.fetchall()
         return [
@@ -203,7 +309,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         ]
 
     def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(
                 self._sql(
                     "SELECT DISTINCT household_id FROM {s}.ledger_current_entitlements "
@@ -215,7 +321,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             return [row["household_id"] for row in curs.fetchall()]
 
     def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(
                 self._sql(
                     "SELECT programme, member_id, monthly_fen, effective_from, standard_version "
@@ -227,7 +333,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             return [{**row, "member_id": row["member_id"] or None} for row in curs.fetchall()]
 
     def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(self._sql(postgres_dialect(statement)), params)
             rows = curs.fetchall()
         # SUM over bigint comes back as numeric: give it back as int (it is whole fen).
@@ -239,7 +345,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         return rows
 
     def count(self, table: str) -> int:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(
                 SQL("SELECT COUNT(*) AS n FROM {s}.{t}").format(s=self._schema, t=Identifier(table))
             )
@@ -266,7 +372,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             params.append(household_id)
         sql += "ORDER BY id DESC LIMIT %s"
         params.append(limit)
-        with self.datastore.transaction(commit=False) as curs:
+        with self._read() as curs:
             curs.execute(self._sql(sql), params)
             return [{**row, "at": row["at"].isoformat()} for row in curs.fetchall()]
 

@@ -1,5 +1,6 @@
-"""The catch-up runner: reads the notification log in batches and commits each
-batch of view changes with one tracking update."""
+"""The catch-up runner: reads the notification log once for all the views, in pages,
+and commits each page's view changes with every view's tracking position in one
+transaction."""
 
 from __future__ import annotations
 
@@ -56,10 +57,19 @@ class CatchUpRunner:
     work, the others wait for it, so a reader always sees its own writes.
     """
 
-    def __init__(self, app: Application[Any], store: ViewStore, batch_size: int = 1000) -> None:
+    def __init__(
+        self,
+        app: Application[Any],
+        store: ViewStore,
+        batch_size: int = 1000,
+        rebuild_batch_size: int = 5000,
+    ) -> None:
         self.app = app
         self.store = store
         self.batch_size = batch_size
+        # A rebuild reads the whole log: bigger pages, fewer transactions (the memory
+        # held is one page of events and its rows, whatever the size of the log).
+        self.rebuild_batch_size = rebuild_batch_size
         self._lock = threading.Lock()
 
     def tracking_name(self, view: ViewSpec) -> str:
@@ -77,44 +87,78 @@ class CatchUpRunner:
         names: tuple[str, ...] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Process everything recorded so far; return the number of events applied."""
+        """Process everything recorded so far; return the number of events applied (an
+        event applied to two views counts twice)."""
+        wanted = names or tuple(VIEWS)
+        # The common case of a read: nothing new. One round trip on PostgreSQL (the head
+        # and every view's position at once) tells it, without taking the lock.
+        head, tracked = self.store.head_and_positions(
+            self.app.recorder, tuple(self.tracking_name(VIEWS[n]) for n in wanted)
+        )
+        if all(position >= head for position in tracked.values()):
+            return 0
         with self._lock:
-            applied = 0
-            for name in names or tuple(VIEWS):
-                applied += self._catch_up_view(VIEWS[name], progress)
-            return applied
+            return self._catch_up_views([VIEWS[name] for name in wanted], progress)
 
-    def _catch_up_view(self, view: ViewSpec, progress: Callable[[int, int], None] | None) -> int:
-        name = self.tracking_name(view)
-        position = self.store.max_tracking_id(name) or 0
+    def _catch_up_views(
+        self,
+        views: list[ViewSpec],
+        progress: Callable[[int, int], None] | None,
+        batch_size: int | None = None,
+    ) -> int:
+        """One pass over the log for all the views behind: each page of notifications is
+        read once and each event decoded once, then every view's rows and position are
+        written in one transaction."""
         head = self.app.recorder.max_notification_id() or 0
+        tracked = self.store.positions(tuple(self.tracking_name(v) for v in views))
+        positions = {v.name: tracked[self.tracking_name(v)] for v in views}
+        topic_sets = {v.name: frozenset(v.topics) for v in views}
+        limit = batch_size or self.batch_size
         applied = 0
-        while position < head:
-            notifications = self.app.recorder.select_notifications(
-                start=position + 1, limit=self.batch_size, stop=head, topics=view.topics
-            )
-            if not notifications:
-                # Nothing of interest up to the head: record that we have seen it.
-                self._advance(name, [], head)
-                if progress:
-                    progress(head, head)
+        while True:
+            behind = [v for v in views if positions[v.name] < head]
+            if not behind:
                 break
-            ops: list[Op] = []
+            start = min(positions[v.name] for v in behind)
+            topics: tuple[str, ...] = ()
+            if all(v.topics for v in behind):
+                topics = tuple(sorted({t for v in behind for t in v.topics}))
+            notifications = self.app.recorder.select_notifications(
+                start=start + 1, limit=limit, stop=head, topics=topics
+            )
+            # A short page means nothing more of interest up to the head: every view
+            # can go straight there.
+            new_position = head if len(notifications) < limit else notifications[-1].id
+            ops: dict[str, list[Op]] = {v.name: [] for v in behind}
             for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                ops.extend(view.ops_for(event, notification.id))
-            last = notifications[-1].id
-            # If this batch ended early because no more matching events exist up to
-            # the head, the position can go straight to the head.
-            new_position = head if len(notifications) < self.batch_size else last
-            moved = self._advance(name, ops, new_position)
-            if moved != new_position:
-                position = moved
-                continue
-            applied += len(notifications)
-            position = new_position
+                event: Any = None
+                for view in behind:
+                    if notification.id <= positions[view.name]:
+                        continue
+                    if view.topics and notification.topic not in topic_sets[view.name]:
+                        continue
+                    if event is None:
+                        event = self.app.mapper.to_domain_event(notification)
+                    ops[view.name].extend(view.ops_for(event, notification.id))
+                    applied += 1
+            moving = [v for v in behind if positions[v.name] < new_position]
+            try:
+                # Every view's rows and position in one transaction.
+                self.store.apply_together(
+                    [op for v in moving for op in ops[v.name]],
+                    tuple(Tracking(self.tracking_name(v), new_position) for v in moving),
+                )
+                for view in moving:
+                    positions[view.name] = new_position
+            except IntegrityError:
+                # A position read was stale (another process moved a view on): view by
+                # view, each carrying on from where it is.
+                for view in moving:
+                    positions[view.name] = self._advance(
+                        self.tracking_name(view), ops[view.name], new_position
+                    )
             if progress:
-                progress(position, head)
+                progress(min(positions[v.name] for v in views), head)
         return applied
 
     def _advance(self, name: str, ops: list[Op], new_position: int) -> int:
@@ -137,9 +181,7 @@ class CatchUpRunner:
     ) -> int:
         """Drop the views' rows and tracking, then rebuild them from the log."""
         with self._lock:
-            applied = 0
-            for name in names or tuple(VIEWS):
-                view = VIEWS[name]
+            views = [VIEWS[name] for name in names or tuple(VIEWS)]
+            for view in views:
                 self.store.reset(self.tracking_name(view), view.tables)
-                applied += self._catch_up_view(view, progress)
-            return applied
+            return self._catch_up_views(views, progress, self.rebuild_batch_size)

@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from projections.interface import EntitlementRow, Op, ViewStore, grouped, sorted_rows
+from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
 from projections.sql import KIND_ORDER, WRITES, sqlite_dialect
 
 _TS = "%Y-%m-%dT%H:%M:%S.%f+00:00"
@@ -155,15 +155,19 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
         return statements
 
     def apply(self, ops: list[Op], tracking: Tracking) -> None:
+        self.apply_together(ops, (tracking,))
+
+    def apply_together(self, ops: list[Op], trackings: tuple[Tracking, ...]) -> None:
         with self.datastore.transaction(commit=True) as curs:
             self._write(curs, ops)
             # The library's own statement for the tracking row, in our transaction
             # (as its ftsprojection example does): there is no public variant.
-            self._insert_tracking(curs, tracking)
+            for tracking in trackings:
+                self._insert_tracking(curs, tracking)
 
     def _write(self, curs: SQLiteCursor, ops: list[Op]) -> None:
         for kind, rows in grouped(ops, KIND_ORDER):
-            self._flush(curs, kind, [_params(row) for row in rows])
+            self._flush(curs, kind, [_params(row) for row in coalesced(kind, rows)])
 
     def _flush(self, curs: SQLiteCursor, kind: str, rows: list[dict[str, Any]]) -> None:
         for statement in _WRITES[kind]:

@@ -295,9 +295,11 @@ def bench_writes(settings: Settings, households: int, plain_households: int) -> 
                         head / plain_view,
                         head,
                         head,
-                        "batched catch-up (1000 per transaction) vs stock runner, per event",
+                        "batched rebuild (5000 events per transaction) vs stock runner, per event",
                     )
                 )
+            tables = tuple(t for view in VIEWS.values() for t in view.tables)
+            floor = _floor_rebuild(s, ledger.views.dump(tables))
             rows.append(
                 Row(
                     "rebuild: all views",
@@ -306,7 +308,11 @@ def bench_writes(settings: Settings, households: int, plain_households: int) -> 
                     head / plain_all,
                     head,
                     head,
-                    "events in the log over the time to rebuild every view",
+                    "one pass over the log for every view vs the stock runner per view",
+                    {
+                        "floor": round(head / floor, 1),
+                        "floor_how": "read every event row, write the same view rows plainly",
+                    },
                 )
             )
         finally:
@@ -433,6 +439,10 @@ def bench_replay(settings: Settings, events: int, repeats: int = 15) -> Row:
                     for _ in range(repeats)
                 )
                 same = app.household(hid).__dict__ == plain_app.household(hid).__dict__
+                # The floor: the stream's rows read, not decoded nor applied.
+                floor = statistics.median(
+                    _timed(lambda: app.recorder.select_events(hid)) for _ in range(repeats)
+                )
             finally:
                 plain_app.close()
         finally:
@@ -449,6 +459,8 @@ def bench_replay(settings: Settings, events: int, repeats: int = 15) -> Row:
             "as_of_half_ms_fast": past_fast * 1000,
             "as_of_half_ms_plain": past_plain * 1000,
             "same_state": same,
+            "floor": round(floor * 1000, 2),
+            "floor_how": "the stream's event rows read, not decoded",
         },
     )
 
@@ -475,29 +487,42 @@ def _payment_city(ledger: Ledger, households: int) -> None:
 
 def _timed_run(
     settings: Settings, households: int, label: str, batch_size: int
-) -> tuple[int, float, float]:
-    """A run over a new city: payments, seconds to schedule, seconds for the feed view."""
+) -> tuple[int, float, float, float]:
+    """A run over a new city: payments, seconds to schedule, seconds for the feed view,
+    and the floor (seconds to write the run's event rows plainly)."""
     from api.payment_runs import run_payments
 
     with scratch(settings, label) as s:
         ledger = Ledger.open(s)
         try:
             _payment_city(ledger, households)
+            before = ledger.app.recorder.max_notification_id() or 0
             started = time.perf_counter()
             summary = run_payments(ledger, "2025-03", "bench", batch_size=batch_size)
             seconds = time.perf_counter() - started
             feed = _timed(ledger.runner.catch_up)
+            written = [r for n, r in _event_rows_after(ledger.app, before)]
+            floor = _floor_write(s, written) if written else 0.0
         finally:
             ledger.close()
-    return summary.payments, seconds, feed
+    return summary.payments, seconds, feed, floor
+
+
+def _event_rows_after(app: Any, after: int) -> list[tuple[int, tuple[Any, ...]]]:
+    rows: list[tuple[int, tuple[Any, ...]]] = []
+    start = after + 1
+    while page := app.recorder.select_notifications(start=start, limit=5000):
+        rows.extend((n.id, (n.originator_id, n.originator_version, n.topic, n.state)) for n in page)
+        start = page[-1].id + 1
+    return rows
 
 
 def bench_payment_run(settings: Settings, households: int, plain_households: int) -> Row:
     """A month's run over `households` households on dibao (1,000 households' payments
     per transaction, one event each) beside the same run over `plain_households` others
     with one save per payment."""
-    payments, seconds, feed = _timed_run(settings, households, "p", 1000)
-    plain_payments, plain_seconds, _ = _timed_run(settings, plain_households, "q", 1)
+    payments, seconds, feed, floor = _timed_run(settings, households, "p", 1000)
+    plain_payments, plain_seconds, _, _ = _timed_run(settings, plain_households, "q", 1)
     return Row(
         f"payment run ({households} households)",
         "payments/s",
@@ -506,7 +531,12 @@ def bench_payment_run(settings: Settings, households: int, plain_households: int
         payments,
         plain_payments,
         "plan from the views, 1000 households per transaction vs one save per payment",
-        {"run_seconds": round(seconds, 2), "feed_view_catch_up_seconds": round(feed, 2)},
+        {
+            "run_seconds": round(seconds, 2),
+            "feed_view_catch_up_seconds": round(feed, 2),
+            "floor": round(payments / floor, 1) if floor else None,
+            "floor_how": "the run's event rows written plainly (per payment)",
+        },
     )
 
 
@@ -516,6 +546,10 @@ def run_bench(
     households: int,
     replay_events: int,
     payment_households: int | None = None,
+    import_households: int | None = None,
+    api_seconds: float = 2.0,
+    api_workers: int = 2,
+    memory_households: tuple[int, int] | None = None,
     report_path: str,
     console: Console,
 ) -> dict[str, Any]:
@@ -526,22 +560,37 @@ def run_bench(
         f"({plain_households} the plain way), replay of {replay_events} events"
     )
     started = time.perf_counter()
-    rows = bench_writes(settings, households, plain_households)
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    rows = [bench_import(settings, import_households or households, plain_households)]
+    rows.extend(bench_writes(settings, households, plain_households))
     rows.append(bench_payment_run(settings, payment_households or households, plain_households))
     rows.append(bench_replay(settings, replay_events))
+    rows.append(bench_memory(settings, memory_households or (max(households // 4, 20), households)))
+    rows.extend(bench_api(settings, households, seconds=api_seconds, workers=api_workers))
     table = Table(title=f"ledger bench ({backend})")
-    for column in ("workload", "ledger", "plain", "ratio", "how"):
+    for column in ("workload", "ledger", "plain", "ratio", "floor", "how"):
         table.add_column(column)
     for row in rows:
+        floor = row.extra.get("floor")
         table.add_row(
             row.workload,
             f"{row.fast:,.1f} {row.unit}",
-            f"{row.plain:,.1f} {row.unit}",
-            f"{row.ratio:.1f}x",
+            f"{row.plain:,.1f} {row.unit}" if row.plain else "-",
+            f"{row.ratio:.1f}x" if row.plain and row.unit != "MB" else "-",
+            (f"{floor:,.2f} {row.unit}" if row.unit == "ms" else f"{floor:,.0f} {row.unit}")
+            if floor
+            else "-",
             row.notes,
         )
     console.print(table)
     replay = next(r for r in rows if r.workload.startswith("replay"))
+    for row in rows:
+        if row.workload.startswith("API:") and "p50_ms" in row.extra:
+            console.print(
+                f"{row.workload}: {row.extra['requests_per_s']:,.0f} requests/s, "
+                f"p50 {row.extra['p50_ms']:.1f} ms, p99 {row.extra['p99_ms']:.1f} ms, "
+                f"{row.extra['errors']} errors"
+            )
     console.print(
         f"replay as of version {replay_events // 2 + 1}: "
         f"{replay.extra['as_of_half_ms_fast']:.1f} ms with snapshots, "
@@ -559,13 +608,14 @@ def run_bench(
             "platform": platform.platform(),
         },
         "seconds": round(time.perf_counter() - started, 2),
+        "load_average_at_start": load_at_start,
         "workloads": [
             {
                 "workload": r.workload,
                 "unit": r.unit,
                 "ledger": round(r.fast, 2),
                 "plain": round(r.plain, 2),
-                "ratio": round(r.ratio, 2),
+                "ratio": round(r.ratio, 2) if r.plain else None,
                 "ledger_n": r.fast_n,
                 "plain_n": r.plain_n,
                 "how": r.notes,
@@ -576,4 +626,501 @@ def run_bench(
     }
     Path(report_path).write_text(json.dumps(report, indent=2, ensure_ascii=False))
     console.print(f"report written to {report_path} ({report['seconds']} s)")
+    return report
+
+
+# --------------------------------------------------------------- import and floors
+
+
+def _floor_write(settings: Settings, rows: list[tuple[Any, ...]]) -> float:
+    """The physical floor of writing these event rows: plain COPY (PostgreSQL) or plain
+    executemany (sqlite3) into a scratch table of the events table's shape, one
+    transaction per 500 households' worth (5,000 rows), no encoding, no checks."""
+    if settings.database_url.startswith("sqlite:///"):
+        import sqlite3
+
+        path = settings.database_url[len("sqlite:///") :] + ".floor"
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute(
+                "CREATE TABLE floor_events (originator_id TEXT, originator_version INTEGER, "
+                "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+            )
+            start = time.perf_counter()
+            for i in range(0, len(rows), 5000):
+                with conn:
+                    conn.executemany(
+                        "INSERT INTO floor_events VALUES (?,?,?,?)",
+                        [(r[0].hex, *r[1:]) for r in rows[i : i + 5000]],
+                    )
+            return time.perf_counter() - start
+        finally:
+            conn.close()
+            Path(path).unlink(missing_ok=True)
+    import psycopg
+
+    conninfo = settings.database_url.split("?")[0]
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(
+            "CREATE TEMP TABLE floor_events (originator_id uuid NOT NULL, "
+            "originator_version integer NOT NULL, topic text, state bytea, "
+            "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
+        )
+        conn.commit()
+        start = time.perf_counter()
+        for i in range(0, len(rows), 5000):
+            with (
+                conn.cursor() as cur,
+                cur.copy(
+                    "COPY floor_events (originator_id, originator_version, topic, state) FROM STDIN"
+                ) as copy,
+            ):
+                for row in rows[i : i + 5000]:
+                    copy.write_row(row)
+            conn.commit()
+        return time.perf_counter() - start
+
+
+def _event_rows(app: Any) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    start = 1
+    while page := app.recorder.select_notifications(start=start, limit=5000):
+        rows.extend((n.originator_id, n.originator_version, n.topic, n.state) for n in page)
+        start = page[-1].id + 1
+    return rows
+
+
+def bench_import(settings: Settings, households: int, plain_households: int) -> Row:
+    """`ledger import` of a synthetic registry (three members, about 10 events a
+    household) through its own code path, beside one save per household, beside the
+    physical floor (the same event rows written plainly)."""
+    from scripts.importer import Importer, import_parallel, import_registry, write_synthetic
+
+    workers = 2 if settings.database_url.startswith("postgres") else 1
+    with tempfile.TemporaryDirectory(prefix="ledger-bench-import-") as folder:
+        path = Path(folder) / "registry.csv"
+        write_synthetic(path, households)
+        small = Path(folder) / "plain.csv"
+        write_synthetic(small, plain_households, start=households)
+        with scratch(settings, "i") as s:
+            ledger = Ledger.open(s)
+            try:
+                if workers > 1:
+                    started = time.perf_counter()
+                    report = import_parallel(s, path, workers=workers)
+                else:
+                    started = time.perf_counter()
+                    report = import_registry(ledger.app, path)
+                seconds = time.perf_counter() - started
+                assert report.ok and report.households_recorded == households, report.errors
+                events = report.events_recorded
+                rows = _event_rows(ledger.app)
+                rows = [r for r in rows if r[2].startswith("domain.household:")]
+                floor = _floor_write(s, rows)
+
+                # Plain: the same file read, checked and built the same way, then one
+                # save (one transaction) per household, in one process.
+                from scripts.importer import HouseholdRows, read_households
+
+                importer = Importer(ledger.app, system="plain", actor="bench", source="plain")
+                plain_started = time.perf_counter()
+                plain_events = 0
+                with small.open(encoding="utf-8", newline="") as text:
+                    for rows_of in read_households(text):  # type: ignore[arg-type]
+                        assert isinstance(rows_of, HouseholdRows)
+                        built = importer.build(rows_of)
+                        plain_events += built.household.version
+                        ledger.app.save(built.household)
+                plain_seconds = time.perf_counter() - plain_started
+            finally:
+                ledger.close()
+    return Row(
+        f"bulk import ({households} households)",
+        "events/s",
+        events / seconds,
+        plain_events / plain_seconds,
+        events,
+        plain_events,
+        f"ledger import ({workers} process{'es' if workers > 1 else ''}, 500 households per "
+        "transaction) vs one save per household",
+        {
+            "floor": round(len(rows) / floor, 1),
+            "floor_how": "the same event rows by COPY"
+            if workers > 1
+            else "the same event rows by sqlite3 executemany",
+            "seconds": round(seconds, 2),
+        },
+    )
+
+
+def _floor_rebuild(settings: Settings, view_rows: dict[str, list[tuple[Any, ...]]]) -> float:
+    """The physical floor of a rebuild: read every event row (pages of 1,000, as the
+    runner does) and write the views' rows (the same rows, plainly) into scratch tables."""
+    if settings.database_url.startswith("sqlite:///"):
+        import sqlite3
+
+        path = settings.database_url[len("sqlite:///") :]
+        conn = sqlite3.connect(path)
+        try:
+            start = time.perf_counter()
+            last = 0
+            while True:
+                page = conn.execute(
+                    "SELECT rowid, topic, state FROM stored_events WHERE rowid > ? "
+                    "ORDER BY rowid LIMIT 1000",
+                    (last,),
+                ).fetchall()
+                if not page:
+                    break
+                last = page[-1][0]
+            for table, rows in view_rows.items():
+                if not rows:
+                    continue
+                width = len(rows[0])
+                conn.execute(
+                    f"CREATE TEMP TABLE floor_{table} ({', '.join(f'c{i}' for i in range(width))})"
+                )
+                with conn:
+                    conn.executemany(
+                        f"INSERT INTO floor_{table} VALUES ({','.join('?' * width)})", rows
+                    )
+            return time.perf_counter() - start
+        finally:
+            conn.close()
+    import psycopg
+
+    env = settings.persistence_env()
+    schema = env["POSTGRES_SCHEMA"]
+    conninfo = settings.database_url.split("?")[0]
+    with psycopg.connect(conninfo) as conn:
+        start = time.perf_counter()
+        last = 0
+        while True:
+            page = conn.execute(
+                f'SELECT notification_id, topic, state FROM "{schema}".ledger_events '
+                "WHERE notification_id > %s ORDER BY notification_id LIMIT 1000",
+                (last,),
+            ).fetchall()
+            if not page:
+                break
+            last = page[-1][0]
+        for table, rows in view_rows.items():
+            if not rows:
+                continue
+            conn.execute(
+                f'CREATE TEMP TABLE "floor_{table}" (LIKE "{schema}"."{table}") ON COMMIT DROP'
+            )
+            with conn.cursor() as cur, cur.copy(f'COPY "floor_{table}" FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        conn.commit()
+        return time.perf_counter() - start
+
+
+# ------------------------------------------------------------- memory of a rebuild
+
+
+def _get_from(queue: Any, processes: list[Any]) -> Any:
+    """The next message from child processes; an error if one of them stopped without
+    sending it (rather than waiting for ever)."""
+    from queue import Empty
+
+    while True:
+        try:
+            return queue.get(timeout=1)
+        except Empty:
+            failed = [p for p in processes if p.exitcode not in (None, 0)]
+            stopped = failed or [p for p in processes if p.exitcode is not None]
+            if failed or len(stopped) == len(processes):
+                try:
+                    return queue.get(timeout=5)  # its last message may still be on the way
+                except Empty:
+                    raise RuntimeError(
+                        f"a bench process stopped (exit {stopped[0].exitcode})"
+                    ) from None
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM), in MB. Not getrusage's ru_maxrss:
+    Linux carries that over from the parent through fork and exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rebuild_child(database_url: str, queue: Any) -> None:
+    from api.container import Ledger as ChildLedger
+    from api.settings import Settings as ChildSettings
+
+    settings = ChildSettings(database_url=database_url, secret="bench-" + "x" * 32)
+    ledger = ChildLedger.open(settings, seed=False)
+    try:
+        before = _peak_rss_mb()
+        started = time.perf_counter()
+        events = ledger.runner.rebuild()
+        seconds = time.perf_counter() - started
+        after = _peak_rss_mb()
+        queue.put((events, seconds, before, after))
+    finally:
+        ledger.close()
+
+
+def rebuild_peak_memory(settings: Settings) -> dict[str, Any]:
+    """Rebuild every view in a fresh child process; its peak resident memory before
+    and after the rebuild, in MB."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_rebuild_child, args=(settings.database_url, queue))
+    child.start()
+    events, seconds, before, after = _get_from(queue, [child])
+    child.join()
+    return {
+        "events": events,
+        "seconds": round(seconds, 2),
+        "peak_mb_at_start": round(before, 1),
+        "peak_mb": round(after, 1),
+    }
+
+
+def bench_memory(settings: Settings, sizes: tuple[int, int]) -> Row:
+    """Peak memory of a rebuild of all views at two sizes of the log: it stays flat
+    (the runner holds one page of 1,000 events and its view rows at a time)."""
+    from scripts.importer import import_parallel, import_registry, write_synthetic
+
+    found = []
+    for size in sizes:
+        with (
+            tempfile.TemporaryDirectory(prefix="ledger-bench-mem-") as folder,
+            scratch(settings, "m") as s,
+        ):
+            path = Path(folder) / "registry.csv"
+            write_synthetic(path, size)
+            ledger = Ledger.open(s)
+            try:
+                if s.database_url.startswith("postgres"):
+                    import_parallel(s, path, workers=2)
+                else:
+                    import_registry(ledger.app, path)
+                head = ledger.app.recorder.max_notification_id() or 0
+            finally:
+                ledger.close()
+            result = rebuild_peak_memory(s)
+            result["head"] = head
+            found.append(result)
+    small, large = found
+    return Row(
+        "rebuild peak memory (all views)",
+        "MB",
+        large["peak_mb"],
+        small["peak_mb"],
+        large["head"],
+        small["head"],
+        f"peak RSS of a child rebuilding {large['head']} events vs {small['head']} events",
+        {"sizes": found},
+    )
+
+
+# ----------------------------------------------------------------------- API reads
+
+
+def bench_api(settings: Settings, households: int, *, seconds: float, workers: int) -> list[Row]:
+    """A real `ledger serve` over a ledger of `households` imported households: current
+    entitlements and their history under closed-loop load (max requests/s, p50, p99),
+    and current entitlements at a fixed 200 requests/s (p99)."""
+    from api.auth import issue_token
+    from scripts.importer import household_id, import_registry, write_synthetic
+    from scripts.loadgen import closed_loop, fixed_rate, served
+
+    rows: list[Row] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="ledger-bench-api-") as folder,
+        scratch(settings, "a") as s,
+    ):
+        path = Path(folder) / "registry.csv"
+        write_synthetic(path, households)
+        ledger = Ledger.open(s)
+        try:
+            import_registry(ledger.app, path)
+            ledger.runner.catch_up()
+        finally:
+            ledger.close()
+        ids = [household_id("legacy", f"H{n:08d}") for n in range(households)]
+        secret = "bench-secret-" + "x" * 40
+        token = issue_token(secret, "bench", "caseworker", 3600)
+        env = {
+            "LEDGER_DATABASE_URL": s.database_url,
+            "LEDGER_SECRET": secret,
+            "LEDGER_DATA_DIR": folder,
+        }
+        current = [f"/households/{h}/entitlements" for h in ids]
+        history = [f"/households/{h}/entitlements/history" for h in ids]
+        with served(env, workers) as base:
+            closed_loop(base, token, current, threads=4, requests=200, max_seconds=5)  # warm
+            budget = int(seconds * 2000)
+            for name, paths in (("current entitlements", current), ("history", history)):
+                result = closed_loop(
+                    base, token, paths, threads=16, requests=budget, max_seconds=seconds
+                )
+                rows.append(
+                    Row(
+                        f"API: {name}",
+                        "requests/s",
+                        result.rate,
+                        0.0,
+                        result.requests,
+                        0,
+                        f"16 keep-alive clients as fast as answered; {workers} server "
+                        "process(es); p50/p99 in the report",
+                        result.as_dict(),
+                    )
+                )
+            steady = fixed_rate(base, token, current, rate=200, seconds=seconds)
+            rows.append(
+                Row(
+                    "API: current entitlements at 200/s",
+                    "ms p99",
+                    steady.percentile(99),
+                    0.0,
+                    steady.requests,
+                    0,
+                    "a fixed schedule of 200 requests/s; latency from the scheduled time",
+                    steady.as_dict(),
+                )
+            )
+    return rows
+
+
+# ------------------------------------------------------- jurisdictions side by side
+
+
+def _jurisdiction(settings: Settings, index: int, households: int, start: Any, queue: Any) -> None:
+    """One jurisdiction's ledger in its own database (schema or file): import, rebuild
+    every view, a month's payment run; the seconds of each, timed after a common start."""
+    from api.payment_runs import run_payments
+    from scripts.importer import import_registry, write_synthetic
+
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="ledger-bench-j-") as folder,
+            scratch(settings, f"j{index}") as s,
+        ):
+            path = Path(folder) / "registry.csv"
+            write_synthetic(path, households, start=index * households)
+            ledger = Ledger.open(s)
+            try:
+                start.wait()
+                began = time.perf_counter()
+                report = import_registry(ledger.app, path)
+                imported = time.perf_counter()
+                # Events in the log over the time to rebuild (as `ledger bench` counts).
+                rebuilt_events = ledger.app.recorder.max_notification_id() or 0
+                ledger.runner.rebuild()
+                rebuilt = time.perf_counter()
+                summary = run_payments(ledger, "2025-03", "bench", batch_size=1000)
+                paid = time.perf_counter()
+                head = ledger.app.recorder.max_notification_id() or 0
+            finally:
+                ledger.close()
+        queue.put(
+            (
+                index,
+                {
+                    "events_imported": report.events_recorded,
+                    "import_seconds": round(imported - began, 2),
+                    "rebuild_events": rebuilt_events,
+                    "rebuild_seconds": round(rebuilt - imported, 2),
+                    "payments": summary.payments,
+                    "payment_seconds": round(paid - rebuilt, 2),
+                    "events_in_log": head,
+                    "seconds": round(paid - began, 2),
+                },
+            )
+        )
+    except BaseException as error:
+        queue.put((index, {"error": f"{type(error).__name__}: {error}"}))
+        raise
+
+
+def run_side_by_side(
+    settings: Settings, *, ledgers: int, households: int, console: Console, report_path: str
+) -> dict[str, Any]:
+    """`ledgers` jurisdiction ledgers at once, one process and one database (schema) each,
+    on this machine: each imports `households` households, rebuilds its views and runs a
+    month's payments. Aggregate throughput = all their events over the longest wall time;
+    the same run with one ledger alone is the reference."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    results: dict[int, dict[str, Any]] = {}
+    for count in sorted({1, ledgers}):
+        start = context.Event()
+        queue = context.Queue()
+        processes = [
+            context.Process(target=_jurisdiction, args=(settings, i, households, start, queue))
+            for i in range(count)
+        ]
+        for p in processes:
+            p.start()
+        time.sleep(0.5)
+        wall_start = time.perf_counter()
+        start.set()
+        found = [_get_from(queue, processes) for _ in processes]
+        wall = time.perf_counter() - wall_start
+        for p in processes:
+            p.join()
+        errors = [r["error"] for _, r in found if "error" in r]
+        if errors:
+            raise RuntimeError(errors[0])
+        parts = [r for _, r in sorted(found, key=lambda item: item[0])]
+        results[count] = {
+            "ledgers": count,
+            "wall_seconds": round(wall, 2),
+            "events_imported": sum(r["events_imported"] for r in parts),
+            "import_events_per_s": round(
+                sum(r["events_imported"] for r in parts) / max(r["import_seconds"] for r in parts),
+                1,
+            ),
+            "rebuild_events_per_s": round(
+                sum(r["rebuild_events"] for r in parts) / max(r["rebuild_seconds"] for r in parts),
+                1,
+            ),
+            "payments_per_s": round(
+                sum(r["payments"] for r in parts) / max(r["payment_seconds"] for r in parts), 1
+            ),
+            "per_ledger": parts,
+        }
+    table = Table(
+        title=f"{ledgers} jurisdiction ledgers side by side ({households} households each)"
+    )
+    for column in (
+        "ledgers at once",
+        "import events/s",
+        "rebuild events/s",
+        "payments/s",
+        "wall s",
+    ):
+        table.add_column(column)
+    for r in results.values():
+        table.add_row(
+            str(r["ledgers"]),
+            f"{r['import_events_per_s']:,.0f}",
+            f"{r['rebuild_events_per_s']:,.0f}",
+            f"{r['payments_per_s']:,.0f}",
+            f"{r['wall_seconds']:.1f}",
+        )
+    console.print(table)
+    report = {
+        "backend": "postgresql" if settings.database_url.startswith("postgres") else "sqlite",
+        "households_per_ledger": households,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "runs": list(results.values()),
+    }
+    Path(report_path).write_text(json.dumps(report, indent=2))
+    console.print(f"report written to {report_path}")
     return report

@@ -1,4 +1,4 @@
-"""`ledger`: serve, token, demo, replay, rebuild, bench, import-bills (typer + rich)."""
+"""`ledger`: serve, token, demo, import, import-bills, replay, rebuild, bench (typer + rich)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def _open(settings: Settings | None = None) -> Ledger:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="server processes (each with its own connection pool)")
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="log every request to stderr (the PIPL trail is kept anyway)")
+    ] = True,
 ) -> None:
     """Run the API (docs at /docs) and keep the projections caught up."""
     import uvicorn
@@ -61,7 +67,19 @@ def serve(
     err.print(
         f"ledger on {settings.database_url.split('@')[-1]}; docs at http://{host}:{port}/docs"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers > 1:
+        # Each process builds its own app from the same LEDGER_* settings.
+        uvicorn.run(
+            "api.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=access_log,
+        )
+        return
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
 
 
 @cli.command()
@@ -106,6 +124,82 @@ def demo(
         ledger.close()
     for line in report:
         out.print(line)
+
+
+@cli.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="the registry as CSV (docs/IMPORT.md)")],
+    system: Annotated[
+        str, typer.Option(help="the old system's name: with the household number, the id")
+    ] = "legacy",
+    actor: Annotated[str, typer.Option(help="who records the import")] = "migration",
+    batch: Annotated[int, typer.Option(help="households per transaction")] = 500,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="processes building households at once (default: 2 on PostgreSQL)"),
+    ] = None,
+    errors: Annotated[
+        Path | None, typer.Option(help="also write the rejected lines here (CSV: line, reason)")
+    ] = None,
+) -> None:
+    """Import an existing registry from CSV: households, members, categories, current
+    amounts, bank accounts. Bad rows are reported by line and their households left out;
+    running it again (or after an interruption) records nothing twice. Exit 1 when any
+    row was rejected."""
+    import csv
+
+    from scripts.importer import count_rows, import_parallel, import_registry
+
+    if not file.is_file():
+        err.print(f"[red]no file {file}[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    if workers is None:
+        workers = 2 if settings.database_url.startswith("postgres") else 1
+    options = {"system": system, "actor": actor, "batch_size": batch}
+    ledger = _open(settings)  # creates the tables and seeds the standards once
+    try:
+        total = count_rows(file)
+        with _progress_bar() as bar:
+            task = bar.add_task(f"importing {file.name}", total=total)
+
+            def progress(rows: int) -> None:
+                bar.update(task, completed=rows)
+
+            if workers > 1:
+                report = import_parallel(
+                    settings, file, workers=workers, progress=progress, **options
+                )
+            else:
+                report = import_registry(ledger.app, file, progress=progress, **options)
+            bar.update(task, completed=total)
+    finally:
+        ledger.close()
+    out.print(
+        f"{file.name}: {report.rows} rows; {report.households_recorded} households recorded "
+        f"({report.members_recorded} members, {report.events_recorded} events), "
+        f"{report.households_already} already recorded, {report.households_rejected} rejected",
+        soft_wrap=True,
+    )
+    if report.households_recorded:
+        out.print(
+            f"current amounts: {report.amounts_as_rule} agree with the ledger's rules, "
+            f"{report.amounts_migrated} kept as migrated (see docs/IMPORT.md)",
+            soft_wrap=True,
+        )
+    elif report.households_already and not report.households_rejected:
+        out.print("nothing new: every household in the file is already recorded")
+    for line, reason in report.errors[:100]:
+        out.print(f"line {line}: {reason}", markup=False, highlight=False, soft_wrap=True)
+    if len(report.errors) > 100:
+        out.print(f"... and {len(report.errors) - 100} more")
+    if errors is not None:
+        with errors.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(("line", "reason"))
+            writer.writerows(report.errors)
+    if report.errors:
+        raise typer.Exit(1)
 
 
 @cli.command("payment-run")
@@ -353,6 +447,15 @@ def bench(
     payment_households: Annotated[
         int | None, typer.Option(help="households in the payment run (default --households)")
     ] = None,
+    import_households: Annotated[
+        int | None, typer.Option(help="households in the bulk import (default --households)")
+    ] = None,
+    api_seconds: Annotated[float, typer.Option(help="seconds of each API load phase")] = 2.0,
+    api_workers: Annotated[int, typer.Option(help="server processes for the API phases")] = 2,
+    memory_households: Annotated[
+        str | None,
+        typer.Option(help="two sizes for the rebuild's peak memory, e.g. 2000,40000"),
+    ] = None,
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
@@ -361,10 +464,22 @@ def bench(
     from scripts.bench import run_bench
 
     settings = _settings()
+    sizes: tuple[int, int] | None = None
+    if memory_households:
+        small, _, large = memory_households.partition(",")
+        try:
+            sizes = (int(small), int(large))
+        except ValueError:
+            err.print("[red]--memory-households takes two numbers, e.g. 2000,40000[/red]")
+            raise typer.Exit(2) from None
     wide = Console(width=max(out.width, 140))
     run_bench(
         settings,
+        memory_households=sizes,
         payment_households=payment_households,
+        import_households=import_households,
+        api_seconds=api_seconds,
+        api_workers=api_workers,
         households=households,
         replay_events=replay_events,
         report_path=report,
@@ -406,6 +521,28 @@ def import_bills_command(
     )
     if report.errors:
         raise typer.Exit(1)
+
+
+@cli.command("bench-jurisdictions")
+def bench_jurisdictions(
+    ledgers: Annotated[int, typer.Option(help="jurisdiction ledgers at once")] = 2,
+    households: Annotated[int, typer.Option(help="households in each")] = 2000,
+    report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
+        "bench-jurisdictions.json"
+    ),
+) -> None:
+    """Several jurisdiction ledgers side by side on this machine (one database schema and
+    one process each): import, rebuild and a payment run at once; aggregate throughput
+    beside one ledger alone."""
+    from scripts.bench import run_side_by_side
+
+    run_side_by_side(
+        _settings(),
+        ledgers=ledgers,
+        households=households,
+        console=Console(width=max(out.width, 120)),
+        report_path=report,
+    )
 
 
 def _progress_bar() -> Progress:

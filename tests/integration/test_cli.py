@@ -129,7 +129,15 @@ def test_token_carries_user_and_role(env):
 def test_bench_prints_and_writes_every_workload(env, tmp_path):
     report_path = tmp_path / "bench.json"
     output = run(
-        "bench", "--households", "60", "--replay-events", "200", "--report", str(report_path)
+        "bench",
+        "--households",
+        "60",
+        "--replay-events",
+        "200",
+        "--api-seconds",
+        "0.5",
+        "--report",
+        str(report_path),
     )
     assert "rebuild: all views" in output
     report = json.loads(report_path.read_text())
@@ -146,7 +154,17 @@ def test_bench_prints_and_writes_every_workload(env, tmp_path):
         "payment run (60 households)",
         "rebuild: all views",
         "replay one household of 200 events",
+        "bulk import (60 households)",
+        "rebuild peak memory (all views)",
+        "API: current entitlements",
+        "API: history",
+        "API: current entitlements at 200/s",
     }
     for w in workloads.values():
-        assert w["ledger"] > 0 and w["plain"] > 0
+        assert w["ledger"] > 0
+        assert w["plain"] > 0 or w["workload"].startswith("API:")
+        assert w.get("errors", 0) == 0
     assert workloads["replay one household of 200 events"]["same_state"] is True
+    assert workloads["bulk import (60 households)"]["floor"] > 0
+    assert workloads["rebuild: all views"]["floor"] > 0
+    assert workloads["API: current entitlements"]["requests"] > 0
