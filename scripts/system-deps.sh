@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs beyond Python: Chromium (the audit report is
-# opened in a real browser) and a CJK font (the PDF report). Installs them when missing.
+# Debian packages the test suite needs beyond Python: Chromium (the browser tests of the
+# web workspace, driven by Playwright, and the audit report opened in a real browser) and
+# a CJK font (the PDF report, Chinese in the screenshots). Installs them when missing.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
