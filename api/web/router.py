@@ -186,6 +186,14 @@ def _date(request: Request, name: str, default: date) -> date:
         raise PageError(422, f'{name}: must be an ISO date such as "2025-07-01"') from None
 
 
+def _region(value: str | None) -> str:
+    """The city (the default) or one of its counties."""
+    region = value or CITY_CODE
+    if region != CITY_CODE and region not in COUNTIES:
+        raise PageError(422, "region: must be Jiaxing (330400) or one of its counties")
+    return region
+
+
 def _year(request: Request, default: int) -> int:
     value = request.query_params.get("year", "")
     if not value:
@@ -420,9 +428,7 @@ def relief(request: Request, who: Overseer) -> HTMLResponse:
 @router.get("/visits/overdue")
 def overdue(request: Request, who: CareReader) -> HTMLResponse:
     on = _date(request, "on", date.today())
-    region = request.query_params.get("region") or CITY_CODE
-    if region != CITY_CODE and region not in COUNTIES:
-        raise PageError(422, "region: must be Jiaxing (330400) or one of its counties")
+    region = _region(request.query_params.get("region"))
     prefix = "3304" if region == CITY_CODE else region
     statuses = sorted(
         (s for s in _ledger(request).care_statuses(on, prefix) if s.overdue),
@@ -518,6 +524,16 @@ BILL_FIELDS = (
 )
 
 
+def _refusal(error: ValidationError | LedgerError) -> tuple[int, tuple[str | None, str]]:
+    """What the API answers to a refused form: its status, and the field and message the
+    page shows (a household that does not exist is a 404 page)."""
+    if isinstance(error, ValidationError):
+        return 422, validation_problem(error.errors())
+    if isinstance(error, NotFoundError) and error.field == "household_id":
+        raise PageError(404, error.message) from None
+    return status_of(error), (error.field, error.message)
+
+
 def _form_page(
     request: Request,
     who: WebUser,
@@ -566,15 +582,9 @@ async def visit_post(request: Request, household_id: str, who: Caseworker) -> Re
             needs=body.needs,
             actor=who.name,
         )
-    except ValidationError as error:
-        problem = validation_problem(error.errors())
-        return _form_page(request, who, hid, "visit", values, 422, problem)
-    except LedgerError as error:
-        if isinstance(error, NotFoundError) and error.field == "household_id":
-            raise PageError(404, error.message) from None
-        return _form_page(
-            request, who, hid, "visit", values, status_of(error), (error.field, error.message)
-        )
+    except (ValidationError, LedgerError) as error:
+        code, problem = _refusal(error)
+        return _form_page(request, who, hid, "visit", values, code, problem)
     return RedirectResponse(f"{PATH}/households/{hid}?done=visit", status_code=303)
 
 
@@ -603,15 +613,9 @@ async def bill_post(request: Request, household_id: str, who: Caseworker) -> Res
             settlement_number=body.settlement_number,
             actor=who.name,
         )
-    except ValidationError as error:
-        problem = validation_problem(error.errors())
-        return _form_page(request, who, hid, "bill", values, 422, problem)
-    except LedgerError as error:
-        if isinstance(error, NotFoundError) and error.field == "household_id":
-            raise PageError(404, error.message) from None
-        return _form_page(
-            request, who, hid, "bill", values, status_of(error), (error.field, error.message)
-        )
+    except (ValidationError, LedgerError) as error:
+        code, problem = _refusal(error)
+        return _form_page(request, who, hid, "bill", values, code, problem)
     query = urlencode(
         {
             "done": "bill",
@@ -691,13 +695,6 @@ def audit_report(request: Request, household_id: str, who: Auditor) -> Response:
 WARNING_STATUSES = ("open", "acknowledged", "resolved")
 
 
-def _region(request: Request) -> str:
-    region = request.query_params.get("region") or CITY_CODE
-    if region != CITY_CODE and region not in COUNTIES:
-        raise PageError(422, "region: must be Jiaxing (330400) or one of its counties")
-    return region
-
-
 WARNINGS_PER_PAGE = 100
 
 
@@ -756,7 +753,11 @@ def warnings_page(request: Request, who: CareReader) -> HTMLResponse:
     if status is not None and status not in WARNING_STATUSES:
         raise PageError(422, "status: must be one of open, acknowledged, resolved")
     return _warnings_page(
-        request, who, _date(request, "on", date.today()), _region(request), status
+        request,
+        who,
+        _date(request, "on", date.today()),
+        _region(request.query_params.get("region")),
+        status,
     )
 
 
@@ -767,9 +768,7 @@ async def warning_resolution(request: Request, warning_id: str, who: Caseworker)
     except ValueError:
         raise PageError(404, f"no warning {warning_id}") from None
     form = await _form(request, who)
-    region = form.get("region") or CITY_CODE
-    if region != CITY_CODE and region not in COUNTIES:
-        raise PageError(422, "region: must be Jiaxing (330400) or one of its counties")
+    region = _region(form.get("region"))
     values = {k: form.get(k, "") for k in ("status", "note", "on")}
     ledger = _ledger(request)
     try:
@@ -783,17 +782,10 @@ async def warning_resolution(request: Request, warning_id: str, who: Caseworker)
             actor=who.name,
             on=body.on or date.today(),
         )
-    except ValidationError as error:
-        field, message = validation_problem(error.errors())
-        return _warnings_page(
-            request, who, _on_or_today(values["on"]), region, None, 422,
-            (field, message, str(wid)),
-        )  # fmt: skip
-    except LedgerError as error:
-        return _warnings_page(
-            request, who, _on_or_today(values["on"]), region, None, status_of(error),
-            (error.field, error.message, str(wid)),
-        )  # fmt: skip
+    except (ValidationError, LedgerError) as error:
+        code, (field, message) = _refusal(error)
+        on = _on_or_today(values["on"])
+        return _warnings_page(request, who, on, region, None, code, (field, message, str(wid)))
     query = urlencode({"on": values["on"], "region": region, "done": str(wid)})
     return RedirectResponse(f"{PATH}/warnings?{query}", status_code=303)
 
