@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,16 +29,11 @@ from rich.table import Table
 
 from api.auth import issue_token
 from api.web.session import COOKIE
+from scripts.loadgen import served
 
 BUDGET_MS = 300
 ROOT = Path(__file__).resolve().parents[1]
 out = Console(width=150)
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _pages(household: str) -> list[tuple[str, str]]:
@@ -103,65 +97,47 @@ def main(
             stdout=subprocess.DEVNULL,
         )
         out.print(f"built in {time.perf_counter() - started:.1f} s")
-    port = _port()
-    log = (scratch / "server.log").open("w")
-    server = subprocess.Popen(  # noqa: S603 (our own command line)
-        [*command, "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if client.get("/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((scratch / "server.log").read_text())
-            time.sleep(0.2)
+        with (
+            served(env, workers=1) as base,
+            httpx.Client(base_url=base, timeout=60) as client,
+        ):
 
-        def cookie(role: str) -> dict[str, str]:
-            return {"Cookie": f"{COOKIE}={issue_token(secret, f'{role}-pagetimes', role, 3600)}"}
+            def cookie(role: str) -> dict[str, str]:
+                return {
+                    "Cookie": f"{COOKIE}={issue_token(secret, f'{role}-pagetimes', role, 3600)}"
+                }
 
-        bearer = {"Authorization": f"Bearer {issue_token(secret, 'pt', 'approver', 3600)}"}
-        overdue = client.get("/visits/overdue", params={"on": "2025-12-31"}, headers=bearer)
-        household = overdue.json()[0]["household_id"]
-        table = Table(title=f"page load times, {runs} fetches each (budget {BUDGET_MS} ms)")
-        for column in ("page", "role", "bytes", "median ms", "p95 ms", ""):
-            table.add_column(column, justify="left" if column in ("page", "role") else "right")
-        for role, path in _pages(household):
-            headers = cookie(role)
-            first = client.get(path, headers=headers)  # warm-up, and a check it answers
-            if first.status_code != 200:
-                raise RuntimeError(f"{path} answered {first.status_code}: {first.text[:300]}")
-            times = []
-            for _ in range(runs):
-                started = time.perf_counter()
-                client.get(path, headers=headers).raise_for_status()
-                times.append((time.perf_counter() - started) * 1000)
-            times.sort()
-            median = statistics.median(times)
-            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-            shown = path.replace(household, "{id}")
-            table.add_row(
-                shown,
-                role,
-                str(len(first.content)),
-                f"{median:.1f}",
-                f"{p95:.1f}",
-                "ok" if p95 < BUDGET_MS else "SLOW",
-            )
-        out.print(table)
+            bearer = {"Authorization": f"Bearer {issue_token(secret, 'pt', 'approver', 3600)}"}
+            overdue = client.get("/visits/overdue", params={"on": "2025-12-31"}, headers=bearer)
+            household = overdue.json()[0]["household_id"]
+            table = Table(title=f"page load times, {runs} fetches each (budget {BUDGET_MS} ms)")
+            for column in ("page", "role", "bytes", "median ms", "p95 ms", ""):
+                table.add_column(column, justify="left" if column in ("page", "role") else "right")
+            for role, path in _pages(household):
+                headers = cookie(role)
+                first = client.get(path, headers=headers)  # warm-up, and a check it answers
+                if first.status_code != 200:
+                    raise RuntimeError(f"{path} answered {first.status_code}: {first.text[:300]}")
+                times = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    client.get(path, headers=headers).raise_for_status()
+                    times.append((time.perf_counter() - started) * 1000)
+                times.sort()
+                median = statistics.median(times)
+                p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+                shown = path.replace(household, "{id}")
+                table.add_row(
+                    shown,
+                    role,
+                    str(len(first.content)),
+                    f"{median:.1f}",
+                    f"{p95:.1f}",
+                    "ok" if p95 < BUDGET_MS else "SLOW",
+                )
+            out.print(table)
     finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
