@@ -6,12 +6,22 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    field_validator,
+)
 
 from domain.errors import InvalidInputError
 from domain.household import EMPLOYMENT, RELATIONS, SCHOOL_STAGES
 from domain.medical import ITEM_KINDS
 from domain.money import parse_ratio, parse_yuan
+from domain.text import check_text
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -59,6 +69,19 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every string of every request body, nested ones included: the rule of
+        `domain.text` (a NUL would stop the views on PostgreSQL)."""
+        field = info.field_name or "body"
+        try:
+            check_text(value, field)
+        except InvalidInputError as error:
+            inner = error.field != field
+            raise ValueError(error.message if inner else error.message[len(field) + 1 :]) from None
+        return value
 
 
 class StandardChangeIn(Input):

@@ -1,7 +1,8 @@
 """Tamper evidence: every stream is hash-chained.
 
 Each event carries `chain` = SHA-256 of the previous event's chain and of the event's own
-content (its topic and every field but `chain`, as canonical JSON). The chain head is
+content (its topic and every field but `chain`, as canonical JSON). New events are
+refused if a string in them holds a control character (`domain.text`). The chain head is
 checked each time a stream is loaded, and `ledger verify` walks every stream. A row
 changed behind the application's back no longer matches its chain.
 """
@@ -22,6 +23,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from domain.errors import LedgerError
+from domain.text import check_fields
 
 GENESIS = ""
 
@@ -92,6 +94,7 @@ class Chained(Aggregate):
     def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
         # The library's explicit-creation hook: the created event's fields are known
         # here, so its chain can be computed before it is constructed.
+        check_fields(kwargs)
         kwargs.setdefault("timestamp", event_class.create_timestamp())
         content = {
             **kwargs,
@@ -107,6 +110,7 @@ class Chained(Aggregate):
             _creating.chain = None
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        check_fields(kwargs)
         kwargs.setdefault("timestamp", event_class.create_timestamp())
         content = {**kwargs, "originator_id": self.id, "originator_version": self.version + 1}
         kwargs["chain"] = digest(self.chain_head, get_topic(event_class), content)
@@ -123,6 +127,7 @@ def next_event(
     """An event appended to a stream that is not loaded (the payment run), chained to the
     head the caller knows; a stale head comes with a stale version, which the store
     refuses."""
+    check_fields(kwargs)
     kwargs.setdefault("timestamp", event_class.create_timestamp())
     content = {**kwargs, "originator_id": originator_id, "originator_version": version}
     return event_class(

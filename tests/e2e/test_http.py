@@ -324,3 +324,39 @@ def test_any_unicode_name_is_stored_exactly(server):
     assert r.status_code == 201
     r = server.client.get(f"/households/{hid}", headers=server.token(*CW))
     assert r.json()["members"][0]["name"] == name
+
+
+def test_control_characters_are_refused_naming_the_field_and_other_households_still_read(server):
+    """Issue 8 (hostile input): a NUL or another C0 control in any string is refused with
+    422 naming the field, and nothing is recorded, so the views (which on PostgreSQL cannot
+    store a NUL) keep serving every household: the other household's §5 dibao stays
+    1,250.00 x 2 members - 0 income = 2,500.00 a month."""
+    other, _ = register(server, members=2)
+    approve_dibao(server, other, "2025-01-01", "0")
+    hid, [head] = register(server, members=1)
+    before = len(events(server, hid))
+    cw = server.token(*CW)
+    member = {"id_number": id_number(), "relation": "spouse", "birth_on": "1990-01-01"}
+    household = {"region_code": "330402", "residence": "urban", "registered_on": "2025-01-01"}
+    application = {"programme": "education_aid", "effective_from": "2025-03-01"}
+    refused = [
+        (f"/households/{hid}/members", member | {"name": "张\u0000三"}, "name"),
+        ("/households", household | {"address": "南湖路\u00071号"}, "address"),
+        (
+            f"/households/{hid}/applications",
+            application | {"member_id": head, "details": {"school": "a\u0000"}},
+            "details",
+        ),
+    ]
+    for path, body, field in refused:
+        r = server.client.post(path, headers=cw, json=body)
+        assert r.status_code == 422, r.text
+        assert r.json()["field"] == field and "U+00" in r.json()["message"]
+    assert len(events(server, hid)) == before
+    r = server.client.get(
+        f"/households/{other}/entitlements", params={"as_of": "2025-03-01"}, headers=cw
+    )
+    assert r.status_code == 200 and [e["monthly_amount"] for e in r.json()] == ["2500.00"]
+    assert server.client.get("/visits/overdue", headers=cw).status_code == 200
+    assert server.client.get(f"/households/{other}/medical-caps", headers=cw).status_code == 200
+    assert server.client.get("/health").json()["status"] == "ok"

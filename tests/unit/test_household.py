@@ -4,7 +4,12 @@ from datetime import date
 
 import pytest
 
-from domain.errors import ConflictError, PolicyRuleError, SeparationOfDutiesError
+from domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    PolicyRuleError,
+    SeparationOfDutiesError,
+)
 from domain.household import Household
 from domain.money import yuan
 from domain.standards import StandardsBook, default_city_standards
@@ -155,3 +160,40 @@ def test_adjust_entitlements_is_idempotent(book):
     h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
     assert h.adjust_entitlements(book, actor="sys", reason="again") == 0
     assert dict(h.entitlements_on(date(2025, 3, 1)))["dibao"].monthly_fen == yuan(3400)
+
+
+def test_control_characters_are_refused_by_the_domain_naming_the_field():
+    """Issue 8 (hostile input), for the CLI and import paths that skip the API: a NUL (or
+    another C0 control) in any string of a new event is refused naming the field, and the
+    aggregate records nothing; tab and line breaks in free text are kept."""
+    with pytest.raises(InvalidInputError) as refused:
+        Household.register(
+            region_code="330402",
+            residence="urban",
+            address="南湖路\x001号",
+            registered_on=date(2025, 1, 1),
+            actor="cw",
+        )
+    assert refused.value.field == "address" and "U+0000" in refused.value.message
+    h = make(1)
+    before = len(h.collect_events())
+    with pytest.raises(InvalidInputError) as refused:
+        h.add_member(
+            name="张\x1b三",
+            id_number=id_number(),
+            relation="spouse",
+            birth_on=date(1980, 1, 1),
+            joined_on=None,
+            actor="cw",
+        )
+    assert refused.value.field == "name" and "U+001B" in refused.value.message
+    assert len(h.members) == 1 and h.collect_events() == []
+    assert before == 2
+    h.record_visit(
+        visited_on=date(2025, 2, 1),
+        visitor="cw",
+        findings="第一行\n\t第二行",
+        needs=None,
+        actor="cw",
+    )
+    assert len(h.collect_events()) == 1
