@@ -33,6 +33,7 @@ from api.routers import (
 )
 from api.settings import Settings, load_settings
 from api.web import router as web
+from projections.runner import first_line
 
 log = logging.getLogger("ledger.api")
 
@@ -44,7 +45,11 @@ def _keep_caught_up(state: Any, stop: threading.Event, interval: float) -> None:
         try:
             state.ledger.runner.catch_up()  # the ledger of the moment (it may be reopened)
         except Exception as error:
-            log.warning("projection catch-up failed: %s", type(error).__name__)
+            # The class and the first line of the message: what is wrong, never the
+            # rows (a database's detail lines may quote values; they are left out).
+            log.warning(
+                "projection catch-up failed: %s: %s", type(error).__name__, first_line(error)
+            )
 
 
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:

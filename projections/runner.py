@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.application import Application
@@ -50,6 +51,23 @@ def stock_projection(view: ViewSpec) -> type[Projection[ViewStore]]:
     return StockProjection
 
 
+@dataclass(frozen=True)
+class CatchUpFailure:
+    """The latest catch-up failed, and every one since `since` (`failures` in a row): the
+    views it was bringing on stay where they are until one succeeds."""
+
+    views: tuple[str, ...]
+    error: str  # the exception's class
+    message: str  # its first line (a database's detail lines may quote row values)
+    failures: int
+    since: datetime
+
+
+def first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else ""
+
+
 class CatchUpRunner:
     """Brings views up to the head of the application's notification log.
 
@@ -71,6 +89,8 @@ class CatchUpRunner:
         # held is one page of events and its rows, whatever the size of the log).
         self.rebuild_batch_size = rebuild_batch_size
         self._lock = threading.Lock()
+        self.failure: CatchUpFailure | None = None
+        self._working_on: tuple[str, ...] = ()
 
     def tracking_name(self, view: ViewSpec) -> str:
         return f"{self.app.name}/{view.name}"
@@ -98,7 +118,26 @@ class CatchUpRunner:
         if all(position >= head for position in tracked.values()):
             return 0
         with self._lock:
-            return self._catch_up_views([VIEWS[name] for name in wanted], progress)
+            self._working_on = wanted
+            try:
+                applied = self._catch_up_views([VIEWS[name] for name in wanted], progress)
+            except Exception as error:
+                self._failed(error)
+                raise
+            self.failure = None
+            return applied
+
+    def _failed(self, error: Exception) -> None:
+        """Keep what failed for /health: the views being worked on, the error, how often."""
+        before = self.failure
+        repeated = before is not None and before.views == self._working_on
+        self.failure = CatchUpFailure(
+            views=self._working_on,
+            error=type(error).__name__,
+            message=first_line(error),
+            failures=before.failures + 1 if before is not None and repeated else 1,
+            since=before.since if before is not None and repeated else datetime.now(UTC),
+        )
 
     def _catch_up_views(
         self,
@@ -137,11 +176,13 @@ class CatchUpRunner:
                         continue
                     if view.topics and notification.topic not in topic_sets[view.name]:
                         continue
+                    self._working_on = (view.name,)
                     if event is None:
                         event = self.app.mapper.to_domain_event(notification)
                     ops[view.name].extend(view.ops_for(event, notification.id))
                     applied += 1
             moving = [v for v in behind if positions[v.name] < new_position]
+            self._working_on = tuple(v.name for v in moving)
             try:
                 # Every view's rows and position in one transaction.
                 self.store.apply_together(
@@ -150,13 +191,22 @@ class CatchUpRunner:
                 )
                 for view in moving:
                     positions[view.name] = new_position
-            except IntegrityError:
-                # A position read was stale (another process moved a view on): view by
-                # view, each carrying on from where it is.
+            except Exception:
+                # A position read was stale (another process moved a view on), or the
+                # database refused some view's rows: view by view, each carrying on from
+                # where it is, so the others move on and the refused one is named.
+                refused: tuple[str, Exception] | None = None
                 for view in moving:
-                    positions[view.name] = self._advance(
-                        self.tracking_name(view), ops[view.name], new_position
-                    )
+                    self._working_on = (view.name,)
+                    try:
+                        positions[view.name] = self._advance(
+                            self.tracking_name(view), ops[view.name], new_position
+                        )
+                    except Exception as error:
+                        refused = refused or (view.name, error)
+                if refused is not None:
+                    self._working_on = (refused[0],)
+                    raise refused[1] from None
             if progress:
                 progress(min(positions[v.name] for v in views), head)
         return applied

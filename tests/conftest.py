@@ -114,3 +114,21 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
         yield opened
     finally:
         opened.close()
+
+
+def behind_the_back(settings: Settings, *statements: str) -> None:
+    """Run SQL on the ledger's database directly (the SQLite file, or the PostgreSQL
+    schema as the superuser): what an operator or a failing disk does, not the ledger."""
+    url = settings.database_url
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(url[len("sqlite:///") :]) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        return
+    schema = url.split("schema=")[1].split("&")[0]
+    with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]

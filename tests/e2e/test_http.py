@@ -292,7 +292,8 @@ def test_docs_health_and_oversize_bodies(server):
     schema = server.client.get("/openapi.json").json()
     assert "/households/{household_id}/entitlements" in schema["paths"]
     health = server.client.get("/health").json()
-    assert health["status"] == "ok"
+    assert health["status"] == "ok" and health["database"] == "up"
+    assert health["views"] == dict.fromkeys(health["projections_lag"], "ok")
     assert health["projections_lag"] == {
         "entitlements": 0,
         "medical": 0,

@@ -96,3 +96,51 @@ def test_a_refused_write_is_reported(ledger):
         )
     assert "NULL" in str(caught.value).upper() or "null" in str(caught.value)
     assert ledger.views.max_tracking_id(name) is None
+
+
+def test_a_view_that_keeps_failing_is_named_by_health_and_the_others_move_on(
+    ledger, settings, caplog
+):
+    """Issue 8 (operations, faults): when the database keeps refusing one view's rows (here
+    its visits table is gone), /health answers `degraded` naming that view and the error's
+    class, the background catch-up logs the error, the other views still catch up, and
+    once the table is back everything is `ok` at lag 0."""
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from tests.conftest import behind_the_back
+    from tests.helpers import household
+
+    hid, _ = household(ledger.app, 1)
+    quick = settings.model_copy(update={"projection_interval_seconds": 0.05})
+    with TestClient(create_app(quick, ledger)) as client:
+        body = client.get("/health").json()
+        assert body["status"] == "ok" and body["database"] == "up"
+        assert body["backend"] == ledger.backend
+        assert body["views"] == {name: "ok" for name in VIEWS}
+        behind_the_back(settings, "ALTER TABLE ledger_visits RENAME TO ledger_visits_away")
+        ledger.app.record_visit(
+            hid, visited_on=date(2025, 2, 1), visitor="cw", findings="ok", needs=None, actor="cw"
+        )
+        household(ledger.app, 1)  # more events, for the other views to take
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            body = client.get("/health").json()
+            if body["status"] == "degraded" and body["views"]["care"]["failures"] >= 2:
+                break
+            time.sleep(0.05)
+        assert body["status"] == "degraded", body
+        assert body["views"]["care"]["state"] == "failing"
+        assert body["views"]["care"]["error"] in ("OperationalError", "ProgrammingError")
+        assert [name for name, state in body["views"].items() if state != "ok"] == ["care"]
+        assert body["projections_lag"]["entitlements"] == 0 < body["projections_lag"]["care"]
+        logged = [r.getMessage() for r in caplog.records if "catch-up failed" in r.getMessage()]
+        assert logged and "ledger_visits" in logged[0]
+        behind_the_back(settings, "ALTER TABLE ledger_visits_away RENAME TO ledger_visits")
+        deadline = time.monotonic() + 20
+        while client.get("/health").json()["status"] != "ok" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        body = client.get("/health").json()
+        assert body["status"] == "ok" and set(body["projections_lag"].values()) == {0}
