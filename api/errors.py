@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+)
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -53,6 +59,20 @@ def validation_problem(problems: Sequence[Any]) -> tuple[str | None, str]:
     return field, f"{field}: {message}" if field else message
 
 
+# A database that is there but refuses (a privilege revoked, a read-only file, a full disk,
+# a value it cannot store): the library's wrapped errors and the drivers' own. Outages are
+# the subclasses mapped to 503 in `install`.
+REFUSALS: tuple[type[Exception], ...] = (PersistenceError, sqlite3.Error, psycopg.Error)
+
+
+def refusal(error: BaseException) -> tuple[str, str]:
+    """A database's refusal as (the driver's error class, the first line of its message):
+    what to report, without the detail lines that may quote row values."""
+    cause = error.__cause__ or error
+    lines = str(cause).strip().splitlines()
+    return type(cause).__name__, lines[0] if lines else ""
+
+
 def status_of(error: LedgerError) -> int:
     """The HTTP status a domain error answers with."""
     return next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
@@ -92,6 +112,22 @@ def install(app: FastAPI) -> None:
             error_body("conflict", "the record changed concurrently; read it again and retry"),
             status_code=409,
         )
+
+    async def refused(_: Request, exc: Exception) -> JSONResponse:
+        # Not an outage (those are 503 below): said, never a bare 500.
+        kind, first = refusal(exc)
+        log.error("the database refused a request: %s: %s", kind, first)
+        return JSONResponse(
+            error_body(
+                "database_refused",
+                f"the database refused the request ({kind}); the write it refused recorded "
+                "nothing; the server log has the database's message",
+            ),
+            status_code=500,
+        )
+
+    for refusal_class in REFUSALS:
+        app.add_exception_handler(refusal_class, refused)
 
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)

@@ -556,11 +556,18 @@ def _progress_bar() -> Progress:
 
 
 def main() -> None:
+    from api.errors import REFUSALS, refusal
+
     try:
         cli()
     except SettingsError as error:
         err.print(f"[red]setting error:[/red] {error}")
         sys.exit(2)
+    except REFUSALS as error:
+        kind, first = refusal(error)
+        err.print(f"[red]the database refused: {kind}: {first}[/red]")
+        err.print("each save is one transaction: the one refused recorded nothing")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -144,3 +144,108 @@ def test_a_view_that_keeps_failing_is_named_by_health_and_the_others_move_on(
             time.sleep(0.05)
         body = client.get("/health").json()
         assert body["status"] == "ok" and set(body["projections_lag"].values()) == {0}
+
+
+REFUSE_INSERT_PG = (
+    "CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "RAISE EXCEPTION 'permission denied for table ledger_events' "
+    "USING ERRCODE = 'insufficient_privilege'; END $$",
+    "CREATE TRIGGER refuse_insert BEFORE INSERT ON ledger_events "
+    "FOR EACH ROW EXECUTE FUNCTION refuse_insert()",
+)
+
+
+def test_an_event_store_that_refuses_writes_is_reported_and_nothing_is_half_applied(
+    settings, tmp_path
+):
+    """Issue 8 (faults): the event store refusing a write (a read-only SQLite file; on
+    PostgreSQL, INSERT into the events table refused as a revoked privilege would be) is
+    reported: `ledger payment-run` (a write to many streams) exits 1 naming the refusal,
+    without a traceback; over the API a registration and a determination (several events)
+    answer 500 `database_refused` naming the driver's error. Afterwards not one event was
+    added and `verify` is clean."""
+    import shutil
+    import tempfile
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from api.auth import issue_token
+    from api.container import Ledger
+    from api.main import create_app
+    from tests.conftest import behind_the_back
+    from tests.helpers import means
+    from tests.integration.test_payments import dibao
+
+    sqlite = settings.database_url.startswith("sqlite")
+    if sqlite:  # a folder anyone may read: the command runs as `nobody` when we are root
+        folder = Path(tempfile.mkdtemp(prefix="ledger-ro-"))
+        folder.chmod(0o755)
+        settings = settings.model_copy(
+            update={"database_url": f"sqlite:///{folder / 'ledger.db'}", "data_dir": folder}
+        )
+    ledger = Ledger.open(settings)
+    try:
+        hid, _ = dibao(ledger, 2, 0, date(2025, 1, 1))
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 2, 1),
+            means=means(0),
+            actor="caseworker-li",
+        )
+        head = ledger.app.recorder.max_notification_id()
+        if sqlite:
+            ledger.close()
+            for path in folder.iterdir():
+                path.chmod(0o444)
+            folder.chmod(0o555)
+        else:
+            behind_the_back(settings, *REFUSE_INSERT_PG)
+            secret = settings.secret.get_secret_value()
+            with TestClient(create_app(settings, ledger), raise_server_exceptions=False) as c:
+                cw = {"Authorization": f"Bearer {issue_token(secret, 'cw', 'caseworker', 60)}"}
+                ap = {"Authorization": f"Bearer {issue_token(secret, 'ap', 'approver', 60)}"}
+                household = {"region_code": "330402", "residence": "urban", "address": "a"}
+                r = c.post(
+                    "/households", headers=cw, json=household | {"registered_on": "2025-01-01"}
+                )
+                assert r.status_code == 500 and r.json()["error"] == "database_refused"
+                assert "(InsufficientPrivilege)" in r.json()["message"]
+                r = c.post(
+                    f"/households/{hid}/applications/{app_id}/determination",
+                    headers=ap,
+                    json={"decision": "approve", "reason": "ok"},
+                )
+                assert r.status_code == 500 and r.json()["error"] == "database_refused"
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        command = [sys.executable, "-m", "scripts.cli", "payment-run", "2025-03"]
+        env = {
+            **os.environ,
+            "LEDGER_DATABASE_URL": settings.database_url,
+            "LEDGER_SECRET": settings.secret.get_secret_value(),
+            "LEDGER_DATA_DIR": str(settings.data_dir),
+        }
+        done = subprocess.run(
+            (as_nobody if sqlite and os.geteuid() == 0 else []) + command,
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "the database refused:" in done.stderr and "Traceback" not in done.stderr
+        assert ("readonly" if sqlite else "permission denied") in done.stderr
+        if sqlite:
+            folder.chmod(0o755)
+            ledger = Ledger.open(settings)
+        else:
+            behind_the_back(settings, "DROP TRIGGER refuse_insert ON ledger_events")
+        assert ledger.app.recorder.max_notification_id() == head
+        assert ledger.verify().ok
+    finally:
+        ledger.close()
+        if sqlite:
+            folder.chmod(0o755)
+            shutil.rmtree(folder)
