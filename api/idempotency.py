@@ -1,4 +1,6 @@
-"""`Idempotency-Key` on writes, and the request body size limit.
+"""`Idempotency-Key` on writes, and the request body size limit (`LEDGER_MAX_BODY_BYTES`,
+counted as the body streams in, so a chunked upload without Content-Length is refused
+with 413 as soon as it passes the limit, without reading the rest).
 
 The key is scoped to the user, method and path. The same key with the same body
 answers with the first (2xx) answer again and records nothing new; with another
@@ -14,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import TokenError, read_token
 from api.errors import error_body
@@ -32,20 +34,59 @@ class IdempotencyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in WRITES:
-            await self.writes(scope, receive, send)
+            body = await _read_within(scope, receive)
+            if body is None:
+                limit = scope["app"].state.settings.max_body_bytes
+                await _too_large(limit)(scope, receive, send)
+                return
+            await self.writes(scope, _replay(body, receive), send)
         else:
             await self.app(scope, receive, send)
 
 
+async def _read_within(scope: Scope, receive: Receive) -> bytes | None:
+    """The request body, or None as soon as it is known to be over the limit: by its
+    Content-Length, or while counting the bytes of a chunked body as they come (the rest
+    is never read, so a huge upload is not held in memory)."""
+    limit: int = scope["app"].state.settings.max_body_bytes
+    headers = dict(scope["headers"])
+    declared = headers.get(b"content-length", b"").decode("latin-1")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, server: Receive) -> Receive:
+    """A `receive` that gives the body read already, then the server's own (which tells
+    of the client going away)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await server()
+
+    return receive
+
+
 class _Writes(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        limit: int = request.app.state.settings.max_body_bytes
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            return _too_large(limit)
-        body = await request.body()
-        if len(body) > limit:
-            return _too_large(limit)
+        body = await request.body()  # within the limit: read by IdempotencyMiddleware
         key = request.headers.get("idempotency-key")
         if not key:
             return await call_next(request)

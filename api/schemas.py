@@ -30,11 +30,8 @@ LATEST = date(2100, 12, 31)
 def _yuan(value: str) -> str:
     try:
         parse_yuan(value, "amount")
-    except InvalidInputError:
-        raise ValueError(
-            'must be a decimal amount in yuan with at most two places, e.g. "1250.00" '
-            "(no exponent, NaN or Infinity; not negative)"
-        ) from None
+    except InvalidInputError as error:  # the rule as the domain says it, without its name
+        raise ValueError(error.message.removeprefix("amount ")) from None
     return value
 
 

@@ -15,6 +15,11 @@ from domain.errors import InvalidInputError
 
 FEN_PER_YUAN = 100
 
+# PARAM (not in the policy): the largest amount any input may carry, 100,000,000.00 yuan.
+# Far above any household's income, bill or grant, so an amount beyond it is a typing or
+# unit mistake (fen for yuan) or hostile, and is refused naming the field.
+MAX_AMOUNT_FEN = 100_000_000 * FEN_PER_YUAN
+
 # Zero to two decimal places, optional minus sign, no exponent, no spaces.
 _YUAN_RE = re.compile(r"^(-?)(\d{1,15})(?:\.(\d{1,2}))?$")
 _RATIO_RE = re.compile(r"^(\d{1,6})(?:\.(\d{1,6}))?$")
@@ -40,8 +45,8 @@ def round_half_up(amount_fen: Fraction | Decimal | int) -> int:
 def parse_yuan(text: object, field: str, *, allow_negative: bool = False) -> int:
     """Parse a decimal yuan string ("1250", "1250.5", "1250.00") into fen.
 
-    A number with more than two places, an exponent, NaN, Infinity, a float or
-    anything but a string is refused, naming the field.
+    A number with more than two places, an exponent, NaN, Infinity, a float,
+    anything but a string, or more than MAX_AMOUNT_FEN is refused, naming the field.
     """
     if not isinstance(text, str):
         raise InvalidInputError(
@@ -53,7 +58,7 @@ def parse_yuan(text: object, field: str, *, allow_negative: bool = False) -> int
     if match is None:
         raise InvalidInputError(
             f"{field} must be a decimal amount in yuan with at most two places "
-            f'(e.g. "1250.00"); got {text!r}',
+            f'(e.g. "1250.00"; no exponent, NaN or Infinity); got {text!r}',
             field,
         )
     sign, whole, frac = match.groups()
@@ -62,6 +67,12 @@ def parse_yuan(text: object, field: str, *, allow_negative: bool = False) -> int
         fen = -fen
     if fen < 0 and not allow_negative:
         raise InvalidInputError(f"{field} must not be negative; got {text!r}", field)
+    if abs(fen) > MAX_AMOUNT_FEN:
+        raise InvalidInputError(
+            f"{field} must be at most {format_yuan(MAX_AMOUNT_FEN)} yuan (the ceiling on "
+            f"any amount); got {text!r}",
+            field,
+        )
     return fen
 
 

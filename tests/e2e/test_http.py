@@ -140,7 +140,10 @@ def test_bad_id_number_is_422_naming_the_field_and_records_nothing(server):
 
 
 def test_bad_amounts_are_refused_naming_the_field_and_record_nothing(server):
-    hid, _ = register(server, members=1)
+    """Issue 8 (absurd dates and amounts): a malformed amount, one over the ceiling of
+    100,000,000.00 yuan (domain/money.py MAX_AMOUNT_FEN) and a date in 9999 are each refused
+    with 422 naming the field, and nothing is recorded."""
+    hid, [member] = register(server, members=1)
     before = len(events(server, hid))
     for bad in ("24000.001", "1e3", "NaN", "Infinity", 24000, "-1"):
         r = server.client.post(
@@ -155,6 +158,21 @@ def test_bad_amounts_are_refused_naming_the_field_and_record_nothing(server):
         assert r.status_code == 422, (bad, r.text)
         assert r.json()["field"] == "means.annual_income"
         assert r.json()["error"] == "invalid_input"
+    for absurd in ("100000000.01", "999999999999999"):  # over MAX_AMOUNT_FEN
+        r = server.client.post(
+            f"/households/{hid}/medical-bills",
+            headers=server.token(*CW),
+            json={
+                "member_id": member,
+                "service_on": "2025-03-01",
+                "total": "1000.00",
+                "insurance_paid": "0",
+                "self_paid": absurd,
+            },
+        )
+        assert r.status_code == 422, (absurd, r.text)
+        assert r.json()["field"] == "self_paid"
+        assert "at most 100000000.00 yuan" in r.json()["message"]
     r = server.client.post(
         f"/households/{hid}/applications",
         headers=server.token(*CW),
@@ -361,3 +379,28 @@ def test_control_characters_are_refused_naming_the_field_and_other_households_st
     assert server.client.get("/visits/overdue", headers=cw).status_code == 200
     assert server.client.get(f"/households/{other}/medical-caps", headers=cw).status_code == 200
     assert server.client.get("/health").json()["status"] == "ok"
+
+
+def test_a_chunked_body_over_the_limit_is_refused_before_it_ends(server):
+    """Issue 8 (oversize bodies): a chunked body (no Content-Length) is counted as it comes:
+    once past LEDGER_MAX_BODY_BYTES (20,000 here) it is answered 413 without the server
+    waiting for, or holding, the rest; the body here never ends."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(server.url)
+    head = (
+        "POST /households HTTP/1.1\r\n"
+        f"Host: {url.hostname}\r\n"
+        f"Authorization: {server.token(*CW)['Authorization']}\r\n"
+        "Content-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"x" * 8000
+    with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
+        conn.sendall(head.encode())
+        for _ in range(3):  # 24,000 bytes, and no closing chunk
+            conn.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        answer = conn.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer
+    assert "larger than 20000 bytes" in answer

@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from domain.errors import InvalidInputError
-from domain.money import format_yuan, parse_ratio, parse_yuan, round_half_up
+from domain.money import MAX_AMOUNT_FEN, format_yuan, parse_ratio, parse_yuan, round_half_up
 
 
 def test_rounding_is_half_up_once_on_the_final_amount():
@@ -48,6 +48,19 @@ def test_parse_yuan_refuses_and_names_the_field(text):
     with pytest.raises(InvalidInputError) as caught:
         parse_yuan(text, "means.annual_income")
     assert caught.value.field == "means.annual_income"
+
+
+def test_an_absurd_amount_is_refused_above_the_ceiling_naming_the_field():
+    """Issue 8 (absurd amounts): MAX_AMOUNT_FEN, 100,000,000.00 yuan, is the most any input
+    may carry; one fen more, or 999,999,999,999,999 yuan, is refused with the field and
+    the rule named."""
+    assert MAX_AMOUNT_FEN == 10_000_000_000
+    assert parse_yuan("100000000.00", "total") == 10_000_000_000
+    for text in ("100000000.01", "999999999999999"):
+        with pytest.raises(InvalidInputError) as caught:
+            parse_yuan(text, "total")
+        assert caught.value.field == "total"
+        assert caught.value.message.startswith("total must be at most 100000000.00 yuan")
 
 
 @pytest.mark.parametrize("value", [1250.0, 1250, None])
