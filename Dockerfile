@@ -13,9 +13,11 @@ RUN groupadd --system --gid 10001 ledger \
     && useradd --system --uid 10001 --gid ledger --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin ledger
 
-# A CJK font for the PDF audit report.
+# A CJK font for the PDF audit report; PostgreSQL's client programs (pg_dump, pg_restore,
+# psql) of the server's major version (15, as in docker-compose.yml) for `ledger backup`
+# and `ledger restore` (docs/RELIABILITY.md).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -2,8 +2,12 @@
 (events, snapshots, views, tracking), and back.
 
 SQLite: the sqlite3 online backup API (a consistent copy while the ledger runs).
-PostgreSQL: pg_dump / pg_restore (custom format) of the ledger's schema, run with the
-connection of LEDGER_DATABASE_URL; the client programs must be installed.
+PostgreSQL: pg_dump / pg_restore (custom format) of the ledger's schema (`public` unless
+the URL names one), run with the connection of LEDGER_DATABASE_URL; the client programs
+must be installed (the Docker image has them). The restore takes no owner from the copy
+(`--no-owner`): the objects belong to the role restoring, whoever owned them before; and
+it runs in one transaction, so a restore that fails leaves the database as it was.
+The step-by-step procedure is in docs/RELIABILITY.md.
 """
 
 from __future__ import annotations
@@ -40,6 +44,21 @@ def _pg(settings: Settings) -> tuple[list[str], dict[str, str], str]:
     return [*args, "--dbname", url.path.lstrip("/")], env, schema
 
 
+def _run(command: list[str], env: dict[str, str]) -> None:
+    """A PostgreSQL client program; a missing one or a failure is a BackupError that says
+    what to do."""
+    try:
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise BackupError(
+            f"{command[0]} is not installed: install PostgreSQL's client programs of the "
+            "server's major version (Debian: apt-get install postgresql-client-15)"
+        ) from None
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or [f"exit status {result.returncode}"]
+        raise BackupError(f"{command[0]} failed: {lines[-1]}")
+
+
 def backup(settings: Settings, target: Path) -> str:
     if target.exists():
         raise BackupError(f"{target} exists already; choose a new file")
@@ -54,12 +73,7 @@ def backup(settings: Settings, target: Path) -> str:
             source.close()
         return f"SQLite copied to {target}"
     args, env, schema = _pg(settings)
-    subprocess.run(
-        ["pg_dump", *args, "--format=custom", f"--schema={schema}", f"--file={target}"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    _run(["pg_dump", *args, "--format=custom", f"--schema={schema}", f"--file={target}"], env)
     return f"PostgreSQL schema {schema} dumped to {target}"
 
 
@@ -81,21 +95,10 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> str:
         return f"SQLite restored to {path}"
     args, env, schema = _pg(settings)
     if force:
-        subprocess.run(
-            ["psql", *args, "-c", f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    result = subprocess.run(
-        ["pg_restore", *args, "--exit-on-error", str(source)],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise BackupError(
-            f"pg_restore failed: {result.stderr.strip().splitlines()[-1]}"
-            " (restore into an empty schema, or use --force)"
-        )
+        _run(["psql", *args, "-c", f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'], env)
+    try:
+        # One transaction: a restore that fails part way leaves the database as it was.
+        _run(["pg_restore", *args, "--single-transaction", "--no-owner", str(source)], env)
+    except BackupError as error:
+        raise BackupError(f"{error} (restore into an empty schema, or use --force)") from None
     return f"PostgreSQL schema {schema} restored from {source}"

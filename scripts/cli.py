@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -391,7 +390,7 @@ def backup_command(path: Annotated[str, typer.Argument(help="a new file for the 
 
     try:
         typer.echo(backup(_settings(), Path(path)))
-    except (BackupError, subprocess.CalledProcessError) as error:
+    except BackupError as error:
         err.print(f"[red]backup failed: {error}[/red]")
         raise typer.Exit(1) from None
 
@@ -406,7 +405,7 @@ def restore_command(
 
     try:
         typer.echo(restore(_settings(), Path(path), force=force))
-    except (BackupError, subprocess.CalledProcessError) as error:
+    except BackupError as error:
         err.print(f"[red]restore failed: {error}[/red]")
         raise typer.Exit(1) from None
 

@@ -3,16 +3,21 @@ verifies and holds the same rows."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+from urllib.parse import urlparse
 
 import psycopg
+import pytest
 from typer.testing import CliRunner
 
 from api.container import Ledger
+from api.settings import Settings
 from projections.runner import VIEWS
 from scripts.cli import cli
 from scripts.demo import build_demo_city
-from tests.conftest import _pg_conninfo
+from tests.conftest import PG_URL, _pg_conninfo
+from tests.helpers import household
 
 
 def test_backup_then_restore_then_verify(ledger, settings, tmp_path: Path, monkeypatch):
@@ -47,3 +52,79 @@ def test_backup_then_restore_then_verify(ledger, settings, tmp_path: Path, monke
         assert restored.views.dump(tables) == before
     finally:
         restored.close()
+
+
+@pytest.fixture
+def scratch_database(postgres_available):
+    """A PostgreSQL database of its own (the ledger in its `public` schema, as deployed),
+    dropped after the test."""
+    name = f"ledger_restore_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlparse(PG_URL)._replace(path=f"/{name}", query="").geturl()
+    finally:
+        with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_restore_over_a_live_ledger_needs_force_then_verifies(
+    backend, request, tmp_path: Path, monkeypatch
+):
+    """Issue 8 (operations): the documented procedure on the default deployment (SQLite
+    file; PostgreSQL `public` schema of its own database): back up, keep writing, restore
+    without --force is refused and changes nothing, restore --force puts the copy back (the
+    later household is gone), and `ledger verify` passes."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        url = request.getfixturevalue("scratch_database")
+    settings = Settings(database_url=url, secret="k" * 40, data_dir=tmp_path)
+    for name, value in (("DATABASE_URL", url), ("SECRET", "k" * 40), ("DATA_DIR", tmp_path)):
+        monkeypatch.setenv(f"LEDGER_{name}", str(value))
+    ledger = Ledger.open(settings)
+    try:
+        build_demo_city(ledger, households=5, seed=7)
+        head = ledger.app.recorder.max_notification_id()
+    finally:
+        ledger.close()
+    runner = CliRunner()
+    copy = tmp_path / "ledger.backup"
+    result = runner.invoke(cli, ["backup", str(copy)])
+    assert result.exit_code == 0, result.output
+    ledger = Ledger.open(settings)
+    try:
+        household(ledger.app, 1)  # written after the copy
+        later = ledger.app.recorder.max_notification_id()
+    finally:
+        ledger.close()
+    assert later > head
+    result = runner.invoke(cli, ["restore", str(copy)])
+    assert result.exit_code == 1 and "--force" in result.output
+    ledger = Ledger.open(settings)
+    try:
+        assert ledger.app.recorder.max_notification_id() == later  # as it was
+    finally:
+        ledger.close()
+    result = runner.invoke(cli, ["restore", str(copy), "--force"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["verify"])
+    assert result.exit_code == 0 and "verified: no break, no mismatch" in result.output
+    restored = Ledger.open(settings)
+    try:
+        assert restored.app.recorder.max_notification_id() == head
+    finally:
+        restored.close()
+
+
+def test_a_missing_pg_dump_is_said_plainly(tmp_path: Path, monkeypatch):
+    """Without PostgreSQL's client programs `ledger backup` says what to install (exit 1),
+    with no traceback."""
+    monkeypatch.setenv("LEDGER_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    monkeypatch.setenv("LEDGER_SECRET", "k" * 40)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump on it
+    result = CliRunner().invoke(cli, ["backup", str(tmp_path / "copy")])
+    assert result.exit_code == 1
+    assert "pg_dump is not installed" in result.output
+    assert "postgresql-client-15" in result.output

@@ -290,3 +290,15 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
     }
     assert expected <= patterns
     assert patterns & {"__pycache__", "**/__pycache__"}
+
+
+def test_the_image_has_the_postgresql_client_of_the_servers_major_version(
+    compose: dict[str, Any],
+) -> None:
+    """`ledger backup` and `ledger restore` run pg_dump, pg_restore and psql inside the
+    image: it installs postgresql-client of the compose database's major version."""
+    installs = " ".join(
+        args for name, args in dockerfile_instructions() if name == "RUN" and "apt-get" in args
+    )
+    major = compose["services"]["db"]["image"].split(":")[1].split(".")[0]
+    assert f"postgresql-client-{major}" in installs.split()
