@@ -31,6 +31,13 @@ from domain.errors import (
 
 log = logging.getLogger("ledger.api")
 
+UNAVAILABLE = "the database is unavailable; nothing was recorded, retry"
+IN_DOUBT = (
+    "the database went away during this request; the write may have been recorded just "
+    "before it did: read the record before retrying"
+)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 STATUS = {
     InvalidInputError: 422,
     PolicyRuleError: 400,
@@ -134,8 +141,11 @@ def install(app: FastAPI) -> None:
         guard = getattr(request.app.state, "guard", None)
         if guard is not None:
             guard.report_down()
+        # A write the database dropped in the middle may have committed just before it
+        # went (the answer to the COMMIT lost with the connection): say so, not "nothing".
+        message = IN_DOUBT if request.method in WRITE_METHODS else UNAVAILABLE
         return JSONResponse(
-            error_body("unavailable", "the database is unavailable; nothing was recorded, retry"),
+            error_body("unavailable", message),
             status_code=503,
             headers={"Retry-After": "1"},
         )

@@ -19,9 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import TokenError, read_token
-from api.errors import error_body
-
-WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+from api.errors import WRITE_METHODS, error_body
 
 
 class IdempotencyMiddleware:
@@ -33,7 +31,7 @@ class IdempotencyMiddleware:
         self.writes = _Writes(app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in WRITES:
+        if scope["type"] == "http" and scope["method"] in WRITE_METHODS:
             body = await _read_within(scope, receive)
             if body is None:
                 limit = scope["app"].state.settings.max_body_bytes

@@ -18,11 +18,10 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.container import Ledger
-from api.errors import error_body
+from api.errors import UNAVAILABLE, error_body
 from api.settings import Settings
 
 log = logging.getLogger("ledger.api")
-UNAVAILABLE = "the database is unavailable; nothing was recorded, retry"
 
 
 class DatabaseGuard:
