@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: int = Field(
         default=2, ge=1, le=60, description="PostgreSQL: how long to wait for a connection"
     )
+    report_font: Path | None = Field(
+        default=None,
+        description="A TrueType font with Chinese glyphs for the PDF audit report (default: "
+        "the first of Debian's CJK fonts installed).",
+    )
 
     @field_validator("database_url")
     @classmethod

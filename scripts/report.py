@@ -131,7 +131,10 @@ def render_html(data: dict[str, Any], lang: str = "zh") -> str:
 
 def cjk_font() -> str:
     """A font with Chinese glyphs: LEDGER_REPORT_FONT, or one Debian's packages install."""
-    candidates = [os.environ.get("LEDGER_REPORT_FONT", "")]
+    from api.settings import load_settings  # LEDGER_REPORT_FONT, read in the one place
+
+    configured = load_settings().report_font
+    candidates = [str(configured) if configured else ""]
     for pattern in (
         "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
         "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",

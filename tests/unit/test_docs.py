@@ -20,3 +20,16 @@ def test_readme_gives_the_two_commands_and_postgres():
     assert "make run" in readme and "make test" in readme
     assert "LEDGER_DATABASE_URL=postgresql://" in readme
     assert "docker compose up" in readme
+
+
+def test_readme_lists_every_setting():
+    """Every setting of api/settings.py (LEDGER_ + its name) is in the README's table."""
+    from api.settings import Settings
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [
+        f"LEDGER_{name.upper()}"
+        for name in Settings.model_fields
+        if f"`LEDGER_{name.upper()}`" not in readme
+    ]
+    assert missing == []
