@@ -37,6 +37,14 @@ IN_DOUBT = (
     "before it did: read the record before retrying"
 )
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The database unavailable (an outage), as opposed to refusing (REFUSALS below).
+OUTAGES: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    PoolTimeout,
+)
 
 STATUS = {
     InvalidInputError: 422,
@@ -150,11 +158,5 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": "1"},
         )
 
-    for error in (
-        OperationalError,
-        InterfaceError,
-        psycopg.OperationalError,
-        psycopg.InterfaceError,
-        PoolTimeout,
-    ):
+    for error in OUTAGES:
         app.add_exception_handler(error, unavailable)

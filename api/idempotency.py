@@ -11,6 +11,9 @@ they can be retried with the same key.
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -19,7 +22,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import TokenError, read_token
-from api.errors import WRITE_METHODS, error_body
+from api.errors import OUTAGES, UNAVAILABLE, WRITE_METHODS, error_body
+
+log = logging.getLogger("ledger.api")
 
 
 class IdempotencyMiddleware:
@@ -103,7 +108,17 @@ class _Writes(BaseHTTPMiddleware):
         store = request.app.state.ledger.views
         scope = f"{user}|{request.method}|{request.url.path}|{key}"
         digest = hashlib.sha256(body).hexdigest()
-        state, status, stored = await run_in_threadpool(store.idempotency_begin, scope, digest)
+        try:
+            state, status, stored = await run_in_threadpool(store.idempotency_begin, scope, digest)
+        except OUTAGES:
+            guard = getattr(request.app.state, "guard", None)
+            if guard is not None:
+                guard.report_down()
+            return JSONResponse(
+                error_body("unavailable", UNAVAILABLE),
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         if state == "replay":
             return Response(
                 stored,
@@ -124,7 +139,9 @@ class _Writes(BaseHTTPMiddleware):
             return JSONResponse(
                 error_body(
                     "conflict",
-                    "a request with this Idempotency-Key is still running",
+                    "a request with this Idempotency-Key is still running, or was cut off "
+                    "when the database went away (then read the record: it may have been "
+                    "recorded; write again with a new key)",
                     "Idempotency-Key",
                 ),
                 status_code=409,
@@ -134,14 +151,23 @@ class _Writes(BaseHTTPMiddleware):
             chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
             content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
         except BaseException:
-            await run_in_threadpool(store.idempotency_abort, scope)
+            await _keep_going(store.idempotency_abort, scope)
             raise
         if 200 <= response.status_code < 300:
-            await run_in_threadpool(store.idempotency_finish, scope, response.status_code, content)
+            await _keep_going(store.idempotency_finish, scope, response.status_code, content)
         else:
-            await run_in_threadpool(store.idempotency_abort, scope)
+            await _keep_going(store.idempotency_abort, scope)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(content, status_code=response.status_code, headers=headers)
+
+
+async def _keep_going(step: Callable[..., None], *args: Any) -> None:
+    """Record the key's outcome; if the database has gone meanwhile, the route's own answer
+    still goes out (the key stays pending: a retry with it hears so)."""
+    try:
+        await run_in_threadpool(step, *args)
+    except OUTAGES as error:
+        log.warning("idempotency key not updated: %s", type(error).__name__)
 
 
 def _user(request: Request) -> str | None:
