@@ -104,13 +104,13 @@ class Writer(threading.Thread):
 def test_the_api_survives_postgresql_going_away(server, pg_schema):
     """Issue 8 (faults): three writers (registrations; members, with Idempotency-Keys; dibao
     applications, each submitted then determined, a write of several events) run through a
-    stop and start of PostgreSQL. Every answer is 2xx or 503 with a clear message; the first refusal after
-    the first one comes at once; every acknowledged write is there; a write refused at once
-    ("nothing was recorded") left nothing (no household, member or determination of
-    theirs); a write in flight when the database went is answered as in doubt (its COMMIT
-    may have gone through, the answer lost with the connection) and is there at most once;
-    nothing is half-applied: every stream's versions run 1..n and `verify` (chains and
-    recomputed determinations) is clean; the API recovers by itself."""
+    stop and start of PostgreSQL. Every answer is 2xx or 503 with a clear message; the
+    refusals after the first come at once; every acknowledged write is there; a write
+    refused at once ("nothing was recorded") left nothing (no household, member or
+    determination of theirs); a write in flight when the database went is answered as in
+    doubt (its COMMIT may have gone through, the answer lost with the connection) and is
+    there at most once; nothing is half-applied: every stream's versions run 1..n and
+    `verify` (chains and recomputed determinations) is clean; the API recovers by itself."""
     hid, _ = register(server, members=1)
     cw, ap = server.token(*CW), server.token(*AP)
     household = {"region_code": "330402", "residence": "urban", "address": OUTAGE}
