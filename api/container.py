@@ -20,6 +20,7 @@ from domain.application import LedgerApplication, StandardChangeResult
 from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_household
 from domain.errors import NotFoundError
 from domain.household import Household
+from domain.medical import excess_over_caps
 from domain.rules import AMOUNT_STANDARD
 from domain.standards import CITY_CODE, Standards, StandardValue
 from projections import sql
@@ -62,6 +63,30 @@ def startup_lock(env: dict[str, str]) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext('ledger-startup'))")
+
+
+@dataclass(frozen=True)
+class MedicalHousehold:
+    household_id: str
+    region_code: str
+    total_fen: int
+    kept_fen: int
+    excess_fen: int  # over the caps, from the counted self-pay (excess_over_caps)
+    relieved_fen: int  # the fund's relief ledger for the same bills, net of adjustments
+
+    @property
+    def cleared(self) -> bool:
+        return self.relieved_fen >= self.excess_fen
+
+
+@dataclass
+class MedicalCounty:
+    total_fen: int = 0
+    kept_fen: int = 0
+    over_cap: int = 0  # households whose counted self-pay went over a cap
+    cleared: int = 0  # of those, the ones whose whole excess the fund relieved
+    excess_fen: int = 0
+    relieved_fen: int = 0  # of the excess
 
 
 @dataclass
@@ -346,9 +371,78 @@ class Ledger:
             sql.FUND_RELIEF, {"cap_year": cap_year, "prefix": region_prefix + "%"}
         )
 
-    def medical_by_county(self, cap_year: int) -> list[dict[str, Any]]:
+    def medical_households(
+        self, cap_year: int, on: date, region_prefix: str = "3304"
+    ) -> list[MedicalHousehold]:
+        """Each household's figures of a cap year as of `on` (bills served on or before
+        it, not cancelled): total, kept, the excess over the caps worked out from the
+        counted self-pay alone (`excess_over_caps`, with the highest caps in force on the
+        bills' service dates) and what the fund's relief ledger holds for those bills."""
         self.runner.catch_up()
-        return self.views.query(sql.MEDICAL_BY_COUNTY, {"cap_year": cap_year})
+        params = {"cap_year": cap_year, "on": on, "prefix": region_prefix + "%"}
+        bills: dict[str, list[dict[str, Any]]] = {}
+        for row in self.views.query(sql.MEDICAL_BILLS_AS_OF, params):
+            bills.setdefault(str(row["household_id"]), []).append(row)
+        carried: dict[str, dict[str, int]] = {}
+        for row in self.views.query(sql.MEDICAL_CARRIED_IN_YEAR, params):
+            carried.setdefault(str(row["household_id"]), {})[row["member_id"]] = int(
+                row["carried_fen"]
+            )
+        relieved = {
+            str(r["household_id"]): int(r["relief_fen"])
+            for r in self.views.query(sql.MEDICAL_RELIEVED_AS_OF, params)
+        }
+        caps: dict[tuple[str, date], tuple[int, int]] = {}
+        found = []
+        for household, rows in sorted(bills.items()):
+            region = str(rows[0]["region_code"])
+            counted: dict[str, int] = {}
+            person_cap = household_cap = 0
+            for row in rows:
+                counted[row["member_id"]] = counted.get(row["member_id"], 0) + int(
+                    row["counted_fen"]
+                )
+                served = as_day(row["service_on"])
+                if (region, served) not in caps:
+                    book = self.app.standards_book(region)
+                    caps[region, served] = (
+                        book.money("medical_cap_individual_annual", served)[0],
+                        book.money("medical_cap_household_annual", served)[0],
+                    )
+                person_cap = max(person_cap, caps[region, served][0])
+                household_cap = max(household_cap, caps[region, served][1])
+            found.append(
+                MedicalHousehold(
+                    household,
+                    region,
+                    total_fen=sum(int(r["total_fen"]) for r in rows),
+                    kept_fen=sum(int(r["kept_fen"]) for r in rows),
+                    excess_fen=excess_over_caps(
+                        counted,
+                        carried.get(household, {}),
+                        person_cap_fen=person_cap,
+                        household_cap_fen=household_cap,
+                    ),
+                    relieved_fen=relieved.get(household, 0),
+                )
+            )
+        return found
+
+    def medical_by_county(self, cap_year: int, on: date) -> dict[str, MedicalCounty]:
+        """§15 figures per county: coverage (total, kept) and over-cap clearing (the
+        excess over the caps, and how much of it the fund relieved, household by
+        household: relief beyond one household's excess clears no other's)."""
+        counties: dict[str, MedicalCounty] = {}
+        for h in self.medical_households(cap_year, on):
+            county = counties.setdefault(h.region_code[:6], MedicalCounty())
+            county.total_fen += h.total_fen
+            county.kept_fen += h.kept_fen
+            if h.excess_fen > 0:
+                county.over_cap += 1
+                county.excess_fen += h.excess_fen
+                county.relieved_fen += min(h.relieved_fen, h.excess_fen)
+                county.cleared += h.cleared
+        return dict(sorted(counties.items()))
 
     def entitlement_history(self, household_id: UUID) -> list[EntitlementRow]:
         self.runner.catch_up()

@@ -237,21 +237,23 @@ FUND_RELIEF = (
     "FROM {s}.ledger_medical_relief WHERE cap_year = :cap_year AND region_code LIKE :prefix "
     "GROUP BY month, substr(region_code, 1, 6) ORDER BY month, county"
 )
-# Per county and cap year: §15 comprehensive coverage ((total - borne) / total) and the
-# over-cap clearing of §17 (households whose self-pay went over a cap, and of those the
-# ones whose whole excess was relieved by the fund).
-MEDICAL_BY_COUNTY = (
-    "SELECT county, SUM(total_fen) AS total_fen, SUM(kept_fen) AS kept_fen, "
-    "SUM(relief_fen) AS relief_fen, SUM(waived_fen) AS waived_fen, SUM(bills) AS bills, "
-    "SUM(CASE WHEN counted_fen > kept_fen THEN 1 ELSE 0 END) AS over_cap, "
-    "SUM(CASE WHEN counted_fen > kept_fen AND counted_fen = kept_fen + relief_fen "
-    "THEN 1 ELSE 0 END) AS cleared "
-    "FROM (SELECT substr(region_code, 1, 6) AS county, household_id, "
-    "SUM(total_fen) AS total_fen, SUM(kept_fen) AS kept_fen, SUM(relief_fen) AS relief_fen, "
-    "SUM(waived_fen) AS waived_fen, SUM(counted_fen) AS counted_fen, COUNT(*) AS bills "
-    "FROM {s}.ledger_medical_bills WHERE cap_year = :cap_year AND NOT cancelled "
-    "GROUP BY substr(region_code, 1, 6), household_id) AS per_household "
-    "GROUP BY county ORDER BY county"
+# §15 supervision figures of a cap year as of a date (bills served on or before it), per
+# household (api/container.py medical_households): the bills not cancelled, what each
+# member carried in, and the fund's relief for those bills (granted, net of adjustments).
+MEDICAL_BILLS_AS_OF = (
+    "SELECT household_id, region_code, member_id, service_on, total_fen, counted_fen, "
+    "kept_fen FROM {s}.ledger_medical_bills WHERE cap_year = :cap_year "
+    "AND service_on <= :on AND NOT cancelled AND region_code LIKE :prefix"
+)
+MEDICAL_CARRIED_IN_YEAR = (
+    "SELECT household_id, member_id, carried_fen FROM {s}.ledger_medical_carried "
+    "WHERE cap_year = :cap_year"
+)
+MEDICAL_RELIEVED_AS_OF = (
+    "SELECT b.household_id, SUM(r.amount_fen) AS relief_fen FROM {s}.ledger_medical_relief r "
+    "JOIN {s}.ledger_medical_bills b ON b.bill_id = r.bill_id WHERE b.cap_year = :cap_year "
+    "AND b.service_on <= :on AND NOT b.cancelled AND b.region_code LIKE :prefix "
+    "GROUP BY b.household_id"
 )
 
 # Payment runs: what a run reads (everything as of the run's catch-up).

@@ -173,6 +173,10 @@ METRICS: dict[str, tuple[str, str]] = {
         "Medical comprehensive coverage rate",
     ),
     "medical_over_cap_clearing_rate": ("超封顶费用清零率", "Over-cap clearing rate"),
+    "medical_subsidised_enrolment_rate": (
+        "困难人员资助参保率",
+        "Subsidised insurance enrolment rate",
+    ),
     "visit_rate": ("按期走访率", "Visit rate"),
     "job_referrals_per_unemployed_member": (
         "登记失业成员人均岗位推荐",

@@ -159,3 +159,68 @@ def test_caps_view_shows_the_caps_in_force_at_the_end_of_the_cap_year(ledger):
         yuan(5000),
     )
     assert ledger.medical_caps(hid, 2024)["members"][0]["cap_fen"] == yuan(30000)
+
+
+def test_supervision_figures_clear_the_excess_and_count_bills_as_of_the_date(ledger):
+    """§15 / §17 supervision figures per county, as of 2025-04-30.
+
+    - 南湖 330402, worked example 8: self-pay 18,000 then 15,000 for one person: kept
+      30,000, relief 3,000; the excess over the caps worked out from the counted self-pay
+      is 33,000 - min(50,000, min(33,000, 30,000)) = 3,000, all relieved: clearing
+      3,000 / 3,000 = 1. A bill served on 2025-05-01 is after the date and not counted.
+    - 秀洲 330411: total 10,000 with 2,000 self-pay: coverage (10,000 - 2,000) / 10,000
+      = 0.8 (< 0.85); nobody over a cap, so no clearing rate (None).
+    - 嘉善 330421: the same 18,000 + 15,000 (relief 3,000), then the county lowers the
+      person cap to 25,000 from 2025-01-01 and the household is not recomputed: the
+      excess is now 33,000 - min(50,000, 25,000) = 8,000, of which the fund relieved
+      3,000: clearing 3,000 / 8,000 = 0.375, the household not cleared.
+    """
+    nanhu, [a] = household(ledger.app, 1, region_code="330402")
+    post(ledger, nanhu, a, 18000)
+    post(ledger, nanhu, a, 15000, on=date(2025, 4, 1))
+    post(ledger, nanhu, a, 500, on=date(2025, 5, 1))
+    xiuzhou, [b] = household(ledger.app, 1, region_code="330411")
+    ledger.app.record_medical_bill(
+        xiuzhou,
+        member_id=b,
+        service_on=date(2025, 3, 1),
+        figures=figures(2000, total=10000),
+        actor="caseworker-li",
+    )
+    jiashan, [c] = household(ledger.app, 1, region_code="330421")
+    post(ledger, jiashan, c, 18000)
+    post(ledger, jiashan, c, 15000, on=date(2025, 4, 1))
+    ledger.app.record_standard_change(  # recorded, not yet carried to the household
+        key="medical_cap_individual_annual",
+        value=yuan(25000),
+        effective_from=date(2025, 1, 1),
+        basis="嘉善县文件",
+        actor="admin",
+        region_code="330421",
+    )
+    counties = ledger.medical_by_county(2025, date(2025, 4, 30))
+    assert set(counties) == {"330402", "330411", "330421"}
+    n = counties["330402"]
+    assert (n.total_fen, n.kept_fen, n.excess_fen, n.relieved_fen) == (
+        yuan(33000),
+        yuan(30000),
+        yuan(3000),
+        yuan(3000),
+    )
+    assert (n.over_cap, n.cleared) == (1, 1)
+    x = counties["330411"]
+    assert (x.total_fen, x.kept_fen, x.excess_fen, x.over_cap) == (yuan(10000), yuan(2000), 0, 0)
+    j = counties["330421"]
+    assert (j.excess_fen, j.relieved_fen, j.over_cap, j.cleared) == (
+        yuan(8000),
+        yuan(3000),
+        1,
+        0,
+    )
+    # With the May bill (kept 0, relief 500): 33,500 total, 3,500 over, all relieved.
+    may = ledger.medical_by_county(2025, date(2025, 5, 31))["330402"]
+    assert (may.total_fen, may.excess_fen, may.relieved_fen) == (
+        yuan(33500),
+        yuan(3500),
+        yuan(3500),
+    )
