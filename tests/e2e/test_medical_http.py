@@ -138,6 +138,9 @@ def test_bad_bills_are_refused_over_http_and_record_nothing(server):
 
 
 def test_move_over_http(server):
+    """§6 (plan item 17), moving household: a person who kept 20,000 in household 1 moves
+    on 2025-07-01 and carries {"2025": "20000.00"} (their kept self-pay of the cap year)
+    into household 2, where they are now a member."""
     h1, [a] = register(server, members=1)
     h2, _ = register(server, members=1)
     assert post_bill(server, h1, a, "20000").status_code == 201

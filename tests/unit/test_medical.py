@@ -303,28 +303,36 @@ def test_bad_bills_are_refused_naming_the_field_and_record_nothing(book, figures
     assert h.collect_events() == []
 
 
-def test_unknown_member_and_dates_outside_membership_are_refused(book):
+@pytest.mark.parametrize(
+    ("member", "service_on", "error", "field"),
+    [
+        ("nobody", date(2025, 3, 1), NotFoundError, "member_id"),
+        (None, date(2024, 12, 31), InvalidInputError, "service_on"),  # before joining
+        (None, date(2025, 6, 1), InvalidInputError, "service_on"),  # the day they left
+        (None, date(2025, 7, 1), InvalidInputError, "service_on"),  # after they left
+    ],
+)
+def test_unknown_member_and_dates_outside_membership_are_refused(
+    book, member, service_on, error, field
+):
+    """A bill for an unknown member, or served outside the member's time in the
+    household (joined 2025-01-01, left 2025-06-01), is refused naming the field, and
+    nothing is recorded."""
     h, [p] = make(1)
-    figures = BillFigures(yuan(100), 0, yuan(100), {}, ())
-    with pytest.raises(NotFoundError):
+    h.change_member(p, effective_on=date(2025, 6, 1), changes={"left_household": True}, actor="cw")
+    h.collect_events()
+    with pytest.raises(error) as caught:
         h.record_medical_bill(
-            member_id="nobody",
-            service_on=date(2025, 3, 1),
-            figures=figures,
+            member_id=member or p,
+            service_on=service_on,
+            figures=BillFigures(yuan(100), 0, yuan(100), {}, ()),
             settlement_number=None,
             actor="cw",
             book=book,
         )
-    with pytest.raises(InvalidInputError) as caught:
-        h.record_medical_bill(
-            member_id=p,
-            service_on=date(2024, 12, 31),
-            figures=figures,
-            settlement_number=None,
-            actor="cw",
-            book=book,
-        )
-    assert caught.value.field == "service_on"
+    assert caught.value.field == field
+    assert h.collect_events() == []
+    assert h.bills == {}
 
 
 def test_a_settlement_number_is_recorded_once(book):
