@@ -200,3 +200,22 @@ def test_supervision_metrics(server):
     assert enrolment["basis"].startswith("1 persons of registered difficulty households")
     assert found[("medical_subsidised_enrolment_rate", "330482")]["basis"].startswith("0 persons")
     assert server.client.get("/supervision/metrics", headers=server.token(*CW)).status_code == 403
+
+
+def test_reads_of_the_medical_caps_are_in_the_access_trail(server):
+    """A household's medical caps are health data (sensitive personal information under
+    PIPL): a read answered 200 is in the data-access trail with who, role and path."""
+    hid, [p] = register(server, members=1)
+    assert post_bill(server, hid, p, "100").status_code == 201
+    path = f"/households/{hid}/medical-caps"
+    assert (
+        server.client.get(path, params={"year": 2025}, headers=server.token(*AP)).status_code == 200
+    )
+    trail = server.client.get(
+        "/audit/data-access",
+        params={"household_id": hid},
+        headers=server.token("auditor-zhao", "auditor"),
+    ).json()
+    assert [(t["user_name"], t["role"], t["path"]) for t in trail] == [
+        ("approver-wang", "approver", path)
+    ]
