@@ -481,7 +481,7 @@ class LedgerApplication(Application[UUID]):
                 book=self.standards_book(household.region_code),
             )
 
-        return self.update(household_id, command)
+        return self._update_bill(household_id, bill_id, command, actor)
 
     def cancel_medical_bill(
         self, household_id: UUID, bill_id: str, *, reason: str, actor: str
@@ -494,7 +494,49 @@ class LedgerApplication(Application[UUID]):
                 book=self.standards_book(household.region_code),
             )
 
-        return self.update(household_id, command)
+        return self._update_bill(household_id, bill_id, command, actor)
+
+    def _update_bill(
+        self,
+        household_id: UUID,
+        bill_id: str,
+        command: Callable[[Household], MedicalBill],
+        actor: str,
+    ) -> MedicalBill:
+        """A correction or cancellation, saved in one transaction with what it changes
+        further on: if the bill's member has since moved out, the household they moved
+        to takes their new total (carried) and recomputes, and so on along their moves."""
+        for _ in range(MAX_RETRIES):
+            household = self.household(household_id)
+            bill = command(household)
+            changed = [household]
+            source, seen = household, {household.id}
+            while (moved_to := source.members[bill.member_id].moved_to) is not None:
+                target = self.household(UUID(moved_to))
+                if target.id in seen:  # back in a household already on the way
+                    break
+                seen.add(target.id)
+                carried = {
+                    year: source.person_paid(bill.member_id, int(year))
+                    for year in target.carried.get(bill.member_id, {})
+                }
+                if not target.adjust_carried(
+                    bill.member_id,
+                    carried,
+                    from_household_id=source.id,
+                    cause_bill_id=bill_id,
+                    actor=actor,
+                    book=self.standards_book(target.region_code),
+                ):
+                    break
+                changed.append(target)
+                source = target
+            try:
+                self.save(*changed)
+            except IntegrityError:
+                continue
+            return bill
+        raise ConflictError("the households changed concurrently too often; try again")
 
     def move_member(
         self,

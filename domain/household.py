@@ -125,6 +125,8 @@ class Member:
     left_on: date | None = None
     # In the order recorded; on the same date the later record wins.
     changes: list[AttributeChange] = field(default_factory=list)
+    moved_to: str | None = None  # the household they moved to when they left by a move
+    earlier: list[list[date]] = field(default_factory=list)  # [joined, left] of past stays
 
     def attribute(self, name: str, on: date) -> Any:
         value: Any = None
@@ -139,7 +141,9 @@ class Member:
         return value
 
     def present_on(self, on: date) -> bool:
-        return self.joined_on <= on and (self.left_on is None or on < self.left_on)
+        return (self.joined_on <= on and (self.left_on is None or on < self.left_on)) or any(
+            joined <= on < left for joined, left in self.earlier
+        )
 
 
 @dataclass
@@ -569,11 +573,14 @@ class Household(Chained):
         carried: dict[str, int]
 
         def apply(self, aggregate: Household) -> None:
-            aggregate.members[self.member_id].left_on = self.effective_on
+            member = aggregate.members[self.member_id]
+            member.left_on = self.effective_on
+            member.moved_to = self.to_household_id
 
     class MemberMovedIn(Event):
         """The same person (same member id) joins from another household, with the
-        self-pay they carry for the cap year; this household's total starts at 0."""
+        self-pay they carry for the cap year; this household's total starts at 0. A
+        person may come back to a household they left: their earlier stay is kept."""
 
         member_id: str
         from_household_id: str
@@ -587,6 +594,19 @@ class Household(Chained):
         def apply(self, aggregate: Household) -> None:
             _join(aggregate, self, dict(self.attributes))
             aggregate.carried[self.member_id] = dict(self.carried)
+
+    class CarriedAdjusted(Event):
+        """What a moved-in member carries changed: a bill of theirs in the household they
+        came from was corrected or cancelled. The cap years named are recomputed next."""
+
+        member_id: str
+        from_household_id: str
+        previous: dict[str, int]
+        carried: dict[str, int]
+        cause_bill_id: str
+
+        def apply(self, aggregate: Household) -> None:
+            aggregate.carried.setdefault(self.member_id, {}).update(self.carried)
 
     def __init__(self, region_code: str, residence: str, address: str, effective_on: date) -> None:
         self.region_code = region_code
@@ -1183,12 +1203,23 @@ class Household(Chained):
         effective_on: date,
         actor: str,
     ) -> None:
-        if member.member_id in self.members:
+        before = self.members.get(member.member_id)
+        if before is not None and before.left_on is None:
             raise ConflictError("the member is already in this household", "member_id")
+        if before is not None and effective_on < before.left_on:  # type: ignore[operator]
+            raise InvalidInputError(
+                f"effective_on is before the member left this household ({before.left_on})",
+                "effective_on",
+            )
         if effective_on < self.registered_on:
             raise InvalidInputError(
                 "effective_on is before the household was registered", "effective_on"
             )
+        # Back in a household they left: what they kept here counts here already.
+        carried = {
+            year: fen - self._kept_here(member.member_id, int(year))
+            for year, fen in carried.items()
+        }
         self.trigger_event(
             self.MemberMovedIn,
             member_id=member.member_id,
@@ -1216,6 +1247,47 @@ class Household(Chained):
             and not b.cancelled
             and (before_seq is None or b.seq < before_seq)
         )
+
+    def _kept_here(self, member_id: str, cap_year: int) -> int:
+        return self.person_paid(member_id, cap_year) - self.carried.get(member_id, {}).get(
+            str(cap_year), 0
+        )
+
+    def adjust_carried(
+        self,
+        member_id: str,
+        carried: dict[str, int],
+        *,
+        from_household_id: UUID,
+        cause_bill_id: str,
+        actor: str,
+        book: StandardsBook,
+    ) -> bool:
+        """A bill of a moved-in member in the household they came from was corrected or
+        cancelled, so their total there changed: record what they now carry and
+        recompute those cap years here (the differences in relief recorded as usual)."""
+        member = self.member(member_id)
+        carried = {
+            year: fen - self._kept_here(member_id, int(year)) if member.earlier else fen
+            for year, fen in carried.items()
+        }
+        before = self.carried.get(member_id, {})
+        changed = {year: fen for year, fen in carried.items() if before.get(year, 0) != fen}
+        if not changed:
+            return False
+        self.trigger_event(
+            self.CarriedAdjusted,
+            member_id=member_id,
+            from_household_id=str(from_household_id),
+            previous={year: before.get(year, 0) for year in changed},
+            carried=changed,
+            cause_bill_id=cause_bill_id,
+            actor=actor,
+            effective_on=member.joined_on,
+        )
+        for year in sorted(changed):
+            self._recompute_cap_year(int(year), book, actor=actor, cause_bill_id=cause_bill_id)
+        return True
 
     def household_paid(self, cap_year: int, before_seq: int | None = None) -> int:
         """What this household's members kept in a cap year while in it."""
@@ -1932,6 +2004,10 @@ def _join(aggregate: Household, event: Any, attributes: dict[str, Any]) -> None:
         event.birth_on,
         event.effective_on,
     )
+    before = aggregate.members.get(event.member_id)
+    if before is not None and before.left_on is not None:  # back in a household they left
+        member.earlier = [*before.earlier, [before.joined_on, before.left_on]]
+        member.changes = list(before.changes)
     member.changes.append(AttributeChange(event.effective_on, attributes))
     aggregate.members[event.member_id] = member
 

@@ -123,6 +123,8 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
             _fact(event, notification_id, event.member_id, k, values.get(k), i)
             for i, k in enumerate(("severe_disability", "severe_illness", "employment"))
         ]
+        if isinstance(event, Household.MemberMovedIn):  # also back in a household they left
+            ops.append(_fact(event, notification_id, event.member_id, "left_household", False, 3))
         return ops
     if isinstance(event, Household.MemberChanged):
         return [

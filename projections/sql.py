@@ -125,7 +125,8 @@ WRITES: dict[str, tuple[str, ...]] = {
     "payee": (
         "INSERT INTO {s}.ledger_payees (household_id, member_id, name, relation) VALUES "
         "(:household_id, :member_id, :name, :relation) ON CONFLICT (household_id, member_id) "
-        "DO UPDATE SET name = excluded.name, relation = excluded.relation",
+        "DO UPDATE SET name = excluded.name, relation = excluded.relation, "
+        "left_household = FALSE",
     ),
     "payee_left": (
         "UPDATE {s}.ledger_payees SET left_household = TRUE "

@@ -247,3 +247,99 @@ def test_supervision_figures_clear_the_excess_and_count_bills_as_of_the_date(led
         yuan(3500),
         yuan(3500),
     )
+
+
+def test_a_moved_members_corrected_and_cancelled_bill_reaches_their_new_household(ledger):
+    """§6 (plan item 17), a mid-year move, then the old household's bill changes.
+
+    A keeps 20,000 in household 1 (March), moves to household 2 on 2025-07-01 carrying
+    20,000; an August bill of 15,000 there keeps min(15,000, 30,000 - 20,000) = 10,000,
+    relief 5,000.
+    - The March bill is corrected to 25,000: A now carries 25,000; the August bill keeps
+      30,000 - 25,000 = 5,000, relief 10,000 (extra relief 5,000 from the fund).
+    - The March bill is cancelled: A carries 0; the August bill keeps 15,000, relief 0
+      (a recovery of 10,000 on the fund's side).
+    """
+    h1, [a] = household(ledger.app, 1)
+    h2, _ = household(ledger.app, 1)
+    march = post(ledger, h1, a, 20000)
+    ledger.app.move_member(
+        h1, a, to_household_id=h2, effective_on=date(2025, 7, 1), actor="caseworker-li"
+    )
+    august = post(ledger, h2, a, 15000, on=date(2025, 8, 1))
+    assert (august.kept_fen, august.relief_fen) == (yuan(10000), yuan(5000))
+
+    ledger.app.correct_medical_bill(
+        h1,
+        march.bill_id,
+        member_id=a,
+        service_on=date(2025, 3, 1),
+        figures=figures(25000),
+        actor="caseworker-li",
+    )
+    state = ledger.app.household(h2)
+    assert state.carried[a] == {"2025": yuan(25000)}
+    bill = state.bills[august.bill_id]
+    assert (bill.kept_fen, bill.relief_fen) == (yuan(5000), yuan(10000))
+    caps = ledger.medical_caps(h2, 2025)
+    moved = next(m for m in caps["members"] if m["member_id"] == a)
+    assert (moved["carried_fen"], moved["paid_fen"], moved["relief_fen"]) == (
+        yuan(25000),
+        yuan(30000),
+        yuan(10000),
+    )
+
+    ledger.app.cancel_medical_bill(h1, march.bill_id, reason="重复结算", actor="caseworker-li")
+    state = ledger.app.household(h2)
+    assert state.carried[a] == {"2025": 0}
+    bill = state.bills[august.bill_id]
+    assert (bill.kept_fen, bill.relief_fen) == (yuan(15000), 0)
+    adjusted = [
+        (e.delta_fen, e.kind)
+        for e in ledger.app.repository.event_store.get(h2)
+        if type(e).__name__ == "MedicalReliefAdjusted"
+    ]
+    assert adjusted == [(yuan(5000), "extra_relief"), (-yuan(10000), "recovery")]
+    # The fund's August relief for household 2's county nets to 5,000 + 5,000 - 10,000.
+    assert ledger.fund_relief(2025, "330402") == [
+        {"month": "2025-08", "county": "330402", "relief_fen": 0}
+    ]
+    report = ledger.verify()  # every split recomputes from the carried amounts recorded
+    assert (report.chain_breaks, report.recompute_mismatches) == ([], [])
+
+
+def test_a_member_may_move_back_to_a_household_they_left(ledger):
+    """§6 (plan item 17), moving back: A keeps 10,000 in household 1 (March), moves to
+    household 2 on 2025-05-01 (carrying 10,000) and keeps 8,000 there (June), then moves
+    back on 2025-07-01 carrying 18,000, of which household 1 already counts its own
+    10,000: 8,000 is carried in. An August bill of 15,000 in household 1 keeps
+    min(15,000, 30,000 - (8,000 + 10,000), 50,000 - 10,000) = 12,000, relief 3,000;
+    household 1 has paid 10,000 + 12,000 = 22,000. A bill served while A was away
+    (2025-06-01) is refused in household 1; one of their first stay still counts."""
+    h1, [a, _c] = household(ledger.app, 2)
+    h2, _ = household(ledger.app, 1)
+    post(ledger, h1, a, 10000)
+    ledger.app.move_member(
+        h1, a, to_household_id=h2, effective_on=date(2025, 5, 1), actor="caseworker-li"
+    )
+    post(ledger, h2, a, 8000, on=date(2025, 6, 1))
+    carried = ledger.app.move_member(
+        h2, a, to_household_id=h1, effective_on=date(2025, 7, 1), actor="caseworker-li"
+    )
+    assert carried == {"2025": yuan(18000)}
+    state = ledger.app.household(h1)
+    assert state.carried[a] == {"2025": yuan(8000)}
+    august = post(ledger, h1, a, 15000, on=date(2025, 8, 1))
+    assert (august.kept_fen, august.relief_fen) == (yuan(12000), yuan(3000))
+    caps = ledger.medical_caps(h1, 2025)
+    assert caps["household"]["paid_fen"] == yuan(22000)
+    back = next(m for m in caps["members"] if m["member_id"] == a)
+    assert (back["paid_fen"], back["carried_fen"]) == (yuan(30000), yuan(8000))
+    with pytest.raises(InvalidInputError) as caught:
+        post(ledger, h1, a, 10, on=date(2025, 6, 1))
+    assert caught.value.field == "service_on"
+    assert post(ledger, h1, a, 10, on=date(2025, 4, 1)).relief_fen == yuan(10)
+    ledger.runner.catch_up()
+    ledger.runner.rebuild(("care", "payments"))
+    assert a in ledger.care_facts().present_members(str(h1), date(2025, 8, 1))
+    assert ledger.verify().ok
