@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import ConflictError, InvalidInputError, NotFoundError
 from domain.household import Household
-from domain.medical import BillFigures
+from domain.medical import BillFigures, excess_over_caps
 from domain.money import yuan
 from domain.standards import StandardsBook, default_city_standards
 from tests.helpers import id_number, means
@@ -340,3 +340,20 @@ def test_a_settlement_number_is_recorded_once(book):
     bill(h, book, p, 100, settlement="JX2025-0001")
     with pytest.raises(ConflictError):
         bill(h, book, p, 100, settlement="JX2025-0001")
+
+
+def test_the_excess_over_the_caps_from_the_counted_self_pay_alone():
+    """§17 over a cap year, for the over-cap clearing rate (§15/§17 supervision):
+    - worked example 8: 18,000 + 15,000 for one person: 33,000 - min(50,000, 30,000)
+      = 3,000;
+    - worked example 9: 20,000 + 20,000 + 15,000 for three members: 55,000 -
+      min(50,000, 20,000 + 20,000 + 15,000) = 5,000;
+    - a person who carried 20,000 in and paid 15,000 here, with another member's 25,000
+      and 20,000: 60,000 - min(50,000, 10,000 + 25,000 + 20,000) = 10,000."""
+    caps = {"person_cap_fen": yuan(30000), "household_cap_fen": yuan(50000)}
+    assert excess_over_caps({"p": yuan(33000)}, {}, **caps) == yuan(3000)
+    assert excess_over_caps({"a": yuan(20000), "b": yuan(20000), "c": yuan(15000)}, {}, **caps) == (
+        yuan(5000)
+    )
+    three = {"a": yuan(15000), "b": yuan(25000), "c": yuan(20000)}
+    assert excess_over_caps(three, {"a": yuan(20000)}, **caps) == yuan(10000)
