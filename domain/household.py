@@ -1204,13 +1204,14 @@ class Household(Chained):
         actor: str,
     ) -> None:
         before = self.members.get(member.member_id)
-        if before is not None and before.left_on is None:
-            raise ConflictError("the member is already in this household", "member_id")
-        if before is not None and effective_on < before.left_on:  # type: ignore[operator]
-            raise InvalidInputError(
-                f"effective_on is before the member left this household ({before.left_on})",
-                "effective_on",
-            )
+        if before is not None:
+            if before.left_on is None:
+                raise ConflictError("the member is already in this household", "member_id")
+            if effective_on < before.left_on:
+                raise InvalidInputError(
+                    f"effective_on is before the member left this household ({before.left_on})",
+                    "effective_on",
+                )
         if effective_on < self.registered_on:
             raise InvalidInputError(
                 "effective_on is before the household was registered", "effective_on"
