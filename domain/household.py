@@ -36,6 +36,7 @@ from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan, rou
 from domain.payments import validate_account
 from domain.rules import (
     AMOUNT_STANDARD,
+    HOUSE_LOSSES,
     LOSSES,
     Means,
     cash_amount,
@@ -734,6 +735,7 @@ class Household(Chained):
                 f"({self.registered_on.isoformat()})",
                 "effective_from",
             )
+        _check_details(programme, details, effective_from)
         new_id = application_id or str(uuid4())
         self.trigger_event(
             self.ApplicationSubmitted,
@@ -1715,22 +1717,11 @@ class Household(Chained):
                     "暖巢 renovation is for registered difficulty households (§14)", "programme"
                 )
             before = sum(g["amount_fen"] for g in self.grants if g["programme"] == programme)
-            requested = parse_yuan(details.get("requested"), "details.requested")
-            amount = renovation_grant(requested, before, book, on)
+            amount = renovation_grant(_renovation_requested(details), before, book, on)
         else:  # disaster_relief: no means test, no prior category (§28)
-            disaster_on = _detail_date(details, "disaster_on")
-            loss = details.get("loss")
-            if loss not in LOSSES:
-                raise InvalidInputError(
-                    f"details.loss must be one of {', '.join(LOSSES)}", "details.loss"
-                )
-            persons = int(details.get("persons") or 1)
-            days = int(details.get("days") or 0)
-            if loss == "transitional_living" and days <= 0:
-                raise InvalidInputError(
-                    "details.days is needed for transitional living", "details.days"
-                )
-            amount = disaster_relief(str(loss), disaster_on, persons, days, book)
+            disaster_on, loss, persons, days = _disaster_details(details, on)
+            self._refuse_repeated_disaster_grant(disaster_on, loss)
+            amount = disaster_relief(loss, disaster_on, persons, days, book)
         self._record_determination(
             application,
             "approve",
@@ -1762,6 +1753,24 @@ class Household(Chained):
             [{"programme": programme, "member_id": person, "amount_fen": amount.monthly_fen}],
             amount.explanation,
         )
+
+    def _refuse_repeated_disaster_grant(self, disaster_on: date, loss: str) -> None:
+        """§28 pays a house loss once per household and disaster (a house that collapsed
+        is not also damaged), and a per-person loss once per household, disaster and
+        loss: the one grant names every person it covers (`details.persons`)."""
+        house = loss in HOUSE_LOSSES
+        for grant in self.grants:
+            before = grant["details"]
+            if grant["programme"] != "disaster_relief" or before.get("disaster_on") != (
+                disaster_on.isoformat()
+            ):
+                continue
+            if before.get("loss") == loss or (house and before.get("loss") in HOUSE_LOSSES):
+                raise ConflictError(
+                    f"disaster relief for the {before.get('loss')} of "
+                    f"{disaster_on.isoformat()} is already granted to this household (§28)",
+                    "details.loss",
+                )
 
     def _assign_category(
         self,
@@ -1997,6 +2006,61 @@ def _detail_date(details: dict[str, Any], name: str) -> date:
         return date.fromisoformat(str(value))
     except ValueError:
         raise InvalidInputError(f"details.{name} must be an ISO date", f"details.{name}") from None
+
+
+def _detail_count(details: dict[str, Any], name: str) -> int | None:
+    """A count in an application's details (persons, days): a whole number of 1 or
+    more (a JSON integer; true/false, fractions and text are refused), or None."""
+    value = details.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(
+            f"details.{name} must be a whole number of 1 or more", f"details.{name}"
+        )
+    return value
+
+
+def _disaster_details(details: dict[str, Any], granted_on: date) -> tuple[date, str, int, int]:
+    """The disaster date, loss, persons and days of a §28 application, checked."""
+    disaster_on = _detail_date(details, "disaster_on")
+    if disaster_on > granted_on:
+        raise InvalidInputError(
+            f"details.disaster_on {disaster_on.isoformat()} is after the grant's date "
+            f"(effective_from {granted_on.isoformat()})",
+            "details.disaster_on",
+        )
+    loss = details.get("loss")
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise InvalidInputError(f"details.loss must be one of {', '.join(LOSSES)}", "details.loss")
+    persons = _detail_count(details, "persons")
+    days = _detail_count(details, "days")
+    if loss in HOUSE_LOSSES and persons is not None:
+        raise InvalidInputError(
+            f"details.persons is for the per-person losses; {loss} is paid per household",
+            "details.persons",
+        )
+    if loss == "transitional_living" and days is None:
+        raise InvalidInputError("details.days is needed for transitional living", "details.days")
+    if loss != "transitional_living" and days is not None:
+        raise InvalidInputError("details.days is for transitional living only", "details.days")
+    return disaster_on, loss, persons or 1, days or 0
+
+
+def _renovation_requested(details: dict[str, Any]) -> int:
+    requested = parse_yuan(details.get("requested"), "details.requested")
+    if requested <= 0:
+        raise InvalidInputError("details.requested must be more than 0", "details.requested")
+    return requested
+
+
+def _check_details(programme: str, details: dict[str, Any], effective_from: date) -> None:
+    """Refuse malformed details when the application is submitted, so that nothing is
+    recorded for it (the determination checks them again with the policy rules)."""
+    if programme == "disaster_relief":
+        _disaster_details(details, effective_from)
+    elif programme == "renovation_grant":
+        _renovation_requested(details)
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...], *, optional: bool = False) -> None:

@@ -347,6 +347,7 @@ LOSSES = (
     "house_damaged",
     "transitional_living",
 )
+HOUSE_LOSSES = ("house_collapsed", "house_severely_damaged", "house_damaged")  # per household
 
 
 def months_later(start: date, months: int) -> date:

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from domain.errors import ConflictError, PolicyRuleError
+from domain.errors import ConflictError, InvalidInputError, PolicyRuleError
 from domain.household import Household
 from domain.money import yuan
 from domain.standards import StandardsBook, default_city_standards
@@ -221,3 +221,99 @@ def test_example_11_disaster_relief_before_and_after_the_rate_change(book):
         3 * 3_000 * 92,
     ]
     assert "92 days" in living.explanation
+
+
+def disaster(h, book, on, **details):
+    return approve(h, book, "disaster_relief", on, details=details)
+
+
+@pytest.mark.parametrize(
+    ("details", "field"),
+    [
+        ({"loss": "death_or_missing", "persons": -2}, "details.persons"),
+        ({"loss": "death_or_missing", "persons": 0}, "details.persons"),
+        ({"loss": "death_or_missing", "persons": 2.7}, "details.persons"),
+        ({"loss": "death_or_missing", "persons": "abc"}, "details.persons"),
+        ({"loss": "death_or_missing", "persons": True}, "details.persons"),
+        ({"loss": "transitional_living", "persons": 2, "days": 0}, "details.days"),
+        ({"loss": "transitional_living", "persons": 2, "days": "10"}, "details.days"),
+        ({"loss": "transitional_living", "persons": 2}, "details.days"),
+        ({"loss": "house_collapsed", "days": 3}, "details.days"),
+        ({"loss": "house_collapsed", "persons": 3}, "details.persons"),
+        ({"loss": "flood"}, "details.loss"),
+        ({"loss": "house_damaged", "disaster_on": "2024-07-11"}, "details.disaster_on"),
+    ],
+)
+def test_malformed_disaster_details_are_refused_at_submission_and_record_nothing(
+    book, details, field
+):
+    """§28: persons and days are whole numbers of 1 or more, days only for transitional
+    living, the disaster no later than the grant: refused naming the field, no event."""
+    h, _ = make(book, category=None)
+    before = len(h.collect_events())
+    with pytest.raises(InvalidInputError) as caught:
+        h.submit_application(
+            programme="disaster_relief",
+            effective_from=date(2024, 7, 10),
+            means=None,
+            member_id=None,
+            details={"disaster_on": "2024-07-10", **details},
+            actor="cw",
+        )
+    assert caught.value.field == field
+    assert len(h.collect_events()) == 0 and before > 0
+    assert h.applications == {}
+
+
+def test_renovation_request_of_zero_is_refused(book):
+    """§14: a renovation grant asks for more than 0.00; nothing is recorded."""
+    h, _ = make(book, "dibao")
+    h.collect_events()
+    with pytest.raises(InvalidInputError) as caught:
+        approve(h, book, "renovation_grant", date(2025, 3, 1), details={"requested": "0"})
+    assert caught.value.field == "details.requested"
+    assert h.collect_events() == [] and h.grants == []
+
+
+def test_a_house_loss_is_granted_once_per_household_and_disaster(book):
+    """§28 per household: house collapsed on 2024-07-10 is 25,000 once; a second house
+    loss (the same or ordinary damage) for that disaster is refused naming details.loss and
+    records nothing; the same loss in another disaster is granted again."""
+    h, _ = make(book, category=None)
+    first = disaster(h, book, date(2024, 7, 10), disaster_on="2024-07-10", loss="house_collapsed")
+    assert first.entitlements[0]["amount_fen"] == yuan(25000)
+    h.collect_events()
+    for loss in ("house_collapsed", "house_damaged", "house_severely_damaged"):
+        with pytest.raises(ConflictError) as caught:
+            disaster(h, book, date(2024, 7, 12), disaster_on="2024-07-10", loss=loss)
+        assert caught.value.field == "details.loss"
+        recorded = [type(e).__name__ for e in h.collect_events()]
+        assert recorded == ["ApplicationSubmitted"] and len(h.grants) == 1
+    again = disaster(h, book, date(2024, 9, 1), disaster_on="2024-08-30", loss="house_damaged")
+    assert again.entitlements[0]["amount_fen"] == yuan(3000)
+
+
+def test_a_per_person_loss_is_granted_once_per_household_disaster_and_loss(book):
+    """§28: death or missing is per person; the household's one grant for a disaster
+    names every person it covers (2 x 25,000 = 50,000); an identical repeat is refused,
+    transitional living for the same disaster is a different loss and is granted."""
+    h, _ = make(book, category=None)
+    deaths = disaster(
+        h, book, date(2024, 7, 10), disaster_on="2024-07-10", loss="death_or_missing", persons=2
+    )
+    assert deaths.entitlements[0]["amount_fen"] == 2 * yuan(25000)
+    with pytest.raises(ConflictError) as caught:
+        disaster(
+            h, book, date(2024, 7, 10), disaster_on="2024-07-10", loss="death_or_missing", persons=2
+        )
+    assert caught.value.field == "details.loss"
+    living = disaster(
+        h,
+        book,
+        date(2024, 7, 10),
+        disaster_on="2024-07-10",
+        loss="transitional_living",
+        persons=2,
+        days=10,
+    )
+    assert living.entitlements[0]["amount_fen"] == 2 * yuan(30) * 10
