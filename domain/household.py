@@ -1606,6 +1606,11 @@ class Household(Chained):
                     "details.cpi_yoy",
                 )
             inputs = {"cpi_num": cpi.numerator, "cpi_den": cpi.denominator}
+        ends = (
+            self._temporary_subsidy_end(person or "", on)
+            if programme == "unemployed_temporary_subsidy"
+            else None
+        )
         amount = cash_amount(programme, inputs, book, on)
         entitlement = {
             "programme": programme,
@@ -1626,15 +1631,36 @@ class Household(Chained):
             [entitlement],
             actor,
         )
-        ends = (
-            months_later(on, UNEMPLOYED_SUBSIDY_MONTHS)
-            if programme == "unemployed_temporary_subsidy"
-            else None
-        )
         self._entitle(application, person, inputs, ends, actor, book)
         return Determination(
             application.application_id, "approved", None, [entitlement], amount.explanation
         )
+
+    def _temporary_subsidy_end(self, member_id: str, on: date) -> date:
+        """§21 pays the temporary subsidy for at most 6 months per member over all its
+        approvals: a re-application gets the months that are left, from its own date, and
+        may not overlap a period already approved (overlaps would extend it)."""
+        periods = _periods(
+            self.bases.get(entitlement_key("unemployed_temporary_subsidy", member_id), [])
+        )
+        used = sum(_months(start, end) for start, end in periods if end is not None)
+        left = UNEMPLOYED_SUBSIDY_MONTHS - used
+        if left <= 0 or any(end is None for _, end in periods):
+            raise PolicyRuleError(
+                f"the member has had the temporary subsidy for {used} months: the "
+                f"{UNEMPLOYED_SUBSIDY_MONTHS} months of §21 are used up",
+                "member_id",
+            )
+        ends = months_later(on, left)
+        for start, end in periods:
+            if end is not None and start < ends and on < end:
+                raise ConflictError(
+                    f"the member has the temporary subsidy from {start.isoformat()} to "
+                    f"{end.isoformat()}; a new period of {left} months from {on.isoformat()} "
+                    "would overlap it (§21: at most 6 months in all)",
+                    "effective_from",
+                )
+        return ends
 
     def _entitle(
         self,
@@ -2006,6 +2032,20 @@ def _detail_date(details: dict[str, Any], name: str) -> date:
         return date.fromisoformat(str(value))
     except ValueError:
         raise InvalidInputError(f"details.{name} must be an ISO date", f"details.{name}") from None
+
+
+def _periods(bases: list[Basis]) -> list[tuple[date, date | None]]:
+    """The periods an entitlement's bases grant, [start, end) with None for open."""
+    return [
+        (basis.effective_from, bases[i + 1].effective_from if i + 1 < len(bases) else None)
+        for i, basis in enumerate(bases)
+        if basis.inputs is not None
+    ]
+
+
+def _months(start: date, end: date) -> int:
+    """Calendar months from `start` to `end` (exact for the periods `months_later` ends)."""
+    return (end.year - start.year) * 12 + end.month - start.month
 
 
 def _detail_count(details: dict[str, Any], name: str) -> int | None:

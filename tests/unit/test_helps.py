@@ -317,3 +317,29 @@ def test_a_per_person_loss_is_granted_once_per_household_disaster_and_loss(book)
         days=10,
     )
     assert living.entitlements[0]["amount_fen"] == 2 * yuan(30) * 10
+
+
+@pytest.mark.parametrize("again_on", [date(2025, 7, 1), date(2025, 3, 1), date(2024, 11, 1)])
+def test_the_temporary_subsidy_is_six_months_per_member_over_all_approvals(book, again_on):
+    """§21 at most 6 months: approved from 2025-01-01 it pays 1,250.00 (15,000 / 12) a
+    month to 2025-06-30; a re-application after it, overlapping it or before it is refused
+    (the 6 months are used), records nothing, and nothing is paid from 2025-07-01 or
+    before 2025-01-01."""
+    h, [a, _] = make(book, "dibao", employment="unemployed_registered")
+    approve(h, book, "unemployed_temporary_subsidy", date(2025, 1, 1), member_id=a)
+    app_id = h.submit_application(
+        programme="unemployed_temporary_subsidy",
+        effective_from=again_on,
+        means=None,
+        member_id=a,
+        details={},
+        actor="cw",
+    )
+    h.collect_events()
+    with pytest.raises(PolicyRuleError) as caught:
+        h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+    assert caught.value.field == "member_id" and "6 months" in caught.value.message
+    assert h.collect_events() == []
+    assert monthly(h, "unemployed_temporary_subsidy", date(2025, 6, 30), a).monthly_fen == 125_000
+    for day in (date(2024, 12, 31), date(2025, 7, 1), date(2025, 10, 1)):
+        assert monthly(h, "unemployed_temporary_subsidy", day, a) is None
