@@ -1588,13 +1588,11 @@ class Household(Chained):
                     "the rent subsidy is for urban dibao and low-income households (§12)",
                     "programme",
                 )
-            ratio = parse_ratio(details.get("tier_ratio"), "details.tier_ratio")
+            ratio, rent = _rent_details(details)
             inputs = {
                 "tier_ratio_num": ratio.numerator,
                 "tier_ratio_den": ratio.denominator,
-                "market_rent_fen": parse_yuan(
-                    details.get("average_market_rent"), "details.average_market_rent"
-                ),
+                "market_rent_fen": rent,
             }
         if programme == "price_subsidy":
             cpi = parse_ratio(details.get("cpi_yoy"), "details.cpi_yoy")
@@ -2094,6 +2092,22 @@ def _renovation_requested(details: dict[str, Any]) -> int:
     return requested
 
 
+def _rent_details(details: dict[str, Any]) -> tuple[Fraction, int]:
+    """§12: a tier ratio of the rent (a share: at most 1) and the average market rent."""
+    ratio = parse_ratio(details.get("tier_ratio"), "details.tier_ratio")
+    if ratio > 1:
+        raise InvalidInputError(
+            f"details.tier_ratio is a share of the rent: at most 1, got {format_ratio(ratio)}",
+            "details.tier_ratio",
+        )
+    rent = parse_yuan(details.get("average_market_rent"), "details.average_market_rent")
+    if rent <= 0:
+        raise InvalidInputError(
+            "details.average_market_rent must be more than 0", "details.average_market_rent"
+        )
+    return ratio, rent
+
+
 def _check_details(programme: str, details: dict[str, Any], effective_from: date) -> None:
     """Refuse malformed details when the application is submitted, so that nothing is
     recorded for it (the determination checks them again with the policy rules)."""
@@ -2101,6 +2115,8 @@ def _check_details(programme: str, details: dict[str, Any], effective_from: date
         _disaster_details(details, effective_from)
     elif programme == "renovation_grant":
         _renovation_requested(details)
+    elif programme == "rent_subsidy":
+        _rent_details(details)
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...], *, optional: bool = False) -> None:

@@ -56,3 +56,61 @@ def test_bad_disaster_details_are_422_naming_the_field_and_record_nothing(server
     r = submit(server, hid, "renovation_grant", "2025-07-21", {"requested": "0"})
     assert r.status_code == 422 and r.json()["field"] == "details.requested"
     assert len(events(server, hid)) == before
+
+
+def test_subsidies_and_grants_over_http(server):
+    """An urban dibao household (2025-01-01) over HTTP: §12 rent 0.5 x 2,400 = 1200.00 a
+    month, 0.35 refused 400 (below 40%) and 1.5 refused 422 (more than the rent), neither
+    recorded; §11 education aid for the child named in details.member_id, university
+    5000.00; §28 death or missing of 2 persons on 2025-07-20: 2 x 25,000 = 50000.00, the
+    same again 409."""
+    hid, [head, child] = register(server, members=2)
+    approve_dibao(server, hid, "2025-01-01", "0")
+    rent = granted(
+        server,
+        hid,
+        "rent_subsidy",
+        "2025-02-01",
+        {"tier_ratio": "0.5", "average_market_rent": "2400"},
+    )
+    assert rent == {"programme": "rent_subsidy", "monthly_amount": "1200.00"}
+
+    r = submit(
+        server,
+        hid,
+        "rent_subsidy",
+        "2025-03-01",
+        {"tier_ratio": "1.5", "average_market_rent": "2400"},
+    )
+    assert r.status_code == 422 and r.json()["field"] == "details.tier_ratio"
+    r = submit(
+        server,
+        hid,
+        "rent_subsidy",
+        "2025-03-01",
+        {"tier_ratio": "0.35", "average_market_rent": "2400"},
+    )
+    assert r.status_code == 201
+    before = len(events(server, hid))
+    r = determine(server, hid, r.json()["application_id"])
+    assert r.status_code == 400, r.text
+    assert r.json()["field"] == "details.tier_ratio" and r.json()["error"] == "policy_rule"
+    assert len(events(server, hid)) == before
+
+    aid = granted(
+        server,
+        hid,
+        "education_aid",
+        "2025-09-01",
+        {"school_year": "2025-2026", "stage": "university", "member_id": child},
+    )
+    assert aid["member_id"] == child and aid["amount"] == "5000.00"
+
+    details = {"disaster_on": "2025-07-20", "loss": "death_or_missing", "persons": 2}
+    relief = granted(server, hid, "disaster_relief", "2025-07-21", details)
+    assert relief["amount"] == "50000.00" and "monthly_amount" not in relief
+    r = submit(server, hid, "disaster_relief", "2025-07-22", details)
+    before = len(events(server, hid))
+    r = determine(server, hid, r.json()["application_id"])
+    assert r.status_code == 409 and r.json()["field"] == "details.loss"
+    assert len(events(server, hid)) == before

@@ -117,6 +117,8 @@ def test_every_programme_in_the_history_and_monthly_ones_in_the_run(ledger):
         "disaster_relief",
     }
     assert ("education_aid", 500_000, "grant") in history
+    assert ("renovation_grant", 2_500_000, "grant") in history
+    assert ("disaster_relief", 2_500_000, "grant") in history
     in_force = {f.row.programme for f in ledger.entitlements(hid, date(2025, 9, 1))}
     assert "education_aid" not in in_force and "renovation_grant" not in in_force
 
@@ -137,3 +139,53 @@ def test_every_programme_in_the_history_and_monthly_ones_in_the_run(ledger):
     }
     report = ledger.verify()
     assert report.ok, (report.chain_breaks, report.recompute_mismatches)
+
+
+def test_the_temporary_subsidy_is_not_paid_after_its_sixth_month(ledger):
+    """§21: approved from 2025-03-01 it is paid at the dibao standard, 1,250.00, in the
+    runs of March to August 2025 (6 months) and not in September's; dibao (one member,
+    no income: 1,250.00) goes on."""
+    app = ledger.app
+    hid = app.register_household(
+        region_code="330402",
+        residence="urban",
+        address="x",
+        registered_on=date(2025, 1, 1),
+        actor=CW,
+    )
+    parent = app.add_member(
+        hid,
+        actor=CW,
+        name="家长",
+        id_number=id_number(),
+        relation="head",
+        birth_on=date(1980, 5, 17),
+        joined_on=None,
+        employment="unemployed_registered",
+    )
+    app.set_account(
+        hid,
+        parent,
+        kind="bank",
+        account_number="6222020200112233445",
+        bank_name="工行",
+        actor=CW,
+        on=date(2025, 1, 1),
+    )
+    approve(app, hid, "dibao", date(2025, 3, 1), income=0)
+    approve(app, hid, "unemployed_temporary_subsidy", date(2025, 3, 1), member_id=parent)
+    paid = {}
+    for month in range(3, 10):
+        period = f"2025-{month:02d}"
+        run_payments(ledger, period, "finance-zhou")
+        ledger.runner.catch_up()
+        paid[period] = {
+            r["programme"]: r["amount_fen"]
+            for r in ledger.views.query(sql.FEED_RUN, {"period": period})
+        }
+    for month in range(3, 9):
+        assert paid[f"2025-{month:02d}"] == {
+            "dibao": 125_000,
+            "unemployed_temporary_subsidy": 125_000,
+        }
+    assert paid["2025-09"] == {"dibao": 125_000}

@@ -343,3 +343,144 @@ def test_the_temporary_subsidy_is_six_months_per_member_over_all_approvals(book,
     assert monthly(h, "unemployed_temporary_subsidy", date(2025, 6, 30), a).monthly_fen == 125_000
     for day in (date(2024, 12, 31), date(2025, 7, 1), date(2025, 10, 1)):
         assert monthly(h, "unemployed_temporary_subsidy", day, a) is None
+
+
+@pytest.mark.parametrize(
+    ("loss", "disaster_on", "extra", "amount"),
+    [
+        # death or missing, per person: 25,000 from 2023-12-13, 20,000 before
+        ("death_or_missing", "2023-12-13", {"persons": 2}, 2 * yuan(25000)),
+        ("death_or_missing", "2023-12-12", {"persons": 2}, 2 * yuan(20000)),
+        ("death_or_missing", "2024-03-01", {}, yuan(25000)),
+        # collapsed or severely damaged house: 25,000 per household (before: 20,000)
+        ("house_collapsed", "2023-12-13", {}, yuan(25000)),
+        ("house_collapsed", "2023-12-12", {}, yuan(20000)),
+        ("house_severely_damaged", "2024-05-01", {}, yuan(25000)),
+        ("house_severely_damaged", "2023-06-01", {}, yuan(20000)),
+        # ordinary damage: 3,000 per household (before: 2,000)
+        ("house_damaged", "2023-12-13", {}, yuan(3000)),
+        ("house_damaged", "2023-12-12", {}, yuan(2000)),
+        # transitional living per person per day: 30 (before: 20)
+        ("transitional_living", "2023-12-13", {"persons": 2, "days": 10}, 2 * yuan(30) * 10),
+        ("transitional_living", "2023-12-12", {"persons": 2, "days": 10}, 2 * yuan(20) * 10),
+    ],
+)
+def test_disaster_rates_on_either_side_of_the_change(book, loss, disaster_on, extra, amount):
+    """§28: the rates in force on the disaster date; the new ones from the plan's
+    publication on 2023-12-13, the old ones up to 2023-12-12, for the same loss."""
+    h, _ = make(book, category=None)
+    result = disaster(h, book, date(2024, 6, 1), disaster_on=disaster_on, loss=loss, **extra)
+    assert result.entitlements[0]["amount_fen"] == amount
+    assert h.grants[-1]["amount_fen"] == amount
+
+
+@pytest.mark.parametrize(
+    ("disaster_on", "days", "paid_days"),
+    [
+        ("2024-07-10", 92, 92),  # 3 months from 2024-07-10 end on 2024-10-09: 92 days
+        ("2024-07-10", 93, 92),  # one day more is cut
+        ("2024-11-30", 90, 90),  # 2024-11-30 + 3 months = 2025-02-28: 90 days
+        ("2024-11-30", 91, 90),
+    ],
+)
+def test_transitional_living_is_cut_at_three_calendar_months(book, disaster_on, days, paid_days):
+    """§28: transitional living for at most 3 months, 30.00 a person a day: 1 person x
+    30 x the days within 3 calendar months of the disaster."""
+    h, _ = make(book, category=None)
+    result = disaster(
+        h, book, date(2025, 3, 1), disaster_on=disaster_on, loss="transitional_living", days=days
+    )
+    assert result.entitlements[0]["amount_fen"] == yuan(30) * paid_days
+
+
+@pytest.mark.parametrize(
+    ("programme", "details", "elder"),
+    [
+        ("rent_subsidy", {"tier_ratio": "0.35", "average_market_rent": "2400"}, False),
+        ("eldercare_service_subsidy", {"care": "home_community"}, False),
+    ],
+)
+def test_refused_subsidies_record_nothing(book, programme, details, elder):
+    """§12 a tier ratio of 0.35 is below 40%; §27 a member of 17 is under 60: the
+    approval is refused and records nothing (no determination, no entitlement)."""
+    h, [head, child] = make(book, "dibao")
+    app_id = h.submit_application(
+        programme=programme,
+        effective_from=date(2025, 1, 1),
+        means=None,
+        member_id=head if elder else child,
+        details=details,
+        actor="cw",
+    )
+    h.collect_events()
+    with pytest.raises(PolicyRuleError):
+        h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+    assert h.collect_events() == []
+    assert h.applications[app_id].decision is None
+    assert [key for key, _ in h.entitlements_on(date(2025, 1, 1))] == ["dibao"]
+
+
+def test_a_renovation_refused_once_the_cap_is_used_records_nothing(book):
+    """§14: after 30,000 of grants a further request of 1.00 is refused; no event."""
+    h, _ = make(book, "dibao")
+    approve(h, book, "renovation_grant", date(2025, 3, 1), details={"requested": "30000"})
+    app_id = h.submit_application(
+        programme="renovation_grant",
+        effective_from=date(2025, 6, 1),
+        means=None,
+        member_id=None,
+        details={"requested": "1"},
+        actor="cw",
+    )
+    h.collect_events()
+    with pytest.raises(PolicyRuleError) as caught:
+        h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+    assert caught.value.field == "details.requested"
+    assert h.collect_events() == []
+    assert [g["amount_fen"] for g in h.grants] == [yuan(30000)]
+
+
+def test_visits_the_strictest_tier_wins(book):
+    """§30: a household with a severely disabled member is visited monthly; a major change
+    reported on 2025-03-03 makes it weekly (the strictest wins) until it is stabilised on
+    2025-04-01, then monthly again; with no category it has no tier."""
+    h, _ = make(book, "dibao")
+    h.add_member(
+        name="重残",
+        id_number=id_number(),
+        relation="parent",
+        birth_on=date(1950, 1, 1),
+        joined_on=None,
+        actor="cw",
+        severe_disability=True,
+    )
+    assert h.visit_tier(date(2025, 3, 1))[0] == "monthly"
+    h.report_major_change(reported_on=date(2025, 3, 3), description="火灾", actor="cw")
+    assert h.visit_tier(date(2025, 3, 2))[0] == "monthly"
+    assert h.visit_tier(date(2025, 3, 3))[0] == "weekly"
+    h.stabilise(on=date(2025, 4, 1), actor="cw")
+    assert h.visit_tier(date(2025, 3, 31))[0] == "weekly"
+    assert h.visit_tier(date(2025, 4, 1))[0] == "monthly"
+    none, _ = make(book, category=None)
+    assert none.visit_tier(date(2025, 3, 1)) is None
+
+
+@pytest.mark.parametrize(
+    ("details", "field"),
+    [
+        ({"tier_ratio": "1.5", "average_market_rent": "2400"}, "details.tier_ratio"),
+        ({"tier_ratio": "abc", "average_market_rent": "2400"}, "details.tier_ratio"),
+        ({"tier_ratio": 0.5, "average_market_rent": "2400"}, "details.tier_ratio"),
+        ({"tier_ratio": "0.5", "average_market_rent": "0"}, "details.average_market_rent"),
+        ({"tier_ratio": "0.5"}, "details.average_market_rent"),
+    ],
+)
+def test_malformed_rent_details_are_refused_at_submission(book, details, field):
+    """§12: the tier ratio is a share of the rent, at most 1 (1.5 once gave 3,600.00 a
+    month on a rent of 2,400); the rent is more than 0; nothing is recorded."""
+    h, _ = make(book, "dibao")
+    h.collect_events()
+    with pytest.raises(InvalidInputError) as caught:
+        approve(h, book, "rent_subsidy", date(2025, 1, 1), details=details)
+    assert caught.value.field == field
+    assert h.collect_events() == []
