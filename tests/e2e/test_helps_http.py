@@ -64,7 +64,7 @@ def test_subsidies_and_grants_over_http(server):
     recorded; §11 education aid for the child named in details.member_id, university
     5000.00; §28 death or missing of 2 persons on 2025-07-20: 2 x 25,000 = 50000.00, the
     same again 409."""
-    hid, [head, child] = register(server, members=2)
+    hid, [_, child] = register(server, members=2)
     approve_dibao(server, hid, "2025-01-01", "0")
     rent = granted(
         server,
