@@ -6,6 +6,7 @@ and the `actor` who caused it; its own `timestamp` is the record time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -1702,12 +1703,19 @@ class Household(Chained):
         person = application.member_id
         if programme == "education_aid":
             member = self.member(person or "")
-            stage = details.get("stage") or member.attribute("school_stage", on)
+            year = _school_year(details)
+            recorded_stage = member.attribute("school_stage", on)
+            if member.relation != "child" and recorded_stage is None:
+                raise PolicyRuleError(
+                    f"education aid is per child (§11): {member.name} is the household's "
+                    f"{member.relation} and has no school stage recorded on {on.isoformat()}",
+                    "member_id",
+                )
+            stage = details.get("stage") or recorded_stage
             if stage not in SCHOOL_STAGES:
                 raise InvalidInputError(
                     f"details.stage must be one of {', '.join(SCHOOL_STAGES)}", "details.stage"
                 )
-            year = details.get("school_year")
             for grant in self.grants:
                 if (
                     grant["programme"],
@@ -2108,6 +2116,18 @@ def _rent_details(details: dict[str, Any]) -> tuple[Fraction, int]:
     return ratio, rent
 
 
+def _school_year(details: dict[str, Any]) -> str:
+    """§11 aid is per school year: "YYYY-YYYY", two consecutive years."""
+    year = details.get("school_year")
+    match = re.fullmatch(r"(\d{4})-(\d{4})", year) if isinstance(year, str) else None
+    if match is None or int(match[2]) != int(match[1]) + 1:
+        raise InvalidInputError(
+            f'details.school_year must be two consecutive years such as "2025-2026"; got {year!r}',
+            "details.school_year",
+        )
+    return year
+
+
 def _check_details(programme: str, details: dict[str, Any], effective_from: date) -> None:
     """Refuse malformed details when the application is submitted, so that nothing is
     recorded for it (the determination checks them again with the policy rules)."""
@@ -2117,6 +2137,9 @@ def _check_details(programme: str, details: dict[str, Any], effective_from: date
         _renovation_requested(details)
     elif programme == "rent_subsidy":
         _rent_details(details)
+    elif programme == "education_aid":
+        _school_year(details)
+        _choice("details.stage", details.get("stage"), SCHOOL_STAGES, optional=True)
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...], *, optional: bool = False) -> None:
