@@ -151,7 +151,8 @@ class LedgerApplication(Application[UUID]):
             found: Any = self.repository.get(standards_id(region_code))
         except AggregateNotFoundError:
             return None
-        assert isinstance(found, Standards)
+        if not isinstance(found, Standards):
+            raise TypeError(f"stream {standards_id(region_code)} is not a standards timeline")
         return found
 
     def record_standard_change(

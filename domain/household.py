@@ -81,11 +81,12 @@ PERSON_PROGRAMMES = (
     "dibao_single",
     "tekun",
     "charity_living_subsidy",
+    "virtual_job_subsidy",  # §7 对城镇在册困难家庭成员: per member
     "unemployed_temporary_subsidy",
     "eldercare_service_subsidy",
     "price_subsidy",
 )
-ELDERLY_AGE = 60
+CARE = ("home_community", "institution")  # §27 居家社区养老服务 / 入住养老机构
 UNEMPLOYED_SUBSIDY_MONTHS = 6  # §21: for at most 6 months
 RELATIONS = ("head", "spouse", "child", "parent", "other")
 SCHOOL_STAGES = ("preschool", "primary", "junior", "senior", "university")
@@ -1540,6 +1541,10 @@ class Household(Chained):
         programme = application.programme
         person = application.member_id if programme in PERSON_PROGRAMMES else None
         member = self.member(person) if person else None
+        if programme in PERSON_PROGRAMMES and member is None:  # refused at submission too
+            raise InvalidInputError(
+                f"a {programme} application must name the person (member_id)", "member_id"
+            )
         if member is not None and not member.present_on(on):
             raise PolicyRuleError("the member is not in the household then", "member_id")
         current = self.household_category_on(on)
@@ -1563,24 +1568,24 @@ class Household(Chained):
             inputs = {"marginal": int(household == "marginal" and not dibao_person)}
         elif programme in ("virtual_job_subsidy", "rent_subsidy") and self.residence != "urban":
             raise PolicyRuleError(f"{programme} is for urban households (§7, §12)", "programme")
-        elif programme == "unemployed_temporary_subsidy":
-            assert member is not None
+        elif programme == "unemployed_temporary_subsidy" and member is not None:
             if member.attribute("employment", on) != "unemployed_registered":
                 raise PolicyRuleError(
                     "the temporary subsidy is for registered unemployed members (§21)",
                     "member_id",
                 )
-        elif programme == "eldercare_service_subsidy":
-            assert member is not None
+        elif programme == "eldercare_service_subsidy" and member is not None:
+            _choice("details.care", details.get("care"), CARE)
             age = (
                 on.year
                 - member.birth_on.year
                 - ((on.month, on.day) < (member.birth_on.month, member.birth_on.day))
             )
-            if age < ELDERLY_AGE:
+            elderly, elderly_std = book.ratio("eldercare_min_age", on)
+            if age < elderly:
                 raise PolicyRuleError(
-                    f"the eldercare service subsidy is for the elderly ({ELDERLY_AGE} or over, "
-                    f"§27); the member is {age}",
+                    f"the eldercare service subsidy is for the elderly ({format_ratio(elderly)} "
+                    f"or over, §27, {elderly_std.label}); the member is {age}",
                     "member_id",
                 )
         if programme == "rent_subsidy":
@@ -2125,7 +2130,7 @@ def _school_year(details: dict[str, Any]) -> str:
             f'details.school_year must be two consecutive years such as "2025-2026"; got {year!r}',
             "details.school_year",
         )
-    return year
+    return match[0]
 
 
 def _check_details(programme: str, details: dict[str, Any], effective_from: date) -> None:
@@ -2137,6 +2142,8 @@ def _check_details(programme: str, details: dict[str, Any], effective_from: date
         _renovation_requested(details)
     elif programme == "rent_subsidy":
         _rent_details(details)
+    elif programme == "eldercare_service_subsidy":
+        _choice("details.care", details.get("care"), CARE)
     elif programme == "education_aid":
         _school_year(details)
         _choice("details.stage", details.get("stage"), SCHOOL_STAGES, optional=True)

@@ -311,7 +311,8 @@ CARE_CATEGORIES = (
 )
 CARE_FACTS = (
     "SELECT household_id, member_id, effective_on, fact, value, notification_id, idx "
-    "FROM {s}.ledger_member_facts ORDER BY notification_id, idx"
+    # the order Member.attribute reads them in: by effective date, then as recorded
+    "FROM {s}.ledger_member_facts ORDER BY effective_on, notification_id, idx"
 )
 CARE_VISITS = "SELECT household_id, visited_on FROM {s}.ledger_visits"
 CARE_MAJOR = "SELECT household_id, reported_on, stabilised_on FROM {s}.ledger_major_changes"

@@ -97,7 +97,7 @@ def _helps_and_care(
                         "education_aid", date(2025, 9, 1), member_id, {"school_year": "2025-2026"}
                     )
         if household.residence == "urban" and rng.random() < 0.3:
-            grant("virtual_job_subsidy", start)
+            grant("virtual_job_subsidy", start, members[0])
         if household.residence == "urban" and rng.random() < 0.15:
             grant(
                 "rent_subsidy",
@@ -111,7 +111,7 @@ def _helps_and_care(
         for member_id in members:
             member = household.members[member_id]
             if member.relation == "parent":
-                grant("eldercare_service_subsidy", start, member_id)
+                grant("eldercare_service_subsidy", start, member_id, {"care": "home_community"})
             if member.attribute("employment", start) == "unemployed_registered":
                 grant("unemployed_temporary_subsidy", date(2025, 3, 1), member_id)
                 for n in range(rng.randint(0, 4)):

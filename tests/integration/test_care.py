@@ -107,3 +107,17 @@ def test_referrals_dividends_and_transit(ledger):
     assert facts.registered(str(hid), date(2025, 3, 1))
     assert not facts.registered(str(rural), date(2025, 3, 1))
     assert set(facts.present_members(str(hid), date(2025, 3, 1))) == set(ids)
+
+
+def test_the_care_view_reads_member_facts_by_effective_date(ledger):
+    """§30 tiers from the member's facts as the aggregate reads them: severely ill from
+    2025-02-01, then a back-dated correction recorded later says not ill from 2025-01-15.
+    On 2025-03-01 the fact of 2025-02-01 (the later effective date) still holds: monthly,
+    due one month after the start of registration (2025-01-01 -> 2025-02-01)."""
+    hid, [head, _] = registered(ledger)
+    change = ledger.app.change_member
+    change(hid, head, effective_on=date(2025, 2, 1), changes={"severe_illness": True}, actor=CW)
+    change(hid, head, effective_on=date(2025, 1, 15), changes={"severe_illness": False}, actor=CW)
+    assert ledger.app.household(hid).visit_tier(date(2025, 3, 1))[0] == "monthly"
+    statuses = {s.household_id: s for s in ledger.care_statuses(date(2025, 3, 1))}
+    assert (statuses[str(hid)].tier, statuses[str(hid)].due_on) == ("monthly", date(2025, 2, 1))

@@ -27,9 +27,9 @@ def approve(app, hid, programme, on, member_id=None, details=None, income=None):
 def test_every_programme_in_the_history_and_monthly_ones_in_the_run(ledger):
     """One urban dibao household of three (no income: (15,000 x 3) / 12 = 3,750.00): an
     elderly head, an unemployed parent, a student. March 2025 pays dibao 3,750.00,
-    charity 100.00, virtual job 200.00, eldercare 300.00, price 50.00, rent 0.5 x 2,400 =
-    1,200.00 and the temporary subsidy 1,250.00; the grants (education 5,000, renovation
-    25,000, disaster 25,000) are in the history but not in the run."""
+    charity 100.00, virtual job 200.00 (the parent), eldercare 300.00, price 50.00, rent
+    0.5 x 2,400 = 1,200.00 and the temporary subsidy 1,250.00; the grants (education
+    5,000, renovation 25,000, disaster 25,000) are in the history but not in the run."""
     app = ledger.app
     hid = app.register_household(
         region_code="330402",
@@ -79,8 +79,10 @@ def test_every_programme_in_the_history_and_monthly_ones_in_the_run(ledger):
     approve(app, hid, "dibao", date(2025, 1, 1), income=0)
     on = date(2025, 3, 1)
     approve(app, hid, "charity_living_subsidy", on, member_id=elder)
-    approve(app, hid, "virtual_job_subsidy", on)
-    approve(app, hid, "eldercare_service_subsidy", on, member_id=elder)
+    approve(app, hid, "virtual_job_subsidy", on, member_id=parent)
+    approve(
+        app, hid, "eldercare_service_subsidy", on, member_id=elder, details={"care": "institution"}
+    )
     approve(app, hid, "price_subsidy", on, member_id=student, details={"cpi_yoy": "0.04"})
     approve(
         app, hid, "rent_subsidy", on, details={"tier_ratio": "0.5", "average_market_rent": "2400"}

@@ -1,6 +1,7 @@
 """The other helps (POLICY.md §4, §5; worked examples 11-13, 17-19) on the aggregate."""
 
 from datetime import date
+from fractions import Fraction
 
 import pytest
 
@@ -14,6 +15,15 @@ from tests.helpers import id_number, means
 @pytest.fixture
 def book() -> StandardsBook:
     return StandardsBook(default_city_standards())
+
+
+def with_change(key, value, effective_from):
+    """The default city standards with one more change recorded."""
+    city = default_city_standards()
+    city.record_change(
+        key=key, value=value, effective_from=effective_from, basis="test", actor="bureau"
+    )
+    return StandardsBook(city)
 
 
 def make(book, category="dibao", members=2, residence="urban", income=0, **member):
@@ -110,17 +120,21 @@ def test_example_19_rent_subsidy_and_its_floor(book):
 
 
 def test_virtual_job_eldercare_and_price_subsidies(book):
-    """§7 virtual job 200.00 (PARAM) for an urban household; §27 eldercare 300.00 (PARAM)
-    for a member of 60 or over; §6 price subsidy 50.00 (PARAM) while CPI >= 3.5%."""
+    """§7 virtual job 200.00 (PARAM) for a member of an urban household; §27 eldercare
+    300.00 (PARAM) for a member of 60 or over in home/community care; §6 price subsidy
+    50.00 (PARAM) while CPI >= 3.5%."""
     h, [elder, child] = make(book, "dibao", birth_on=date(1950, 5, 1))
-    assert approve(h, book, "virtual_job_subsidy", date(2025, 1, 1)).entitlements[0][
-        "monthly_fen"
-    ] == yuan(200)
+    assert approve(h, book, "virtual_job_subsidy", date(2025, 1, 1), member_id=elder).entitlements[
+        0
+    ]["monthly_fen"] == yuan(200)
+    care = {"care": "home_community"}
     assert approve(
-        h, book, "eldercare_service_subsidy", date(2025, 1, 1), member_id=elder
+        h, book, "eldercare_service_subsidy", date(2025, 1, 1), member_id=elder, details=care
     ).entitlements[0]["monthly_fen"] == yuan(300)
     with pytest.raises(PolicyRuleError):
-        approve(h, book, "eldercare_service_subsidy", date(2025, 1, 1), member_id=child)
+        approve(
+            h, book, "eldercare_service_subsidy", date(2025, 1, 1), member_id=child, details=care
+        )
     assert approve(
         h, book, "price_subsidy", date(2025, 1, 1), member_id=child, details={"cpi_yoy": "0.035"}
     ).entitlements[0]["monthly_fen"] == yuan(50)
@@ -133,9 +147,9 @@ def test_virtual_job_eldercare_and_price_subsidies(book):
             member_id=elder,
             details={"cpi_yoy": "0.034"},
         )
-    rural, _ = make(book, "dibao", residence="rural")
+    rural, [head, _] = make(book, "dibao", residence="rural")
     with pytest.raises(PolicyRuleError):
-        approve(rural, book, "virtual_job_subsidy", date(2025, 1, 1))
+        approve(rural, book, "virtual_job_subsidy", date(2025, 1, 1), member_id=head)
 
 
 def test_example_12_education_aid(book):
@@ -544,3 +558,64 @@ def test_education_aid_is_per_child(book):
     assert caught.value.field == "member_id"
     result = education(h, book, child, school_year="2025-2026", stage="university")
     assert result.entitlements[0]["amount_fen"] == yuan(5000)
+
+
+def test_the_virtual_job_subsidy_is_per_member(book):
+    """§7 对城镇在册困难家庭成员，每月发放: each member of an urban registered household gets
+    200.00 (PARAM): two members 2 x 200.00 = 400.00 a month; the household alone cannot
+    apply (member_id is required)."""
+    h, [head, child] = make(book, "dibao")
+    for member in (head, child):
+        approve(h, book, "virtual_job_subsidy", date(2025, 1, 1), member_id=member)
+    paid = [p.monthly_fen for k, p in h.entitlements_on(date(2025, 1, 1)) if "virtual_job" in k]
+    assert paid == [yuan(200), yuan(200)] and sum(paid) == yuan(400)
+    with pytest.raises(InvalidInputError) as caught:
+        approve(h, book, "virtual_job_subsidy", date(2025, 2, 1))
+    assert caught.value.field == "member_id"
+
+
+@pytest.mark.parametrize("care", [None, "at_home", 1])
+def test_eldercare_needs_the_care_received(book, care):
+    """§27 接受居家社区养老服务或入住养老机构: details.care is home_community or institution;
+    anything else is refused at submission naming details.care, nothing recorded."""
+    h, [elder, _] = make(book, "dibao", birth_on=date(1950, 5, 1))
+    h.collect_events()
+    with pytest.raises(InvalidInputError) as caught:
+        approve(
+            h,
+            book,
+            "eldercare_service_subsidy",
+            date(2025, 1, 1),
+            member_id=elder,
+            details={"care": care},
+        )
+    assert caught.value.field == "details.care"
+    assert h.collect_events() == []
+
+
+def test_the_eldercare_age_is_a_standard(book):
+    """§27 困难老年人: elderly from `eldercare_min_age` (PARAM 60): a member born
+    1965-01-02 is 59 on 2025-01-01 and refused; 60 on 2025-01-02 gets 300.00 in an
+    institution; with the age set to 65 from 2025-01-01 they are refused again."""
+    h, [elder, _] = make(book, "dibao", birth_on=date(1965, 1, 2))
+    care = {"care": "institution"}
+    with pytest.raises(PolicyRuleError) as caught:
+        approve(
+            h, book, "eldercare_service_subsidy", date(2025, 1, 1), member_id=elder, details=care
+        )
+    assert "60 or over" in caught.value.message and "is 59" in caught.value.message
+    ok = approve(
+        h, book, "eldercare_service_subsidy", date(2025, 1, 2), member_id=elder, details=care
+    )
+    assert ok.entitlements[0]["monthly_fen"] == yuan(300)
+    raised = with_change("eldercare_min_age", Fraction(65), date(2025, 1, 1))
+    other, [older, _] = make(raised, "dibao", birth_on=date(1965, 1, 2))
+    with pytest.raises(PolicyRuleError):
+        approve(
+            other,
+            raised,
+            "eldercare_service_subsidy",
+            date(2025, 1, 2),
+            member_id=older,
+            details=care,
+        )
