@@ -20,7 +20,7 @@ from domain.application import LedgerApplication, StandardChangeResult
 from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_household
 from domain.errors import NotFoundError
 from domain.household import Household
-from domain.rules import AMOUNT_STANDARD
+from domain.rules import AMOUNT_STANDARD, PAUSABLE
 from domain.standards import CITY_CODE, Standards, StandardValue
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
@@ -138,7 +138,11 @@ class Ledger:
             return 0
         self.runner.catch_up()
         prefix = "3304" if region_code == CITY_CODE else region_code
-        ids = self.views.households_with(programmes, prefix)
+        # A paused price subsidy (CPI below the trigger) resumes when CPI or the trigger
+        # changes: its households are found by their latest, paused amount too.
+        ids = self.views.households_with(
+            programmes, prefix, paused=any(p in PAUSABLE for p in programmes)
+        )
         adjusted = self.app.adjust_entitlements(
             ids, actor=actor, reason=f"standard change {key} {label}"
         )

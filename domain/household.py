@@ -1600,22 +1600,18 @@ class Household(Chained):
                 "tier_ratio_den": ratio.denominator,
                 "market_rent_fen": rent,
             }
-        if programme == "price_subsidy":
-            cpi = parse_ratio(details.get("cpi_yoy"), "details.cpi_yoy")
-            trigger, trigger_std = book.ratio("price_subsidy_cpi_trigger", on)
-            if cpi < trigger:
-                raise PolicyRuleError(
-                    f"the price subsidy starts when CPI rises by {format_ratio(trigger)} or more "
-                    f"(§6, {trigger_std.label}); the cited rise is {format_ratio(cpi)}",
-                    "details.cpi_yoy",
-                )
-            inputs = {"cpi_num": cpi.numerator, "cpi_den": cpi.denominator}
         ends = (
             self._temporary_subsidy_end(person or "", on)
             if programme == "unemployed_temporary_subsidy"
             else None
         )
         amount = cash_amount(programme, inputs, book, on)
+        if amount.paused:  # price subsidy: CPI below the trigger on the date
+            raise PolicyRuleError(
+                f"the price subsidy is paid while CPI is at or above the trigger: "
+                f"{amount.explanation}",
+                "effective_from",
+            )
         entitlement = {
             "programme": programme,
             "member_id": person,
@@ -1915,7 +1911,7 @@ class Household(Chained):
             for on in dates:
                 amount = cash_amount(programme, basis.inputs, book, on)
                 desired[on.isoformat()] = Point(
-                    on, amount.monthly_fen, False, amount.standard.label, amount.explanation
+                    on, amount.monthly_fen, amount.paused, amount.standard.label, amount.explanation
                 )
         return desired
 
@@ -1946,7 +1942,7 @@ class Household(Chained):
                 continue
             old = None if have is None or have.ended else have.monthly_fen
             why = reason
-            if not want.ended:
+            if not want.ended or want.reason != "ended":  # a pause says why
                 why = f"{reason}: {want.reason}"
             if old is not None and not want.ended:
                 why += f" (was {format_yuan(old)})"

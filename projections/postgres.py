@@ -308,15 +308,17 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             for row in rows
         ]
 
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, *, paused: bool = False
+    ) -> list[UUID]:
         with self._read() as curs:
             curs.execute(
                 self._sql(
                     "SELECT DISTINCT household_id FROM {s}.ledger_current_entitlements "
-                    "WHERE programme = ANY(%s) AND NOT ended AND region_code LIKE %s "
+                    "WHERE programme = ANY(%s) AND (%s OR NOT ended) AND region_code LIKE %s "
                     "ORDER BY household_id"
                 ),
-                [list(programmes), region_prefix + "%"],
+                [list(programmes), paused, region_prefix + "%"],
             )
             return [row["household_id"] for row in curs.fetchall()]
 

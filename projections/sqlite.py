@@ -218,14 +218,16 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             for row in rows
         ]
 
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, *, paused: bool = False
+    ) -> list[UUID]:
         marks = ",".join("?" * len(programmes))
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 "SELECT DISTINCT household_id FROM ledger_current_entitlements "
-                f"WHERE programme IN ({marks}) AND ended = 0 AND region_code LIKE ? "
+                f"WHERE programme IN ({marks}) AND (? OR ended = 0) AND region_code LIKE ? "
                 "ORDER BY household_id",
-                [*programmes, region_prefix + "%"],
+                [*programmes, int(paused), region_prefix + "%"],
             )
             return [UUID(row["household_id"]) for row in curs.fetchall()]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
 
 from api.payment_runs import run_payments
 from projections import sql
@@ -83,7 +84,10 @@ def test_every_programme_in_the_history_and_monthly_ones_in_the_run(ledger):
     approve(
         app, hid, "eldercare_service_subsidy", on, member_id=elder, details={"care": "institution"}
     )
-    approve(app, hid, "price_subsidy", on, member_id=student, details={"cpi_yoy": "0.04"})
+    ledger.record_standard_change(
+        key="cpi_yoy", value=Fraction(4, 100), effective_from=on, basis="统计局", actor="bureau"
+    )
+    approve(app, hid, "price_subsidy", on, member_id=student)
     approve(
         app, hid, "rent_subsidy", on, details={"tier_ratio": "0.5", "average_market_rent": "2400"}
     )
@@ -191,3 +195,62 @@ def test_the_temporary_subsidy_is_not_paid_after_its_sixth_month(ledger):
             "unemployed_temporary_subsidy": 125_000,
         }
     assert paid["2025-09"] == {"dibao": 125_000}
+
+
+def test_the_price_subsidy_pays_nothing_in_a_month_cpi_is_below_the_trigger(ledger):
+    """§6: CPI rises 4% from 2025-03-01, the price subsidy of 50.00 (PARAM) is paid in
+    March; CPI 3% recorded for April (below the 3.5% trigger) pauses it: April's run pays
+    dibao (one member, no income, 1,250.00) and no price subsidy; CPI 3.6% for May resumes
+    it: May's run pays 50.00 again."""
+    app = ledger.app
+    hid = app.register_household(
+        region_code="330402",
+        residence="urban",
+        address="x",
+        registered_on=date(2025, 1, 1),
+        actor=CW,
+    )
+    head = app.add_member(
+        hid,
+        actor=CW,
+        name="户主",
+        id_number=id_number(),
+        relation="head",
+        birth_on=date(1980, 5, 17),
+        joined_on=None,
+    )
+    app.set_account(
+        hid,
+        head,
+        kind="bank",
+        account_number="6222020200112233445",
+        bank_name="工行",
+        actor=CW,
+        on=date(2025, 1, 1),
+    )
+    approve(app, hid, "dibao", date(2025, 3, 1), income=0)
+
+    def cpi(rise, on):
+        return ledger.record_standard_change(
+            key="cpi_yoy", value=Fraction(rise), effective_from=on, basis="统计局", actor="bureau"
+        )[1]
+
+    cpi("0.04", date(2025, 3, 1))
+    approve(app, hid, "price_subsidy", date(2025, 3, 1), member_id=head)
+    assert cpi("0.03", date(2025, 4, 1)) == 1  # the household's subsidy paused
+    assert cpi("0.036", date(2025, 5, 1)) == 1  # found though paused, and resumed
+    paid = {}
+    for period in ("2025-03", "2025-04", "2025-05"):
+        run_payments(ledger, period, "finance-zhou")
+        ledger.runner.catch_up()
+        paid[period] = {
+            r["programme"]: r["amount_fen"]
+            for r in ledger.views.query(sql.FEED_RUN, {"period": period})
+        }
+    assert paid == {
+        "2025-03": {"dibao": 125_000, "price_subsidy": 5_000},
+        "2025-04": {"dibao": 125_000},
+        "2025-05": {"dibao": 125_000, "price_subsidy": 5_000},
+    }
+    report = ledger.verify()
+    assert report.ok, (report.chain_breaks, report.recompute_mismatches)

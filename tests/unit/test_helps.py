@@ -135,18 +135,16 @@ def test_virtual_job_eldercare_and_price_subsidies(book):
         approve(
             h, book, "eldercare_service_subsidy", date(2025, 1, 1), member_id=child, details=care
         )
-    assert approve(
-        h, book, "price_subsidy", date(2025, 1, 1), member_id=child, details={"cpi_yoy": "0.035"}
-    ).entitlements[0]["monthly_fen"] == yuan(50)
-    with pytest.raises(PolicyRuleError):
-        approve(
-            h,
-            book,
-            "price_subsidy",
-            date(2025, 1, 1),
-            member_id=elder,
-            details={"cpi_yoy": "0.034"},
-        )
+    cpi = with_change("cpi_yoy", Fraction(35, 1000), date(2025, 1, 1))  # at the trigger
+    assert approve(h, cpi, "price_subsidy", date(2025, 1, 1), member_id=child).entitlements[0][
+        "monthly_fen"
+    ] == yuan(50)
+    low = with_change("cpi_yoy", Fraction(34, 1000), date(2025, 1, 1))
+    h.collect_events()
+    with pytest.raises(PolicyRuleError) as caught:
+        approve(h, low, "price_subsidy", date(2025, 1, 1), member_id=elder)
+    assert caught.value.field == "effective_from" and "below the trigger" in caught.value.message
+    assert [type(e).__name__ for e in h.collect_events()] == ["ApplicationSubmitted"]
     rural, [head, _] = make(book, "dibao", residence="rural")
     with pytest.raises(PolicyRuleError):
         approve(rural, book, "virtual_job_subsidy", date(2025, 1, 1), member_id=head)
@@ -619,3 +617,40 @@ def test_the_eldercare_age_is_a_standard(book):
             member_id=older,
             details=care,
         )
+
+
+def cpi_book(*months):
+    """The default standards with a CPI rise recorded for each (first day, rise)."""
+    city = default_city_standards()
+    for on, rise in months:
+        city.record_change(
+            key="cpi_yoy", value=Fraction(rise), effective_from=on, basis="统计局", actor="bureau"
+        )
+    return StandardsBook(city)
+
+
+def test_the_price_subsidy_follows_the_cpi_timeline(book):
+    """§6 价格补贴 while CPI >= the trigger (PARAM 3.5%): CPI 4% in January and February
+    2025 pays 50.00; 3% recorded for March pauses it (nothing from 2025-03-01, the
+    explanation says why); 3.6% for April resumes it; a trigger lowered to 2.5% from
+    2025-03-01 recomputes March to 50.00."""
+    before = cpi_book((date(2025, 1, 1), "0.04"))
+    h, [_, child] = make(before, "dibao")
+    approve(h, before, "price_subsidy", date(2025, 1, 1), member_id=child)
+    book = cpi_book(
+        (date(2025, 1, 1), "0.04"), (date(2025, 3, 1), "0.03"), (date(2025, 4, 1), "0.036")
+    )
+    assert h.adjust_entitlements(book, actor="bureau", reason="CPI") == 2
+    paid = {m: monthly(h, "price_subsidy", date(2025, m, 15), child) for m in (1, 2, 3, 4)}
+    assert [p.monthly_fen if p else None for p in paid.values()] == [5_000, 5_000, None, 5_000]
+    paused = h.timelines[f"price_subsidy/{child}"]["2025-03-01"]
+    assert paused.ended and "below the trigger" in paused.reason
+    book.city.record_change(
+        key="price_subsidy_cpi_trigger",
+        value=Fraction(25, 1000),
+        effective_from=date(2025, 3, 1),
+        basis="test",
+        actor="bureau",
+    )
+    assert h.adjust_entitlements(book, actor="bureau", reason="trigger") == 1
+    assert monthly(h, "price_subsidy", date(2025, 3, 15), child).monthly_fen == 5_000
