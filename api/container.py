@@ -350,6 +350,13 @@ class Ledger:
             sql.FUND_RELIEF, {"cap_year": cap_year, "prefix": region_prefix + "%"}
         )
 
+    def dividends(self, year: int, region_prefix: str) -> list[dict[str, Any]]:
+        """§23 per village and year: rural low-income households, dividends, subsidy."""
+        self.runner.catch_up()
+        return self.views.query(
+            sql.DIVIDENDS_BY_VILLAGE, {"year": year, "prefix": region_prefix + "%"}
+        )
+
     def medical_by_county(self, cap_year: int) -> list[dict[str, Any]]:
         self.runner.catch_up()
         return self.views.query(sql.MEDICAL_BY_COUNTY, {"cap_year": cap_year})

@@ -1009,10 +1009,16 @@ class Household(Chained):
         return self.referrals[member_id]
 
     def record_dividend(self, *, year: int, amount_fen: int, actor: str, on: date) -> int:
-        """§23: the village gets a subsidy of 50% of the dividends (SEED), half-up."""
-        if self.residence != "rural":
+        """§23: dividends of a rural low-income household (低收入农户: see
+        `rural_low_income_on`); the village gets a subsidy of 50% of them (SEED), half-up."""
+        if not self.rural_low_income_on(on):
+            category = self.household_category_on(on)
             raise PolicyRuleError(
-                "dividends are recorded for rural households (§23)", "household_id"
+                "dividends are recorded for rural low-income households (§23): a rural "
+                "household that is dibao, marginal or low-income on the day; this one is "
+                f"{self.residence} and {category.category if category else 'in no category'} "
+                f"on {on.isoformat()}",
+                "household_id",
             )
         if amount_fen <= 0:
             raise InvalidInputError("amount must be more than 0", "amount")
@@ -1026,6 +1032,12 @@ class Household(Chained):
             effective_on=on,
         )
         return subsidy
+
+    def rural_low_income_on(self, on: date) -> bool:
+        """低收入农户 (POLICY.md §1 `rural_low_income`, §23): a rural household holding a
+        household category on `on` (dibao, marginal or low-income; the flag combines with
+        them and needs no determination of its own)."""
+        return self.residence == "rural" and self.household_category_on(on) is not None
 
     def visit_tier(self, on: date) -> tuple[str, str] | None:
         """§30: weekly after a major change until stabilised; monthly with a severely

@@ -105,6 +105,9 @@ _CREATE = (
     "household_id uuid NOT NULL, reported_on date NOT NULL, stabilised_on date)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_referrals (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, member_id text NOT NULL, referred_on date NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_dividends (notification_id bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL, year integer NOT NULL, received_on date NOT NULL, "
+    "amount_fen bigint NOT NULL, village_subsidy_fen bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_warning_means (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, effective_on date NOT NULL, annual_income_fen bigint NOT NULL, "
     "rigid_deductions_fen bigint NOT NULL, car_insurance_value_fen bigint NOT NULL, "

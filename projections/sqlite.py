@@ -133,6 +133,9 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "reported_on TEXT NOT NULL, stabilised_on TEXT)",
             "CREATE TABLE IF NOT EXISTS ledger_referrals (notification_id INTEGER PRIMARY KEY, "
             "household_id TEXT NOT NULL, member_id TEXT NOT NULL, referred_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_dividends (notification_id INTEGER PRIMARY KEY, "
+            "household_id TEXT NOT NULL, year INTEGER NOT NULL, received_on TEXT NOT NULL, "
+            "amount_fen INTEGER NOT NULL, village_subsidy_fen INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_warning_means ("
             "notification_id INTEGER PRIMARY KEY, household_id TEXT NOT NULL, "
             "effective_on TEXT NOT NULL, annual_income_fen INTEGER NOT NULL, "

@@ -151,7 +151,12 @@ def _helps_and_care(
             None,
             {"disaster_on": "2025-07-20", "loss": "house_damaged"},
         )
-    if household.residence == "rural" and registered and rng.random() < 0.2:
+    if (
+        household.residence == "rural"
+        and registered
+        and rng.random() < 0.2
+        and household.rural_low_income_on(date(2025, 12, 1))  # §23 (after the draw: same city)
+    ):
         household.record_dividend(
             year=2025,
             amount_fen=yuan(rng.randint(300, 2000)),
