@@ -63,7 +63,8 @@ def test_subsidies_and_grants_over_http(server):
     month, 0.35 refused 400 (below 40%) and 1.5 refused 422 (more than the rent), neither
     recorded; §11 education aid for the child named in details.member_id, university
     5000.00; §28 death or missing of 2 persons on 2025-07-20: 2 x 25,000 = 50000.00, the
-    same again 409."""
+    same again 409. In the history a grant's figure is its one-off `amount`, with
+    `monthly_amount` null."""
     hid, [_, child] = register(server, members=2)
     approve_dibao(server, hid, "2025-01-01", "0")
     rent = granted(
@@ -114,3 +115,17 @@ def test_subsidies_and_grants_over_http(server):
     r = determine(server, hid, r.json()["application_id"])
     assert r.status_code == 409 and r.json()["field"] == "details.loss"
     assert len(events(server, hid)) == before
+
+    history = server.client.get(
+        f"/households/{hid}/entitlements/history", headers=server.token(*AP)
+    ).json()
+    amounts = {
+        (row["programme"], row["monthly_amount"], row["amount"], row["cause"])
+        for row in history
+        if row["programme"] != "dibao"
+    }
+    assert amounts == {
+        ("rent_subsidy", "1200.00", None, "determination"),
+        ("education_aid", None, "5000.00", "grant"),
+        ("disaster_relief", None, "50000.00", "grant"),
+    }
