@@ -325,7 +325,17 @@ class Standards(Chained):
 def default_city_standards() -> Standards:
     """The city's standards stream opened with every default of POLICY.md (unsaved)."""
     standards = Standards.open(CITY_CODE, SEED_ACTOR, _START)
-    for seed in SEEDS:
+    add_missing_seeds(standards)
+    return standards
+
+
+def add_missing_seeds(standards: Standards) -> int:
+    """Record the defaults of every key the city's stream has never had a value for (all
+    of them on a new stream; on an older ledger, the keys added to SEEDS since, such as
+    `cpi_yoy`). Keys with any recorded value are left alone. Returns how many (unsaved)."""
+    present = {change.key for change in standards.changes}
+    missing = [seed for seed in SEEDS if seed.key not in present]
+    for seed in missing:
         standards.record_change(
             key=seed.key,
             value=seed.value,
@@ -334,7 +344,7 @@ def default_city_standards() -> Standards:
             actor=SEED_ACTOR,
             placeholder=seed.placeholder,
         )
-    return standards
+    return len(missing)
 
 
 class StandardsBook:

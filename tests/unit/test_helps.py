@@ -8,7 +8,14 @@ import pytest
 from domain.errors import ConflictError, InvalidInputError, PolicyRuleError
 from domain.household import Household
 from domain.money import yuan
-from domain.standards import StandardsBook, default_city_standards
+from domain.standards import (
+    CITY_CODE,
+    SEEDS,
+    Standards,
+    StandardsBook,
+    add_missing_seeds,
+    default_city_standards,
+)
 from tests.helpers import id_number, means
 
 
@@ -654,3 +661,26 @@ def test_the_price_subsidy_follows_the_cpi_timeline(book):
     )
     assert h.adjust_entitlements(book, actor="bureau", reason="trigger") == 1
     assert monthly(h, "price_subsidy", date(2025, 3, 15), child).monthly_fen == 5_000
+
+
+def test_an_older_ledger_gets_the_defaults_of_keys_added_since():
+    """A city stream opened before `cpi_yoy` and `eldercare_min_age` existed gets their
+    defaults (CPI rise 0, age 60) recorded when the ledger opens, once; a key with a value
+    of its own (the dibao standard) is left alone."""
+    city = Standards.open(CITY_CODE, "system:seed", date(2023, 1, 1))
+    for seed in SEEDS:
+        if seed.key not in ("cpi_yoy", "eldercare_min_age"):
+            city.record_change(
+                key=seed.key,
+                value=seed.value,
+                effective_from=seed.effective_from,
+                basis="old",
+                actor="system:seed",
+            )
+    versions = len(city.changes)
+    assert add_missing_seeds(city) == 2 and add_missing_seeds(city) == 0
+    book = StandardsBook(city)
+    assert book.ratio("cpi_yoy", date(2025, 1, 1))[0] == 0
+    assert book.ratio("eldercare_min_age", date(2025, 1, 1))[0] == 60
+    assert len(city.changes) == versions + 2
+    assert [c.key for c in city.changes[versions:]] == ["eldercare_min_age", "cpi_yoy"]
