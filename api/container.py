@@ -21,7 +21,7 @@ from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_
 from domain.errors import NotFoundError
 from domain.household import Household
 from domain.medical import excess_over_caps
-from domain.rules import AMOUNT_STANDARD
+from domain.rules import AMOUNT_STANDARD, PAUSABLE
 from domain.standards import CITY_CODE, Standards, StandardValue
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
@@ -163,7 +163,11 @@ class Ledger:
             return 0
         self.runner.catch_up()
         prefix = "3304" if region_code == CITY_CODE else region_code
-        ids = self.views.households_with(programmes, prefix)
+        # A paused price subsidy (CPI below the trigger) resumes when CPI or the trigger
+        # changes: its households are found by their latest, paused amount too.
+        ids = self.views.households_with(
+            programmes, prefix, paused=any(p in PAUSABLE for p in programmes)
+        )
         adjusted = self.app.adjust_entitlements(
             ids, actor=actor, reason=f"standard change {key} {label}"
         )
@@ -369,6 +373,13 @@ class Ledger:
         self.runner.catch_up()
         return self.views.query(
             sql.FUND_RELIEF, {"cap_year": cap_year, "prefix": region_prefix + "%"}
+        )
+
+    def dividends(self, year: int, region_prefix: str) -> list[dict[str, Any]]:
+        """§23 per village and year: rural low-income households, dividends, subsidy."""
+        self.runner.catch_up()
+        return self.views.query(
+            sql.DIVIDENDS_BY_VILLAGE, {"year": year, "prefix": region_prefix + "%"}
         )
 
     def medical_households(

@@ -166,7 +166,12 @@ class EntitlementInForce(BaseModel):
 class EntitlementChangeOut(BaseModel):
     programme: str
     member_id: str | None = None
-    monthly_amount: str
+    monthly_amount: str | None = Field(
+        default=None, description="the monthly amount from effective_from; null for a grant"
+    )
+    amount: str | None = Field(
+        default=None, description="a one-off grant's amount (cause grant); null otherwise"
+    )
     ended: bool
     effective_from: date
     recorded_at: datetime

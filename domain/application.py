@@ -8,6 +8,7 @@ the notification log, so there is no hand-written unit of work here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -39,6 +40,7 @@ from domain.standards import (
     Standards,
     StandardsBook,
     StandardValue,
+    add_missing_seeds,
     county_of,
     default_city_standards,
     standards_id,
@@ -125,12 +127,18 @@ class LedgerApplication(Application[UUID]):
     # ---------------------------------------------------------------- standards
 
     def seed_standards(self) -> bool:
-        """Open the city's standards with the defaults of POLICY.md (idempotent)."""
+        """Open the city's standards with the defaults of POLICY.md (idempotent); on an
+        existing ledger, record the defaults of keys added to SEEDS since it was opened.
+        True when the city's standards were opened now."""
         try:
-            self.repository.get(standards_id(CITY_CODE))
-            return False
+            city: Any = self.repository.get(standards_id(CITY_CODE))
         except AggregateNotFoundError:
-            pass
+            city = None
+        if city is not None:
+            if add_missing_seeds(city):
+                with suppress(IntegrityError):  # added concurrently by another process
+                    self.save(city)
+            return False
         try:
             self.save(default_city_standards())
         except IntegrityError:
@@ -151,7 +159,8 @@ class LedgerApplication(Application[UUID]):
             found: Any = self.repository.get(standards_id(region_code))
         except AggregateNotFoundError:
             return None
-        assert isinstance(found, Standards)
+        if not isinstance(found, Standards):
+            raise TypeError(f"stream {standards_id(region_code)} is not a standards timeline")
         return found
 
     def record_standard_change(

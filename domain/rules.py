@@ -134,6 +134,7 @@ class Amount:
     monthly_fen: int
     standard: InForce
     explanation: str
+    paused: bool = False  # nothing due while a condition does not hold (price subsidy)
 
 
 def dibao_allowance(
@@ -255,6 +256,37 @@ def rent_subsidy(
     )
 
 
+def price_subsidy(book: StandardsBook, on: date) -> Amount:
+    """§6 根据物价指数变化，及时启动价格补贴: the PARAM amount while the CPI rise recorded
+    for the month (`cpi_yoy`, a timeline by month and region) is at or above the trigger;
+    nothing (paused) while it is below."""
+    cpi, cpi_found = book.ratio("cpi_yoy", on)
+    trigger, trigger_found = book.ratio("price_subsidy_cpi_trigger", on)
+    rise = (
+        f"CPI rise {format_ratio(cpi)} ({cpi_found.label}), trigger {format_ratio(trigger)} "
+        f"({trigger_found.label})"
+    )
+    if cpi < trigger:
+        return Amount(
+            0,
+            cpi_found,
+            f"Price subsidy (§6): {rise}: below the trigger, nothing from {on.isoformat()}.",
+            paused=True,
+        )
+    monthly, found = book.money("price_subsidy_monthly", on)
+    return Amount(
+        monthly,
+        found,
+        (
+            f"Price subsidy (§6): {rise}: at or above it, {format_yuan(monthly)} a month from "
+            f"{on.isoformat()} ({found.label})."
+        ),
+    )
+
+
+PAUSABLE = ("price_subsidy",)  # programmes whose amount pauses (ended) and resumes
+
+
 # Which standards drive each monthly programme's amount (re-computed when they change).
 AMOUNT_STANDARD: dict[str, tuple[str, ...]] = {
     "dibao": ("dibao_standard_annual",),
@@ -265,7 +297,7 @@ AMOUNT_STANDARD: dict[str, tuple[str, ...]] = {
     "unemployed_temporary_subsidy": ("dibao_standard_annual",),
     "eldercare_service_subsidy": ("eldercare_subsidy_monthly",),
     "rent_subsidy": ("rent_subsidy_min_ratio",),
-    "price_subsidy": ("price_subsidy_monthly",),
+    "price_subsidy": ("price_subsidy_monthly", "price_subsidy_cpi_trigger", "cpi_yoy"),
 }
 
 
@@ -289,9 +321,7 @@ def cash_amount(programme: str, inputs: dict[str, int], book: StandardsBook, on:
         ratio = Fraction(inputs["tier_ratio_num"], inputs["tier_ratio_den"])
         return rent_subsidy(ratio, inputs["market_rent_fen"], book, on)
     if programme == "price_subsidy":
-        return _flat(
-            "price_subsidy_monthly", "Price subsidy (§6, CPI at or above the trigger)", book, on
-        )
+        return price_subsidy(book, on)
     raise PolicyRuleError(f"programme {programme} has no monthly amount rule", "programme")
 
 
@@ -347,6 +377,7 @@ LOSSES = (
     "house_damaged",
     "transitional_living",
 )
+HOUSE_LOSSES = ("house_collapsed", "house_severely_damaged", "house_damaged")  # per household
 
 
 def months_later(start: date, months: int) -> date:

@@ -66,8 +66,10 @@ KEYS: dict[str, StandardKey] = {
         StandardKey("recovery_max_share", Kind.RATIO, "most of one payment for a recovery"),
         StandardKey("payment_max_failures", Kind.RATIO, "failed tries before cancelling"),
         StandardKey("eldercare_subsidy_monthly", Kind.MONEY, "eldercare service subsidy (§27)"),
+        StandardKey("eldercare_min_age", Kind.RATIO, "age from which the eldercare subsidy (§27)"),
         StandardKey("price_subsidy_monthly", Kind.MONEY, "price subsidy per recipient per month"),
         StandardKey("price_subsidy_cpi_trigger", Kind.RATIO, "CPI rise that starts the subsidy"),
+        StandardKey("cpi_yoy", Kind.RATIO, "CPI year-on-year rise recorded for a month (§6)"),
         StandardKey("medical_cap_individual_annual", Kind.MONEY, "self-pay cap per person"),
         StandardKey("medical_cap_household_annual", Kind.MONEY, "self-pay cap per household"),
         StandardKey("medical_cap_year_start_month", Kind.RATIO, "month the cap year starts"),
@@ -124,8 +126,10 @@ SEEDS: tuple[Seed, ...] = (
     Seed("recovery_max_share", Fraction(3, 10), _START, True, "PARAM recovery share"),
     Seed("payment_max_failures", Fraction(3), _START, True, "PARAM: tries before cancelling"),
     Seed("eldercare_subsidy_monthly", yuan(300), _START, True, "PARAM §27"),
+    Seed("eldercare_min_age", Fraction(60), _START, True, "PARAM §27: elderly from 60"),
     Seed("price_subsidy_monthly", yuan(50), _START, True, "PARAM §6 price subsidy"),
     Seed("price_subsidy_cpi_trigger", Fraction(35, 1000), _START, True, "PARAM §6 CPI trigger"),
+    Seed("cpi_yoy", Fraction(0), _START, True, "PARAM §6: the monthly CPI rise, none recorded"),
     Seed("medical_cap_individual_annual", yuan(30000), _START, False, "SEED §17"),
     Seed("medical_cap_household_annual", yuan(50000), _START, False, "SEED §17"),
     Seed("medical_cap_year_start_month", Fraction(1), _START, True, "PARAM §17: calendar year"),
@@ -321,7 +325,17 @@ class Standards(Chained):
 def default_city_standards() -> Standards:
     """The city's standards stream opened with every default of POLICY.md (unsaved)."""
     standards = Standards.open(CITY_CODE, SEED_ACTOR, _START)
-    for seed in SEEDS:
+    add_missing_seeds(standards)
+    return standards
+
+
+def add_missing_seeds(standards: Standards) -> int:
+    """Record the defaults of every key the city's stream has never had a value for (all
+    of them on a new stream; on an older ledger, the keys added to SEEDS since, such as
+    `cpi_yoy`). Keys with any recorded value are left alone. Returns how many (unsaved)."""
+    present = {change.key for change in standards.changes}
+    missing = [seed for seed in SEEDS if seed.key not in present]
+    for seed in missing:
         standards.record_change(
             key=seed.key,
             value=seed.value,
@@ -330,7 +344,7 @@ def default_city_standards() -> Standards:
             actor=SEED_ACTOR,
             placeholder=seed.placeholder,
         )
-    return standards
+    return len(missing)
 
 
 class StandardsBook:

@@ -109,8 +109,11 @@ class ViewStore(TrackingRecorder, ABC):
         """The household's entitlement changes recorded up to `known_at`, oldest first."""
 
     @abstractmethod
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
-        """Households whose current entitlements include one of the programmes."""
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, *, paused: bool = False
+    ) -> list[UUID]:
+        """Households whose current entitlements include one of the programmes (with
+        `paused`, also those whose latest amount of it is an end or a pause)."""
 
     @abstractmethod
     def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:

@@ -105,6 +105,9 @@ _CREATE = (
     "household_id uuid NOT NULL, reported_on date NOT NULL, stabilised_on date)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_referrals (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, member_id text NOT NULL, referred_on date NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_dividends (notification_id bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL, year integer NOT NULL, received_on date NOT NULL, "
+    "amount_fen bigint NOT NULL, village_subsidy_fen bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_warning_means (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, effective_on date NOT NULL, annual_income_fen bigint NOT NULL, "
     "rigid_deductions_fen bigint NOT NULL, car_insurance_value_fen bigint NOT NULL, "
@@ -308,15 +311,17 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             for row in rows
         ]
 
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, *, paused: bool = False
+    ) -> list[UUID]:
         with self._read() as curs:
             curs.execute(
                 self._sql(
                     "SELECT DISTINCT household_id FROM {s}.ledger_current_entitlements "
-                    "WHERE programme = ANY(%s) AND NOT ended AND region_code LIKE %s "
+                    "WHERE programme = ANY(%s) AND (%s OR NOT ended) AND region_code LIKE %s "
                     "ORDER BY household_id"
                 ),
-                [list(programmes), region_prefix + "%"],
+                [list(programmes), paused, region_prefix + "%"],
             )
             return [row["household_id"] for row in curs.fetchall()]
 

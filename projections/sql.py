@@ -121,6 +121,11 @@ WRITES: dict[str, tuple[str, ...]] = {
         "INSERT INTO {s}.ledger_referrals (notification_id, household_id, member_id, "
         "referred_on) VALUES (:notification_id, :household_id, :member_id, :referred_on)",
     ),
+    "dividend": (
+        "INSERT INTO {s}.ledger_dividends (notification_id, household_id, year, received_on, "
+        "amount_fen, village_subsidy_fen) VALUES (:notification_id, :household_id, :year, "
+        ":received_on, :amount_fen, :village_subsidy_fen)",
+    ),
     # payments view
     "payee": (
         "INSERT INTO {s}.ledger_payees (household_id, member_id, name, relation) VALUES "
@@ -314,7 +319,17 @@ CARE_CATEGORIES = (
 )
 CARE_FACTS = (
     "SELECT household_id, member_id, effective_on, fact, value, notification_id, idx "
-    "FROM {s}.ledger_member_facts ORDER BY notification_id, idx"
+    # the order Member.attribute reads them in: by effective date, then as recorded
+    "FROM {s}.ledger_member_facts ORDER BY effective_on, notification_id, idx"
+)
+# §23 per village (the household's region code) and year: the rural low-income households'
+# dividends and the 50% subsidy due to the village.
+DIVIDENDS_BY_VILLAGE = (
+    "SELECT h.region_code, COUNT(DISTINCT d.household_id) AS households, "
+    "SUM(d.amount_fen) AS dividends_fen, SUM(d.village_subsidy_fen) AS village_subsidy_fen "
+    "FROM {s}.ledger_dividends d JOIN {s}.ledger_households h "
+    "ON h.household_id = d.household_id WHERE d.year = :year AND h.region_code LIKE :prefix "
+    "GROUP BY h.region_code ORDER BY h.region_code"
 )
 CARE_VISITS = "SELECT household_id, visited_on FROM {s}.ledger_visits"
 CARE_MAJOR = "SELECT household_id, reported_on, stabilised_on FROM {s}.ledger_major_changes"

@@ -133,6 +133,9 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "reported_on TEXT NOT NULL, stabilised_on TEXT)",
             "CREATE TABLE IF NOT EXISTS ledger_referrals (notification_id INTEGER PRIMARY KEY, "
             "household_id TEXT NOT NULL, member_id TEXT NOT NULL, referred_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_dividends (notification_id INTEGER PRIMARY KEY, "
+            "household_id TEXT NOT NULL, year INTEGER NOT NULL, received_on TEXT NOT NULL, "
+            "amount_fen INTEGER NOT NULL, village_subsidy_fen INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_warning_means ("
             "notification_id INTEGER PRIMARY KEY, household_id TEXT NOT NULL, "
             "effective_on TEXT NOT NULL, annual_income_fen INTEGER NOT NULL, "
@@ -218,14 +221,16 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             for row in rows
         ]
 
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, *, paused: bool = False
+    ) -> list[UUID]:
         marks = ",".join("?" * len(programmes))
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 "SELECT DISTINCT household_id FROM ledger_current_entitlements "
-                f"WHERE programme IN ({marks}) AND ended = 0 AND region_code LIKE ? "
+                f"WHERE programme IN ({marks}) AND (? OR ended = 0) AND region_code LIKE ? "
                 "ORDER BY household_id",
-                [*programmes, region_prefix + "%"],
+                [*programmes, int(paused), region_prefix + "%"],
             )
             return [UUID(row["household_id"]) for row in curs.fetchall()]
 
