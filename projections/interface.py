@@ -109,8 +109,11 @@ class ViewStore(TrackingRecorder, ABC):
         """The household's entitlement changes recorded up to `known_at`, oldest first."""
 
     @abstractmethod
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
-        """Households whose current entitlements include one of the programmes."""
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, since: date
+    ) -> list[UUID]:
+        """Households with an entitlement of one of the programmes in force on some day
+        from `since` on (one that has ended since, or ends later, included)."""
 
     @abstractmethod
     def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -18,7 +18,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
-from projections.sql import KIND_ORDER, WRITES, postgres_dialect
+from projections.sql import HOUSEHOLDS_WITH, KIND_ORDER, WRITES, postgres_dialect
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_households ("
@@ -308,15 +308,14 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             for row in rows
         ]
 
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, since: date
+    ) -> list[UUID]:
+        statement = HOUSEHOLDS_WITH.replace("PROGRAMME_MATCH", "= ANY(:programmes)")
         with self._read() as curs:
             curs.execute(
-                self._sql(
-                    "SELECT DISTINCT household_id FROM {s}.ledger_current_entitlements "
-                    "WHERE programme = ANY(%s) AND NOT ended AND region_code LIKE %s "
-                    "ORDER BY household_id"
-                ),
-                [list(programmes), region_prefix + "%"],
+                self._sql(postgres_dialect(statement)),
+                {"programmes": list(programmes), "prefix": region_prefix + "%", "since": since},
             )
             return [row["household_id"] for row in curs.fetchall()]
 

@@ -10,7 +10,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
-from projections.sql import KIND_ORDER, WRITES, sqlite_dialect
+from projections.sql import HOUSEHOLDS_WITH, KIND_ORDER, WRITES, sqlite_dialect
 
 _TS = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
@@ -218,14 +218,15 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             for row in rows
         ]
 
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
-        marks = ",".join("?" * len(programmes))
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, since: date
+    ) -> list[UUID]:
+        names = {f"p{i}": programme for i, programme in enumerate(programmes)}
+        match = "IN (" + ", ".join(f":{name}" for name in names) + ")"
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                "SELECT DISTINCT household_id FROM ledger_current_entitlements "
-                f"WHERE programme IN ({marks}) AND ended = 0 AND region_code LIKE ? "
-                "ORDER BY household_id",
-                [*programmes, region_prefix + "%"],
+                sqlite_dialect(HOUSEHOLDS_WITH.replace("PROGRAMME_MATCH", match)),
+                {**names, "prefix": region_prefix + "%", "since": since.isoformat()},
             )
             return [UUID(row["household_id"]) for row in curs.fetchall()]
 

@@ -197,7 +197,7 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
     known_before = datetime.now(UTC)
     assert amounts(ledger, hid, date(2025, 4, 1)) == {("dibao", None): 291_667}
 
-    _, adjusted = ledger.record_standard_change(
+    _, propagation = ledger.record_standard_change(
         key="dibao_standard_annual",
         value=yuan(15600),
         effective_from=date(2025, 2, 1),
@@ -205,8 +205,8 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
         actor="admin",
         cited_income_growth=Fraction(4, 100),
     )
-    assert adjusted == 1
-    _, adjusted = ledger.record_standard_change(
+    assert (propagation.adjusted, propagation.refused) == (1, [])
+    result, propagation = ledger.record_standard_change(
         key="dibao_standard_annual",
         value=yuan(16224),
         effective_from=date(2025, 7, 1),
@@ -214,7 +214,7 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
         actor="admin",
         cited_income_growth=Fraction(4, 100),
     )
-    assert adjusted == 1
+    assert propagation.adjusted == 1
 
     assert amounts(ledger, hid, date(2025, 4, 1)) == {("dibao", None): 306_667}
     assert amounts(ledger, hid, date(2025, 7, 1)) == {("dibao", None): 322_267}
@@ -236,7 +236,7 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
     history = ledger.entitlement_history(hid)
     assert [r.monthly_fen for r in history] == [291_667, 306_667, 322_267]
     # Idempotent: propagating again records nothing.
-    assert ledger.propagate(CITY_CODE, "dibao_standard_annual", actor="admin", label="x") == 0
+    assert ledger.propagate(CITY_CODE, result.version, actor="admin").adjusted == 0
 
 
 def test_county_standard_overrides_the_city_only_in_that_county(ledger):
