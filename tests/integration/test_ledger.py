@@ -17,7 +17,7 @@ from domain.household import Household
 from domain.money import yuan
 from domain.standards import CITY_CODE, standards_id
 from projections.entitlements import TABLES
-from tests.helpers import household, means
+from tests.helpers import household, id_number, means
 
 
 def amounts(ledger, hid, on, known_at=None):
@@ -408,3 +408,57 @@ def test_cipher_key_encrypts_payloads_at_rest(settings):
         assert ledger.app.household(hid).members[members[0]].name == "成员0"
     finally:
         ledger.close()
+
+
+def test_retroactive_rise_reaches_a_temporary_subsidy_with_a_future_end(ledger):
+    """§21 and §3: a low-income household of one (income 60,000) whose registered
+    unemployed member gets the temporary subsidy at the dibao standard from 2025-01-01,
+    for 6 months: 15,000 / 12 = 1,250.00 a month, ending 2025-07-01. The dibao standard
+    rises to 15,600 from 2025-04-01, recorded afterwards: 15,600 / 12 = 1,300.00 for
+    April to June, still nothing from July. The subsidy is the household's only
+    entitlement, and its latest change point is its (future) end."""
+    hid = ledger.app.register_household(
+        region_code="330402",
+        residence="urban",
+        address="南湖路2号",
+        registered_on=date(2024, 1, 1),
+        actor="caseworker-li",
+    )
+    member = ledger.app.add_member(
+        hid,
+        actor="caseworker-li",
+        name="失业者",
+        id_number=id_number(),
+        relation="head",
+        birth_on=date(1980, 5, 17),
+        joined_on=None,
+        employment="unemployed_registered",
+    )
+    for programme, person, income in (
+        ("low_income", None, means(60000)),
+        ("unemployed_temporary_subsidy", member, None),
+    ):
+        app_id = ledger.app.submit_application(
+            hid,
+            programme=programme,
+            effective_from=date(2025, 1, 1),
+            means=income,
+            member_id=person,
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    subsidy = ("unemployed_temporary_subsidy", member)
+    assert amounts(ledger, hid, date(2025, 5, 1)) == {subsidy: 125_000}
+    _, propagation = ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 4, 1),
+        basis="嘉政办发〔2025〕3号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
+    assert propagation.adjusted == 1
+    assert amounts(ledger, hid, date(2025, 3, 31)) == {subsidy: 125_000}
+    assert amounts(ledger, hid, date(2025, 4, 1)) == {subsidy: 130_000}
+    assert amounts(ledger, hid, date(2025, 6, 30)) == {subsidy: 130_000}
+    assert amounts(ledger, hid, date(2025, 7, 1)) == {}
