@@ -15,7 +15,7 @@ import pytest
 from domain.errors import PolicyRuleError, SeparationOfDutiesError
 from domain.household import Household
 from domain.money import yuan
-from domain.standards import CITY_CODE, standards_id
+from domain.standards import CITY_CODE, Standards, standards_id
 from projections.entitlements import TABLES
 from tests.helpers import household, id_number, means
 
@@ -462,3 +462,126 @@ def test_retroactive_rise_reaches_a_temporary_subsidy_with_a_future_end(ledger):
     assert amounts(ledger, hid, date(2025, 4, 1)) == {subsidy: 130_000}
     assert amounts(ledger, hid, date(2025, 6, 30)) == {subsidy: 130_000}
     assert amounts(ledger, hid, date(2025, 7, 1)) == {}
+
+
+def test_a_change_beyond_the_plans_cap_is_refused_and_records_nothing(ledger):
+    """§14: renovation grants total at most 30,000 yuan per household; a cap of 80,000 is
+    refused naming `value`, and the standards stream does not move."""
+    before = ledger.app.repository.get(standards_id(CITY_CODE)).version
+    with pytest.raises(PolicyRuleError) as caught:
+        ledger.record_standard_change(
+            key="renovation_household_cap",
+            value=yuan(80000),
+            effective_from=date(2026, 1, 1),
+            basis="doc",
+            actor="admin",
+        )
+    assert caught.value.field == "value" and "§14" in caught.value.message
+    assert ledger.app.repository.get(standards_id(CITY_CODE)).version == before
+
+
+def test_a_raised_rent_floor_gates_new_approvals_and_never_breaks_a_propagation(ledger):
+    """§12: an urban dibao household of one (no income: 1,250.00) holds the rent subsidy
+    at tier 0.45 of 2,400 = 1,080.00. The floor is raised to 0.5 from 2025-01-01: the
+    change is recorded and the subsidy granted stays 1,080.00 (the floor gates approval,
+    not the amount). A dibao rise to 15,600 from 2025-01-01 then reaches the household
+    (1,300.00) with nothing refused; a new application at 0.45 is refused."""
+    hid, _ = household(ledger.app, 1)
+    for programme, details in (("dibao", None), ("rent_subsidy", {"tier_ratio": "0.45"})):
+        app_id = ledger.app.submit_application(
+            hid,
+            programme=programme,
+            effective_from=date(2025, 1, 1),
+            means=means(0) if programme == "dibao" else None,
+            details={**details, "average_market_rent": "2400"} if details else None,
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    _, floor = ledger.record_standard_change(
+        key="rent_subsidy_min_ratio",
+        value=Fraction(1, 2),
+        effective_from=date(2025, 1, 1),
+        basis="嘉建〔2025〕4号",
+        actor="admin",
+    )
+    assert (floor.adjusted, floor.refused) == (0, [])
+    _, rise = ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 1, 1),
+        basis="嘉政发〔2025〕9号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
+    assert (rise.adjusted, rise.refused) == (1, [])
+    assert amounts(ledger, hid, date(2025, 2, 1)) == {
+        ("dibao", None): 130_000,
+        ("rent_subsidy", None): 108_000,
+    }
+    again = ledger.app.submit_application(
+        hid,
+        programme="rent_subsidy",
+        effective_from=date(2025, 3, 1),
+        means=None,
+        details={"tier_ratio": "0.45", "average_market_rent": "2400"},
+        actor="caseworker-li",
+    )
+    with pytest.raises(PolicyRuleError) as caught:
+        ledger.app.determine(hid, again, decision="approve", reason="ok", actor="approver-wang")
+    assert caught.value.field == "details.tier_ratio"
+
+
+def test_a_household_whose_recompute_is_refused_is_reported_and_the_rest_adjusted(
+    ledger, monkeypatch
+):
+    """§3: a propagation never stops half-way after the change is saved. Two households
+    of one on dibao (no income: 1,250.00); a rule refuses the recompute of the first (a
+    stand-in for any refusal). The rise to 15,600 from 2025-03-01 is recorded, the second
+    household gets 1,300.00, the first is reported (id, field, message) with nothing
+    recorded, and the completion on the standards stream lists it."""
+    refused_hid, _ = household(ledger.app, 1)
+    adjusted_hid, _ = household(ledger.app, 1)
+    for hid in (refused_hid, adjusted_hid):
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 3, 1),
+            means=means(0),
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    refused_version = ledger.app.household(refused_hid).version
+    original = Household.apply_standard_change
+
+    def refusing(self, book, **kwargs):
+        if self.id == refused_hid:
+            raise PolicyRuleError("the household's basis needs review", "details.tier_ratio")
+        return original(self, book, **kwargs)
+
+    monkeypatch.setattr(Household, "apply_standard_change", refusing)
+    result, propagation = ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 3, 1),
+        basis="嘉政发〔2025〕9号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
+    expected = [
+        {
+            "household_id": str(refused_hid),
+            "field": "details.tier_ratio",
+            "message": "the household's basis needs review",
+        }
+    ]
+    assert (propagation.adjusted, propagation.refused) == (1, expected)
+    assert amounts(ledger, adjusted_hid, date(2025, 3, 1)) == {("dibao", None): 130_000}
+    assert amounts(ledger, refused_hid, date(2025, 3, 1)) == {("dibao", None): 125_000}
+    assert ledger.app.household(refused_hid).version == refused_version
+    completed = list(ledger.app.events.get(standards_id(CITY_CODE)))[-1]
+    assert isinstance(completed, Standards.PropagationCompleted)
+    assert (completed.version, completed.adjusted, completed.refused) == (
+        result.version,
+        1,
+        expected,
+    )
