@@ -160,7 +160,7 @@ def test_dibao_rise_below_cited_growth_is_refused_and_accepted_with_override(led
         override_reason="市政府常务会议决定",
     )
     assert result.version == before + 1
-    changed = list(ledger.app.events.get(standards_id(CITY_CODE)))[-1]
+    changed = list(ledger.app.events.get(standards_id(CITY_CODE)))[result.version - 1]
     assert changed.override_reason == "市政府常务会议决定"
     assert changed.cited_income_growth == "0.04"
     assert changed.actor == "admin"
