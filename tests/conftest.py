@@ -8,6 +8,7 @@ server fails the run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -51,14 +52,13 @@ def _pg_reachable() -> str | None:
     # maintenance database, so no test depends on a database made by hand.
     try:
         with psycopg.connect(_pg_conninfo("postgres"), autocommit=True) as conn:
-            try:
+            # Another test process may create it meanwhile.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(
                     psycopg.sql.SQL("CREATE DATABASE {}").format(
                         psycopg.sql.Identifier(_pg_dbname())
                     )
                 )
-            except psycopg.errors.DuplicateDatabase:
-                pass  # created meanwhile by another test process
         with psycopg.connect(_pg_conninfo()):
             return None
     except psycopg.Error as error:
