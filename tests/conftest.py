@@ -51,14 +51,14 @@ def _pg_reachable() -> str | None:
     # The server answers but the tests' database is missing: create it from the
     # maintenance database, so no test depends on a database made by hand.
     try:
-        with psycopg.connect(_pg_conninfo("postgres"), autocommit=True) as conn:
-            # Another test process may create it meanwhile.
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
-                conn.execute(
-                    psycopg.sql.SQL("CREATE DATABASE {}").format(
-                        psycopg.sql.Identifier(_pg_dbname())
-                    )
-                )
+        # Another test process may create it meanwhile (DuplicateDatabase).
+        with (
+            psycopg.connect(_pg_conninfo("postgres"), autocommit=True) as conn,
+            contextlib.suppress(psycopg.errors.DuplicateDatabase),
+        ):
+            conn.execute(
+                psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(_pg_dbname()))
+            )
         with psycopg.connect(_pg_conninfo()):
             return None
     except psycopg.Error as error:
