@@ -22,6 +22,7 @@ from domain.errors import (
     PolicyRuleError,
     SeparationOfDutiesError,
 )
+from domain.idnumber import validate_id_number
 from domain.medical import (
     WAIVER_HOUSEHOLD_CATEGORIES,
     WAIVER_PERSON_CATEGORIES,
@@ -658,6 +659,7 @@ class Household(Chained):
     ) -> str:
         if not name.strip():
             raise InvalidInputError("name must not be empty", "name")
+        id_number = validate_id_number(id_number)
         _choice("relation", relation, RELATIONS)
         _choice("school_stage", school_stage, SCHOOL_STAGES, optional=True)
         _choice("employment", employment, EMPLOYMENT, optional=True)
@@ -1212,6 +1214,7 @@ class Household(Chained):
         effective_on: date,
         actor: str,
     ) -> None:
+        validate_id_number(member.id_number)
         if member.member_id in self.members:
             raise ConflictError("the member is already in this household", "member_id")
         if effective_on < self.registered_on:
