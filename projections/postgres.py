@@ -17,7 +17,15 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
+from projections.interface import (
+    PENDING_SECONDS,
+    EntitlementRow,
+    Op,
+    ViewStore,
+    coalesced,
+    grouped,
+    sorted_rows,
+)
 from projections.sql import HOUSEHOLDS_WITH, KIND_ORDER, WRITES, postgres_dialect
 
 _CREATE = (
@@ -375,8 +383,17 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             curs.execute(self._sql(sql), params)
             return [{**row, "at": row["at"].isoformat()} for row in curs.fetchall()]
 
-    def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
+    def idempotency_begin(
+        self, scope: str, body_hash: str, *, pending_seconds: float = PENDING_SECONDS
+    ) -> tuple[str, int | None, bytes]:
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "DELETE FROM {s}.ledger_idempotency WHERE scope = %s AND status IS NULL "
+                    "AND created_at < now() - make_interval(secs => %s)"
+                ),
+                (scope, pending_seconds),
+            )
             curs.execute(
                 self._sql(
                     "INSERT INTO {s}.ledger_idempotency (scope, body_hash) VALUES (%s, %s) "

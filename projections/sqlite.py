@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
+from projections.interface import (
+    PENDING_SECONDS,
+    EntitlementRow,
+    Op,
+    ViewStore,
+    coalesced,
+    grouped,
+    sorted_rows,
+)
 from projections.sql import HOUSEHOLDS_WITH, KIND_ORDER, WRITES, sqlite_dialect
 
 _TS = "%Y-%m-%dT%H:%M:%S.%f+00:00"
@@ -281,12 +289,20 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             curs.execute(sql, params)
             return [dict(row) for row in curs.fetchall()]
 
-    def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
+    def idempotency_begin(
+        self, scope: str, body_hash: str, *, pending_seconds: float = PENDING_SECONDS
+    ) -> tuple[str, int | None, bytes]:
+        now = datetime.now(UTC)
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "DELETE FROM ledger_idempotency WHERE scope = ? AND status IS NULL "
+                "AND created_at < ?",
+                (scope, ts(now - timedelta(seconds=pending_seconds))),
+            )
             curs.execute(
                 "INSERT INTO ledger_idempotency (scope, body_hash, created_at) "
                 "VALUES (?, ?, ?) ON CONFLICT (scope) DO NOTHING RETURNING scope",
-                (scope, body_hash, ts(datetime.now(UTC))),
+                (scope, body_hash, ts(now)),
             )
             if curs.fetchone() is not None:
                 return "new", None, b""

@@ -7,6 +7,7 @@ defaults (dibao 15,000 a year from 2025-01-01, marginal line 1.5 x dibao).
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, date, datetime
 from fractions import Fraction
 
@@ -584,4 +585,31 @@ def test_a_household_whose_recompute_is_refused_is_reported_and_the_rest_adjuste
         result.version,
         1,
         expected,
+    )
+
+
+def test_an_idempotency_key_left_pending_by_a_crash_expires(ledger):
+    """A claim whose process died before keeping the answer stays "pending" (409) only
+    for LEDGER_IDEMPOTENCY_PENDING_SECONDS: younger, a retry is told it is still running;
+    older, the retry takes the key over as new. A kept answer never expires."""
+    views = ledger.views
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1")[0] == "new"
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=3600)[0] == (
+        "pending"
+    )
+    time.sleep(0.05)
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=0.01) == (
+        "new",
+        None,
+        b"",
+    )
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=3600)[0] == (
+        "pending"
+    )
+    views.idempotency_finish("u|POST|/x|crashed", 201, b'{"ok":1}')
+    time.sleep(0.05)
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=0.01) == (
+        "replay",
+        201,
+        b'{"ok":1}',
     )
