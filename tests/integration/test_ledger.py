@@ -57,10 +57,17 @@ def test_dibao_household_differential_with_rigid_deductions(ledger):
     assert "3400.00" in determined.explanation and "§5" in determined.explanation
 
 
-def test_marginal_household_member_with_severe_disability_gets_one_person_dibao(ledger):
+@pytest.mark.parametrize("condition", ["disabled", "ill"])
+def test_marginal_household_member_with_severe_disability_gets_one_person_dibao(ledger, condition):
     """§5/§6, example 5: three members at 54,000 -> 1,500 per head: marginal. The severely
-    ill member is taken into dibao as a one-person household at the full 1,250.00."""
-    hid, members = household(ledger.app, 3, severe=(2,))
+    disabled member (and likewise a severely ill one, §1) is taken into dibao as a
+    one-person household at the full 15,000 / 12 = 1,250.00."""
+    flagged = {"disabled": (2,)} if condition == "disabled" else {"severe": (2,)}
+    hid, members = household(ledger.app, 3, **flagged)
+    state = ledger.app.household(hid)
+    assert state.members[members[2]].attribute(
+        "severe_disability" if condition == "disabled" else "severe_illness", date(2025, 2, 1)
+    )
     marginal = ledger.app.submit_application(
         hid,
         programme="marginal",
@@ -168,8 +175,10 @@ def test_dibao_rise_below_cited_growth_is_refused_and_accepted_with_override(led
 
 
 def test_tekun_standard_below_half_of_urban_consumption_is_refused(ledger):
-    """§6, example 6: cited consumption 48,000 -> floor 24,000; 23,000 refused."""
-    with pytest.raises(PolicyRuleError):
+    """§6, example 6: cited consumption 48,000 -> floor 48,000 x 50% = 24,000; 23,000 is
+    refused naming `value` and the floor, and nothing is recorded; 24,000 is accepted."""
+    before = ledger.app.repository.get(standards_id(CITY_CODE)).version
+    with pytest.raises(PolicyRuleError) as caught:
         ledger.record_standard_change(
             key="tekun_standard_annual",
             value=yuan(23000),
@@ -178,6 +187,19 @@ def test_tekun_standard_below_half_of_urban_consumption_is_refused(ledger):
             actor="admin",
             cited_urban_consumption_fen=yuan(48000),
         )
+    assert caught.value.field == "value"
+    assert "23000.00 is below 48000.00 x 50% = 24000.00" in caught.value.message
+    assert "§6" in caught.value.message
+    assert ledger.app.repository.get(standards_id(CITY_CODE)).version == before
+    result, _ = ledger.record_standard_change(
+        key="tekun_standard_annual",
+        value=yuan(24000),
+        effective_from=date(2026, 1, 1),
+        basis="doc",
+        actor="admin",
+        cited_urban_consumption_fen=yuan(48000),
+    )
+    assert result.version == before + 1
 
 
 def test_retroactive_standard_change_adjusts_the_entitlement(ledger):

@@ -300,3 +300,42 @@ def test_retroactive_rise_reaches_an_ended_dibao_and_the_next_run_pays_its_arrea
         ("2025-06", "2025-03", "arrears", 5_000, 0, 5_000),
     ]
     assert june.total_fen == 15_000
+
+
+def test_a_late_determination_pays_the_months_already_run_as_arrears(ledger):
+    """§4/§11 arrears (补发) from a late determination: one member with no income applies
+    for dibao from 2025-01-01 (15,000 / 12 = 1,250.00 a month), but it is determined only
+    after the January and February runs. The March run pays it 1,250.00 for March and
+    1,250.00 arrears each for January and February (3,750.00), beside another household's
+    regular (15,000 - 6,000) / 12 = 750.00: 4,500.00 in all."""
+    other, _ = dibao(ledger, 1, 6000, date(2025, 1, 1))  # (15,000 - 6,000) / 12 = 750.00
+    hid, ids = household(ledger.app, 1, registered_on=date(2024, 1, 1))
+    ledger.app.set_account(
+        hid,
+        ids[0],
+        kind="bank",
+        account_number="6222020200112233445",
+        bank_name="中国工商银行嘉兴分行",
+        actor="caseworker-li",
+        on=date(2025, 1, 1),
+    )
+    app_id = ledger.app.submit_application(
+        hid,
+        programme="dibao",
+        effective_from=date(2025, 1, 1),
+        means=means(0),
+        actor="caseworker-li",
+    )
+    run_payments(ledger, "2025-01", "finance-zhou")
+    run_payments(ledger, "2025-02", "finance-zhou")
+    assert lines(ledger, "2025-02") == [("2025-02", "2025-02", "regular", 75_000, 0, 75_000)]
+    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    march = run_payments(ledger, "2025-03", "finance-zhou")
+    assert sorted(lines(ledger, "2025-03")) == [
+        ("2025-03", "2025-01", "arrears", 125_000, 0, 125_000),
+        ("2025-03", "2025-02", "arrears", 125_000, 0, 125_000),
+        ("2025-03", "2025-03", "regular", 75_000, 0, 75_000),
+        ("2025-03", "2025-03", "regular", 125_000, 0, 125_000),
+    ]
+    assert march.total_fen == 3 * 125_000 + 75_000
+    del other
