@@ -480,7 +480,7 @@ def validate_change(
 
 
 # Values the plan itself fixes a floor or a cap for (SEED items): a standard change may
-# move the value only on the allowed side. (key, bound, "min"|"max", the plan's words)
+# move the value only on the allowed side. key -> (bound, "min"|"max", the plan's words)
 PLAN_BOUNDS: dict[str, tuple[StandardValue, str, str]] = {
     "charity_subsidy_marginal_share": (
         Fraction(1, 2),
