@@ -16,10 +16,10 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from api.settings import Settings
-from domain.application import LedgerApplication, StandardChangeResult
+from domain.application import LedgerApplication, Propagation, StandardChangeResult
 from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_household
 from domain.errors import NotFoundError
-from domain.household import Household
+from domain.household import CAP_KEYS, PROPAGATED_KEYS, Household
 from domain.medical import excess_over_caps
 from domain.rules import AMOUNT_STANDARD, PAUSABLE
 from domain.standards import CITY_CODE, Standards, StandardValue
@@ -140,9 +140,10 @@ class Ledger:
         cited_income_growth: Fraction | None = None,
         cited_urban_consumption_fen: int | None = None,
         override_reason: str | None = None,
-    ) -> tuple[StandardChangeResult, int]:
-        """Record the change, then recompute every affected household's entitlements
-        (candidates from the current-entitlements view, truth from each stream)."""
+    ) -> tuple[StandardChangeResult, Propagation]:
+        """Record the change, then bring every household it can affect in line, then
+        record that the propagation completed (`ledger propagate` completes one cut
+        short)."""
         result = self.app.record_standard_change(
             key=key,
             value=value,
@@ -154,25 +155,55 @@ class Ledger:
             cited_urban_consumption_fen=cited_urban_consumption_fen,
             override_reason=override_reason,
         )
-        adjusted = self.propagate(result.region_code, key, actor=actor, label=result.label)
-        return result, adjusted
+        return result, self.propagate(result.region_code, result.version, actor=actor)
 
-    def propagate(self, region_code: str, key: str, *, actor: str, label: str) -> int:
-        programmes = tuple(p for p, keys in AMOUNT_STANDARD.items() if key in keys)
-        if not programmes:
-            return 0
-        self.runner.catch_up()
+    def propagate(self, region_code: str, version: int, *, actor: str) -> Propagation:
+        """Propagate the change of `version` in the region's standards and record its
+        completion. Idempotent: running it again records no household change."""
+        change = self.app.standard_change(region_code, version)
+        propagation = Propagation()
+        if change.key in PROPAGATED_KEYS:
+            self.runner.catch_up()
+            ids = self.affected_households(region_code, change.key, change.effective_from)
+            propagation = self.app.propagate_change(
+                ids,
+                key=change.key,
+                effective_from=change.effective_from,
+                actor=actor,
+                reason=f"standard change {change.key} {region_code}/v{version}",
+            )
+            self.app.complete_propagation(region_code, version, propagation, actor=actor)
+            self.runner.catch_up()
+        return propagation
+
+    def affected_households(self, region_code: str, key: str, since: date) -> list[UUID]:
+        """Households a change of `key` from `since` in the region can affect: an
+        entitlement of a programme whose amount uses the key in force on any day from
+        `since` on (ended since, or ending later, included), or for a §17 cap a bill
+        served on or after `since`. From the views; each household's stream decides."""
         prefix = "3304" if region_code == CITY_CODE else region_code
-        # A paused price subsidy (CPI below the trigger) resumes when CPI or the trigger
-        # changes: its households are found by their latest, paused amount too.
-        ids = self.views.households_with(
-            programmes, prefix, paused=any(p in PAUSABLE for p in programmes)
-        )
-        adjusted = self.app.adjust_entitlements(
-            ids, actor=actor, reason=f"standard change {key} {label}"
-        )
-        self.runner.catch_up()
-        return adjusted
+        found: set[UUID] = set()
+        programmes = tuple(p for p, keys in AMOUNT_STANDARD.items() if key in keys)
+        if programmes:
+            # A paused price subsidy (CPI below the trigger) resumes when CPI or the trigger
+            # changes: its households are found whatever their latest amount.
+            paused = any(p in PAUSABLE for p in programmes)
+            found |= set(self.views.households_with(programmes, prefix, since, paused=paused))
+        if key in CAP_KEYS:
+            rows = self.views.query(
+                sql.MEDICAL_HOUSEHOLDS_SINCE, {"since": since, "prefix": prefix + "%"}
+            )
+            found |= {UUID(str(r["household_id"])) for r in rows}
+        return sorted(found, key=str)
+
+    def complete_propagations(self, *, actor: str) -> list[tuple[str, int, Propagation]]:
+        """Complete every change whose propagation was cut short (oldest first)."""
+        done = []
+        for region, change in self.app.unfinished_propagations():
+            done.append(
+                (region, change.version, self.propagate(region, change.version, actor=actor))
+            )
+        return done
 
     # ----------------------------------------------------------------- payments
 
@@ -264,7 +295,8 @@ class Ledger:
 
     def verify(self) -> VerifyReport:
         """Walk every stream's hash chain; recompute every determination, entitlement
-        change and cap split from its recorded inputs and the standards then in force."""
+        change and cap split from its recorded inputs and the standards then in force;
+        list the standard changes whose propagation is unfinished."""
         report = VerifyReport()
         streams: dict[UUID, list[Any]] = {}
         unreadable: set[UUID] = set()
@@ -300,6 +332,14 @@ class Ledger:
                 continue
             if check_chain(stream, events, report) and isinstance(events[0], Household.Registered):
                 recompute_household(events, history.book_at, report)
+        report.unfinished_propagations = [
+            {
+                "version": f"{region}/v{change.version}",
+                "key": change.key,
+                "effective_from": change.effective_from.isoformat(),
+            }
+            for region, change in self.app.unfinished_propagations()
+        ]
         return report
 
     # ------------------------------------------------------------------ queries

@@ -2,13 +2,16 @@
 
 The key is scoped to the user, method and path. The same key with the same body
 answers with the first (2xx) answer again and records nothing new; with another
-body, 409; while the first is still running, 409. Failed requests are not kept, so
-they can be retried with the same key.
+body, 409; while the first is still running, 409, until it has been pending for
+LEDGER_IDEMPOTENCY_PENDING_SECONDS (its process died before keeping the answer): then
+a retry with the key runs as new. Failed requests are not kept, so they can be retried
+with the same key.
 """
 
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -64,7 +67,14 @@ class _Writes(BaseHTTPMiddleware):
         store = request.app.state.ledger.views
         scope = f"{user}|{request.method}|{request.url.path}|{key}"
         digest = hashlib.sha256(body).hexdigest()
-        state, status, stored = await run_in_threadpool(store.idempotency_begin, scope, digest)
+        state, status, stored = await run_in_threadpool(
+            partial(
+                store.idempotency_begin,
+                scope,
+                digest,
+                pending_seconds=request.app.state.settings.idempotency_pending_seconds,
+            )
+        )
         if state == "replay":
             return Response(
                 stored,

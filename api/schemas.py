@@ -72,11 +72,21 @@ class StandardChangeIn(Input):
     override_reason: Annotated[str, Field(max_length=2000)] | None = None
 
 
+class RefusedHousehold(BaseModel):
+    household_id: str
+    field: str
+    message: str
+
+
 class StandardChangeOut(BaseModel):
     version: str
     key: str
     region_code: str
     households_adjusted: int
+    households_refused: list[RefusedHousehold] = Field(
+        default_factory=list,
+        description="households whose recompute a rule refused: nothing recorded for them",
+    )
 
 
 class HouseholdIn(Input):

@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from projections.interface import PENDING_SECONDS
+
 
 class SettingsError(Exception):
     """A setting has a wrong value; the message names the variable."""
@@ -41,6 +43,12 @@ class Settings(BaseSettings):
     projection_interval_seconds: float = Field(default=1.0, gt=0)
     db_connect_timeout_seconds: int = Field(
         default=2, ge=1, le=60, description="PostgreSQL: how long to wait for a connection"
+    )
+    idempotency_pending_seconds: float = Field(
+        default=PENDING_SECONDS,
+        gt=0,
+        description="An Idempotency-Key left pending this long (its request's process died) "
+        "is taken over by a retry",
     )
 
     @field_validator("database_url")

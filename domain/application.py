@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any, ClassVar, TypeVar
@@ -18,8 +18,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from domain.errors import ConflictError, InvalidInputError, NotFoundError
+from domain.errors import ConflictError, InvalidInputError, LedgerError, NotFoundError
 from domain.household import (
+    PROPAGATED_KEYS,
     ApplicationRecord,
     AttributeChange,
     Basis,
@@ -37,6 +38,7 @@ from domain.standards import (
     CITY_CODE,
     COUNTIES,
     KEYS,
+    Change,
     Standards,
     StandardsBook,
     StandardValue,
@@ -78,6 +80,18 @@ class FractionAsStr(Transcoding):
 
     def decode(self, data: str) -> Fraction:
         return Fraction(data)
+
+
+PROPAGATION_BATCH = 200  # households saved per transaction by a propagation
+
+
+@dataclass
+class Propagation:
+    """What a standard change's propagation recorded: the number of changes, and the
+    households whose recompute a rule refused (id, field, message)."""
+
+    adjusted: int = 0
+    refused: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,13 @@ class LedgerApplication(Application[UUID]):
         county_code = county_of(region_code)
         county = self._standards(county_code) if county_code != CITY_CODE else None
         return StandardsBook(city, county)
+
+    def standard_change(self, region_code: str, version: int) -> Change:
+        """The recorded change of `version` in the region's own standards."""
+        standards = self._standards(region_code)
+        if standards is None:
+            raise NotFoundError(f"no standards for {region_code}", "region_code")
+        return standards.change(version)
 
     def _standards(self, region_code: str) -> Standards | None:
         try:
@@ -583,52 +604,97 @@ class LedgerApplication(Application[UUID]):
             return carried
         raise ConflictError("the households changed concurrently too often; try again")
 
-    def adjust_entitlements(
-        self, household_ids: Iterable[UUID], *, actor: str, reason: str, batch_size: int = 200
-    ) -> int:
-        """Bring each household's entitlements in line with the standards timeline,
-        saving many households per transaction. Idempotent: a household already in
-        line records nothing. Returns the number of adjustments recorded."""
-        adjusted = 0
+    def propagate_change(
+        self,
+        household_ids: Iterable[UUID],
+        *,
+        key: str,
+        effective_from: date,
+        actor: str,
+        reason: str,
+    ) -> Propagation:
+        """Bring each household in line with a change of `key` from `effective_from`
+        (`Household.apply_standard_change`), saving many households per transaction.
+        Idempotent: a household already in line records nothing. A household whose
+        recompute a rule refuses records nothing and is reported in `refused`; the
+        others go on, so the propagation never stops half-way."""
+        result = Propagation()
         books: dict[str, StandardsBook] = {}
-        batch: list[UUID] = []
 
-        def flush(ids: Sequence[UUID]) -> int:
-            changed: list[Household] = []
-            count = 0
+        def apply(household: Household) -> int:
+            region = county_of(household.region_code)
+            if region not in books:
+                books[region] = self.standards_book(household.region_code)
+            return household.apply_standard_change(
+                books[region], key=key, effective_from=effective_from, actor=actor, reason=reason
+            )
+
+        def refused(hid: UUID, error: LedgerError) -> None:
+            result.refused.append(
+                {"household_id": str(hid), "field": error.field or "", "message": error.message}
+            )
+
+        def flush(ids: Sequence[UUID]) -> None:
+            changed: list[tuple[Household, int]] = []
             for hid in ids:
                 household = self.household(hid)
-                region = county_of(household.region_code)
-                if region not in books:
-                    books[region] = self.standards_book(household.region_code)
-                n = household.adjust_entitlements(books[region], actor=actor, reason=reason)
-                if n:
-                    changed.append(household)
-                    count += n
+                try:
+                    count = apply(household)
+                except LedgerError as error:
+                    refused(hid, error)
+                    continue
+                if count:
+                    changed.append((household, count))
             if not changed:
-                return 0
+                return
             try:
-                self.save(*changed)
+                self.save(*(household for household, _ in changed))
+                result.adjusted += sum(count for _, count in changed)
             except IntegrityError:
-                # A household changed under us: fall back to one at a time, with retry.
-                count = 0
-                for household in changed:
-                    count += self.update(
-                        household.id,
-                        lambda h: h.adjust_entitlements(
-                            books[county_of(h.region_code)], actor=actor, reason=reason
-                        ),
-                    )
-            return count
+                # A household changed under us: one at a time, with retry.
+                for household, _ in changed:
+                    try:
+                        result.adjusted += self.update(household.id, apply)
+                    except LedgerError as error:
+                        refused(household.id, error)
 
+        batch: list[UUID] = []
         for hid in household_ids:
             batch.append(hid)
-            if len(batch) >= batch_size:
-                adjusted += flush(batch)
+            if len(batch) >= PROPAGATION_BATCH:
+                flush(batch)
                 batch = []
         if batch:
-            adjusted += flush(batch)
-        return adjusted
+            flush(batch)
+        return result
+
+    def complete_propagation(
+        self, region_code: str, version: int, propagation: Propagation, *, actor: str
+    ) -> None:
+        """Record on the standards stream that the change of `version` has reached every
+        household it can affect (`ledger verify` reports the changes without it)."""
+        for _ in range(MAX_RETRIES):
+            standards = self._standards(region_code)
+            if standards is None:
+                raise NotFoundError(f"no standards for {region_code}", "region_code")
+            standards.complete_propagation(
+                version, adjusted=propagation.adjusted, refused=propagation.refused, actor=actor
+            )
+            try:
+                self.save(standards)
+            except IntegrityError:
+                continue
+            return
+        raise ConflictError("the standards changed concurrently too often; try again")
+
+    def unfinished_propagations(self) -> list[tuple[str, Change]]:
+        """(region, change) of every recorded change whose propagation is unfinished."""
+        found: list[tuple[str, Change]] = []
+        for region in (CITY_CODE, *sorted(COUNTIES)):
+            standards = self._standards(region)
+            if standards is not None:
+                found += [(region, c) for c in standards.unfinished(PROPAGATED_KEYS)]
+        return found
 
     # ---------------------------------------------------------------- audit
 

@@ -23,6 +23,7 @@ from domain.errors import (
     PolicyRuleError,
     SeparationOfDutiesError,
 )
+from domain.idnumber import validate_id_number
 from domain.medical import (
     WAIVER_HOUSEHOLD_CATEGORIES,
     WAIVER_PERSON_CATEGORIES,
@@ -41,6 +42,7 @@ from domain.rules import (
     LOSSES,
     Means,
     cash_amount,
+    check_rent_tier_ratio,
     disaster_relief,
     education_aid,
     means_test,
@@ -48,6 +50,11 @@ from domain.rules import (
     renovation_grant,
 )
 from domain.standards import StandardsBook, validate_region_code
+
+# The standards whose change reaches recorded households (Ledger.propagate).
+AMOUNT_KEYS = frozenset(k for keys in AMOUNT_STANDARD.values() for k in keys)
+CAP_KEYS = frozenset({"medical_cap_individual_annual", "medical_cap_household_annual"})
+PROPAGATED_KEYS = AMOUNT_KEYS | CAP_KEYS
 
 PROGRAMMES = (
     "dibao",
@@ -675,6 +682,7 @@ class Household(Chained):
     ) -> str:
         if not name.strip():
             raise InvalidInputError("name must not be empty", "name")
+        id_number = validate_id_number(id_number)
         _choice("relation", relation, RELATIONS)
         _choice("school_stage", school_stage, SCHOOL_STAGES, optional=True)
         _choice("employment", employment, EMPLOYMENT, optional=True)
@@ -942,6 +950,29 @@ class Household(Chained):
             self._reconcile(key, book, actor=actor, cause="standard_change", reason=reason)
             for key in sorted(self.bases)
         )
+
+    def apply_standard_change(
+        self, book: StandardsBook, *, key: str, effective_from: date, actor: str, reason: str
+    ) -> int:
+        """Bring in line what a change of `key` from `effective_from` can affect: the
+        entitlements whose amount uses it, and for a §17 cap every cap year holding a bill
+        served on or after that date (each bill's split recomputed in recorded order, the
+        differences recorded as MedicalReliefAdjusted). Idempotent; returns the number
+        of changes recorded."""
+        count = 0
+        if key in AMOUNT_KEYS:
+            count += self.adjust_entitlements(book, actor=actor, reason=reason)
+        if key in CAP_KEYS:
+            years = {
+                b.cap_year
+                for b in self.bills.values()
+                if not b.cancelled and b.service_on >= effective_from
+            }
+            for year in sorted(years):
+                count += self._recompute_cap_year(
+                    year, book, actor=actor, cause_bill_id="", cause=reason
+                )
+        return count
 
     def set_account(
         self,
@@ -1219,6 +1250,7 @@ class Household(Chained):
         effective_on: date,
         actor: str,
     ) -> None:
+        validate_id_number(member.id_number)
         before = self.members.get(member.member_id)
         if before is not None:
             if before.left_on is None:
@@ -1395,10 +1427,18 @@ class Household(Chained):
         return split, person_cap, household_cap, person_paid, household_paid, versions
 
     def _recompute_cap_year(
-        self, cap_year: int, book: StandardsBook, *, actor: str, cause_bill_id: str
+        self,
+        cap_year: int,
+        book: StandardsBook,
+        *,
+        actor: str,
+        cause_bill_id: str,
+        cause: str | None = None,
     ) -> int:
         """Recompute every bill of a cap year in recorded order and record each split
-        that differs (extra relief, or a recovery from the fund's side)."""
+        that differs (extra relief, or a recovery from the fund's side). The cause is a
+        corrected or cancelled bill (`cause_bill_id`), or a change of a cap (`cause`,
+        with `cause_bill_id` empty)."""
         changed = 0
         for bill in sorted(self.bills.values(), key=lambda b: b.seq):
             if bill.cap_year != cap_year:
@@ -1416,6 +1456,8 @@ class Household(Chained):
                     before_seq=bill.seq,
                 )[0]
                 kept, relief, explanation = split.kept_fen, split.relief_fen, split.explanation
+            if cause:
+                explanation = f"{cause}: {explanation}"
             if (kept, relief) == (bill.kept_fen, bill.relief_fen):
                 continue
             delta = relief - bill.relief_fen
@@ -1685,6 +1727,7 @@ class Household(Chained):
                 "tier_ratio_den": ratio.denominator,
                 "market_rent_fen": rent,
             }
+            check_rent_tier_ratio(ratio, book, on)
         ends = (
             self._temporary_subsidy_end(person or "", on)
             if programme == "unemployed_temporary_subsidy"

@@ -235,15 +235,10 @@ def unemployed_temporary_subsidy(book: StandardsBook, on: date) -> Amount:
 def rent_subsidy(
     tier_ratio: Fraction, market_rent_fen: int, book: StandardsBook, on: date
 ) -> Amount:
-    """§12 租赁补贴: tier ratio x local average market rent; a ratio below the floor
-    (SEED 40%) is refused."""
+    """§12 租赁补贴: tier ratio x local average market rent. The floor gates the approval
+    (`check_rent_tier_ratio`); it does not change the amount, so a later change of the
+    floor never refuses an entitlement already granted."""
     floor, found = book.ratio("rent_subsidy_min_ratio", on)
-    if tier_ratio < floor:
-        raise PolicyRuleError(
-            f"the rent subsidy tier ratio {format_ratio(tier_ratio)} is below the "
-            f"{format_ratio(floor)} floor (§12)",
-            "details.tier_ratio",
-        )
     monthly = round_half_up(tier_ratio * market_rent_fen)
     return Amount(
         monthly,
@@ -287,6 +282,17 @@ def price_subsidy(book: StandardsBook, on: date) -> Amount:
 PAUSABLE = ("price_subsidy",)  # programmes whose amount pauses (ended) and resumes
 
 
+def check_rent_tier_ratio(tier_ratio: Fraction, book: StandardsBook, on: date) -> None:
+    """§12: a tier ratio below the floor in force (SEED 40%) is refused at approval."""
+    floor = book.ratio("rent_subsidy_min_ratio", on)[0]
+    if tier_ratio < floor:
+        raise PolicyRuleError(
+            f"the rent subsidy tier ratio {format_ratio(tier_ratio)} is below the "
+            f"{format_ratio(floor)} floor (§12)",
+            "details.tier_ratio",
+        )
+
+
 # Which standards drive each monthly programme's amount (re-computed when they change).
 AMOUNT_STANDARD: dict[str, tuple[str, ...]] = {
     "dibao": ("dibao_standard_annual",),
@@ -296,7 +302,7 @@ AMOUNT_STANDARD: dict[str, tuple[str, ...]] = {
     "virtual_job_subsidy": ("virtual_job_subsidy_monthly",),
     "unemployed_temporary_subsidy": ("dibao_standard_annual",),
     "eldercare_service_subsidy": ("eldercare_subsidy_monthly",),
-    "rent_subsidy": ("rent_subsidy_min_ratio",),
+    "rent_subsidy": (),  # tier x market rent; the floor only gates the approval
     "price_subsidy": ("price_subsidy_monthly", "price_subsidy_cpi_trigger", "cpi_yoy"),
 }
 

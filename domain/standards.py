@@ -7,6 +7,7 @@ A county's own value overrides the city's from its effective date (§10).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
@@ -229,6 +230,7 @@ class Change:
     value: StandardValue
     effective_from: date
     version: int
+    actor: str = ""
 
 
 class Standards(Chained):
@@ -256,12 +258,25 @@ class Standards(Chained):
                 self.amount_fen if self.amount_fen is not None else Fraction(self.ratio or "0")
             )
             aggregate.changes.append(
-                Change(self.key, value, self.effective_on, self.originator_version)
+                Change(self.key, value, self.effective_on, self.originator_version, self.actor)
             )
+
+    class PropagationCompleted(Event):
+        """Every household the change of `version` can affect has been recomputed
+        (`adjusted` changes recorded); `refused` lists the households whose recompute a
+        rule refused, each with the field and the message, for a caseworker to resolve."""
+
+        version: int
+        adjusted: int
+        refused: list[dict[str, str]]
+
+        def apply(self, aggregate: Standards) -> None:
+            aggregate.propagated.add(self.version)
 
     def __init__(self, region_code: str) -> None:
         self.region_code = region_code
         self.changes: list[Change] = []
+        self.propagated: set[int] = set()  # versions whose propagation completed
 
     @classmethod
     def open(cls, region_code: str, actor: str, effective_on: date) -> Standards:
@@ -291,6 +306,35 @@ class Standards(Chained):
 
     def change_dates(self, key: str) -> set[date]:
         return {c.effective_from for c in self.changes if c.key == key}
+
+    def change(self, version: int) -> Change:
+        for change in self.changes:
+            if change.version == version:
+                return change
+        raise NotFoundError(f"no change {self.region_code}/v{version}", "version")
+
+    def unfinished(self, keys: Collection[str]) -> list[Change]:
+        """Recorded changes of `keys` (which reach households) whose propagation has not
+        been completed: cut short, or recorded before completion was recorded. Seeds
+        precede every household and need none."""
+        return [
+            c
+            for c in self.changes
+            if c.key in keys and c.actor != SEED_ACTOR and c.version not in self.propagated
+        ]
+
+    def complete_propagation(
+        self, version: int, *, adjusted: int, refused: list[dict[str, str]], actor: str
+    ) -> None:
+        change = self.change(version)
+        self.trigger_event(
+            self.PropagationCompleted,
+            version=version,
+            adjusted=adjusted,
+            refused=refused,
+            actor=actor,
+            effective_on=change.effective_from,
+        )
 
     def record_change(
         self,
@@ -404,7 +448,9 @@ def validate_change(
     cited_urban_consumption_fen: int | None,
     override_reason: str | None,
 ) -> None:
-    """The two §6 rules on a standard change. Raises PolicyRuleError naming the field."""
+    """The two §6 rules on a standard change, and the plan's fixed floors and caps.
+    Raises PolicyRuleError (InvalidInputError for a malformed month) naming the field."""
+    _check_plan_bounds(key, value)
     if key == "dibao_standard_annual":
         try:
             previous = book.in_force(key, effective_from - timedelta(days=1))
@@ -445,6 +491,48 @@ def validate_change(
                 f"{format_yuan(round_half_up(floor))}",
                 "value",
             )
+
+
+# Values the plan itself fixes a floor or a cap for (SEED items): a standard change may
+# move the value only on the allowed side. key -> (bound, "min"|"max", the plan's words)
+PLAN_BOUNDS: dict[str, tuple[StandardValue, str, str]] = {
+    "charity_subsidy_marginal_share": (
+        Fraction(1, 2),
+        "min",
+        "§8: marginal members get at least 50% of the dibao members' charity subsidy",
+    ),
+    "rent_subsidy_min_ratio": (
+        Fraction(2, 5),
+        "min",
+        "§12: the rent subsidy tier ratio is at least 40% of the market rent",
+    ),
+    "renovation_household_cap": (
+        yuan(30000),
+        "max",
+        "§14: 暖巢 renovation grants total at most 30,000 yuan per household",
+    ),
+}
+
+
+def _check_plan_bounds(key: str, value: StandardValue) -> None:
+    if key == "medical_cap_year_start_month":
+        if Fraction(value).denominator != 1 or not 1 <= value <= 12:
+            raise InvalidInputError(
+                f"value must be a whole month number from 1 to 12 for the cap year's first "
+                f"month (§17), not {format_value(key, value)}",
+                "value",
+            )
+        return
+    if key not in PLAN_BOUNDS:
+        return
+    bound, side, rule = PLAN_BOUNDS[key]
+    if (side == "min" and value < bound) or (side == "max" and value > bound):
+        limit = "below the plan's floor" if side == "min" else "above the plan's cap"
+        raise PolicyRuleError(
+            f"value {format_value(key, value)} for {key} is {limit} of "
+            f"{format_value(key, bound)} ({rule})",
+            "value",
+        )
 
 
 def describe(key: str, found: InForce) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -17,8 +17,16 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
-from projections.sql import KIND_ORDER, WRITES, postgres_dialect
+from projections.interface import (
+    PENDING_SECONDS,
+    EntitlementRow,
+    Op,
+    ViewStore,
+    coalesced,
+    grouped,
+    sorted_rows,
+)
+from projections.sql import HOUSEHOLDS_WITH, KIND_ORDER, WRITES, postgres_dialect
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_households ("
@@ -312,16 +320,18 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         ]
 
     def households_with(
-        self, programmes: tuple[str, ...], region_prefix: str, *, paused: bool = False
+        self, programmes: tuple[str, ...], region_prefix: str, since: date, *, paused: bool = False
     ) -> list[UUID]:
+        statement = HOUSEHOLDS_WITH.replace("PROGRAMME_MATCH", "= ANY(:programmes)")
         with self._read() as curs:
             curs.execute(
-                self._sql(
-                    "SELECT DISTINCT household_id FROM {s}.ledger_current_entitlements "
-                    "WHERE programme = ANY(%s) AND (%s OR NOT ended) AND region_code LIKE %s "
-                    "ORDER BY household_id"
-                ),
-                [list(programmes), paused, region_prefix + "%"],
+                self._sql(postgres_dialect(statement)),
+                {
+                    "programmes": list(programmes),
+                    "prefix": region_prefix + "%",
+                    "since": since,
+                    "paused": paused,
+                },
             )
             return [row["household_id"] for row in curs.fetchall()]
 
@@ -381,8 +391,17 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             curs.execute(self._sql(sql), params)
             return [{**row, "at": row["at"].isoformat()} for row in curs.fetchall()]
 
-    def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
+    def idempotency_begin(
+        self, scope: str, body_hash: str, *, pending_seconds: float = PENDING_SECONDS
+    ) -> tuple[str, int | None, bytes]:
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "DELETE FROM {s}.ledger_idempotency WHERE scope = %s AND status IS NULL "
+                    "AND created_at < now() - make_interval(secs => %s)"
+                ),
+                (scope, pending_seconds),
+            )
             curs.execute(
                 self._sql(
                     "INSERT INTO {s}.ledger_idempotency (scope, body_hash) VALUES (%s, %s) "

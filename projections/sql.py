@@ -366,3 +366,23 @@ WARN_CASES = (
     "SELECT warning_id, household_id, rule, reason, raised_on, status, note, actor, "
     "acknowledged_on, resolved_on FROM {s}.ledger_warning_cases"
 )
+# Households with an entitlement of one of the programmes in force on some day from
+# :since on: a change point that is not an end, with no later change point on or before
+# :since (so it reaches past :since, or starts after it). An entitlement that ended
+# since, or has a future end date (e.g. the 6-month temporary subsidy), is included.
+# Each backend puts its list match in place of PROGRAMME_MATCH.
+HOUSEHOLDS_WITH = (
+    "SELECT DISTINCT h.household_id AS household_id FROM {s}.ledger_entitlement_history h "
+    "WHERE h.programme PROGRAMME_MATCH AND h.cause <> 'grant' "
+    "AND h.region_code LIKE :prefix AND (:paused OR (NOT h.ended AND NOT EXISTS (SELECT 1 "
+    "FROM {s}.ledger_entitlement_history n WHERE n.household_id = h.household_id "
+    "AND n.programme = h.programme AND n.member_id = h.member_id "
+    "AND n.effective_from > h.effective_from AND n.effective_from <= :since))) "
+    "ORDER BY h.household_id"
+)
+# Households with a bill served on or after a date (a change of a §17 cap reaches them).
+MEDICAL_HOUSEHOLDS_SINCE = (
+    "SELECT DISTINCT household_id FROM {s}.ledger_medical_bills "
+    "WHERE service_on >= :since AND region_code LIKE :prefix AND NOT cancelled "
+    "ORDER BY household_id"
+)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
-from projections.sql import KIND_ORDER, WRITES, sqlite_dialect
+from projections.interface import (
+    PENDING_SECONDS,
+    EntitlementRow,
+    Op,
+    ViewStore,
+    coalesced,
+    grouped,
+    sorted_rows,
+)
+from projections.sql import HOUSEHOLDS_WITH, KIND_ORDER, WRITES, sqlite_dialect
 
 _TS = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
@@ -222,15 +230,19 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
         ]
 
     def households_with(
-        self, programmes: tuple[str, ...], region_prefix: str, *, paused: bool = False
+        self, programmes: tuple[str, ...], region_prefix: str, since: date, *, paused: bool = False
     ) -> list[UUID]:
-        marks = ",".join("?" * len(programmes))
+        names = {f"p{i}": programme for i, programme in enumerate(programmes)}
+        match = "IN (" + ", ".join(f":{name}" for name in names) + ")"
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                "SELECT DISTINCT household_id FROM ledger_current_entitlements "
-                f"WHERE programme IN ({marks}) AND (? OR ended = 0) AND region_code LIKE ? "
-                "ORDER BY household_id",
-                [*programmes, int(paused), region_prefix + "%"],
+                sqlite_dialect(HOUSEHOLDS_WITH.replace("PROGRAMME_MATCH", match)),
+                {
+                    **names,
+                    "prefix": region_prefix + "%",
+                    "since": since.isoformat(),
+                    "paused": int(paused),
+                },
             )
             return [UUID(row["household_id"]) for row in curs.fetchall()]
 
@@ -285,12 +297,20 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             curs.execute(sql, params)
             return [dict(row) for row in curs.fetchall()]
 
-    def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
+    def idempotency_begin(
+        self, scope: str, body_hash: str, *, pending_seconds: float = PENDING_SECONDS
+    ) -> tuple[str, int | None, bytes]:
+        now = datetime.now(UTC)
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "DELETE FROM ledger_idempotency WHERE scope = ? AND status IS NULL "
+                "AND created_at < ?",
+                (scope, ts(now - timedelta(seconds=pending_seconds))),
+            )
             curs.execute(
                 "INSERT INTO ledger_idempotency (scope, body_hash, created_at) "
                 "VALUES (?, ?, ?) ON CONFLICT (scope) DO NOTHING RETURNING scope",
-                (scope, body_hash, ts(datetime.now(UTC))),
+                (scope, body_hash, ts(now)),
             )
             if curs.fetchone() is not None:
                 return "new", None, b""

@@ -225,6 +225,32 @@ def payment_run(
     )
 
 
+@cli.command()
+def propagate(
+    actor: Annotated[str, typer.Option(help="who completes them (recorded)")] = "system:propagate",
+) -> None:
+    """Complete every standard change whose propagation to households was cut short
+    (idempotent: households already in line record nothing)."""
+    ledger = _open()
+    try:
+        done = ledger.complete_propagations(actor=actor)
+    except LedgerError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    for region, version, result in done:
+        typer.echo(
+            f"{region}/v{version}: {result.adjusted} changes recorded, "
+            f"{len(result.refused)} households refused"
+        )
+        for item in result.refused:
+            typer.echo(
+                f"  REFUSED household {item['household_id']} ({item['field']}): {item['message']}"
+            )
+    typer.echo(f"{len(done)} unfinished propagations completed")
+
+
 feed = typer.Typer(help="The disbursement feed.", no_args_is_help=True)
 cli.add_typer(feed, name="feed")
 
@@ -348,7 +374,7 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Check every stream's hash chain and recompute every determination, entitlement
-    change and cap split; exit 1 on any break or mismatch."""
+    change and cap split; list unfinished standard propagations; exit 1 on any."""
     ledger = _open()
     try:
         report = ledger.verify()
@@ -362,6 +388,7 @@ def verify(
                     "events_checked": report.events_checked,
                     "chain_breaks": report.chain_breaks,
                     "recompute_mismatches": report.recompute_mismatches,
+                    "unfinished_propagations": report.unfinished_propagations,
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -378,6 +405,11 @@ def verify(
             typer.echo(
                 f"MISMATCH household {item['household_id']} version {item['version']} "
                 f"({item['event']}): {item['problem']}"
+            )
+        for item in report.unfinished_propagations:
+            typer.echo(
+                f"UNFINISHED propagation of {item['key']} {item['version']} from "
+                f"{item['effective_from']}: run `ledger propagate`"
             )
         typer.echo("verified: no break, no mismatch" if report.ok else "verification FAILED")
     if not report.ok:

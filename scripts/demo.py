@@ -480,7 +480,7 @@ def build_demo_city(
         cited_income_growth=Fraction(4, 100),
     )
     # A person moves in with relatives mid-year, carrying their year's self-pay (§17).
-    movers = [h for h in ledger.views.households_with(("dibao",), "330402")[:2]]
+    movers = [h for h in ledger.views.households_with(("dibao",), "330402", date(2025, 8, 1))[:2]]
     if len(movers) == 2:
         mover = next(iter(app.household(movers[0]).members))
         app.move_member(
@@ -498,8 +498,8 @@ def build_demo_city(
     return [
         f"demo city: {households} households, {events} household events",
         "categories: " + ", ".join(f"{k} {v}" for k, v in sorted(categories.items())),
-        f"tekun standard 27,000 from 2025-07-01: {tekun_adjusted} entitlement adjustments",
-        f"海宁市 dibao standard 15,600 from 2025-10-01: {county_adjusted} adjustments",
+        f"tekun standard 27,000 from 2025-07-01: {tekun_adjusted.adjusted} entitlement adjustments",
+        f"海宁市 dibao standard 15,600 from 2025-10-01: {county_adjusted.adjusted} adjustments",
         f"entitlement history rows: {ledger.views.count('ledger_entitlement_history')}",
         "payment runs 2025-02..2025-11: "
         + ", ".join(f"{period} {n} ({format_yuan(total)})" for period, n, total in runs[:2])

@@ -27,7 +27,10 @@ def household(
     registered_on: date = date(2025, 1, 1),
     actor: str = "caseworker-li",
     severe: tuple[int, ...] = (),
+    disabled: tuple[int, ...] = (),
 ) -> tuple[UUID, list[str]]:
+    """Members 0.. (head first); those in `severe` are severely ill, in `disabled`
+    severely disabled."""
     hid = app.register_household(
         region_code=region_code,
         residence="urban",
@@ -45,6 +48,7 @@ def household(
             birth_on=date(1980, 5, 17),
             joined_on=None,
             severe_illness=i in severe,
+            severe_disability=i in disabled,
         )
         for i in range(members)
     ]

@@ -268,6 +268,7 @@ def test_standard_changes_over_http_with_known_at(server):
     )
     assert r.status_code == 201, r.text
     assert r.json()["households_adjusted"] == 1
+    assert r.json()["households_refused"] == []
     r = server.client.get(
         f"/households/{hid}/entitlements", headers=server.token(*AP), params={"as_of": "2025-06-01"}
     )
@@ -285,6 +286,36 @@ def test_standard_changes_over_http_with_known_at(server):
     ).json()
     assert [h["monthly_amount"] for h in history] == ["1250.00", "1287.50"]
     assert history[1]["cause"] == "standard_change" and "1250.00" in history[1]["reason"]
+
+
+def test_standard_changes_beyond_the_plans_bounds_are_refused_over_http(server):
+    """SEED §14 (renovation at most 30,000 yuan per household), §12 (rent ratio floor at
+    least 40%) and §17 (the cap year starts in a month 1..12): 80,000.00 and 0.3 are 400,
+    month 13 is 422, each naming `value`; the standards in force do not change, and
+    `/audit/verify` shows no unfinished propagation."""
+    admin = server.token("admin-chen", "standards_admin")
+    before = server.client.get(
+        "/standards", headers=server.token(*AP), params={"as_of": "2026-02-01"}
+    ).json()
+    for key, value, status in (
+        ("renovation_household_cap", "80000.00", 400),
+        ("rent_subsidy_min_ratio", "0.3", 400),
+        ("medical_cap_year_start_month", "13", 422),
+    ):
+        r = server.client.post(
+            "/standards/changes",
+            headers=admin,
+            json={"key": key, "value": value, "effective_from": "2026-01-01", "basis": "doc"},
+        )
+        assert r.status_code == status, r.text
+        assert r.json()["field"] == "value"
+    after = server.client.get(
+        "/standards", headers=server.token(*AP), params={"as_of": "2026-02-01"}
+    ).json()
+    assert after == before
+    assert after["renovation_household_cap"]["value"] == "30000.00"
+    verify = server.client.get("/audit/verify", headers=server.token("audit-sun", "auditor"))
+    assert verify.json()["unfinished_propagations"] == []
 
 
 def test_docs_health_and_oversize_bodies(server):

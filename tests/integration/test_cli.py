@@ -43,7 +43,7 @@ def test_demo_city_replay_and_rebuild(env):
     try:
         ledger.runner.catch_up()
         assert ledger.views.count("ledger_households") == 1000
-        haining = ledger.views.households_with(("dibao",), "330481")
+        haining = ledger.views.households_with(("dibao",), "330481", date(2025, 12, 1))
         assert haining, "the demo has dibao households in 海宁"
         before = ledger.views.dump(TABLES)
     finally:

@@ -9,6 +9,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import InvalidInputError
+from domain.household import Household
 from domain.medical import BillFigures
 from domain.money import yuan
 from projections.medical import TABLES
@@ -342,4 +343,52 @@ def test_a_member_may_move_back_to_a_household_they_left(ledger):
     ledger.runner.catch_up()
     ledger.runner.rebuild(("care", "payments"))
     assert a in ledger.care_facts().present_members(str(h1), date(2025, 8, 1))
+
+
+def test_a_retroactive_cap_change_recomputes_the_recorded_bills(ledger):
+    """§17, a cap changed after the bills: a person's bill of 35,000 self-paid on
+    2025-08-01 keeps 30,000 (the person cap) with 5,000 relief from the fund. The person
+    cap is then raised to 40,000 from 2025-07-01 (recorded afterwards): the bill keeps
+    35,000 with no relief, recorded as a relief adjustment of -5,000 (a recovery on the
+    fund's side); the caps view agrees (paid 35,000, cap 40,000, remaining 5,000, relief
+    0) and the fund's August relief nets to 0. Propagating again records nothing."""
+    hid, [p] = household(ledger.app, 1, registered_on=date(2024, 1, 1))
+    bill = post(ledger, hid, p, 35000, on=date(2025, 8, 1))
+    assert (bill.kept_fen, bill.relief_fen) == (yuan(30000), yuan(5000))
+    result, propagation = ledger.record_standard_change(
+        key="medical_cap_individual_annual",
+        value=yuan(40000),
+        effective_from=date(2025, 7, 1),
+        basis="嘉医保〔2025〕7号",
+        actor="admin",
+    )
+    assert (propagation.adjusted, propagation.refused) == (1, [])
+    state = ledger.app.household(hid)
+    assert (state.bills[bill.bill_id].kept_fen, state.bills[bill.bill_id].relief_fen) == (
+        yuan(35000),
+        0,
+    )
+    [adjusted] = [
+        e
+        for e in ledger.app.household_events(hid)
+        if isinstance(e, Household.MedicalReliefAdjusted)
+    ]
+    assert (adjusted.previous_kept_fen, adjusted.kept_fen, adjusted.delta_fen, adjusted.kind) == (
+        yuan(30000),
+        yuan(35000),
+        -yuan(5000),
+        "recovery",
+    )
+    assert "medical_cap_individual_annual" in adjusted.explanation
+    member = ledger.medical_caps(hid, 2025)["members"][0]
+    assert (
+        member["paid_fen"],
+        member["cap_fen"],
+        member["remaining_fen"],
+        member["relief_fen"],
+    ) == (yuan(35000), yuan(40000), yuan(5000), 0)
+    assert ledger.fund_relief(2025, "3304") == [
+        {"month": "2025-08", "county": "330402", "relief_fen": 0}
+    ]
+    assert ledger.propagate("330400", result.version, actor="admin").adjusted == 0
     assert ledger.verify().ok

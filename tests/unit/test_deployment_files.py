@@ -290,3 +290,18 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
     }
     assert expected <= patterns
     assert patterns & {"__pycache__", "**/__pycache__"}
+
+
+def test_every_dependency_has_a_compatible_range(pyproject: dict[str, Any]) -> None:
+    """Issue 2 "pin compatible version ranges": every runtime and dev dependency has a
+    lower and an upper bound, so a new major release cannot break an install."""
+    from packaging.requirements import Requirement
+
+    deps = list(pyproject["project"]["dependencies"])
+    for group in pyproject["project"]["optional-dependencies"].values():
+        deps += group
+    for text in deps:
+        requirement = Requirement(text)
+        operators = {spec.operator for spec in requirement.specifier}
+        assert operators & {">=", "~=", "=="}, f"{text}: no lower bound"
+        assert operators & {"<", "~=", "=="}, f"{text}: no upper bound"
