@@ -233,7 +233,7 @@ def test_the_price_subsidy_pays_nothing_in_a_month_cpi_is_below_the_trigger(ledg
     def cpi(rise, on):
         return ledger.record_standard_change(
             key="cpi_yoy", value=Fraction(rise), effective_from=on, basis="统计局", actor="bureau"
-        )[1]
+        )[1].adjusted
 
     cpi("0.04", date(2025, 3, 1))
     approve(app, hid, "price_subsidy", date(2025, 3, 1), member_id=head)
