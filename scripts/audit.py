@@ -14,18 +14,11 @@ from domain.payments import PaymentLedger, ledger_id
 def replay_household(
     ledger: Ledger, household_id: UUID, as_of: date, known_at: datetime | None
 ) -> dict[str, Any]:
-    household = ledger.app.household_known_at(household_id, known_at)
-    events = [
-        e
-        for e in ledger.app.household_events(household_id)
-        if e.originator_version <= household.version
-    ]
+    household, events = ledger.app.household_known_at(household_id, known_at)
     # The household's payments live in its payment ledger stream (docs/PAYMENTS.md).
-    payment_events = [
-        e
-        for e in ledger.app.events.get(ledger_id(household_id))
-        if known_at is None or e.timestamp <= known_at
-    ]
+    payments = ledger_id(household_id)
+    paid_by = None if known_at is None else ledger.app.version_known_at(payments, known_at)
+    payment_events = list(ledger.app.events.get(payments, lte=paid_by)) if paid_by != 0 else []
     state = {
         "household_id": str(household.id),
         "region_code": household.region_code,
