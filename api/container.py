@@ -3,11 +3,12 @@ the settings. The API and the command line get a `Ledger` from here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -270,8 +271,21 @@ class Ledger:
             if stream in unreadable:
                 continue
             if check_chain(stream, events, report) and isinstance(events[0], Household.Registered):
-                recompute_household(events, history.book_at, report)
+                recompute_household(events, history.book_at, report, self._snapshots(stream))
         return report
+
+    def _snapshots(self, stream: UUID) -> dict[int, Callable[[], Any]]:
+        """The stream's stored snapshots by version, each decoded when called (a row that
+        no longer decodes then fails the comparison)."""
+        store = self.app.snapshots
+        if store is None:
+            return {}
+        return {
+            row.originator_version: partial(
+                lambda r: store.mapper.to_domain_event(r).mutate(None), row
+            )
+            for row in store.recorder.select_events(stream)
+        }
 
     # ------------------------------------------------------------------ queries
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.container import Ledger
-from domain.chain import digest, event_content
+from domain.chain import ChainBrokenError, digest, event_content
 from domain.household import Household
 from domain.money import yuan
 from scripts.audit import replay_household
@@ -36,9 +36,12 @@ def dibao_household(ledger, members=3, income=10000):
     return hid, ids
 
 
-def rewrite(ledger, events):
-    """Behind the application's back: put new state into existing event rows."""
-    stored = [ledger.app.mapper.to_stored_event(e) for e in events]
+def rewrite(ledger, events, store=None):
+    """Behind the application's back: put new state into existing event rows (of the
+    event table, or of `store`'s table, e.g. the snapshots)."""
+    store = store or ledger.app.events
+    stored = [store.mapper.to_stored_event(e) for e in events]
+    table = store.recorder.events_table_name
     if ledger.backend == "sqlite":
         path = ledger.settings.database_url[len("sqlite:///") :]
         import sqlite3
@@ -46,7 +49,7 @@ def rewrite(ledger, events):
         with sqlite3.connect(path) as conn:
             for s in stored:
                 conn.execute(
-                    "UPDATE stored_events SET state = ? WHERE originator_id = ? "
+                    f"UPDATE {table} SET state = ? WHERE originator_id = ? "
                     "AND originator_version = ?",
                     (s.state, s.originator_id.hex, s.originator_version),
                 )
@@ -56,7 +59,7 @@ def rewrite(ledger, events):
         conn.execute("SET session_replication_role = replica")  # a superuser's way round
         for s in stored:
             conn.execute(
-                f'UPDATE "{schema}".ledger_events SET state = %s WHERE originator_id = %s '
+                f'UPDATE "{schema}".{table} SET state = %s WHERE originator_id = %s '
                 "AND originator_version = %s",
                 (s.state, s.originator_id, s.originator_version),
             )
@@ -87,6 +90,59 @@ def test_an_event_changed_behind_the_back_breaks_its_chain(ledger, settings, mon
     result = CliRunner().invoke(cli, ["verify"])
     assert result.exit_code == 1
     assert f"CHAIN BREAK stream {hid} at version {added.originator_version}" in result.output
+
+
+@pytest.fixture
+def snapshotting(settings):
+    """A ledger that takes a snapshot every 3 events."""
+    opened = Ledger.open(settings.model_copy(update={"snapshot_interval": 3}))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def test_a_snapshot_changed_behind_the_back_is_caught(snapshotting, settings, monkeypatch):
+    """A member's name changed inside a stored snapshot (its chain head left alone, so a
+    load starting from it sees nothing wrong): `ledger verify` folds the stream to the
+    snapshot's version, finds the snapshot differs from its events, and exits 1."""
+    ledger = snapshotting
+    hid, ids = dibao_household(ledger)
+    [snapshot, *_] = ledger.app.snapshots.get(hid)
+    forged = snapshot.mutate(None)
+    member = forged.members[ids[0]]
+    forged.members[ids[0]] = replace(member, name="冒名顶替")
+    taken = type(snapshot).take(forged)
+    rewrite(ledger, [taken], ledger.app.snapshots)
+    assert ledger.app.household(hid, version=snapshot.originator_version).members[ids[0]].name == (
+        "冒名顶替"
+    )  # the load trusts a snapshot whose chain head matches; verify does not
+    report = ledger.verify()
+    assert report.chain_breaks == [
+        {
+            "stream_id": str(hid),
+            "version": snapshot.originator_version,
+            "reason": "snapshot differs from its events",
+        }
+    ]
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEDGER_SECRET", settings.secret.get_secret_value())
+    result = CliRunner().invoke(cli, ["verify"])
+    assert result.exit_code == 1
+    assert f"CHAIN BREAK stream {hid} at version {snapshot.originator_version}" in result.output
+
+
+def test_a_snapshot_with_another_chain_head_is_refused_on_load(snapshotting):
+    """A snapshot whose chain head is not the chain of the stored event at its version
+    (forged state re-hashed to hide it) stops the load, like a changed event."""
+    ledger = snapshotting
+    hid, _ = dibao_household(ledger)
+    *_, snapshot = ledger.app.snapshots.get(hid)  # the one a load starts from
+    forged = snapshot.mutate(None)
+    forged.chain_head = "0" * 64
+    rewrite(ledger, [type(snapshot).take(forged)], ledger.app.snapshots)
+    with pytest.raises(ChainBrokenError, match="snapshot at version"):
+        ledger.app.household(hid)
 
 
 def test_a_forged_chain_is_caught_by_recomputation(ledger):
