@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from fractions import Fraction
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -32,11 +31,12 @@ from domain.medical import (
     cap_year_of,
     hospital_waiver,
 )
-from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan, round_half_up
+from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan
 from domain.payments import validate_account
 from domain.rules import (
     AMOUNT_STANDARD,
     LOSSES,
+    Amount,
     Means,
     cash_amount,
     disaster_relief,
@@ -44,6 +44,7 @@ from domain.rules import (
     means_test,
     months_later,
     renovation_grant,
+    village_subsidy,
 )
 from domain.standards import StandardsBook, validate_region_code
 
@@ -1012,7 +1013,7 @@ class Household(Chained):
             )
         if amount_fen <= 0:
             raise InvalidInputError("amount must be more than 0", "amount")
-        subsidy = round_half_up(Fraction(amount_fen, 2))
+        subsidy = village_subsidy(amount_fen)
         self.trigger_event(
             self.DividendRecorded,
             year=year,
@@ -1666,10 +1667,10 @@ class Household(Chained):
             reason=f"determination of application {application.application_id}",
         )
 
-    def _approve_grant(
-        self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
-    ) -> Determination:
-        """The one-off grants, each by its rule; recorded as GrantAwarded."""
+    def grant_amount(self, application: ApplicationRecord, book: StandardsBook) -> Amount:
+        """A one-off grant's amount by its rule (§11, §14, §28) from the application's
+        recorded details and the household as it stands before the grant; also what
+        `ledger verify` recomputes a recorded grant with."""
         on = application.effective_from
         programme = application.programme
         details = application.details
@@ -1731,6 +1732,17 @@ class Household(Chained):
                     "details.days is needed for transitional living", "details.days"
                 )
             amount = disaster_relief(str(loss), disaster_on, persons, days, book)
+        return amount
+
+    def _approve_grant(
+        self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
+    ) -> Determination:
+        """The one-off grants, each by its rule; recorded as GrantAwarded."""
+        on = application.effective_from
+        programme = application.programme
+        details = application.details
+        person = application.member_id
+        amount = self.grant_amount(application, book)
         self._record_determination(
             application,
             "approve",

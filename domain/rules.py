@@ -349,6 +349,12 @@ LOSSES = (
 )
 
 
+def village_subsidy(dividends_fen: int) -> int:
+    """§23: the village's subsidy is 50% of a rural low-income household's dividends
+    (SEED), rounded half-up to the fen."""
+    return round_half_up(Fraction(dividends_fen, 2))
+
+
 def months_later(start: date, months: int) -> date:
     """The same day `months` calendar months later (clamped to the month's end)."""
     import calendar

@@ -10,17 +10,19 @@ from fractions import Fraction
 
 import psycopg
 import pytest
+from eventsourcing.utils import get_topic
 from typer.testing import CliRunner
 
 from api.container import Ledger
 from domain.chain import ChainBrokenError, digest, event_content
 from domain.household import Household
+from domain.medical import BillFigures
 from domain.money import yuan
 from scripts.audit import replay_household
 from scripts.cli import cli
 from scripts.demo import build_demo_city
 from tests.conftest import _pg_conninfo
-from tests.helpers import household, means
+from tests.helpers import household, id_number, means
 
 
 def dibao_household(ledger, members=3, income=10000):
@@ -92,6 +94,19 @@ def test_an_event_changed_behind_the_back_breaks_its_chain(ledger, settings, mon
     assert f"CHAIN BREAK stream {hid} at version {added.originator_version}" in result.output
 
 
+def forge(ledger, hid, change):
+    """Behind the application's back: change events of a stream with `change` and
+    re-hash the whole chain, so that every link holds again."""
+    forged, previous = [], ""
+    for event in ledger.app.household_events(hid):
+        event = change(event)
+        content = event_content(event)
+        event = replace(event, chain=digest(previous, get_topic(type(event)), content))
+        previous = event.chain
+        forged.append(event)
+    rewrite(ledger, forged)
+
+
 @pytest.fixture
 def snapshotting(settings):
     """A ledger that takes a snapshot every 3 events."""
@@ -150,23 +165,131 @@ def test_a_forged_chain_is_caught_by_recomputation(ledger):
     stream so that the chain holds: the recomputation of (15,000 x 3 - 10,000) / 12 from
     the recorded inputs still says 2,916.67, and verify reports the mismatch."""
     hid, _ = dibao_household(ledger)
-    events = ledger.app.household_events(hid)
-    forged, previous = [], ""
-    for event in events:
-        if isinstance(event, Household.EntitlementChanged):
-            event = replace(event, monthly_fen=991_667)
-        content = event_content(event)
-        from eventsourcing.utils import get_topic
-
-        event = replace(event, chain=digest(previous, get_topic(type(event)), content))
-        previous = event.chain
-        forged.append(event)
-    rewrite(ledger, forged)
+    forge(
+        ledger,
+        hid,
+        lambda e: (
+            replace(e, monthly_fen=991_667) if isinstance(e, Household.EntitlementChanged) else e
+        ),
+    )
     report = ledger.verify()
     assert report.chain_breaks == []
     [mismatch] = report.recompute_mismatches
     assert mismatch["household_id"] == str(hid) and mismatch["event"] == "EntitlementChanged"
     assert "291667" in mismatch["problem"] and "991667" in mismatch["problem"]
+
+
+def approve(ledger, hid, programme, on, details):
+    app_id = ledger.app.submit_application(
+        hid,
+        programme=programme,
+        effective_from=on,
+        means=None,
+        details=details,
+        actor="caseworker-li",
+    )
+    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+
+
+def test_forged_grants_are_caught_by_recomputation(ledger):
+    """WE#11 (§28): a house collapsed on 2024-07-10 gets 25,000. WE#13 (§14): renovation
+    grants of 25,000 then 10,000 requested: the second is cut to 5,000 by the 30,000 cap.
+    The stream verifies clean; then the relief is forged to 35,000 and the second
+    renovation grant to the uncut 10,000, the chain re-hashed: verify recomputes both from
+    the recorded details and reports exactly these two."""
+    hid, _ = dibao_household(ledger)
+    collapsed = {"disaster_on": "2024-07-10", "loss": "house_collapsed"}
+    approve(ledger, hid, "disaster_relief", date(2025, 3, 1), collapsed)
+    approve(ledger, hid, "renovation_grant", date(2025, 4, 1), {"requested": "25000"})
+    approve(ledger, hid, "renovation_grant", date(2025, 5, 1), {"requested": "10000"})
+    grants = [(g["programme"], g["amount_fen"]) for g in ledger.app.household(hid).grants]
+    assert grants == [
+        ("disaster_relief", 2_500_000),
+        ("renovation_grant", 2_500_000),
+        ("renovation_grant", 500_000),
+    ]
+    assert ledger.verify().ok
+
+    forged_amounts = {2_500_000: 3_500_000, 500_000: 1_000_000}
+
+    def change(event):
+        if isinstance(event, Household.GrantAwarded) and event.programme != "renovation_grant":
+            return replace(event, amount_fen=forged_amounts[event.amount_fen])
+        if isinstance(event, Household.GrantAwarded) and event.amount_fen == 500_000:
+            return replace(event, amount_fen=forged_amounts[event.amount_fen])
+        return event
+
+    forge(ledger, hid, change)
+    report = ledger.verify()
+    assert report.chain_breaks == []
+    assert [(m["event"], m["problem"]) for m in report.recompute_mismatches] == [
+        ("GrantAwarded", "disaster_relief grant recomputes to 2500000 fen, recorded 3500000"),
+        ("GrantAwarded", "renovation_grant grant recomputes to 500000 fen, recorded 1000000"),
+    ]
+
+
+def test_a_forged_fund_payout_and_village_subsidy_are_caught(ledger):
+    """WE#8 (§17): one person, bills with self-pay 18,000 then 15,000: the second is over
+    the 30,000 person cap by 3,000, which the fund pays. §23: dividends of 1,000.01 give
+    the village 50% = 500.005, half-up 500.01. Forged (chain re-hashed): the fund's payout
+    to 4,000 and the subsidy to 500.00; verify reports both."""
+    app = ledger.app
+    hid = app.register_household(
+        region_code="330402",
+        residence="rural",
+        address="凤桥镇1号",
+        registered_on=date(2025, 1, 1),
+        actor="caseworker-li",
+    )
+    member = app.add_member(
+        hid,
+        actor="caseworker-li",
+        name="村民",
+        id_number=id_number(),
+        relation="head",
+        birth_on=date(1980, 5, 17),
+        joined_on=None,
+    )
+    for self_paid in (18000, 15000):
+        app.record_medical_bill(
+            hid,
+            member_id=member,
+            service_on=date(2025, 3, 1),
+            figures=BillFigures(yuan(self_paid), 0, yuan(self_paid), {}, ()),
+            actor="caseworker-li",
+        )
+    assert (
+        app.record_dividend(
+            hid, year=2024, amount_fen=100_001, actor="caseworker-li", on=date(2025, 3, 1)
+        )
+        == 50_001
+    )
+    [payout] = [
+        e for e in app.household_events(hid) if isinstance(e, Household.MedicalReliefGranted)
+    ]
+    assert payout.amount_fen == yuan(3000)
+    assert ledger.verify().ok
+
+    def change(event):
+        if isinstance(event, Household.MedicalReliefGranted):
+            return replace(event, amount_fen=yuan(4000))
+        if isinstance(event, Household.DividendRecorded):
+            return replace(event, village_subsidy_fen=50_000)
+        return event
+
+    forge(ledger, hid, change)
+    report = ledger.verify()
+    assert report.chain_breaks == []
+    assert [(m["event"], m["problem"]) for m in report.recompute_mismatches] == [
+        (
+            "MedicalReliefGranted",
+            f"the fund's payout for bill {payout.bill_id} is 400000 fen, the bill's relief 300000",
+        ),
+        (
+            "DividendRecorded",
+            "village subsidy recomputes to 50001 fen (50% of 100001), recorded 50000",
+        ),
+    ]
 
 
 def test_replay_known_at_before_and_after_a_retroactive_change(ledger):
