@@ -25,7 +25,7 @@ from domain.rules import AMOUNT_STANDARD
 from domain.standards import CITY_CODE, Standards, StandardValue
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
-from projections.postgres import PostgresViewStore, make_append_only
+from projections.postgres import PostgresViewStore, make_append_only, track_stream_heads
 from projections.queries import CareFacts, CareStatus, InForce, as_day, in_force
 from projections.runner import CatchUpRunner
 
@@ -84,12 +84,17 @@ class Ledger:
         if seed:
             app.seed_standards()
         views = build_views(env)
+        recorder: Any = app.recorder
         if isinstance(views, PostgresViewStore):
-            recorder: Any = app.recorder
             tables = [recorder.events_table_name]
             if app.snapshots is not None:
                 tables.append(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
             make_append_only(recorder.datastore, tuple(tables))
+            track_stream_heads(recorder.datastore, recorder.events_table_name)
+        else:
+            from projections.sqlite import track_stream_heads as track_sqlite_heads
+
+            track_sqlite_heads(recorder.datastore, recorder.events_table_name)
         return cls(settings, app, views, CatchUpRunner(app, views))
 
     def close(self) -> None:
@@ -265,6 +270,18 @@ class Ledger:
         for events in streams.values():
             if isinstance(events[0], Standards.Opened):
                 standards[events[0].region_code] = events
+        for row in self.views.query(sql.STREAM_HEADS, {}):
+            stream = UUID(str(row["originator_id"]))
+            recorded = int(row["originator_version"])
+            if len(streams.get(stream, [])) < recorded and stream not in unreadable:
+                report.chain_breaks.append(
+                    {
+                        "stream_id": str(stream),
+                        "version": recorded,
+                        "reason": f"the stream ends at version {len(streams.get(stream, []))}"
+                        f", but version {recorded} was recorded (events removed)",
+                    }
+                )
         history = StandardsHistory(standards)
         for stream, events in streams.items():
             report.streams_checked += 1

@@ -458,3 +458,49 @@ def make_append_only(datastore: PostgresDatastore, tables: tuple[str, ...]) -> N
                         trigger_table=Identifier(f"{table}_no_truncate"),
                     )
                 )
+
+
+# Each stream's last version, noted by the database itself in the transaction that
+# appends the events (a statement trigger over the inserted rows), so that `ledger
+# verify` can tell a stream whose last events were removed (or a stream removed whole)
+# from one that was never longer. The function runs as its owner (SECURITY DEFINER): the
+# application role only reads the table; no one but a superuser can lower a head.
+STREAM_HEADS = (
+    "CREATE TABLE {s}.ledger_stream_heads (originator_id uuid PRIMARY KEY, "
+    "originator_version bigint NOT NULL)",
+    "INSERT INTO {s}.ledger_stream_heads SELECT originator_id, max(originator_version) "
+    "FROM {s}.{t} GROUP BY originator_id",
+    # The schema from TG_TABLE_SCHEMA, not written into the body: a restore into another
+    # schema keeps working.
+    "CREATE OR REPLACE FUNCTION {s}.ledger_note_heads() RETURNS trigger "
+    "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ BEGIN "
+    "EXECUTE format('INSERT INTO %I.ledger_stream_heads AS h SELECT originator_id, "
+    "max(originator_version) FROM new_rows GROUP BY originator_id ON CONFLICT "
+    "(originator_id) DO UPDATE SET originator_version = GREATEST(h.originator_version, "
+    "EXCLUDED.originator_version)', TG_TABLE_SCHEMA); RETURN NULL; END $$",
+    "CREATE TRIGGER {trigger} AFTER INSERT ON {s}.{t} REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION {s}.ledger_note_heads()",
+    "CREATE TRIGGER ledger_stream_heads_keep BEFORE DELETE ON {s}.ledger_stream_heads "
+    "FOR EACH ROW EXECUTE FUNCTION {s}.ledger_refuse_rewrite()",
+    "CREATE TRIGGER ledger_stream_heads_no_truncate BEFORE TRUNCATE ON "
+    "{s}.ledger_stream_heads FOR EACH STATEMENT EXECUTE FUNCTION {s}.ledger_refuse_rewrite()",
+)
+
+
+def track_stream_heads(datastore: PostgresDatastore, table: str) -> None:
+    """Create the heads table (filled from the events already stored) and its trigger,
+    once; after `make_append_only`, whose refusal function it reuses."""
+    with datastore.transaction(commit=True) as curs:
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext('ledger-append-only'))")
+        curs.execute("SELECT to_regclass(%s) AS t", (f'"{datastore.schema}".ledger_stream_heads',))
+        row = curs.fetchone()
+        if row is not None and row["t"] is not None:
+            return
+        for statement in STREAM_HEADS:
+            curs.execute(
+                SQL(statement).format(
+                    s=Identifier(datastore.schema),
+                    t=Identifier(table),
+                    trigger=Identifier(f"{table}_heads"),
+                )
+            )

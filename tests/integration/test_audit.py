@@ -94,6 +94,63 @@ def test_an_event_changed_behind_the_back_breaks_its_chain(ledger, settings, mon
     assert f"CHAIN BREAK stream {hid} at version {added.originator_version}" in result.output
 
 
+def remove(ledger, stream_id, from_version):
+    """Behind the application's back (a superuser on PostgreSQL): delete a stream's events
+    from `from_version` on."""
+    table = ledger.app.recorder.events_table_name
+    if ledger.backend == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(ledger.settings.database_url[len("sqlite:///") :]) as conn:
+            conn.execute(
+                f"DELETE FROM {table} WHERE originator_id = ? AND originator_version >= ?",
+                (stream_id.hex, from_version),
+            )
+        return
+    schema = ledger.settings.database_url.split("schema=")[1].split("&")[0]
+    with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")  # a superuser's way round
+        conn.execute(
+            f'DELETE FROM "{schema}".{table} WHERE originator_id = %s AND originator_version >= %s',
+            (stream_id, from_version),
+        )
+
+
+def test_removing_the_end_of_a_stream_or_a_whole_stream_is_caught(ledger, settings, monkeypatch):
+    """The last event of one household's stream deleted, and every event of another's: the
+    remaining chains hold, but the heads noted when the events were appended say the
+    streams were longer; `ledger verify` reports both and exits 1."""
+    cut, _ = dibao_household(ledger)
+    gone, _ = household(ledger.app, 1)
+    last = len(ledger.app.household_events(cut))
+    assert ledger.verify().ok
+    remove(ledger, cut, last)
+    remove(ledger, gone, 1)
+    report = ledger.verify()
+    assert sorted(
+        (b["stream_id"], b["version"], b["reason"]) for b in report.chain_breaks
+    ) == sorted(
+        [
+            (
+                str(cut),
+                last,
+                f"the stream ends at version {last - 1}, but version {last} was recorded "
+                "(events removed)",
+            ),
+            (
+                str(gone),
+                2,
+                "the stream ends at version 0, but version 2 was recorded (events removed)",
+            ),
+        ]
+    )
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEDGER_SECRET", settings.secret.get_secret_value())
+    result = CliRunner().invoke(cli, ["verify"])
+    assert result.exit_code == 1
+    assert f"CHAIN BREAK stream {cut} at version {last}" in result.output
+
+
 def forge(ledger, hid, change):
     """Behind the application's back: change events of a stream with `change` and
     re-hash the whole chain, so that every link holds again."""
