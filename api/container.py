@@ -25,7 +25,12 @@ from domain.rules import AMOUNT_STANDARD
 from domain.standards import CITY_CODE, Standards, StandardValue
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
-from projections.postgres import PostgresViewStore, make_append_only, track_stream_heads
+from projections.postgres import (
+    PostgresViewStore,
+    grant_application_role,
+    make_append_only,
+    track_stream_heads,
+)
 from projections.queries import CareFacts, CareStatus, InForce, as_day, in_force
 from projections.runner import CatchUpRunner
 
@@ -81,11 +86,14 @@ class Ledger:
     @classmethod
     def _open(cls, settings: Settings, env: dict[str, str], *, seed: bool) -> Ledger:
         app = LedgerApplication(env)
-        if seed:
+        migrate = settings.migrate_on_start
+        if seed and migrate:
             app.seed_standards()
         views = build_views(env)
         recorder: Any = app.recorder
-        if isinstance(views, PostgresViewStore):
+        if not migrate:
+            pass  # created by the owner (`ledger migrate`); this role may not
+        elif isinstance(views, PostgresViewStore):
             tables = [recorder.events_table_name]
             if app.snapshots is not None:
                 tables.append(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
@@ -96,6 +104,20 @@ class Ledger:
 
             track_sqlite_heads(recorder.datastore, recorder.events_table_name)
         return cls(settings, app, views, CatchUpRunner(app, views))
+
+    def grant_to(self, role: str) -> None:
+        """PostgreSQL: grant an application role what the ledger needs and no more (see
+        `projections.postgres.grant_application_role`)."""
+        if not isinstance(self.views, PostgresViewStore):
+            raise ValueError("roles and grants are PostgreSQL's; SQLite has none")
+        recorder: Any = self.app.recorder
+        snapshots: Any = self.app.snapshots
+        grant_application_role(
+            recorder.datastore,
+            role,
+            events=recorder.events_table_name,
+            snapshots=snapshots.recorder.events_table_name if snapshots else None,
+        )
 
     def close(self) -> None:
         self.app.close()

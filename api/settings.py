@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(default=100, ge=0, description="0 disables snapshots")
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     projection_interval_seconds: float = Field(default=1.0, gt=0)
+    migrate_on_start: bool = Field(
+        default=True,
+        description="Create the tables, triggers and the city's standards when the ledger "
+        "opens. false where the API runs as an application role that may not (PostgreSQL: "
+        "run `ledger migrate --app-role ROLE` as the schema's owner first)",
+    )
     db_connect_timeout_seconds: int = Field(
         default=2, ge=1, le=60, description="PostgreSQL: how long to wait for a connection"
     )
@@ -70,6 +76,8 @@ class Settings(BaseSettings):
         """The eventsourcing library's environment for the configured database."""
         url = self.database_url
         env: dict[str, str] = {"LEDGER_SNAPSHOT_INTERVAL": str(self.snapshot_interval)}
+        if not self.migrate_on_start:
+            env["CREATE_TABLE"] = "n"  # the library's and the views' tables
         if url.startswith("sqlite:///"):
             path = Path(url[len("sqlite:///") :])
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -504,3 +504,37 @@ def track_stream_heads(datastore: PostgresDatastore, table: str) -> None:
                     trigger=Identifier(f"{table}_heads"),
                 )
             )
+
+
+def grant_application_role(
+    datastore: PostgresDatastore, role: str, *, events: str, snapshots: str | None
+) -> None:
+    """What the application role needs, run by the schema's owner after the tables exist.
+    Events and snapshots: SELECT and INSERT (and UPDATE on the event table only because
+    the event store locks it IN EXCLUSIVE MODE while it appends, which PostgreSQL allows
+    only to a role with UPDATE; the append-only trigger refuses every actual update).
+    Stream heads: SELECT (the trigger writes them as the owner). The views, their
+    tracking, the access trail and the idempotency record: SELECT, INSERT, UPDATE,
+    DELETE. Sequences: USAGE. Not being the owner, the role cannot ALTER, DISABLE TRIGGER
+    or DROP anything."""
+    schema = Identifier(datastore.schema)
+    who = Identifier(role)
+    with datastore.transaction(commit=True) as curs:
+        curs.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (datastore.schema,))
+        tables = [str(row["tablename"]) for row in curs.fetchall()]
+        kept = {events, snapshots, "ledger_stream_heads"}
+        statements = [
+            ("GRANT USAGE ON SCHEMA {s} TO {r}", None),
+            ("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}", None),
+            ("GRANT SELECT, INSERT, UPDATE ON {s}.{t} TO {r}", events),
+            ("GRANT SELECT ON {s}.{t} TO {r}", "ledger_stream_heads"),
+        ]
+        if snapshots is not None:
+            statements.append(("GRANT SELECT, INSERT ON {s}.{t} TO {r}", snapshots))
+        statements += [
+            ("GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.{t} TO {r}", table)
+            for table in tables
+            if table not in kept
+        ]
+        for statement, table in statements:
+            curs.execute(SQL(statement).format(s=schema, r=who, t=Identifier(table or "-")))

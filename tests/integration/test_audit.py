@@ -7,6 +7,7 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from fractions import Fraction
+from urllib.parse import urlparse
 
 import psycopg
 import pytest
@@ -374,44 +375,67 @@ def test_replay_known_at_before_and_after_a_retroactive_change(ledger):
 
 
 @pytest.mark.postgres
-def test_the_application_role_cannot_rewrite_events(pg_schema, tmp_path):
-    """PostgreSQL: the event tables refuse UPDATE and DELETE to the application's role
-    (and to anyone not going round the triggers as a superuser)."""
+def test_the_application_role_cannot_rewrite_events(pg_schema, tmp_path, monkeypatch):
+    """PostgreSQL, the deployment's split: the schema's owner runs `ledger migrate
+    --app-role ROLE`; the ledger then runs as ROLE (not the owner, LEDGER_MIGRATE_ON_START
+    false), records a household and its views. As ROLE, the superuser's kind of UPDATE
+    (new state into an event row), a DELETE, switching the append-only trigger off, and
+    lowering a stream's head are all refused."""
     from api.settings import Settings
-    from tests.conftest import pg_database_url
+    from tests.conftest import PG_URL, pg_database_url
 
-    settings = Settings(database_url=pg_database_url(pg_schema), secret="s" * 40, data_dir=tmp_path)
-    ledger = Ledger.open(settings)
-    try:
-        dibao_household(ledger)
-    finally:
-        ledger.close()
     role = f"ledger_app_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
         conn.execute(f"CREATE ROLE {role} LOGIN")
-        conn.execute(f'GRANT USAGE ON SCHEMA "{pg_schema}" TO {role}')
-        conn.execute(
-            f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{pg_schema}".ledger_events TO {role}'
-        )
+    owner_url = pg_database_url(pg_schema)
+    monkeypatch.setenv("LEDGER_DATABASE_URL", owner_url)
     try:
+        result = CliRunner().invoke(cli, ["migrate", "--app-role", role])
+        assert result.exit_code == 0, result.output
+        app_url = owner_url.replace(f"//{urlparse(PG_URL).username or 'postgres'}@", f"//{role}@")
+        settings = Settings(
+            database_url=app_url, secret="s" * 40, data_dir=tmp_path, migrate_on_start=False
+        )
+        ledger = Ledger.open(settings)
+        try:
+            hid, _ = dibao_household(ledger)
+            ledger.runner.catch_up()
+            assert [f.row.monthly_fen for f in ledger.entitlements(hid, date(2025, 4, 1))] == [291_667]
+            added = next(
+                e for e in ledger.app.household_events(hid) if isinstance(e, Household.MemberAdded)
+            )
+            forged = ledger.app.mapper.to_stored_event(replace(added, name="冒名"))
+        finally:
+            ledger.close()
         conninfo = _pg_conninfo().replace("user=postgres", f"user={role}")
+        table = f'"{pg_schema}".ledger_events'
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            for statement in (
-                f'UPDATE "{pg_schema}".ledger_events SET state = state',
-                f'DELETE FROM "{pg_schema}".ledger_events',
+            for statement, params, error in (
+                (
+                    f"UPDATE {table} SET state = %s WHERE originator_id = %s "
+                    "AND originator_version = %s",
+                    (forged.state, forged.originator_id, forged.originator_version),
+                    "append-only",
+                ),
+                (f"DELETE FROM {table} WHERE originator_id = %s", (hid,), "permission denied"),
+                (f"ALTER TABLE {table} DISABLE TRIGGER ALL", None, "must be owner"),
+                (
+                    f"ALTER TABLE {table} DISABLE TRIGGER ledger_events_append_only",
+                    None,
+                    "must be owner",
+                ),
+                (
+                    f'UPDATE "{pg_schema}".ledger_stream_heads SET originator_version = 1',
+                    None,
+                    "permission denied",
+                ),
             ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege) as caught:
-                    conn.execute(statement)
-                assert "append-only" in str(caught.value)
-        with (
-            psycopg.connect(_pg_conninfo(), autocommit=True) as conn,
-            pytest.raises(psycopg.errors.InsufficientPrivilege),
-        ):
-            conn.execute(f'UPDATE "{pg_schema}".ledger_events SET state = state')
+                    conn.execute(statement, params)
+                assert error in str(caught.value)
     finally:
         with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-            conn.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{pg_schema}" FROM {role}')
-            conn.execute(f'REVOKE ALL ON SCHEMA "{pg_schema}" FROM {role}')
+            conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
 
 
