@@ -19,6 +19,7 @@ def replay_household(
     payments = ledger_id(household_id)
     paid_by = None if known_at is None else ledger.app.version_known_at(payments, known_at)
     payment_events = list(ledger.app.events.get(payments, lte=paid_by)) if paid_by != 0 else []
+    month = f"{as_of:%Y-%m}"
     state = {
         "household_id": str(household.id),
         "region_code": household.region_code,
@@ -50,6 +51,7 @@ def replay_household(
             for e in payment_events
             if isinstance(e, PaymentLedger.PaymentsScheduled)
             for line in e.lines
+            if line["period"] <= month  # the state on as_of: no later month's payments
         ],
         "entitlements": [
             {

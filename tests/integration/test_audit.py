@@ -350,7 +350,7 @@ def test_a_forged_fund_payout_and_village_subsidy_are_caught(ledger):
     ]
 
 
-def test_replay_known_at_before_and_after_a_retroactive_change(ledger):
+def test_replay_known_at_before_and_after_a_retroactive_change(ledger, settings, monkeypatch):
     """§3: dibao (15,000 x 3 - 10,000) / 12 = 2,916.67 from March. The standard is raised
     to 15,600 from 2025-02-01 afterwards: replayed as of April as known before the change
     it is 2,916.67; as known now (15,600 x 3 - 10,000) / 12 = 3,066.67, with the
@@ -372,6 +372,79 @@ def test_replay_known_at_before_and_after_a_retroactive_change(ledger):
     assert len(now["events"]) == len(then["events"]) + 1
     assert now["events"][-1]["type"] == "EntitlementChanged"
     assert now["events"][-1]["actor"] == "admin"
+    # The same through `ledger replay --known-at`.
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEDGER_SECRET", settings.secret.get_secret_value())
+    for known_at, amount in ((before.isoformat(), "2916.67"), (None, "3066.67")):
+        args = ["replay", str(hid), "--as-of", "2025-04-01", "--json"]
+        result = CliRunner().invoke(cli, args + (["--known-at", known_at] if known_at else []))
+        assert result.exit_code == 0, result.output
+        state = json.loads(result.output)["state"]
+        assert [e["monthly_amount"] for e in state["entitlements"]] == [amount]
+
+
+def test_replay_at_an_old_time_never_starts_from_a_later_snapshot(snapshotting):
+    """§3 with a snapshot every 3 events: dibao (15,000 x 3 - 10,000) / 12 = 2,916.67 from
+    March; afterwards the standard rises to 15,600 from 2025-02-01 ((15,600 x 3 -
+    10,000) / 12 = 3,066.67) and the members change six more times, so snapshots are
+    taken after the earlier time. Replayed as known then: the old version, 2,916.67 and
+    its events only; as known now: 3,066.67."""
+    ledger = snapshotting
+    hid, ids = dibao_household(ledger)
+    then_version = ledger.app.household(hid).version
+    before = datetime.now(UTC)
+    ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 2, 1),
+        basis="doc",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
+    for i in range(6):
+        ledger.app.change_member(
+            hid,
+            ids[0],
+            effective_on=date(2025, 4, 1),
+            changes={"severe_illness": i % 2 == 0},
+            actor="caseworker-li",
+        )
+    versions = [s.originator_version for s in ledger.app.snapshots.get(hid)]
+    assert max(versions) > then_version + 3  # later snapshots exist
+    then = replay_household(ledger, hid, date(2025, 4, 1), before)
+    now = replay_household(ledger, hid, date(2025, 4, 1), None)
+    assert then["state"]["version"] == then_version
+    assert [e["monthly_amount"] for e in then["state"]["entitlements"]] == ["2916.67"]
+    assert [e["position"] for e in then["events"]] == list(range(1, then_version + 1))
+    assert [e["monthly_amount"] for e in now["state"]["entitlements"]] == ["3066.67"]
+    assert now["state"]["version"] == then_version + 7
+
+
+def test_replay_lists_only_payments_for_months_up_to_the_date(ledger):
+    """§3: (15,000 x 3 - 10,000) / 12 = 2,916.67 a month from March, paid by the March and
+    April runs. Replayed as of 2025-03-31 the state holds March's payment only; as of
+    2025-04-30 both."""
+    from api.payment_runs import run_payments
+
+    hid, ids = dibao_household(ledger)
+    ledger.app.set_account(
+        hid,
+        ids[0],
+        kind="bank",
+        account_number="6222020200112233445",
+        bank_name="工行",
+        actor="caseworker-li",
+        on=date(2025, 1, 1),
+    )
+    run_payments(ledger, "2025-03", "finance-zhou")
+    run_payments(ledger, "2025-04", "finance-zhou")
+    march = replay_household(ledger, hid, date(2025, 3, 31), None)["state"]["payments"]
+    april = replay_household(ledger, hid, date(2025, 4, 30), None)["state"]["payments"]
+    assert [(p["period"], p["amount"]) for p in march] == [("2025-03", "2916.67")]
+    assert [(p["period"], p["amount"]) for p in april] == [
+        ("2025-03", "2916.67"),
+        ("2025-04", "2916.67"),
+    ]
 
 
 @pytest.mark.postgres
@@ -400,7 +473,9 @@ def test_the_application_role_cannot_rewrite_events(pg_schema, tmp_path, monkeyp
         try:
             hid, _ = dibao_household(ledger)
             ledger.runner.catch_up()
-            assert [f.row.monthly_fen for f in ledger.entitlements(hid, date(2025, 4, 1))] == [291_667]
+            assert [f.row.monthly_fen for f in ledger.entitlements(hid, date(2025, 4, 1))] == [
+                291_667
+            ]
             added = next(
                 e for e in ledger.app.household_events(hid) if isinstance(e, Household.MemberAdded)
             )
