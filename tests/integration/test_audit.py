@@ -447,6 +447,55 @@ def test_replay_lists_only_payments_for_months_up_to_the_date(ledger):
     ]
 
 
+def test_the_report_holds_grants_bills_relief_and_who_decided_in_words(ledger):
+    """The audit report of a dibao household of three, (15,000 x 3 - 10,000) / 12 =
+    2,916.67 from March approved by approver-wang; a collapsed house on 2024-07-10
+    (§28, WE#11): 25,000; one member's bills with self-pay 18,000 then 15,000 (§17,
+    WE#8): 3,000 over the 30,000 person cap paid by the fund. The Chinese report names
+    the programmes, relations and events in Chinese, not by their codes; the English one
+    in English; both give the grant, the bills, the relief and who decided."""
+    from scripts.report import render_html, report_data
+
+    hid, ids = dibao_household(ledger)
+    collapsed = {"disaster_on": "2024-07-10", "loss": "house_collapsed"}
+    approve(ledger, hid, "disaster_relief", date(2025, 3, 1), collapsed)
+    for self_paid in (18000, 15000):
+        ledger.app.record_medical_bill(
+            hid,
+            member_id=ids[1],
+            service_on=date(2025, 3, 5),
+            figures=BillFigures(yuan(self_paid), 0, yuan(self_paid), {}, ()),
+            actor="caseworker-li",
+        )
+    data = report_data(ledger, hid, date(2025, 3, 31))
+    [entitlement] = data["r"]["state"]["entitlements"]
+    assert (entitlement["monthly_amount"], entitlement["decided_by"]) == (
+        "2916.67",
+        "approver-wang",
+    )
+    zh = render_html(data, "zh")
+    for text in (
+        "<td>低保</td>",
+        "<td>户主</td>",
+        "<td>受灾救助</td>",
+        "<td>25000.00</td>",
+        "<td>18000.00</td>",
+        "<td>15000.00</td>",
+        "<td>3000.00</td>",
+        "基金救助合计（元）: 3000.00",
+        "审批决定",
+        "一次性救助",
+        "基金救助",
+    ):
+        assert text in zh, text
+    for code in ("ApplicationDetermined", "GrantAwarded", "<td>dibao</td>", "<td>head</td>"):
+        assert code not in zh, code
+    assert zh.count("approver-wang") >= 3  # the entitlement, the grant, the timeline
+    en = render_html(data, "en")
+    for text in ("<td>Dibao</td>", "<td>Disaster relief</td>", "Application determined"):
+        assert text in en, text
+
+
 @pytest.mark.postgres
 def test_the_application_role_cannot_rewrite_events(pg_schema, tmp_path, monkeypatch):
     """PostgreSQL, the deployment's split: the schema's owner runs `ledger migrate
