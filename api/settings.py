@@ -6,6 +6,8 @@ environment variable.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from pathlib import Path
@@ -60,6 +62,25 @@ class Settings(BaseSettings):
                 raise ValueError("a postgresql:// URL needs a host and a database name")
             return value
         raise ValueError("must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
+
+    @field_validator("cipher_key")
+    @classmethod
+    def _check_cipher_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """An AES key of 16, 24 or 32 bytes in base64 (what the library's AESCipher
+        takes), so that a wrong key stops start-up naming the variable rather than with a
+        traceback from the cipher."""
+        if value is None:
+            return None
+        try:
+            key = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                'must be base64, e.g. from python -c "from eventsourcing.cipher import '
+                'AESCipher; print(AESCipher.create_key(32))"'
+            ) from None
+        if len(key) not in (16, 24, 32):
+            raise ValueError(f"must be an AES key of 16, 24 or 32 bytes, not {len(key)}")
+        return value
 
     def signing_key(self) -> str:
         if self.secret is not None:
