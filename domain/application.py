@@ -625,13 +625,17 @@ class LedgerApplication(Application[UUID]):
         ]
         if not events or not isinstance(events[0], Household.Registered):
             raise NotFoundError(f"no household {household_id}", "household_id")
-        snapshots = (
+        snapshots: list[Any] = (
             list(self.snapshots.get(household_id, desc=True, limit=1, lte=len(events)))
             if self.snapshots is not None
             else []
         )
         start = snapshots[0].originator_version if snapshots else 0
-        found: Any = self._checked_projection(household_id)(None, [*snapshots, *events[start:]])
+        if snapshots:  # its chain head against the event at its version, already in hand
+            self._check_snapshot(household_id, snapshots[0], events[start - 1])
+        found: Any = None
+        for event in [*snapshots, *events[start:]]:
+            found = event.mutate(found)
         assert isinstance(found, Household)
         return found, events
 
@@ -650,12 +654,12 @@ class LedgerApplication(Application[UUID]):
 
         return project
 
-    def _check_snapshot(self, stream_id: UUID, snapshot: Snapshot) -> None:
+    def _check_snapshot(self, stream_id: UUID, snapshot: Snapshot, event: Any = None) -> None:
         version = snapshot.originator_version
-        rows = self.recorder.select_events(stream_id, gt=version - 1, lte=version, limit=1)
-        head = snapshot.state.get("chain_head")
-        event: Any = self.mapper.to_domain_event(rows[0]) if rows else None
-        if event is None or event.chain != head:
+        if event is None:
+            rows = self.recorder.select_events(stream_id, gt=version - 1, lte=version, limit=1)
+            event = self.mapper.to_domain_event(rows[0]) if rows else None
+        if event is None or event.chain != snapshot.state.get("chain_head"):
             raise ChainBrokenError(
                 f"stream {stream_id}: the snapshot at version {version} does not match the "
                 "event at that version (changed after it was recorded)"

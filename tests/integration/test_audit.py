@@ -207,7 +207,8 @@ def test_a_snapshot_changed_behind_the_back_is_caught(snapshotting, settings, mo
 
 def test_a_snapshot_with_another_chain_head_is_refused_on_load(snapshotting):
     """A snapshot whose chain head is not the chain of the stored event at its version
-    (forged state re-hashed to hide it) stops the load, like a changed event."""
+    (forged state re-hashed to hide it) stops the load and the replay, like a changed
+    event."""
     ledger = snapshotting
     hid, _ = dibao_household(ledger)
     *_, snapshot = ledger.app.snapshots.get(hid)  # the one a load starts from
@@ -216,6 +217,8 @@ def test_a_snapshot_with_another_chain_head_is_refused_on_load(snapshotting):
     rewrite(ledger, [type(snapshot).take(forged)], ledger.app.snapshots)
     with pytest.raises(ChainBrokenError, match="snapshot at version"):
         ledger.app.household(hid)
+    with pytest.raises(ChainBrokenError, match="snapshot at version"):
+        replay_household(ledger, hid, date(2025, 4, 1), None)  # the replay's own fold
 
 
 def test_a_forged_chain_is_caught_by_recomputation(ledger):
