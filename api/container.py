@@ -3,11 +3,12 @@ the settings. The API and the command line get a `Ledger` from here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +26,12 @@ from domain.rules import AMOUNT_STANDARD, PAUSABLE
 from domain.standards import CITY_CODE, Standards, StandardValue
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
-from projections.postgres import PostgresViewStore, make_append_only
+from projections.postgres import (
+    PostgresViewStore,
+    grant_application_role,
+    make_append_only,
+    track_stream_heads,
+)
 from projections.queries import CareFacts, CareStatus, InForce, as_day, in_force
 from projections.runner import CatchUpRunner
 
@@ -105,16 +111,38 @@ class Ledger:
     @classmethod
     def _open(cls, settings: Settings, env: dict[str, str], *, seed: bool) -> Ledger:
         app = LedgerApplication(env)
-        if seed:
+        migrate = settings.migrate_on_start
+        if seed and migrate:
             app.seed_standards()
         views = build_views(env)
-        if isinstance(views, PostgresViewStore):
-            recorder: Any = app.recorder
+        recorder: Any = app.recorder
+        if not migrate:
+            pass  # created by the owner (`ledger migrate`); this role may not
+        elif isinstance(views, PostgresViewStore):
             tables = [recorder.events_table_name]
             if app.snapshots is not None:
                 tables.append(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
             make_append_only(recorder.datastore, tuple(tables))
+            track_stream_heads(recorder.datastore, recorder.events_table_name)
+        else:
+            from projections.sqlite import track_stream_heads as track_sqlite_heads
+
+            track_sqlite_heads(recorder.datastore, recorder.events_table_name)
         return cls(settings, app, views, CatchUpRunner(app, views))
+
+    def grant_to(self, role: str) -> None:
+        """PostgreSQL: grant an application role what the ledger needs and no more (see
+        `projections.postgres.grant_application_role`)."""
+        if not isinstance(self.views, PostgresViewStore):
+            raise ValueError("roles and grants are PostgreSQL's; SQLite has none")
+        recorder: Any = self.app.recorder
+        snapshots: Any = self.app.snapshots
+        grant_application_role(
+            recorder.datastore,
+            role,
+            events=recorder.events_table_name,
+            snapshots=snapshots.recorder.events_table_name if snapshots else None,
+        )
 
     def close(self) -> None:
         self.app.close()
@@ -325,13 +353,25 @@ class Ledger:
         for events in streams.values():
             if isinstance(events[0], Standards.Opened):
                 standards[events[0].region_code] = events
+        for row in self.views.query(sql.STREAM_HEADS, {}):
+            stream = UUID(str(row["originator_id"]))
+            recorded = int(row["originator_version"])
+            if len(streams.get(stream, [])) < recorded and stream not in unreadable:
+                report.chain_breaks.append(
+                    {
+                        "stream_id": str(stream),
+                        "version": recorded,
+                        "reason": f"the stream ends at version {len(streams.get(stream, []))}"
+                        f", but version {recorded} was recorded (events removed)",
+                    }
+                )
         history = StandardsHistory(standards)
         for stream, events in streams.items():
             report.streams_checked += 1
             if stream in unreadable:
                 continue
             if check_chain(stream, events, report) and isinstance(events[0], Household.Registered):
-                recompute_household(events, history.book_at, report)
+                recompute_household(events, history.book_at, report, self._snapshots(stream))
         report.unfinished_propagations = [
             {
                 "version": f"{region}/v{change.version}",
@@ -341,6 +381,19 @@ class Ledger:
             for region, change in self.app.unfinished_propagations()
         ]
         return report
+
+    def _snapshots(self, stream: UUID) -> dict[int, Callable[[], Any]]:
+        """The stream's stored snapshots by version, each decoded when called (a row that
+        no longer decodes then fails the comparison)."""
+        store = self.app.snapshots
+        if store is None:
+            return {}
+        return {
+            row.originator_version: partial(
+                lambda r: store.mapper.to_domain_event(r).mutate(None), row
+            )
+            for row in store.recorder.select_events(stream)
+        }
 
     # ------------------------------------------------------------------ queries
 

@@ -16,8 +16,10 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
+from domain.chain import ChainBrokenError
 from domain.errors import ConflictError, InvalidInputError, LedgerError, NotFoundError
 from domain.household import (
     PROPAGATED_KEYS,
@@ -260,7 +262,9 @@ class LedgerApplication(Application[UUID]):
 
     def household(self, household_id: UUID, version: int | None = None) -> Household:
         try:
-            found: Any = self.repository.get(household_id, version=version)
+            found: Any = self.repository.get(
+                household_id, version=version, projector_func=self._checked_projection(household_id)
+            )
         except AggregateNotFoundError:
             raise NotFoundError(f"no household {household_id}", "household_id") from None
         if not isinstance(found, Household):
@@ -704,19 +708,76 @@ class LedgerApplication(Application[UUID]):
             raise NotFoundError(f"no household {household_id}", "household_id")
         return events
 
-    def household_known_at(self, household_id: UUID, known_at: datetime | None) -> Household:
-        """The household as it was recorded up to `known_at` (all of it if None)."""
-        if known_at is None:
-            return self.household(household_id)
-        version = 0
-        for event in self.events.get(household_id):
-            if isinstance(event, Household.Event) and event.timestamp <= known_at:
-                version = event.originator_version
+    def version_known_at(self, stream_id: UUID, known_at: datetime) -> int:
+        """The stream's last version recorded by `known_at` (0 if none): a binary search
+        over the stored rows, decoding one event per step. Timestamps rise with the
+        version within a stream (each append follows the previous one)."""
+        last = self.recorder.select_events(stream_id, desc=True, limit=1)
+        low, high = 0, last[0].originator_version if last else 0
+        while low < high:
+            middle = (low + high + 1) // 2
+            [row] = self.recorder.select_events(stream_id, gt=middle - 1, lte=middle, limit=1)
+            event: Any = self.mapper.to_domain_event(row)
+            if event.timestamp <= known_at:
+                low = middle
             else:
-                break
-        if version == 0:
+                high = middle - 1
+        return low
+
+    def household_known_at(
+        self, household_id: UUID, known_at: datetime | None
+    ) -> tuple[Household, list[Any]]:
+        """The household as it was recorded up to `known_at` (all of it if None) and its
+        events up to then, each decoded once: the state starts from the latest snapshot at
+        or below that version and applies the decoded events after it."""
+        version = None if known_at is None else self.version_known_at(household_id, known_at)
+        if known_at is not None and version == 0:
             raise NotFoundError(
                 f"household {household_id} was not yet recorded at {known_at.isoformat()}",
                 "known_at",
             )
-        return self.household(household_id, version=version)
+        events = [
+            self.mapper.to_domain_event(row)
+            for row in self.recorder.select_events(household_id, lte=version)
+        ]
+        if not events or not isinstance(events[0], Household.Registered):
+            raise NotFoundError(f"no household {household_id}", "household_id")
+        snapshots: list[Any] = (
+            list(self.snapshots.get(household_id, desc=True, limit=1, lte=len(events)))
+            if self.snapshots is not None
+            else []
+        )
+        start = snapshots[0].originator_version if snapshots else 0
+        if snapshots:  # its chain head against the event at its version, already in hand
+            self._check_snapshot(household_id, snapshots[0], events[start - 1])
+        found: Any = None
+        for event in [*snapshots, *events[start:]]:
+            found = event.mutate(found)
+        assert isinstance(found, Household)
+        return found, events
+
+    def _checked_projection(self, stream_id: UUID) -> Callable[[Any, Iterable[Any]], Any]:
+        """The library's projection of an aggregate from (a snapshot and) events, with the
+        snapshot's chain head checked against the stored event at its version (one indexed
+        read): a snapshot changed behind the application's back is refused like a changed
+        event."""
+
+        def project(aggregate: Any, events: Iterable[Any]) -> Any:
+            for event in events:
+                if isinstance(event, Snapshot):
+                    self._check_snapshot(stream_id, event)
+                aggregate = event.mutate(aggregate)
+            return aggregate
+
+        return project
+
+    def _check_snapshot(self, stream_id: UUID, snapshot: Snapshot, event: Any = None) -> None:
+        version = snapshot.originator_version
+        if event is None:
+            rows = self.recorder.select_events(stream_id, gt=version - 1, lte=version, limit=1)
+            event = self.mapper.to_domain_event(rows[0]) if rows else None
+        if event is None or event.chain != snapshot.state.get("chain_head"):
+            raise ChainBrokenError(
+                f"stream {stream_id}: the snapshot at version {version} does not match the "
+                "event at that version (changed after it was recorded)"
+            )

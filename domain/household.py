@@ -34,12 +34,13 @@ from domain.medical import (
     cap_year_of,
     hospital_waiver,
 )
-from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan, round_half_up
+from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan
 from domain.payments import validate_account
 from domain.rules import (
     AMOUNT_STANDARD,
     HOUSE_LOSSES,
     LOSSES,
+    Amount,
     Means,
     cash_amount,
     check_rent_tier_ratio,
@@ -48,6 +49,7 @@ from domain.rules import (
     means_test,
     months_later,
     renovation_grant,
+    village_subsidy,
 )
 from domain.standards import StandardsBook, validate_region_code
 
@@ -1073,7 +1075,7 @@ class Household(Chained):
             )
         if amount_fen <= 0:
             raise InvalidInputError("amount must be more than 0", "amount")
-        subsidy = round_half_up(Fraction(amount_fen, 2))
+        subsidy = village_subsidy(amount_fen)
         self.trigger_event(
             self.DividendRecorded,
             year=year,
@@ -1822,10 +1824,10 @@ class Household(Chained):
             reason=f"determination of application {application.application_id}",
         )
 
-    def _approve_grant(
-        self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
-    ) -> Determination:
-        """The one-off grants, each by its rule; recorded as GrantAwarded."""
+    def grant_amount(self, application: ApplicationRecord, book: StandardsBook) -> Amount:
+        """A one-off grant's amount by its rule (§11, §14, §28) from the application's
+        recorded details and the household as it stands before the grant; also what
+        `ledger verify` recomputes a recorded grant with."""
         on = application.effective_from
         programme = application.programme
         details = application.details
@@ -1883,6 +1885,17 @@ class Household(Chained):
             disaster_on, loss, persons, days = _disaster_details(details, on)
             self._refuse_repeated_disaster_grant(disaster_on, loss)
             amount = disaster_relief(loss, disaster_on, persons, days, book)
+        return amount
+
+    def _approve_grant(
+        self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
+    ) -> Determination:
+        """The one-off grants, each by its rule; recorded as GrantAwarded."""
+        on = application.effective_from
+        programme = application.programme
+        details = application.details
+        person = application.member_id
+        amount = self.grant_amount(application, book)
         self._record_determination(
             application,
             "approve",

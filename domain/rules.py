@@ -386,6 +386,12 @@ LOSSES = (
 HOUSE_LOSSES = ("house_collapsed", "house_severely_damaged", "house_damaged")  # per household
 
 
+def village_subsidy(dividends_fen: int) -> int:
+    """§23: the village's subsidy is 50% of a rural low-income household's dividends
+    (SEED), rounded half-up to the fen."""
+    return round_half_up(Fraction(dividends_fen, 2))
+
+
 def months_later(start: date, months: int) -> date:
     """The same day `months` calendar months later (clamped to the month's end)."""
     import calendar

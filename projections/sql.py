@@ -228,6 +228,7 @@ def postgres_dialect(statement: str) -> str:
 
 
 # Read queries, same conventions.
+STREAM_HEADS = "SELECT originator_id, originator_version FROM {s}.ledger_stream_heads"
 MEDICAL_MEMBER_TOTALS = (
     "SELECT member_id, SUM(kept_fen) AS kept_fen, SUM(relief_fen) AS relief_fen, "
     "SUM(counted_fen) AS counted_fen FROM {s}.ledger_medical_bills "

@@ -337,3 +337,29 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             curs.execute(
                 "DELETE FROM ledger_idempotency WHERE scope = ? AND status IS NULL", (scope,)
             )
+
+
+def track_stream_heads(datastore: Any, table: str) -> None:
+    """Each stream's last version, noted by a trigger in the transaction that appends the
+    events, so that `ledger verify` can tell a stream whose last events were removed (or
+    a stream removed whole); filled from the events already stored when first created."""
+    with datastore.transaction(commit=True) as curs:
+        curs.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'ledger_stream_heads'"
+        )
+        if curs.fetchone() is not None:
+            return
+        curs.execute(
+            "CREATE TABLE ledger_stream_heads (originator_id TEXT PRIMARY KEY, "
+            "originator_version INTEGER NOT NULL)"
+        )
+        curs.execute(
+            f"INSERT INTO ledger_stream_heads SELECT originator_id, max(originator_version) "
+            f"FROM {table} GROUP BY originator_id"
+        )
+        curs.execute(
+            f"CREATE TRIGGER {table}_heads AFTER INSERT ON {table} BEGIN "
+            "INSERT INTO ledger_stream_heads VALUES (NEW.originator_id, NEW.originator_version) "
+            "ON CONFLICT (originator_id) DO UPDATE SET originator_version = "
+            "max(originator_version, excluded.originator_version); END"
+        )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -414,6 +415,32 @@ def verify(
         typer.echo("verified: no break, no mismatch" if report.ok else "verification FAILED")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@cli.command()
+def migrate(
+    app_role: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL: the role the API runs as, granted what it needs"),
+    ] = None,
+) -> None:
+    """Create or update the ledger's tables, triggers and the city's standards, as the
+    schema's owner; with --app-role, grant that role what the ledger needs (SELECT and
+    INSERT on the events, the views' writes) and nothing that could rewrite an event."""
+    settings = _settings().model_copy(update={"migrate_on_start": True})
+    ledger = _open(settings)
+    try:
+        if app_role is not None:
+            ledger.grant_to(app_role)
+    except (ValueError, psycopg.Error) as error:
+        err.print(f"[red]migrate failed: {error}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    out.print(
+        f"ledger schema ready on {ledger.backend}"
+        + (f"; granted to {app_role}" if app_role else "")
+    )
 
 
 @cli.command("backup")

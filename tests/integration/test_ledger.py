@@ -396,7 +396,7 @@ def test_snapshots_do_not_change_the_state_and_known_at_uses_older_versions(ledg
     for event in ledger.app.household_events(hid):
         folded = event.mutate(folded)
     assert folded.__dict__ == loaded.__dict__
-    assert ledger.app.household_known_at(hid, early).version == 2
+    assert ledger.app.household_known_at(hid, early)[0].version == 2
 
 
 def test_idempotency_records(ledger):
