@@ -57,3 +57,33 @@ def household(
 
 def means(income: int, deductions: int = 0, car: int = 0) -> Means:
     return Means(yuan(income), yuan(deductions), yuan(car))
+
+
+def rural_household(ledger, region_code, category="dibao", income=0):
+    """A rural household of one, in `category` from 2025-01-01 (None: in no category)."""
+    hid = ledger.app.register_household(
+        region_code=region_code,
+        residence="rural",
+        address="村",
+        registered_on=date(2024, 1, 1),
+        actor="caseworker-li",
+    )
+    ledger.app.add_member(
+        hid,
+        actor="caseworker-li",
+        name="农户",
+        id_number=id_number(),
+        relation="head",
+        birth_on=date(1960, 1, 1),
+        joined_on=None,
+    )
+    if category is not None:
+        app_id = ledger.app.submit_application(
+            hid,
+            programme=category,
+            effective_from=date(2025, 1, 1),
+            means=means(income),
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    return hid

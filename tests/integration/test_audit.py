@@ -23,7 +23,7 @@ from scripts.audit import replay_household
 from scripts.cli import cli
 from scripts.demo import build_demo_city
 from tests.conftest import _pg_conninfo
-from tests.helpers import household, id_number, means
+from tests.helpers import household, means, rural_household
 
 
 def dibao_household(ledger, members=3, income=10000):
@@ -295,22 +295,8 @@ def test_a_forged_fund_payout_and_village_subsidy_are_caught(ledger):
     the village 50% = 500.005, half-up 500.01. Forged (chain re-hashed): the fund's payout
     to 4,000 and the subsidy to 500.00; verify reports both."""
     app = ledger.app
-    hid = app.register_household(
-        region_code="330402",
-        residence="rural",
-        address="凤桥镇1号",
-        registered_on=date(2025, 1, 1),
-        actor="caseworker-li",
-    )
-    member = app.add_member(
-        hid,
-        actor="caseworker-li",
-        name="村民",
-        id_number=id_number(),
-        relation="head",
-        birth_on=date(1980, 5, 17),
-        joined_on=None,
-    )
+    hid = rural_household(ledger, "330402")  # §23: dibao from 2025-01-01
+    member = next(iter(app.household(hid).members))
     for self_paid in (18000, 15000):
         app.record_medical_bill(
             hid,

@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import PolicyRuleError
 from domain.household import visit_due
-from tests.helpers import household, id_number, means
+from tests.helpers import household, means, rural_household
 
 CW = "caseworker-li"
 
@@ -22,32 +22,6 @@ def registered(ledger, severe=(), region="330402", residence="urban", employment
     )
     ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     return hid, ids
-
-
-def rural_household(ledger, region_code, category="dibao", income=0):
-    """A rural household of one, in `category` from 2025-01-01 (None: in no category)."""
-    hid = ledger.app.register_household(
-        region_code=region_code,
-        residence="rural",
-        address="村",
-        registered_on=date(2024, 1, 1),
-        actor=CW,
-    )
-    ledger.app.add_member(
-        hid,
-        actor=CW,
-        name="农户",
-        id_number=id_number(),
-        relation="head",
-        birth_on=date(1960, 1, 1),
-        joined_on=None,
-    )
-    if category is not None:
-        app_id = ledger.app.submit_application(
-            hid, programme=category, effective_from=date(2025, 1, 1), means=means(income), actor=CW
-        )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
-    return hid
 
 
 def test_dividends_only_for_rural_low_income_households(ledger):
