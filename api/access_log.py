@@ -16,6 +16,7 @@ _UUID = r"([0-9a-fA-F-]{36})"
 PERSONAL = (
     re.compile(rf"^/households/{_UUID}$"),
     re.compile(rf"^/households/{_UUID}/events$"),
+    re.compile(rf"^/households/{_UUID}/medical-caps$"),  # health data (PIPL: sensitive)
     re.compile(rf"^/audit/households/{_UUID}/(replay|report)$"),
     re.compile(r"^/feeds/(transit|payments|payments\.csv|payments\.xml|events)$"),
 )

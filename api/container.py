@@ -3,11 +3,12 @@ the settings. The API and the command line get a `Ledger` from here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -16,15 +17,21 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from api.settings import Settings
-from domain.application import LedgerApplication, StandardChangeResult
+from domain.application import LedgerApplication, Propagation, StandardChangeResult
 from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_household
 from domain.errors import NotFoundError
-from domain.household import Household
-from domain.rules import AMOUNT_STANDARD
+from domain.household import CAP_KEYS, PROPAGATED_KEYS, Household
+from domain.medical import excess_over_caps
+from domain.rules import AMOUNT_STANDARD, PAUSABLE
 from domain.standards import CITY_CODE, Standards, StandardValue
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
-from projections.postgres import PostgresViewStore, make_append_only
+from projections.postgres import (
+    PostgresViewStore,
+    grant_application_role,
+    make_append_only,
+    track_stream_heads,
+)
 from projections.queries import CareFacts, CareStatus, InForce, as_day, in_force
 from projections.runner import CatchUpRunner
 
@@ -64,6 +71,30 @@ def startup_lock(env: dict[str, str]) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(hashtext('ledger-startup'))")
 
 
+@dataclass(frozen=True)
+class MedicalHousehold:
+    household_id: str
+    region_code: str
+    total_fen: int
+    kept_fen: int
+    excess_fen: int  # over the caps, from the counted self-pay (excess_over_caps)
+    relieved_fen: int  # the fund's relief ledger for the same bills, net of adjustments
+
+    @property
+    def cleared(self) -> bool:
+        return self.relieved_fen >= self.excess_fen
+
+
+@dataclass
+class MedicalCounty:
+    total_fen: int = 0
+    kept_fen: int = 0
+    over_cap: int = 0  # households whose counted self-pay went over a cap
+    cleared: int = 0  # of those, the ones whose whole excess the fund relieved
+    excess_fen: int = 0
+    relieved_fen: int = 0  # of the excess
+
+
 @dataclass
 class Ledger:
     settings: Settings
@@ -80,16 +111,38 @@ class Ledger:
     @classmethod
     def _open(cls, settings: Settings, env: dict[str, str], *, seed: bool) -> Ledger:
         app = LedgerApplication(env)
-        if seed:
+        migrate = settings.migrate_on_start
+        if seed and migrate:
             app.seed_standards()
         views = build_views(env)
-        if isinstance(views, PostgresViewStore):
-            recorder: Any = app.recorder
+        recorder: Any = app.recorder
+        if not migrate:
+            pass  # created by the owner (`ledger migrate`); this role may not
+        elif isinstance(views, PostgresViewStore):
             tables = [recorder.events_table_name]
             if app.snapshots is not None:
                 tables.append(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
             make_append_only(recorder.datastore, tuple(tables))
+            track_stream_heads(recorder.datastore, recorder.events_table_name)
+        else:
+            from projections.sqlite import track_stream_heads as track_sqlite_heads
+
+            track_sqlite_heads(recorder.datastore, recorder.events_table_name)
         return cls(settings, app, views, CatchUpRunner(app, views))
+
+    def grant_to(self, role: str) -> None:
+        """PostgreSQL: grant an application role what the ledger needs and no more (see
+        `projections.postgres.grant_application_role`)."""
+        if not isinstance(self.views, PostgresViewStore):
+            raise ValueError("roles and grants are PostgreSQL's; SQLite has none")
+        recorder: Any = self.app.recorder
+        snapshots: Any = self.app.snapshots
+        grant_application_role(
+            recorder.datastore,
+            role,
+            events=recorder.events_table_name,
+            snapshots=snapshots.recorder.events_table_name if snapshots else None,
+        )
 
     def close(self) -> None:
         self.app.close()
@@ -115,9 +168,10 @@ class Ledger:
         cited_income_growth: Fraction | None = None,
         cited_urban_consumption_fen: int | None = None,
         override_reason: str | None = None,
-    ) -> tuple[StandardChangeResult, int]:
-        """Record the change, then recompute every affected household's entitlements
-        (candidates from the current-entitlements view, truth from each stream)."""
+    ) -> tuple[StandardChangeResult, Propagation]:
+        """Record the change, then bring every household it can affect in line, then
+        record that the propagation completed (`ledger propagate` completes one cut
+        short)."""
         result = self.app.record_standard_change(
             key=key,
             value=value,
@@ -129,21 +183,55 @@ class Ledger:
             cited_urban_consumption_fen=cited_urban_consumption_fen,
             override_reason=override_reason,
         )
-        adjusted = self.propagate(result.region_code, key, actor=actor, label=result.label)
-        return result, adjusted
+        return result, self.propagate(result.region_code, result.version, actor=actor)
 
-    def propagate(self, region_code: str, key: str, *, actor: str, label: str) -> int:
-        programmes = tuple(p for p, keys in AMOUNT_STANDARD.items() if key in keys)
-        if not programmes:
-            return 0
-        self.runner.catch_up()
+    def propagate(self, region_code: str, version: int, *, actor: str) -> Propagation:
+        """Propagate the change of `version` in the region's standards and record its
+        completion. Idempotent: running it again records no household change."""
+        change = self.app.standard_change(region_code, version)
+        propagation = Propagation()
+        if change.key in PROPAGATED_KEYS:
+            self.runner.catch_up()
+            ids = self.affected_households(region_code, change.key, change.effective_from)
+            propagation = self.app.propagate_change(
+                ids,
+                key=change.key,
+                effective_from=change.effective_from,
+                actor=actor,
+                reason=f"standard change {change.key} {region_code}/v{version}",
+            )
+            self.app.complete_propagation(region_code, version, propagation, actor=actor)
+            self.runner.catch_up()
+        return propagation
+
+    def affected_households(self, region_code: str, key: str, since: date) -> list[UUID]:
+        """Households a change of `key` from `since` in the region can affect: an
+        entitlement of a programme whose amount uses the key in force on any day from
+        `since` on (ended since, or ending later, included), or for a §17 cap a bill
+        served on or after `since`. From the views; each household's stream decides."""
         prefix = "3304" if region_code == CITY_CODE else region_code
-        ids = self.views.households_with(programmes, prefix)
-        adjusted = self.app.adjust_entitlements(
-            ids, actor=actor, reason=f"standard change {key} {label}"
-        )
-        self.runner.catch_up()
-        return adjusted
+        found: set[UUID] = set()
+        programmes = tuple(p for p, keys in AMOUNT_STANDARD.items() if key in keys)
+        if programmes:
+            # A paused price subsidy (CPI below the trigger) resumes when CPI or the trigger
+            # changes: its households are found whatever their latest amount.
+            paused = any(p in PAUSABLE for p in programmes)
+            found |= set(self.views.households_with(programmes, prefix, since, paused=paused))
+        if key in CAP_KEYS:
+            rows = self.views.query(
+                sql.MEDICAL_HOUSEHOLDS_SINCE, {"since": since, "prefix": prefix + "%"}
+            )
+            found |= {UUID(str(r["household_id"])) for r in rows}
+        return sorted(found, key=str)
+
+    def complete_propagations(self, *, actor: str) -> list[tuple[str, int, Propagation]]:
+        """Complete every change whose propagation was cut short (oldest first)."""
+        done = []
+        for region, change in self.app.unfinished_propagations():
+            done.append(
+                (region, change.version, self.propagate(region, change.version, actor=actor))
+            )
+        return done
 
     # ----------------------------------------------------------------- payments
 
@@ -235,7 +323,8 @@ class Ledger:
 
     def verify(self) -> VerifyReport:
         """Walk every stream's hash chain; recompute every determination, entitlement
-        change and cap split from its recorded inputs and the standards then in force."""
+        change and cap split from its recorded inputs and the standards then in force;
+        list the standard changes whose propagation is unfinished."""
         report = VerifyReport()
         streams: dict[UUID, list[Any]] = {}
         unreadable: set[UUID] = set()
@@ -264,14 +353,47 @@ class Ledger:
         for events in streams.values():
             if isinstance(events[0], Standards.Opened):
                 standards[events[0].region_code] = events
+        for row in self.views.query(sql.STREAM_HEADS, {}):
+            stream = UUID(str(row["originator_id"]))
+            recorded = int(row["originator_version"])
+            if len(streams.get(stream, [])) < recorded and stream not in unreadable:
+                report.chain_breaks.append(
+                    {
+                        "stream_id": str(stream),
+                        "version": recorded,
+                        "reason": f"the stream ends at version {len(streams.get(stream, []))}"
+                        f", but version {recorded} was recorded (events removed)",
+                    }
+                )
         history = StandardsHistory(standards)
         for stream, events in streams.items():
             report.streams_checked += 1
             if stream in unreadable:
                 continue
             if check_chain(stream, events, report) and isinstance(events[0], Household.Registered):
-                recompute_household(events, history.book_at, report)
+                recompute_household(events, history.book_at, report, self._snapshots(stream))
+        report.unfinished_propagations = [
+            {
+                "version": f"{region}/v{change.version}",
+                "key": change.key,
+                "effective_from": change.effective_from.isoformat(),
+            }
+            for region, change in self.app.unfinished_propagations()
+        ]
         return report
+
+    def _snapshots(self, stream: UUID) -> dict[int, Callable[[], Any]]:
+        """The stream's stored snapshots by version, each decoded when called (a row that
+        no longer decodes then fails the comparison)."""
+        store = self.app.snapshots
+        if store is None:
+            return {}
+        return {
+            row.originator_version: partial(
+                lambda r: store.mapper.to_domain_event(r).mutate(None), row
+            )
+            for row in store.recorder.select_events(stream)
+        }
 
     # ------------------------------------------------------------------ queries
 
@@ -346,9 +468,85 @@ class Ledger:
             sql.FUND_RELIEF, {"cap_year": cap_year, "prefix": region_prefix + "%"}
         )
 
-    def medical_by_county(self, cap_year: int) -> list[dict[str, Any]]:
+    def dividends(self, year: int, region_prefix: str) -> list[dict[str, Any]]:
+        """§23 per village and year: rural low-income households, dividends, subsidy."""
         self.runner.catch_up()
-        return self.views.query(sql.MEDICAL_BY_COUNTY, {"cap_year": cap_year})
+        return self.views.query(
+            sql.DIVIDENDS_BY_VILLAGE, {"year": year, "prefix": region_prefix + "%"}
+        )
+
+    def medical_households(
+        self, cap_year: int, on: date, region_prefix: str = "3304"
+    ) -> list[MedicalHousehold]:
+        """Each household's figures of a cap year as of `on` (bills served on or before
+        it, not cancelled): total, kept, the excess over the caps worked out from the
+        counted self-pay alone (`excess_over_caps`, with the highest caps in force on the
+        bills' service dates) and what the fund's relief ledger holds for those bills."""
+        self.runner.catch_up()
+        params = {"cap_year": cap_year, "on": on, "prefix": region_prefix + "%"}
+        bills: dict[str, list[dict[str, Any]]] = {}
+        for row in self.views.query(sql.MEDICAL_BILLS_AS_OF, params):
+            bills.setdefault(str(row["household_id"]), []).append(row)
+        carried: dict[str, dict[str, int]] = {}
+        for row in self.views.query(sql.MEDICAL_CARRIED_IN_YEAR, params):
+            carried.setdefault(str(row["household_id"]), {})[row["member_id"]] = int(
+                row["carried_fen"]
+            )
+        relieved = {
+            str(r["household_id"]): int(r["relief_fen"])
+            for r in self.views.query(sql.MEDICAL_RELIEVED_AS_OF, params)
+        }
+        caps: dict[tuple[str, date], tuple[int, int]] = {}
+        found = []
+        for household, rows in sorted(bills.items()):
+            region = str(rows[0]["region_code"])
+            counted: dict[str, int] = {}
+            person_cap = household_cap = 0
+            for row in rows:
+                counted[row["member_id"]] = counted.get(row["member_id"], 0) + int(
+                    row["counted_fen"]
+                )
+                served = as_day(row["service_on"])
+                if (region, served) not in caps:
+                    book = self.app.standards_book(region)
+                    caps[region, served] = (
+                        book.money("medical_cap_individual_annual", served)[0],
+                        book.money("medical_cap_household_annual", served)[0],
+                    )
+                person_cap = max(person_cap, caps[region, served][0])
+                household_cap = max(household_cap, caps[region, served][1])
+            found.append(
+                MedicalHousehold(
+                    household,
+                    region,
+                    total_fen=sum(int(r["total_fen"]) for r in rows),
+                    kept_fen=sum(int(r["kept_fen"]) for r in rows),
+                    excess_fen=excess_over_caps(
+                        counted,
+                        carried.get(household, {}),
+                        person_cap_fen=person_cap,
+                        household_cap_fen=household_cap,
+                    ),
+                    relieved_fen=relieved.get(household, 0),
+                )
+            )
+        return found
+
+    def medical_by_county(self, cap_year: int, on: date) -> dict[str, MedicalCounty]:
+        """§15 figures per county: coverage (total, kept) and over-cap clearing (the
+        excess over the caps, and how much of it the fund relieved, household by
+        household: relief beyond one household's excess clears no other's)."""
+        counties: dict[str, MedicalCounty] = {}
+        for h in self.medical_households(cap_year, on):
+            county = counties.setdefault(h.region_code[:6], MedicalCounty())
+            county.total_fen += h.total_fen
+            county.kept_fen += h.kept_fen
+            if h.excess_fen > 0:
+                county.over_cap += 1
+                county.excess_fen += h.excess_fen
+                county.relieved_fen += min(h.relieved_fen, h.excess_fen)
+                county.cleared += h.cleared
+        return dict(sorted(counties.items()))
 
     def entitlement_history(self, household_id: UUID) -> list[EntitlementRow]:
         self.runner.catch_up()

@@ -4,8 +4,10 @@ with 413 as soon as it passes the limit, without reading the rest).
 
 The key is scoped to the user, method and path. The same key with the same body
 answers with the first (2xx) answer again and records nothing new; with another
-body, 409; while the first is still running, 409. Failed requests are not kept, so
-they can be retried with the same key.
+body, 409; while the first is still running, 409, until it has been pending for
+LEDGER_IDEMPOTENCY_PENDING_SECONDS (its process died before keeping the answer): then
+a retry with the key runs as new. Failed requests are not kept, so they can be retried
+with the same key.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -108,8 +111,14 @@ class _Writes(BaseHTTPMiddleware):
         store = request.app.state.ledger.views
         scope = f"{user}|{request.method}|{request.url.path}|{key}"
         digest = hashlib.sha256(body).hexdigest()
+        begin = partial(
+            store.idempotency_begin,
+            scope,
+            digest,
+            pending_seconds=request.app.state.settings.idempotency_pending_seconds,
+        )
         try:
-            state, status, stored = await run_in_threadpool(store.idempotency_begin, scope, digest)
+            state, status, stored = await run_in_threadpool(begin)
         except OUTAGES:
             guard = getattr(request.app.state, "guard", None)
             if guard is not None:

@@ -92,11 +92,21 @@ class StandardChangeIn(Input):
     override_reason: Annotated[str, Field(max_length=2000)] | None = None
 
 
+class RefusedHousehold(BaseModel):
+    household_id: str
+    field: str
+    message: str
+
+
 class StandardChangeOut(BaseModel):
     version: str
     key: str
     region_code: str
     households_adjusted: int
+    households_refused: list[RefusedHousehold] = Field(
+        default_factory=list,
+        description="households whose recompute a rule refused: nothing recorded for them",
+    )
 
 
 class HouseholdIn(Input):
@@ -186,7 +196,12 @@ class EntitlementInForce(BaseModel):
 class EntitlementChangeOut(BaseModel):
     programme: str
     member_id: str | None = None
-    monthly_amount: str
+    monthly_amount: str | None = Field(
+        default=None, description="the monthly amount from effective_from; null for a grant"
+    )
+    amount: str | None = Field(
+        default=None, description="a one-off grant's amount (cause grant); null otherwise"
+    )
     ended: bool
     effective_from: date
     recorded_at: datetime

@@ -6,6 +6,8 @@ environment variable.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from pathlib import Path
@@ -13,6 +15,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from projections.interface import PENDING_SECONDS
 
 
 class SettingsError(Exception):
@@ -39,8 +43,20 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(default=100, ge=0, description="0 disables snapshots")
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     projection_interval_seconds: float = Field(default=1.0, gt=0)
+    migrate_on_start: bool = Field(
+        default=True,
+        description="Create the tables, triggers and the city's standards when the ledger "
+        "opens. false where the API runs as an application role that may not (PostgreSQL: "
+        "run `ledger migrate --app-role ROLE` as the schema's owner first)",
+    )
     db_connect_timeout_seconds: int = Field(
         default=2, ge=1, le=60, description="PostgreSQL: how long to wait for a connection"
+    )
+    idempotency_pending_seconds: float = Field(
+        default=PENDING_SECONDS,
+        gt=0,
+        description="An Idempotency-Key left pending this long (its request's process died) "
+        "is taken over by a retry",
     )
     report_font: Path | None = Field(
         default=None,
@@ -60,6 +76,25 @@ class Settings(BaseSettings):
             return value
         raise ValueError("must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
 
+    @field_validator("cipher_key")
+    @classmethod
+    def _check_cipher_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """An AES key of 16, 24 or 32 bytes in base64 (what the library's AESCipher
+        takes), so that a wrong key stops start-up naming the variable rather than with a
+        traceback from the cipher."""
+        if value is None:
+            return None
+        try:
+            key = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                'must be base64, e.g. from python -c "from eventsourcing.cipher import '
+                'AESCipher; print(AESCipher.create_key(32))"'
+            ) from None
+        if len(key) not in (16, 24, 32):
+            raise ValueError(f"must be an AES key of 16, 24 or 32 bytes, not {len(key)}")
+        return value
+
     def signing_key(self) -> str:
         if self.secret is not None:
             return self.secret.get_secret_value()
@@ -75,6 +110,8 @@ class Settings(BaseSettings):
         """The eventsourcing library's environment for the configured database."""
         url = self.database_url
         env: dict[str, str] = {"LEDGER_SNAPSHOT_INTERVAL": str(self.snapshot_interval)}
+        if not self.migrate_on_start:
+            env["CREATE_TABLE"] = "n"  # the library's and the views' tables
         if url.startswith("sqlite:///"):
             path = Path(url[len("sqlite:///") :])
             path.parent.mkdir(parents=True, exist_ok=True)

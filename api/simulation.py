@@ -16,7 +16,7 @@ from api.container import Ledger
 from domain.errors import InvalidInputError, LedgerError
 from domain.household import MEANS_TESTED, Household, split_key
 from domain.money import format_yuan
-from domain.rules import AMOUNT_STANDARD, means_test, months_later
+from domain.rules import means_test, months_later
 from domain.standards import (
     CITY_CODE,
     COUNTIES,
@@ -157,12 +157,9 @@ def simulate(
     ledger.runner.catch_up()
     candidates: set[UUID] = set()
     for change in changes:
-        programmes = tuple(p for p, keys in AMOUNT_STANDARD.items() if change.key in keys)
-        if programmes:
-            candidates |= set(
-                UUID(str(h))
-                for h in ledger.views.households_with(programmes, _prefix(change.region_code))
-            )
+        candidates |= set(
+            ledger.affected_households(change.region_code, change.key, effective_from)
+        )
     means_regions = [_prefix(c.region_code) for c in changes if c.key in MEANS_KEYS]
     if means_regions:
         regions = {

@@ -8,17 +8,21 @@ the notification log, so there is no hand-written unit of work here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from domain.errors import ConflictError, InvalidInputError, NotFoundError
+from domain.chain import ChainBrokenError
+from domain.errors import ConflictError, InvalidInputError, LedgerError, NotFoundError
 from domain.household import (
+    PROPAGATED_KEYS,
     ApplicationRecord,
     AttributeChange,
     Basis,
@@ -36,9 +40,11 @@ from domain.standards import (
     CITY_CODE,
     COUNTIES,
     KEYS,
+    Change,
     Standards,
     StandardsBook,
     StandardValue,
+    add_missing_seeds,
     county_of,
     default_city_standards,
     standards_id,
@@ -76,6 +82,18 @@ class FractionAsStr(Transcoding):
 
     def decode(self, data: str) -> Fraction:
         return Fraction(data)
+
+
+PROPAGATION_BATCH = 200  # households saved per transaction by a propagation
+
+
+@dataclass
+class Propagation:
+    """What a standard change's propagation recorded: the number of changes, and the
+    households whose recompute a rule refused (id, field, message)."""
+
+    adjusted: int = 0
+    refused: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -125,12 +143,18 @@ class LedgerApplication(Application[UUID]):
     # ---------------------------------------------------------------- standards
 
     def seed_standards(self) -> bool:
-        """Open the city's standards with the defaults of POLICY.md (idempotent)."""
+        """Open the city's standards with the defaults of POLICY.md (idempotent); on an
+        existing ledger, record the defaults of keys added to SEEDS since it was opened.
+        True when the city's standards were opened now."""
         try:
-            self.repository.get(standards_id(CITY_CODE))
-            return False
+            city: Any = self.repository.get(standards_id(CITY_CODE))
         except AggregateNotFoundError:
-            pass
+            city = None
+        if city is not None:
+            if add_missing_seeds(city):
+                with suppress(IntegrityError):  # added concurrently by another process
+                    self.save(city)
+            return False
         try:
             self.save(default_city_standards())
         except IntegrityError:
@@ -146,12 +170,20 @@ class LedgerApplication(Application[UUID]):
         county = self._standards(county_code) if county_code != CITY_CODE else None
         return StandardsBook(city, county)
 
+    def standard_change(self, region_code: str, version: int) -> Change:
+        """The recorded change of `version` in the region's own standards."""
+        standards = self._standards(region_code)
+        if standards is None:
+            raise NotFoundError(f"no standards for {region_code}", "region_code")
+        return standards.change(version)
+
     def _standards(self, region_code: str) -> Standards | None:
         try:
             found: Any = self.repository.get(standards_id(region_code))
         except AggregateNotFoundError:
             return None
-        assert isinstance(found, Standards)
+        if not isinstance(found, Standards):
+            raise TypeError(f"stream {standards_id(region_code)} is not a standards timeline")
         return found
 
     def record_standard_change(
@@ -230,7 +262,9 @@ class LedgerApplication(Application[UUID]):
 
     def household(self, household_id: UUID, version: int | None = None) -> Household:
         try:
-            found: Any = self.repository.get(household_id, version=version)
+            found: Any = self.repository.get(
+                household_id, version=version, projector_func=self._checked_projection(household_id)
+            )
         except AggregateNotFoundError:
             raise NotFoundError(f"no household {household_id}", "household_id") from None
         if not isinstance(found, Household):
@@ -481,7 +515,7 @@ class LedgerApplication(Application[UUID]):
                 book=self.standards_book(household.region_code),
             )
 
-        return self.update(household_id, command)
+        return self._update_bill(household_id, bill_id, command, actor)
 
     def cancel_medical_bill(
         self, household_id: UUID, bill_id: str, *, reason: str, actor: str
@@ -494,7 +528,49 @@ class LedgerApplication(Application[UUID]):
                 book=self.standards_book(household.region_code),
             )
 
-        return self.update(household_id, command)
+        return self._update_bill(household_id, bill_id, command, actor)
+
+    def _update_bill(
+        self,
+        household_id: UUID,
+        bill_id: str,
+        command: Callable[[Household], MedicalBill],
+        actor: str,
+    ) -> MedicalBill:
+        """A correction or cancellation, saved in one transaction with what it changes
+        further on: if the bill's member has since moved out, the household they moved
+        to takes their new total (carried) and recomputes, and so on along their moves."""
+        for _ in range(MAX_RETRIES):
+            household = self.household(household_id)
+            bill = command(household)
+            changed = [household]
+            source, seen = household, {household.id}
+            while (moved_to := source.members[bill.member_id].moved_to) is not None:
+                target = self.household(UUID(moved_to))
+                if target.id in seen:  # back in a household already on the way
+                    break
+                seen.add(target.id)
+                carried = {
+                    year: source.person_paid(bill.member_id, int(year))
+                    for year in target.carried.get(bill.member_id, {})
+                }
+                if not target.adjust_carried(
+                    bill.member_id,
+                    carried,
+                    from_household_id=source.id,
+                    cause_bill_id=bill_id,
+                    actor=actor,
+                    book=self.standards_book(target.region_code),
+                ):
+                    break
+                changed.append(target)
+                source = target
+            try:
+                self.save(*changed)
+            except IntegrityError:
+                continue
+            return bill
+        raise ConflictError("the households changed concurrently too often; try again")
 
     def move_member(
         self,
@@ -532,52 +608,97 @@ class LedgerApplication(Application[UUID]):
             return carried
         raise ConflictError("the households changed concurrently too often; try again")
 
-    def adjust_entitlements(
-        self, household_ids: Iterable[UUID], *, actor: str, reason: str, batch_size: int = 200
-    ) -> int:
-        """Bring each household's entitlements in line with the standards timeline,
-        saving many households per transaction. Idempotent: a household already in
-        line records nothing. Returns the number of adjustments recorded."""
-        adjusted = 0
+    def propagate_change(
+        self,
+        household_ids: Iterable[UUID],
+        *,
+        key: str,
+        effective_from: date,
+        actor: str,
+        reason: str,
+    ) -> Propagation:
+        """Bring each household in line with a change of `key` from `effective_from`
+        (`Household.apply_standard_change`), saving many households per transaction.
+        Idempotent: a household already in line records nothing. A household whose
+        recompute a rule refuses records nothing and is reported in `refused`; the
+        others go on, so the propagation never stops half-way."""
+        result = Propagation()
         books: dict[str, StandardsBook] = {}
-        batch: list[UUID] = []
 
-        def flush(ids: Sequence[UUID]) -> int:
-            changed: list[Household] = []
-            count = 0
+        def apply(household: Household) -> int:
+            region = county_of(household.region_code)
+            if region not in books:
+                books[region] = self.standards_book(household.region_code)
+            return household.apply_standard_change(
+                books[region], key=key, effective_from=effective_from, actor=actor, reason=reason
+            )
+
+        def refused(hid: UUID, error: LedgerError) -> None:
+            result.refused.append(
+                {"household_id": str(hid), "field": error.field or "", "message": error.message}
+            )
+
+        def flush(ids: Sequence[UUID]) -> None:
+            changed: list[tuple[Household, int]] = []
             for hid in ids:
                 household = self.household(hid)
-                region = county_of(household.region_code)
-                if region not in books:
-                    books[region] = self.standards_book(household.region_code)
-                n = household.adjust_entitlements(books[region], actor=actor, reason=reason)
-                if n:
-                    changed.append(household)
-                    count += n
+                try:
+                    count = apply(household)
+                except LedgerError as error:
+                    refused(hid, error)
+                    continue
+                if count:
+                    changed.append((household, count))
             if not changed:
-                return 0
+                return
             try:
-                self.save(*changed)
+                self.save(*(household for household, _ in changed))
+                result.adjusted += sum(count for _, count in changed)
             except IntegrityError:
-                # A household changed under us: fall back to one at a time, with retry.
-                count = 0
-                for household in changed:
-                    count += self.update(
-                        household.id,
-                        lambda h: h.adjust_entitlements(
-                            books[county_of(h.region_code)], actor=actor, reason=reason
-                        ),
-                    )
-            return count
+                # A household changed under us: one at a time, with retry.
+                for household, _ in changed:
+                    try:
+                        result.adjusted += self.update(household.id, apply)
+                    except LedgerError as error:
+                        refused(household.id, error)
 
+        batch: list[UUID] = []
         for hid in household_ids:
             batch.append(hid)
-            if len(batch) >= batch_size:
-                adjusted += flush(batch)
+            if len(batch) >= PROPAGATION_BATCH:
+                flush(batch)
                 batch = []
         if batch:
-            adjusted += flush(batch)
-        return adjusted
+            flush(batch)
+        return result
+
+    def complete_propagation(
+        self, region_code: str, version: int, propagation: Propagation, *, actor: str
+    ) -> None:
+        """Record on the standards stream that the change of `version` has reached every
+        household it can affect (`ledger verify` reports the changes without it)."""
+        for _ in range(MAX_RETRIES):
+            standards = self._standards(region_code)
+            if standards is None:
+                raise NotFoundError(f"no standards for {region_code}", "region_code")
+            standards.complete_propagation(
+                version, adjusted=propagation.adjusted, refused=propagation.refused, actor=actor
+            )
+            try:
+                self.save(standards)
+            except IntegrityError:
+                continue
+            return
+        raise ConflictError("the standards changed concurrently too often; try again")
+
+    def unfinished_propagations(self) -> list[tuple[str, Change]]:
+        """(region, change) of every recorded change whose propagation is unfinished."""
+        found: list[tuple[str, Change]] = []
+        for region in (CITY_CODE, *sorted(COUNTIES)):
+            standards = self._standards(region)
+            if standards is not None:
+                found += [(region, c) for c in standards.unfinished(PROPAGATED_KEYS)]
+        return found
 
     # ---------------------------------------------------------------- audit
 
@@ -587,19 +708,76 @@ class LedgerApplication(Application[UUID]):
             raise NotFoundError(f"no household {household_id}", "household_id")
         return events
 
-    def household_known_at(self, household_id: UUID, known_at: datetime | None) -> Household:
-        """The household as it was recorded up to `known_at` (all of it if None)."""
-        if known_at is None:
-            return self.household(household_id)
-        version = 0
-        for event in self.events.get(household_id):
-            if isinstance(event, Household.Event) and event.timestamp <= known_at:
-                version = event.originator_version
+    def version_known_at(self, stream_id: UUID, known_at: datetime) -> int:
+        """The stream's last version recorded by `known_at` (0 if none): a binary search
+        over the stored rows, decoding one event per step. Timestamps rise with the
+        version within a stream (each append follows the previous one)."""
+        last = self.recorder.select_events(stream_id, desc=True, limit=1)
+        low, high = 0, last[0].originator_version if last else 0
+        while low < high:
+            middle = (low + high + 1) // 2
+            [row] = self.recorder.select_events(stream_id, gt=middle - 1, lte=middle, limit=1)
+            event: Any = self.mapper.to_domain_event(row)
+            if event.timestamp <= known_at:
+                low = middle
             else:
-                break
-        if version == 0:
+                high = middle - 1
+        return low
+
+    def household_known_at(
+        self, household_id: UUID, known_at: datetime | None
+    ) -> tuple[Household, list[Any]]:
+        """The household as it was recorded up to `known_at` (all of it if None) and its
+        events up to then, each decoded once: the state starts from the latest snapshot at
+        or below that version and applies the decoded events after it."""
+        version = None if known_at is None else self.version_known_at(household_id, known_at)
+        if known_at is not None and version == 0:
             raise NotFoundError(
                 f"household {household_id} was not yet recorded at {known_at.isoformat()}",
                 "known_at",
             )
-        return self.household(household_id, version=version)
+        events = [
+            self.mapper.to_domain_event(row)
+            for row in self.recorder.select_events(household_id, lte=version)
+        ]
+        if not events or not isinstance(events[0], Household.Registered):
+            raise NotFoundError(f"no household {household_id}", "household_id")
+        snapshots: list[Any] = (
+            list(self.snapshots.get(household_id, desc=True, limit=1, lte=len(events)))
+            if self.snapshots is not None
+            else []
+        )
+        start = snapshots[0].originator_version if snapshots else 0
+        if snapshots:  # its chain head against the event at its version, already in hand
+            self._check_snapshot(household_id, snapshots[0], events[start - 1])
+        found: Any = None
+        for event in [*snapshots, *events[start:]]:
+            found = event.mutate(found)
+        assert isinstance(found, Household)
+        return found, events
+
+    def _checked_projection(self, stream_id: UUID) -> Callable[[Any, Iterable[Any]], Any]:
+        """The library's projection of an aggregate from (a snapshot and) events, with the
+        snapshot's chain head checked against the stored event at its version (one indexed
+        read): a snapshot changed behind the application's back is refused like a changed
+        event."""
+
+        def project(aggregate: Any, events: Iterable[Any]) -> Any:
+            for event in events:
+                if isinstance(event, Snapshot):
+                    self._check_snapshot(stream_id, event)
+                aggregate = event.mutate(aggregate)
+            return aggregate
+
+        return project
+
+    def _check_snapshot(self, stream_id: UUID, snapshot: Snapshot, event: Any = None) -> None:
+        version = snapshot.originator_version
+        if event is None:
+            rows = self.recorder.select_events(stream_id, gt=version - 1, lte=version, limit=1)
+            event = self.mapper.to_domain_event(rows[0]) if rows else None
+        if event is None or event.chain != snapshot.state.get("chain_head"):
+            raise ChainBrokenError(
+                f"stream {stream_id}: the snapshot at version {version} does not match the "
+                "event at that version (changed after it was recorded)"
+            )

@@ -80,7 +80,8 @@ class ChainedEvent(Aggregate.Event):
             )
         _creating.chain = None
         mutated = super().mutate(aggregate)
-        assert mutated is not None  # the library returns the aggregate it mutated
+        if mutated is None:  # the library returns the aggregate it mutated
+            raise TypeError(f"{type(self).__name__} did not return the aggregate it mutated")
         mutated.chain_head = self.chain
         return mutated
 

@@ -6,6 +6,7 @@ and the `actor` who caused it; its own `timestamp` is the record time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -22,6 +23,7 @@ from domain.errors import (
     PolicyRuleError,
     SeparationOfDutiesError,
 )
+from domain.idnumber import validate_id_number
 from domain.medical import (
     WAIVER_HOUSEHOLD_CATEGORIES,
     WAIVER_PERSON_CATEGORIES,
@@ -32,20 +34,29 @@ from domain.medical import (
     cap_year_of,
     hospital_waiver,
 )
-from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan, round_half_up
+from domain.money import format_ratio, format_yuan, parse_ratio, parse_yuan
 from domain.payments import validate_account
 from domain.rules import (
     AMOUNT_STANDARD,
+    HOUSE_LOSSES,
     LOSSES,
+    Amount,
     Means,
     cash_amount,
+    check_rent_tier_ratio,
     disaster_relief,
     education_aid,
     means_test,
     months_later,
     renovation_grant,
+    village_subsidy,
 )
 from domain.standards import StandardsBook, validate_region_code
+
+# The standards whose change reaches recorded households (Ledger.propagate).
+AMOUNT_KEYS = frozenset(k for keys in AMOUNT_STANDARD.values() for k in keys)
+CAP_KEYS = frozenset({"medical_cap_individual_annual", "medical_cap_household_annual"})
+PROPAGATED_KEYS = AMOUNT_KEYS | CAP_KEYS
 
 PROGRAMMES = (
     "dibao",
@@ -79,11 +90,12 @@ PERSON_PROGRAMMES = (
     "dibao_single",
     "tekun",
     "charity_living_subsidy",
+    "virtual_job_subsidy",  # §7 对城镇在册困难家庭成员: per member
     "unemployed_temporary_subsidy",
     "eldercare_service_subsidy",
     "price_subsidy",
 )
-ELDERLY_AGE = 60
+CARE = ("home_community", "institution")  # §27 居家社区养老服务 / 入住养老机构
 UNEMPLOYED_SUBSIDY_MONTHS = 6  # §21: for at most 6 months
 RELATIONS = ("head", "spouse", "child", "parent", "other")
 SCHOOL_STAGES = ("preschool", "primary", "junior", "senior", "university")
@@ -125,6 +137,8 @@ class Member:
     left_on: date | None = None
     # In the order recorded; on the same date the later record wins.
     changes: list[AttributeChange] = field(default_factory=list)
+    moved_to: str | None = None  # the household they moved to when they left by a move
+    earlier: list[list[date]] = field(default_factory=list)  # [joined, left] of past stays
 
     def attribute(self, name: str, on: date) -> Any:
         value: Any = None
@@ -139,7 +153,9 @@ class Member:
         return value
 
     def present_on(self, on: date) -> bool:
-        return self.joined_on <= on and (self.left_on is None or on < self.left_on)
+        return (self.joined_on <= on and (self.left_on is None or on < self.left_on)) or any(
+            joined <= on < left for joined, left in self.earlier
+        )
 
 
 @dataclass
@@ -569,11 +585,14 @@ class Household(Chained):
         carried: dict[str, int]
 
         def apply(self, aggregate: Household) -> None:
-            aggregate.members[self.member_id].left_on = self.effective_on
+            member = aggregate.members[self.member_id]
+            member.left_on = self.effective_on
+            member.moved_to = self.to_household_id
 
     class MemberMovedIn(Event):
         """The same person (same member id) joins from another household, with the
-        self-pay they carry for the cap year; this household's total starts at 0."""
+        self-pay they carry for the cap year; this household's total starts at 0. A
+        person may come back to a household they left: their earlier stay is kept."""
 
         member_id: str
         from_household_id: str
@@ -587,6 +606,19 @@ class Household(Chained):
         def apply(self, aggregate: Household) -> None:
             _join(aggregate, self, dict(self.attributes))
             aggregate.carried[self.member_id] = dict(self.carried)
+
+    class CarriedAdjusted(Event):
+        """What a moved-in member carries changed: a bill of theirs in the household they
+        came from was corrected or cancelled. The cap years named are recomputed next."""
+
+        member_id: str
+        from_household_id: str
+        previous: dict[str, int]
+        carried: dict[str, int]
+        cause_bill_id: str
+
+        def apply(self, aggregate: Household) -> None:
+            aggregate.carried.setdefault(self.member_id, {}).update(self.carried)
 
     def __init__(self, region_code: str, residence: str, address: str, effective_on: date) -> None:
         self.region_code = region_code
@@ -652,6 +684,7 @@ class Household(Chained):
     ) -> str:
         if not name.strip():
             raise InvalidInputError("name must not be empty", "name")
+        id_number = validate_id_number(id_number)
         _choice("relation", relation, RELATIONS)
         _choice("school_stage", school_stage, SCHOOL_STAGES, optional=True)
         _choice("employment", employment, EMPLOYMENT, optional=True)
@@ -734,6 +767,7 @@ class Household(Chained):
                 f"({self.registered_on.isoformat()})",
                 "effective_from",
             )
+        _check_details(programme, details, effective_from)
         new_id = application_id or str(uuid4())
         self.trigger_event(
             self.ApplicationSubmitted,
@@ -919,6 +953,29 @@ class Household(Chained):
             for key in sorted(self.bases)
         )
 
+    def apply_standard_change(
+        self, book: StandardsBook, *, key: str, effective_from: date, actor: str, reason: str
+    ) -> int:
+        """Bring in line what a change of `key` from `effective_from` can affect: the
+        entitlements whose amount uses it, and for a §17 cap every cap year holding a bill
+        served on or after that date (each bill's split recomputed in recorded order, the
+        differences recorded as MedicalReliefAdjusted). Idempotent; returns the number
+        of changes recorded."""
+        count = 0
+        if key in AMOUNT_KEYS:
+            count += self.adjust_entitlements(book, actor=actor, reason=reason)
+        if key in CAP_KEYS:
+            years = {
+                b.cap_year
+                for b in self.bills.values()
+                if not b.cancelled and b.service_on >= effective_from
+            }
+            for year in sorted(years):
+                count += self._recompute_cap_year(
+                    year, book, actor=actor, cause_bill_id="", cause=reason
+                )
+        return count
+
     def set_account(
         self,
         member_id: str,
@@ -1005,14 +1062,20 @@ class Household(Chained):
         return self.referrals[member_id]
 
     def record_dividend(self, *, year: int, amount_fen: int, actor: str, on: date) -> int:
-        """§23: the village gets a subsidy of 50% of the dividends (SEED), half-up."""
-        if self.residence != "rural":
+        """§23: dividends of a rural low-income household (低收入农户: see
+        `rural_low_income_on`); the village gets a subsidy of 50% of them (SEED), half-up."""
+        if not self.rural_low_income_on(on):
+            category = self.household_category_on(on)
             raise PolicyRuleError(
-                "dividends are recorded for rural households (§23)", "household_id"
+                "dividends are recorded for rural low-income households (§23): a rural "
+                "household that is dibao, marginal or low-income on the day; this one is "
+                f"{self.residence} and {category.category if category else 'in no category'} "
+                f"on {on.isoformat()}",
+                "household_id",
             )
         if amount_fen <= 0:
             raise InvalidInputError("amount must be more than 0", "amount")
-        subsidy = round_half_up(Fraction(amount_fen, 2))
+        subsidy = village_subsidy(amount_fen)
         self.trigger_event(
             self.DividendRecorded,
             year=year,
@@ -1022,6 +1085,12 @@ class Household(Chained):
             effective_on=on,
         )
         return subsidy
+
+    def rural_low_income_on(self, on: date) -> bool:
+        """低收入农户 (POLICY.md §1 `rural_low_income`, §23): a rural household holding a
+        household category on `on` (dibao, marginal or low-income; the flag combines with
+        them and needs no determination of its own)."""
+        return self.residence == "rural" and self.household_category_on(on) is not None
 
     def visit_tier(self, on: date) -> tuple[str, str] | None:
         """§30: weekly after a major change until stabilised; monthly with a severely
@@ -1183,12 +1252,25 @@ class Household(Chained):
         effective_on: date,
         actor: str,
     ) -> None:
-        if member.member_id in self.members:
-            raise ConflictError("the member is already in this household", "member_id")
+        validate_id_number(member.id_number)
+        before = self.members.get(member.member_id)
+        if before is not None:
+            if before.left_on is None:
+                raise ConflictError("the member is already in this household", "member_id")
+            if effective_on < before.left_on:
+                raise InvalidInputError(
+                    f"effective_on is before the member left this household ({before.left_on})",
+                    "effective_on",
+                )
         if effective_on < self.registered_on:
             raise InvalidInputError(
                 "effective_on is before the household was registered", "effective_on"
             )
+        # Back in a household they left: what they kept here counts here already.
+        carried = {
+            year: fen - self._kept_here(member.member_id, int(year))
+            for year, fen in carried.items()
+        }
         self.trigger_event(
             self.MemberMovedIn,
             member_id=member.member_id,
@@ -1216,6 +1298,47 @@ class Household(Chained):
             and not b.cancelled
             and (before_seq is None or b.seq < before_seq)
         )
+
+    def _kept_here(self, member_id: str, cap_year: int) -> int:
+        return self.person_paid(member_id, cap_year) - self.carried.get(member_id, {}).get(
+            str(cap_year), 0
+        )
+
+    def adjust_carried(
+        self,
+        member_id: str,
+        carried: dict[str, int],
+        *,
+        from_household_id: UUID,
+        cause_bill_id: str,
+        actor: str,
+        book: StandardsBook,
+    ) -> bool:
+        """A bill of a moved-in member in the household they came from was corrected or
+        cancelled, so their total there changed: record what they now carry and
+        recompute those cap years here (the differences in relief recorded as usual)."""
+        member = self.member(member_id)
+        carried = {
+            year: fen - self._kept_here(member_id, int(year)) if member.earlier else fen
+            for year, fen in carried.items()
+        }
+        before = self.carried.get(member_id, {})
+        changed = {year: fen for year, fen in carried.items() if before.get(year, 0) != fen}
+        if not changed:
+            return False
+        self.trigger_event(
+            self.CarriedAdjusted,
+            member_id=member_id,
+            from_household_id=str(from_household_id),
+            previous={year: before.get(year, 0) for year in changed},
+            carried=changed,
+            cause_bill_id=cause_bill_id,
+            actor=actor,
+            effective_on=member.joined_on,
+        )
+        for year in sorted(changed):
+            self._recompute_cap_year(int(year), book, actor=actor, cause_bill_id=cause_bill_id)
+        return True
 
     def household_paid(self, cap_year: int, before_seq: int | None = None) -> int:
         """What this household's members kept in a cap year while in it."""
@@ -1306,10 +1429,18 @@ class Household(Chained):
         return split, person_cap, household_cap, person_paid, household_paid, versions
 
     def _recompute_cap_year(
-        self, cap_year: int, book: StandardsBook, *, actor: str, cause_bill_id: str
+        self,
+        cap_year: int,
+        book: StandardsBook,
+        *,
+        actor: str,
+        cause_bill_id: str,
+        cause: str | None = None,
     ) -> int:
         """Recompute every bill of a cap year in recorded order and record each split
-        that differs (extra relief, or a recovery from the fund's side)."""
+        that differs (extra relief, or a recovery from the fund's side). The cause is a
+        corrected or cancelled bill (`cause_bill_id`), or a change of a cap (`cause`,
+        with `cause_bill_id` empty)."""
         changed = 0
         for bill in sorted(self.bills.values(), key=lambda b: b.seq):
             if bill.cap_year != cap_year:
@@ -1327,6 +1458,8 @@ class Household(Chained):
                     before_seq=bill.seq,
                 )[0]
                 kept, relief, explanation = split.kept_fen, split.relief_fen, split.explanation
+            if cause:
+                explanation = f"{cause}: {explanation}"
             if (kept, relief) == (bill.kept_fen, bill.relief_fen):
                 continue
             delta = relief - bill.relief_fen
@@ -1537,6 +1670,10 @@ class Household(Chained):
         programme = application.programme
         person = application.member_id if programme in PERSON_PROGRAMMES else None
         member = self.member(person) if person else None
+        if programme in PERSON_PROGRAMMES and member is None:  # refused at submission too
+            raise InvalidInputError(
+                f"a {programme} application must name the person (member_id)", "member_id"
+            )
         if member is not None and not member.present_on(on):
             raise PolicyRuleError("the member is not in the household then", "member_id")
         current = self.household_category_on(on)
@@ -1560,24 +1697,24 @@ class Household(Chained):
             inputs = {"marginal": int(household == "marginal" and not dibao_person)}
         elif programme in ("virtual_job_subsidy", "rent_subsidy") and self.residence != "urban":
             raise PolicyRuleError(f"{programme} is for urban households (§7, §12)", "programme")
-        elif programme == "unemployed_temporary_subsidy":
-            assert member is not None
+        elif programme == "unemployed_temporary_subsidy" and member is not None:
             if member.attribute("employment", on) != "unemployed_registered":
                 raise PolicyRuleError(
                     "the temporary subsidy is for registered unemployed members (§21)",
                     "member_id",
                 )
-        elif programme == "eldercare_service_subsidy":
-            assert member is not None
+        elif programme == "eldercare_service_subsidy" and member is not None:
+            _choice("details.care", details.get("care"), CARE)
             age = (
                 on.year
                 - member.birth_on.year
                 - ((on.month, on.day) < (member.birth_on.month, member.birth_on.day))
             )
-            if age < ELDERLY_AGE:
+            elderly, elderly_std = book.ratio("eldercare_min_age", on)
+            if age < elderly:
                 raise PolicyRuleError(
-                    f"the eldercare service subsidy is for the elderly ({ELDERLY_AGE} or over, "
-                    f"§27); the member is {age}",
+                    f"the eldercare service subsidy is for the elderly ({format_ratio(elderly)} "
+                    f"or over, §27, {elderly_std.label}); the member is {age}",
                     "member_id",
                 )
         if programme == "rent_subsidy":
@@ -1586,25 +1723,25 @@ class Household(Chained):
                     "the rent subsidy is for urban dibao and low-income households (§12)",
                     "programme",
                 )
-            ratio = parse_ratio(details.get("tier_ratio"), "details.tier_ratio")
+            ratio, rent = _rent_details(details)
             inputs = {
                 "tier_ratio_num": ratio.numerator,
                 "tier_ratio_den": ratio.denominator,
-                "market_rent_fen": parse_yuan(
-                    details.get("average_market_rent"), "details.average_market_rent"
-                ),
+                "market_rent_fen": rent,
             }
-        if programme == "price_subsidy":
-            cpi = parse_ratio(details.get("cpi_yoy"), "details.cpi_yoy")
-            trigger, trigger_std = book.ratio("price_subsidy_cpi_trigger", on)
-            if cpi < trigger:
-                raise PolicyRuleError(
-                    f"the price subsidy starts when CPI rises by {format_ratio(trigger)} or more "
-                    f"(§6, {trigger_std.label}); the cited rise is {format_ratio(cpi)}",
-                    "details.cpi_yoy",
-                )
-            inputs = {"cpi_num": cpi.numerator, "cpi_den": cpi.denominator}
+            check_rent_tier_ratio(ratio, book, on)
+        ends = (
+            self._temporary_subsidy_end(person or "", on)
+            if programme == "unemployed_temporary_subsidy"
+            else None
+        )
         amount = cash_amount(programme, inputs, book, on)
+        if amount.paused:  # price subsidy: CPI below the trigger on the date
+            raise PolicyRuleError(
+                f"the price subsidy is paid while CPI is at or above the trigger: "
+                f"{amount.explanation}",
+                "effective_from",
+            )
         entitlement = {
             "programme": programme,
             "member_id": person,
@@ -1624,15 +1761,36 @@ class Household(Chained):
             [entitlement],
             actor,
         )
-        ends = (
-            months_later(on, UNEMPLOYED_SUBSIDY_MONTHS)
-            if programme == "unemployed_temporary_subsidy"
-            else None
-        )
         self._entitle(application, person, inputs, ends, actor, book)
         return Determination(
             application.application_id, "approved", None, [entitlement], amount.explanation
         )
+
+    def _temporary_subsidy_end(self, member_id: str, on: date) -> date:
+        """§21 pays the temporary subsidy for at most 6 months per member over all its
+        approvals: a re-application gets the months that are left, from its own date, and
+        may not overlap a period already approved (overlaps would extend it)."""
+        periods = _periods(
+            self.bases.get(entitlement_key("unemployed_temporary_subsidy", member_id), [])
+        )
+        used = sum(_months(start, end) for start, end in periods if end is not None)
+        left = UNEMPLOYED_SUBSIDY_MONTHS - used
+        if left <= 0 or any(end is None for _, end in periods):
+            raise PolicyRuleError(
+                f"the member has had the temporary subsidy for {used} months: the "
+                f"{UNEMPLOYED_SUBSIDY_MONTHS} months of §21 are used up",
+                "member_id",
+            )
+        ends = months_later(on, left)
+        for start, end in periods:
+            if end is not None and start < ends and on < end:
+                raise ConflictError(
+                    f"the member has the temporary subsidy from {start.isoformat()} to "
+                    f"{end.isoformat()}; a new period of {left} months from {on.isoformat()} "
+                    "would overlap it (§21: at most 6 months in all)",
+                    "effective_from",
+                )
+        return ends
 
     def _entitle(
         self,
@@ -1666,22 +1824,29 @@ class Household(Chained):
             reason=f"determination of application {application.application_id}",
         )
 
-    def _approve_grant(
-        self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
-    ) -> Determination:
-        """The one-off grants, each by its rule; recorded as GrantAwarded."""
+    def grant_amount(self, application: ApplicationRecord, book: StandardsBook) -> Amount:
+        """A one-off grant's amount by its rule (§11, §14, §28) from the application's
+        recorded details and the household as it stands before the grant; also what
+        `ledger verify` recomputes a recorded grant with."""
         on = application.effective_from
         programme = application.programme
         details = application.details
         person = application.member_id
         if programme == "education_aid":
             member = self.member(person or "")
-            stage = details.get("stage") or member.attribute("school_stage", on)
+            year = _school_year(details)
+            recorded_stage = member.attribute("school_stage", on)
+            if member.relation != "child" and recorded_stage is None:
+                raise PolicyRuleError(
+                    f"education aid is per child (§11): {member.name} is the household's "
+                    f"{member.relation} and has no school stage recorded on {on.isoformat()}",
+                    "member_id",
+                )
+            stage = details.get("stage") or recorded_stage
             if stage not in SCHOOL_STAGES:
                 raise InvalidInputError(
                     f"details.stage must be one of {', '.join(SCHOOL_STAGES)}", "details.stage"
                 )
-            year = details.get("school_year")
             for grant in self.grants:
                 if (
                     grant["programme"],
@@ -1715,22 +1880,22 @@ class Household(Chained):
                     "暖巢 renovation is for registered difficulty households (§14)", "programme"
                 )
             before = sum(g["amount_fen"] for g in self.grants if g["programme"] == programme)
-            requested = parse_yuan(details.get("requested"), "details.requested")
-            amount = renovation_grant(requested, before, book, on)
+            amount = renovation_grant(_renovation_requested(details), before, book, on)
         else:  # disaster_relief: no means test, no prior category (§28)
-            disaster_on = _detail_date(details, "disaster_on")
-            loss = details.get("loss")
-            if loss not in LOSSES:
-                raise InvalidInputError(
-                    f"details.loss must be one of {', '.join(LOSSES)}", "details.loss"
-                )
-            persons = int(details.get("persons") or 1)
-            days = int(details.get("days") or 0)
-            if loss == "transitional_living" and days <= 0:
-                raise InvalidInputError(
-                    "details.days is needed for transitional living", "details.days"
-                )
-            amount = disaster_relief(str(loss), disaster_on, persons, days, book)
+            disaster_on, loss, persons, days = _disaster_details(details, on)
+            self._refuse_repeated_disaster_grant(disaster_on, loss)
+            amount = disaster_relief(loss, disaster_on, persons, days, book)
+        return amount
+
+    def _approve_grant(
+        self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
+    ) -> Determination:
+        """The one-off grants, each by its rule; recorded as GrantAwarded."""
+        on = application.effective_from
+        programme = application.programme
+        details = application.details
+        person = application.member_id
+        amount = self.grant_amount(application, book)
         self._record_determination(
             application,
             "approve",
@@ -1762,6 +1927,24 @@ class Household(Chained):
             [{"programme": programme, "member_id": person, "amount_fen": amount.monthly_fen}],
             amount.explanation,
         )
+
+    def _refuse_repeated_disaster_grant(self, disaster_on: date, loss: str) -> None:
+        """§28 pays a house loss once per household and disaster (a house that collapsed
+        is not also damaged), and a per-person loss once per household, disaster and
+        loss: the one grant names every person it covers (`details.persons`)."""
+        house = loss in HOUSE_LOSSES
+        for grant in self.grants:
+            before = grant["details"]
+            if grant["programme"] != "disaster_relief" or before.get("disaster_on") != (
+                disaster_on.isoformat()
+            ):
+                continue
+            if before.get("loss") == loss or (house and before.get("loss") in HOUSE_LOSSES):
+                raise ConflictError(
+                    f"disaster relief for the {before.get('loss')} of "
+                    f"{disaster_on.isoformat()} is already granted to this household (§28)",
+                    "details.loss",
+                )
 
     def _assign_category(
         self,
@@ -1869,7 +2052,7 @@ class Household(Chained):
             for on in dates:
                 amount = cash_amount(programme, basis.inputs, book, on)
                 desired[on.isoformat()] = Point(
-                    on, amount.monthly_fen, False, amount.standard.label, amount.explanation
+                    on, amount.monthly_fen, amount.paused, amount.standard.label, amount.explanation
                 )
         return desired
 
@@ -1900,7 +2083,7 @@ class Household(Chained):
                 continue
             old = None if have is None or have.ended else have.monthly_fen
             why = reason
-            if not want.ended:
+            if not want.ended or want.reason != "ended":  # a pause says why
                 why = f"{reason}: {want.reason}"
             if old is not None and not want.ended:
                 why += f" (was {format_yuan(old)})"
@@ -1932,6 +2115,10 @@ def _join(aggregate: Household, event: Any, attributes: dict[str, Any]) -> None:
         event.birth_on,
         event.effective_on,
     )
+    before = aggregate.members.get(event.member_id)
+    if before is not None and before.left_on is not None:  # back in a household they left
+        member.earlier = [*before.earlier, [before.joined_on, before.left_on]]
+        member.changes = list(before.changes)
     member.changes.append(AttributeChange(event.effective_on, attributes))
     aggregate.members[event.member_id] = member
 
@@ -1997,6 +2184,110 @@ def _detail_date(details: dict[str, Any], name: str) -> date:
         return date.fromisoformat(str(value))
     except ValueError:
         raise InvalidInputError(f"details.{name} must be an ISO date", f"details.{name}") from None
+
+
+def _periods(bases: list[Basis]) -> list[tuple[date, date | None]]:
+    """The periods an entitlement's bases grant, [start, end) with None for open."""
+    return [
+        (basis.effective_from, bases[i + 1].effective_from if i + 1 < len(bases) else None)
+        for i, basis in enumerate(bases)
+        if basis.inputs is not None
+    ]
+
+
+def _months(start: date, end: date) -> int:
+    """Calendar months from `start` to `end` (exact for the periods `months_later` ends)."""
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def _detail_count(details: dict[str, Any], name: str) -> int | None:
+    """A count in an application's details (persons, days): a whole number of 1 or
+    more (a JSON integer; true/false, fractions and text are refused), or None."""
+    value = details.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(
+            f"details.{name} must be a whole number of 1 or more", f"details.{name}"
+        )
+    return value
+
+
+def _disaster_details(details: dict[str, Any], granted_on: date) -> tuple[date, str, int, int]:
+    """The disaster date, loss, persons and days of a §28 application, checked."""
+    disaster_on = _detail_date(details, "disaster_on")
+    if disaster_on > granted_on:
+        raise InvalidInputError(
+            f"details.disaster_on {disaster_on.isoformat()} is after the grant's date "
+            f"(effective_from {granted_on.isoformat()})",
+            "details.disaster_on",
+        )
+    loss = details.get("loss")
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise InvalidInputError(f"details.loss must be one of {', '.join(LOSSES)}", "details.loss")
+    persons = _detail_count(details, "persons")
+    days = _detail_count(details, "days")
+    if loss in HOUSE_LOSSES and persons is not None:
+        raise InvalidInputError(
+            f"details.persons is for the per-person losses; {loss} is paid per household",
+            "details.persons",
+        )
+    if loss == "transitional_living" and days is None:
+        raise InvalidInputError("details.days is needed for transitional living", "details.days")
+    if loss != "transitional_living" and days is not None:
+        raise InvalidInputError("details.days is for transitional living only", "details.days")
+    return disaster_on, loss, persons or 1, days or 0
+
+
+def _renovation_requested(details: dict[str, Any]) -> int:
+    requested = parse_yuan(details.get("requested"), "details.requested")
+    if requested <= 0:
+        raise InvalidInputError("details.requested must be more than 0", "details.requested")
+    return requested
+
+
+def _rent_details(details: dict[str, Any]) -> tuple[Fraction, int]:
+    """§12: a tier ratio of the rent (a share: at most 1) and the average market rent."""
+    ratio = parse_ratio(details.get("tier_ratio"), "details.tier_ratio")
+    if ratio > 1:
+        raise InvalidInputError(
+            f"details.tier_ratio is a share of the rent: at most 1, got {format_ratio(ratio)}",
+            "details.tier_ratio",
+        )
+    rent = parse_yuan(details.get("average_market_rent"), "details.average_market_rent")
+    if rent <= 0:
+        raise InvalidInputError(
+            "details.average_market_rent must be more than 0", "details.average_market_rent"
+        )
+    return ratio, rent
+
+
+def _school_year(details: dict[str, Any]) -> str:
+    """§11 aid is per school year: "YYYY-YYYY", two consecutive years."""
+    year = details.get("school_year")
+    match = re.fullmatch(r"(\d{4})-(\d{4})", year) if isinstance(year, str) else None
+    if match is None or int(match[2]) != int(match[1]) + 1:
+        raise InvalidInputError(
+            f'details.school_year must be two consecutive years such as "2025-2026"; got {year!r}',
+            "details.school_year",
+        )
+    return match[0]
+
+
+def _check_details(programme: str, details: dict[str, Any], effective_from: date) -> None:
+    """Refuse malformed details when the application is submitted, so that nothing is
+    recorded for it (the determination checks them again with the policy rules)."""
+    if programme == "disaster_relief":
+        _disaster_details(details, effective_from)
+    elif programme == "renovation_grant":
+        _renovation_requested(details)
+    elif programme == "rent_subsidy":
+        _rent_details(details)
+    elif programme == "eldercare_service_subsidy":
+        _choice("details.care", details.get("care"), CARE)
+    elif programme == "education_aid":
+        _school_year(details)
+        _choice("details.stage", details.get("stage"), SCHOOL_STAGES, optional=True)
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...], *, optional: bool = False) -> None:

@@ -155,3 +155,26 @@ def cap_split(
 def cap_year_of(service_on: date, start_month: int) -> int:
     """The cap year a service date falls in (the year in which that cap year starts)."""
     return service_on.year if service_on.month >= start_month else service_on.year - 1
+
+
+def excess_over_caps(
+    counted_by_person: dict[str, int],
+    carried_by_person: dict[str, int],
+    *,
+    person_cap_fen: int,
+    household_cap_fen: int,
+) -> int:
+    """§17 over a household's cap year: the self-pay the caps do not let it keep,
+    worked out from the bills' counted self-pay alone (not from their recorded splits):
+
+        excess = sum S - min(household cap, sum over p of min(S_p, person cap - carried_p))
+
+    The bill-by-bill split keeps, in any order, exactly that much when the caps stay the
+    same through the year, so the fund's relief must equal the excess; with the highest
+    caps in force over the year it is the least relief the fund owes.
+    """
+    keepable = sum(
+        min(counted, max(person_cap_fen - carried_by_person.get(member_id, 0), 0))
+        for member_id, counted in counted_by_person.items()
+    )
+    return sum(counted_by_person.values()) - min(household_cap_fen, keepable)

@@ -134,6 +134,7 @@ class Amount:
     monthly_fen: int
     standard: InForce
     explanation: str
+    paused: bool = False  # nothing due while a condition does not hold (price subsidy)
 
 
 def dibao_allowance(
@@ -234,15 +235,10 @@ def unemployed_temporary_subsidy(book: StandardsBook, on: date) -> Amount:
 def rent_subsidy(
     tier_ratio: Fraction, market_rent_fen: int, book: StandardsBook, on: date
 ) -> Amount:
-    """§12 租赁补贴: tier ratio x local average market rent; a ratio below the floor
-    (SEED 40%) is refused."""
+    """§12 租赁补贴: tier ratio x local average market rent. The floor gates the approval
+    (`check_rent_tier_ratio`); it does not change the amount, so a later change of the
+    floor never refuses an entitlement already granted."""
     floor, found = book.ratio("rent_subsidy_min_ratio", on)
-    if tier_ratio < floor:
-        raise PolicyRuleError(
-            f"the rent subsidy tier ratio {format_ratio(tier_ratio)} is below the "
-            f"{format_ratio(floor)} floor (§12)",
-            "details.tier_ratio",
-        )
     monthly = round_half_up(tier_ratio * market_rent_fen)
     return Amount(
         monthly,
@@ -255,6 +251,48 @@ def rent_subsidy(
     )
 
 
+def price_subsidy(book: StandardsBook, on: date) -> Amount:
+    """§6 根据物价指数变化，及时启动价格补贴: the PARAM amount while the CPI rise recorded
+    for the month (`cpi_yoy`, a timeline by month and region) is at or above the trigger;
+    nothing (paused) while it is below."""
+    cpi, cpi_found = book.ratio("cpi_yoy", on)
+    trigger, trigger_found = book.ratio("price_subsidy_cpi_trigger", on)
+    rise = (
+        f"CPI rise {format_ratio(cpi)} ({cpi_found.label}), trigger {format_ratio(trigger)} "
+        f"({trigger_found.label})"
+    )
+    if cpi < trigger:
+        return Amount(
+            0,
+            cpi_found,
+            f"Price subsidy (§6): {rise}: below the trigger, nothing from {on.isoformat()}.",
+            paused=True,
+        )
+    monthly, found = book.money("price_subsidy_monthly", on)
+    return Amount(
+        monthly,
+        found,
+        (
+            f"Price subsidy (§6): {rise}: at or above it, {format_yuan(monthly)} a month from "
+            f"{on.isoformat()} ({found.label})."
+        ),
+    )
+
+
+PAUSABLE = ("price_subsidy",)  # programmes whose amount pauses (ended) and resumes
+
+
+def check_rent_tier_ratio(tier_ratio: Fraction, book: StandardsBook, on: date) -> None:
+    """§12: a tier ratio below the floor in force (SEED 40%) is refused at approval."""
+    floor = book.ratio("rent_subsidy_min_ratio", on)[0]
+    if tier_ratio < floor:
+        raise PolicyRuleError(
+            f"the rent subsidy tier ratio {format_ratio(tier_ratio)} is below the "
+            f"{format_ratio(floor)} floor (§12)",
+            "details.tier_ratio",
+        )
+
+
 # Which standards drive each monthly programme's amount (re-computed when they change).
 AMOUNT_STANDARD: dict[str, tuple[str, ...]] = {
     "dibao": ("dibao_standard_annual",),
@@ -264,8 +302,8 @@ AMOUNT_STANDARD: dict[str, tuple[str, ...]] = {
     "virtual_job_subsidy": ("virtual_job_subsidy_monthly",),
     "unemployed_temporary_subsidy": ("dibao_standard_annual",),
     "eldercare_service_subsidy": ("eldercare_subsidy_monthly",),
-    "rent_subsidy": ("rent_subsidy_min_ratio",),
-    "price_subsidy": ("price_subsidy_monthly",),
+    "rent_subsidy": (),  # tier x market rent; the floor only gates the approval
+    "price_subsidy": ("price_subsidy_monthly", "price_subsidy_cpi_trigger", "cpi_yoy"),
 }
 
 
@@ -289,9 +327,7 @@ def cash_amount(programme: str, inputs: dict[str, int], book: StandardsBook, on:
         ratio = Fraction(inputs["tier_ratio_num"], inputs["tier_ratio_den"])
         return rent_subsidy(ratio, inputs["market_rent_fen"], book, on)
     if programme == "price_subsidy":
-        return _flat(
-            "price_subsidy_monthly", "Price subsidy (§6, CPI at or above the trigger)", book, on
-        )
+        return price_subsidy(book, on)
     raise PolicyRuleError(f"programme {programme} has no monthly amount rule", "programme")
 
 
@@ -347,6 +383,13 @@ LOSSES = (
     "house_damaged",
     "transitional_living",
 )
+HOUSE_LOSSES = ("house_collapsed", "house_severely_damaged", "house_damaged")  # per household
+
+
+def village_subsidy(dividends_fen: int) -> int:
+    """§23: the village's subsidy is 50% of a rural low-income household's dividends
+    (SEED), rounded half-up to the fen."""
+    return round_half_up(Fraction(dividends_fen, 2))
 
 
 def months_later(start: date, months: int) -> date:

@@ -7,6 +7,7 @@ A county's own value overrides the city's from its effective date (§10).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
@@ -66,8 +67,10 @@ KEYS: dict[str, StandardKey] = {
         StandardKey("recovery_max_share", Kind.RATIO, "most of one payment for a recovery"),
         StandardKey("payment_max_failures", Kind.RATIO, "failed tries before cancelling"),
         StandardKey("eldercare_subsidy_monthly", Kind.MONEY, "eldercare service subsidy (§27)"),
+        StandardKey("eldercare_min_age", Kind.RATIO, "age from which the eldercare subsidy (§27)"),
         StandardKey("price_subsidy_monthly", Kind.MONEY, "price subsidy per recipient per month"),
         StandardKey("price_subsidy_cpi_trigger", Kind.RATIO, "CPI rise that starts the subsidy"),
+        StandardKey("cpi_yoy", Kind.RATIO, "CPI year-on-year rise recorded for a month (§6)"),
         StandardKey("medical_cap_individual_annual", Kind.MONEY, "self-pay cap per person"),
         StandardKey("medical_cap_household_annual", Kind.MONEY, "self-pay cap per household"),
         StandardKey("medical_cap_year_start_month", Kind.RATIO, "month the cap year starts"),
@@ -124,8 +127,10 @@ SEEDS: tuple[Seed, ...] = (
     Seed("recovery_max_share", Fraction(3, 10), _START, True, "PARAM recovery share"),
     Seed("payment_max_failures", Fraction(3), _START, True, "PARAM: tries before cancelling"),
     Seed("eldercare_subsidy_monthly", yuan(300), _START, True, "PARAM §27"),
+    Seed("eldercare_min_age", Fraction(60), _START, True, "PARAM §27: elderly from 60"),
     Seed("price_subsidy_monthly", yuan(50), _START, True, "PARAM §6 price subsidy"),
     Seed("price_subsidy_cpi_trigger", Fraction(35, 1000), _START, True, "PARAM §6 CPI trigger"),
+    Seed("cpi_yoy", Fraction(0), _START, True, "PARAM §6: the monthly CPI rise, none recorded"),
     Seed("medical_cap_individual_annual", yuan(30000), _START, False, "SEED §17"),
     Seed("medical_cap_household_annual", yuan(50000), _START, False, "SEED §17"),
     Seed("medical_cap_year_start_month", Fraction(1), _START, True, "PARAM §17: calendar year"),
@@ -225,6 +230,7 @@ class Change:
     value: StandardValue
     effective_from: date
     version: int
+    actor: str = ""
 
 
 class Standards(Chained):
@@ -252,12 +258,25 @@ class Standards(Chained):
                 self.amount_fen if self.amount_fen is not None else Fraction(self.ratio or "0")
             )
             aggregate.changes.append(
-                Change(self.key, value, self.effective_on, self.originator_version)
+                Change(self.key, value, self.effective_on, self.originator_version, self.actor)
             )
+
+    class PropagationCompleted(Event):
+        """Every household the change of `version` can affect has been recomputed
+        (`adjusted` changes recorded); `refused` lists the households whose recompute a
+        rule refused, each with the field and the message, for a caseworker to resolve."""
+
+        version: int
+        adjusted: int
+        refused: list[dict[str, str]]
+
+        def apply(self, aggregate: Standards) -> None:
+            aggregate.propagated.add(self.version)
 
     def __init__(self, region_code: str) -> None:
         self.region_code = region_code
         self.changes: list[Change] = []
+        self.propagated: set[int] = set()  # versions whose propagation completed
 
     @classmethod
     def open(cls, region_code: str, actor: str, effective_on: date) -> Standards:
@@ -287,6 +306,35 @@ class Standards(Chained):
 
     def change_dates(self, key: str) -> set[date]:
         return {c.effective_from for c in self.changes if c.key == key}
+
+    def change(self, version: int) -> Change:
+        for change in self.changes:
+            if change.version == version:
+                return change
+        raise NotFoundError(f"no change {self.region_code}/v{version}", "version")
+
+    def unfinished(self, keys: Collection[str]) -> list[Change]:
+        """Recorded changes of `keys` (which reach households) whose propagation has not
+        been completed: cut short, or recorded before completion was recorded. Seeds
+        precede every household and need none."""
+        return [
+            c
+            for c in self.changes
+            if c.key in keys and c.actor != SEED_ACTOR and c.version not in self.propagated
+        ]
+
+    def complete_propagation(
+        self, version: int, *, adjusted: int, refused: list[dict[str, str]], actor: str
+    ) -> None:
+        change = self.change(version)
+        self.trigger_event(
+            self.PropagationCompleted,
+            version=version,
+            adjusted=adjusted,
+            refused=refused,
+            actor=actor,
+            effective_on=change.effective_from,
+        )
 
     def record_change(
         self,
@@ -321,7 +369,17 @@ class Standards(Chained):
 def default_city_standards() -> Standards:
     """The city's standards stream opened with every default of POLICY.md (unsaved)."""
     standards = Standards.open(CITY_CODE, SEED_ACTOR, _START)
-    for seed in SEEDS:
+    add_missing_seeds(standards)
+    return standards
+
+
+def add_missing_seeds(standards: Standards) -> int:
+    """Record the defaults of every key the city's stream has never had a value for (all
+    of them on a new stream; on an older ledger, the keys added to SEEDS since, such as
+    `cpi_yoy`). Keys with any recorded value are left alone. Returns how many (unsaved)."""
+    present = {change.key for change in standards.changes}
+    missing = [seed for seed in SEEDS if seed.key not in present]
+    for seed in missing:
         standards.record_change(
             key=seed.key,
             value=seed.value,
@@ -330,7 +388,7 @@ def default_city_standards() -> Standards:
             actor=SEED_ACTOR,
             placeholder=seed.placeholder,
         )
-    return standards
+    return len(missing)
 
 
 class StandardsBook:
@@ -390,7 +448,9 @@ def validate_change(
     cited_urban_consumption_fen: int | None,
     override_reason: str | None,
 ) -> None:
-    """The two §6 rules on a standard change. Raises PolicyRuleError naming the field."""
+    """The two §6 rules on a standard change, and the plan's fixed floors and caps.
+    Raises PolicyRuleError (InvalidInputError for a malformed month) naming the field."""
+    _check_plan_bounds(key, value)
     if key == "dibao_standard_annual":
         try:
             previous = book.in_force(key, effective_from - timedelta(days=1))
@@ -431,6 +491,48 @@ def validate_change(
                 f"{format_yuan(round_half_up(floor))}",
                 "value",
             )
+
+
+# Values the plan itself fixes a floor or a cap for (SEED items): a standard change may
+# move the value only on the allowed side. key -> (bound, "min"|"max", the plan's words)
+PLAN_BOUNDS: dict[str, tuple[StandardValue, str, str]] = {
+    "charity_subsidy_marginal_share": (
+        Fraction(1, 2),
+        "min",
+        "§8: marginal members get at least 50% of the dibao members' charity subsidy",
+    ),
+    "rent_subsidy_min_ratio": (
+        Fraction(2, 5),
+        "min",
+        "§12: the rent subsidy tier ratio is at least 40% of the market rent",
+    ),
+    "renovation_household_cap": (
+        yuan(30000),
+        "max",
+        "§14: 暖巢 renovation grants total at most 30,000 yuan per household",
+    ),
+}
+
+
+def _check_plan_bounds(key: str, value: StandardValue) -> None:
+    if key == "medical_cap_year_start_month":
+        if Fraction(value).denominator != 1 or not 1 <= value <= 12:
+            raise InvalidInputError(
+                f"value must be a whole month number from 1 to 12 for the cap year's first "
+                f"month (§17), not {format_value(key, value)}",
+                "value",
+            )
+        return
+    if key not in PLAN_BOUNDS:
+        return
+    bound, side, rule = PLAN_BOUNDS[key]
+    if (side == "min" and value < bound) or (side == "max" and value > bound):
+        limit = "below the plan's floor" if side == "min" else "above the plan's cap"
+        raise PolicyRuleError(
+            f"value {format_value(key, value)} for {key} is {limit} of "
+            f"{format_value(key, bound)} ({rule})",
+            "value",
+        )
 
 
 def describe(key: str, found: InForce) -> dict[str, Any]:

@@ -1,6 +1,7 @@
-"""The care view (§18, §21, §30): categories over time, members' severity, employment and
-identity, visits, major changes and job referrals; the overdue list, the visit rate, the
-transit list and referral counts are computed from it."""
+"""The care view (§18, §21, §23, §30): categories over time, members' severity, employment
+and identity, visits, major changes, job referrals and dividends; the overdue list, the
+visit rate, the transit list, referral counts and dividends per village are computed
+from it."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ TABLES = (
     "ledger_visits",
     "ledger_major_changes",
     "ledger_referrals",
+    "ledger_dividends",
 )
 TOPICS = tuple(
     get_topic(cls)
@@ -35,6 +37,7 @@ TOPICS = tuple(
         Household.MajorChangeReported,
         Household.SituationStabilised,
         Household.JobReferralRecorded,
+        Household.DividendRecorded,
     )
 )
 FACTS = ("severe_disability", "severe_illness", "employment", "left_household")
@@ -123,6 +126,8 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
             _fact(event, notification_id, event.member_id, k, values.get(k), i)
             for i, k in enumerate(("severe_disability", "severe_illness", "employment"))
         ]
+        if isinstance(event, Household.MemberMovedIn):  # also back in a household they left
+            ops.append(_fact(event, notification_id, event.member_id, "left_household", False, 3))
         return ops
     if isinstance(event, Household.MemberChanged):
         return [
@@ -165,6 +170,20 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
                     "household_id": hid,
                     "member_id": event.member_id,
                     "referred_on": event.effective_on,
+                },
+            )
+        ]
+    if isinstance(event, Household.DividendRecorded):
+        return [
+            Op(
+                "dividend",
+                {
+                    "notification_id": notification_id,
+                    "household_id": hid,
+                    "year": event.year,
+                    "received_on": event.effective_on,
+                    "amount_fen": event.amount_fen,
+                    "village_subsidy_fen": event.village_subsidy_fen,
                 },
             )
         ]

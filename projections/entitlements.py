@@ -57,8 +57,9 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
             )
         ]
     if isinstance(event, Household.GrantAwarded):
-        # A one-off grant shows in the history (cause "grant", the amount paid once), not
-        # among the monthly amounts in force.
+        # A one-off grant shows in the history (cause "grant", the amount paid once, kept
+        # in the monthly_fen column and answered as `amount`), not among the monthly
+        # amounts in force.
         return [
             Op(
                 "grant",

@@ -17,6 +17,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
+# An Idempotency-Key claim still pending after this long is taken over by a retry
+# (LEDGER_IDEMPOTENCY_PENDING_SECONDS; api/settings.py).
+PENDING_SECONDS = 300.0
+
 
 @dataclass(frozen=True)
 class Op:
@@ -109,8 +113,17 @@ class ViewStore(TrackingRecorder, ABC):
         """The household's entitlement changes recorded up to `known_at`, oldest first."""
 
     @abstractmethod
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
-        """Households whose current entitlements include one of the programmes."""
+    def households_with(
+        self,
+        programmes: tuple[str, ...],
+        region_prefix: str,
+        since: date,
+        *,
+        paused: bool = False,
+    ) -> list[UUID]:
+        """Households with an entitlement of one of the programmes in force on some day
+        from `since` on (one that has ended since, or ends later, included); with
+        `paused`, every household that ever had one of them (a paused amount resumes)."""
 
     @abstractmethod
     def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:
@@ -140,9 +153,13 @@ class ViewStore(TrackingRecorder, ABC):
     # events (it is a record of answers given), so a rebuild leaves it alone.
 
     @abstractmethod
-    def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
+    def idempotency_begin(
+        self, scope: str, body_hash: str, *, pending_seconds: float = PENDING_SECONDS
+    ) -> tuple[str, int | None, bytes]:
         """Claim `scope`: ("new", None, b"") for a first request; ("replay", status,
-        body) for a finished one with the same body; ("mismatch" | "pending", ...)."""
+        body) for a finished one with the same body; ("mismatch" | "pending", ...). A
+        claim left pending longer than `pending_seconds` (its process died before it
+        kept the answer) has expired: it is taken over as new."""
 
     @abstractmethod
     def idempotency_finish(self, scope: str, status: int, body: bytes) -> None:

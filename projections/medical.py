@@ -27,6 +27,7 @@ TOPICS = tuple(
         Household.MedicalBillCancelled,
         Household.MedicalReliefAdjusted,
         Household.MemberMovedIn,
+        Household.CarriedAdjusted,
     )
 )
 
@@ -94,7 +95,7 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
         if event.delta_fen:
             ops.append(_relief(event, notification_id, event.delta_fen))
         return ops
-    if isinstance(event, Household.MemberMovedIn):
+    if isinstance(event, Household.MemberMovedIn | Household.CarriedAdjusted):
         return [
             Op(
                 "med_carried",

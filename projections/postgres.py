@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -17,8 +17,16 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
-from projections.sql import KIND_ORDER, WRITES, postgres_dialect
+from projections.interface import (
+    PENDING_SECONDS,
+    EntitlementRow,
+    Op,
+    ViewStore,
+    coalesced,
+    grouped,
+    sorted_rows,
+)
+from projections.sql import HOUSEHOLDS_WITH, KIND_ORDER, WRITES, postgres_dialect
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_households ("
@@ -105,6 +113,9 @@ _CREATE = (
     "household_id uuid NOT NULL, reported_on date NOT NULL, stabilised_on date)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_referrals (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, member_id text NOT NULL, referred_on date NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_dividends (notification_id bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL, year integer NOT NULL, received_on date NOT NULL, "
+    "amount_fen bigint NOT NULL, village_subsidy_fen bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_warning_means (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, effective_on date NOT NULL, annual_income_fen bigint NOT NULL, "
     "rigid_deductions_fen bigint NOT NULL, car_insurance_value_fen bigint NOT NULL, "
@@ -308,15 +319,19 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             for row in rows
         ]
 
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, since: date, *, paused: bool = False
+    ) -> list[UUID]:
+        statement = HOUSEHOLDS_WITH.replace("PROGRAMME_MATCH", "= ANY(:programmes)")
         with self._read() as curs:
             curs.execute(
-                self._sql(
-                    "SELECT DISTINCT household_id FROM {s}.ledger_current_entitlements "
-                    "WHERE programme = ANY(%s) AND NOT ended AND region_code LIKE %s "
-                    "ORDER BY household_id"
-                ),
-                [list(programmes), region_prefix + "%"],
+                self._sql(postgres_dialect(statement)),
+                {
+                    "programmes": list(programmes),
+                    "prefix": region_prefix + "%",
+                    "since": since,
+                    "paused": paused,
+                },
             )
             return [row["household_id"] for row in curs.fetchall()]
 
@@ -376,8 +391,17 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             curs.execute(self._sql(sql), params)
             return [{**row, "at": row["at"].isoformat()} for row in curs.fetchall()]
 
-    def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
+    def idempotency_begin(
+        self, scope: str, body_hash: str, *, pending_seconds: float = PENDING_SECONDS
+    ) -> tuple[str, int | None, bytes]:
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "DELETE FROM {s}.ledger_idempotency WHERE scope = %s AND status IS NULL "
+                    "AND created_at < now() - make_interval(secs => %s)"
+                ),
+                (scope, pending_seconds),
+            )
             curs.execute(
                 self._sql(
                     "INSERT INTO {s}.ledger_idempotency (scope, body_hash) VALUES (%s, %s) "
@@ -458,3 +482,83 @@ def make_append_only(datastore: PostgresDatastore, tables: tuple[str, ...]) -> N
                         trigger_table=Identifier(f"{table}_no_truncate"),
                     )
                 )
+
+
+# Each stream's last version, noted by the database itself in the transaction that
+# appends the events (a statement trigger over the inserted rows), so that `ledger
+# verify` can tell a stream whose last events were removed (or a stream removed whole)
+# from one that was never longer. The function runs as its owner (SECURITY DEFINER): the
+# application role only reads the table; no one but a superuser can lower a head.
+STREAM_HEADS = (
+    "CREATE TABLE {s}.ledger_stream_heads (originator_id uuid PRIMARY KEY, "
+    "originator_version bigint NOT NULL)",
+    "INSERT INTO {s}.ledger_stream_heads SELECT originator_id, max(originator_version) "
+    "FROM {s}.{t} GROUP BY originator_id",
+    # The schema from TG_TABLE_SCHEMA, not written into the body: a restore into another
+    # schema keeps working.
+    "CREATE OR REPLACE FUNCTION {s}.ledger_note_heads() RETURNS trigger "
+    "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ BEGIN "
+    "EXECUTE format('INSERT INTO %I.ledger_stream_heads AS h SELECT originator_id, "
+    "max(originator_version) FROM new_rows GROUP BY originator_id ON CONFLICT "
+    "(originator_id) DO UPDATE SET originator_version = GREATEST(h.originator_version, "
+    "EXCLUDED.originator_version)', TG_TABLE_SCHEMA); RETURN NULL; END $$",
+    "CREATE TRIGGER {trigger} AFTER INSERT ON {s}.{t} REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION {s}.ledger_note_heads()",
+    "CREATE TRIGGER ledger_stream_heads_keep BEFORE DELETE ON {s}.ledger_stream_heads "
+    "FOR EACH ROW EXECUTE FUNCTION {s}.ledger_refuse_rewrite()",
+    "CREATE TRIGGER ledger_stream_heads_no_truncate BEFORE TRUNCATE ON "
+    "{s}.ledger_stream_heads FOR EACH STATEMENT EXECUTE FUNCTION {s}.ledger_refuse_rewrite()",
+)
+
+
+def track_stream_heads(datastore: PostgresDatastore, table: str) -> None:
+    """Create the heads table (filled from the events already stored) and its trigger,
+    once; after `make_append_only`, whose refusal function it reuses."""
+    with datastore.transaction(commit=True) as curs:
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext('ledger-append-only'))")
+        curs.execute("SELECT to_regclass(%s) AS t", (f'"{datastore.schema}".ledger_stream_heads',))
+        row = curs.fetchone()
+        if row is not None and row["t"] is not None:
+            return
+        for statement in STREAM_HEADS:
+            curs.execute(
+                SQL(statement).format(
+                    s=Identifier(datastore.schema),
+                    t=Identifier(table),
+                    trigger=Identifier(f"{table}_heads"),
+                )
+            )
+
+
+def grant_application_role(
+    datastore: PostgresDatastore, role: str, *, events: str, snapshots: str | None
+) -> None:
+    """What the application role needs, run by the schema's owner after the tables exist.
+    Events and snapshots: SELECT and INSERT (and UPDATE on the event table only because
+    the event store locks it IN EXCLUSIVE MODE while it appends, which PostgreSQL allows
+    only to a role with UPDATE; the append-only trigger refuses every actual update).
+    Stream heads: SELECT (the trigger writes them as the owner). The views, their
+    tracking, the access trail and the idempotency record: SELECT, INSERT, UPDATE,
+    DELETE. Sequences: USAGE. Not being the owner, the role cannot ALTER, DISABLE TRIGGER
+    or DROP anything."""
+    schema = Identifier(datastore.schema)
+    who = Identifier(role)
+    with datastore.transaction(commit=True) as curs:
+        curs.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (datastore.schema,))
+        tables = [str(row["tablename"]) for row in curs.fetchall()]
+        kept = {events, snapshots, "ledger_stream_heads"}
+        statements = [
+            ("GRANT USAGE ON SCHEMA {s} TO {r}", None),
+            ("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}", None),
+            ("GRANT SELECT, INSERT, UPDATE ON {s}.{t} TO {r}", events),
+            ("GRANT SELECT ON {s}.{t} TO {r}", "ledger_stream_heads"),
+        ]
+        if snapshots is not None:
+            statements.append(("GRANT SELECT, INSERT ON {s}.{t} TO {r}", snapshots))
+        statements += [
+            ("GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.{t} TO {r}", table)
+            for table in tables
+            if table not in kept
+        ]
+        for statement, table in statements:
+            curs.execute(SQL(statement).format(s=schema, r=who, t=Identifier(table or "-")))

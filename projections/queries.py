@@ -77,7 +77,8 @@ class CareFacts:
         )
 
     def member_facts(self, household: str, on: date) -> dict[str, dict[str, str]]:
-        """Each member's latest value of each fact on `on`."""
+        """Each member's value of each fact on `on`: the one with the latest effective
+        date, and of those the last recorded (the rows come in that order)."""
         found: dict[str, dict[str, str]] = {}
         for row in self.facts.get(household, []):
             if as_day(row["effective_on"]) <= on:
@@ -94,8 +95,6 @@ class CareFacts:
     def status(self, household: str, on: date) -> CareStatus | None:
         from domain.household import visit_due, visit_tier
 
-        if not self.registered(household, on):
-            return None
         open_changes = [
             r for r, s in self.majors.get(household, []) if r <= on and (s is None or s > on)
         ]
@@ -103,8 +102,13 @@ class CareFacts:
             f.get("severe_disability") == "True" or f.get("severe_illness") == "True"
             for f in self.present_members(household, on).values()
         )
-        tier = visit_tier(registered=True, major_change_open=bool(open_changes), severe=severe)
-        assert tier is not None
+        tier = visit_tier(
+            registered=self.registered(household, on),
+            major_change_open=bool(open_changes),
+            severe=severe,
+        )
+        if tier is None:  # not a registered difficulty household on `on`
+            return None
         visits = [v for v in self.visits.get(household, []) if v <= on]
         last = max(visits) if visits else None
         start = min(as_day(c["effective_from"]) for c in self.categories[household])

@@ -121,11 +121,17 @@ WRITES: dict[str, tuple[str, ...]] = {
         "INSERT INTO {s}.ledger_referrals (notification_id, household_id, member_id, "
         "referred_on) VALUES (:notification_id, :household_id, :member_id, :referred_on)",
     ),
+    "dividend": (
+        "INSERT INTO {s}.ledger_dividends (notification_id, household_id, year, received_on, "
+        "amount_fen, village_subsidy_fen) VALUES (:notification_id, :household_id, :year, "
+        ":received_on, :amount_fen, :village_subsidy_fen)",
+    ),
     # payments view
     "payee": (
         "INSERT INTO {s}.ledger_payees (household_id, member_id, name, relation) VALUES "
         "(:household_id, :member_id, :name, :relation) ON CONFLICT (household_id, member_id) "
-        "DO UPDATE SET name = excluded.name, relation = excluded.relation",
+        "DO UPDATE SET name = excluded.name, relation = excluded.relation, "
+        "left_household = FALSE",
     ),
     "payee_left": (
         "UPDATE {s}.ledger_payees SET left_household = TRUE "
@@ -222,6 +228,7 @@ def postgres_dialect(statement: str) -> str:
 
 
 # Read queries, same conventions.
+STREAM_HEADS = "SELECT originator_id, originator_version FROM {s}.ledger_stream_heads"
 MEDICAL_MEMBER_TOTALS = (
     "SELECT member_id, SUM(kept_fen) AS kept_fen, SUM(relief_fen) AS relief_fen, "
     "SUM(counted_fen) AS counted_fen FROM {s}.ledger_medical_bills "
@@ -237,21 +244,23 @@ FUND_RELIEF = (
     "FROM {s}.ledger_medical_relief WHERE cap_year = :cap_year AND region_code LIKE :prefix "
     "GROUP BY month, substr(region_code, 1, 6) ORDER BY month, county"
 )
-# Per county and cap year: §15 comprehensive coverage ((total - borne) / total) and the
-# over-cap clearing of §17 (households whose self-pay went over a cap, and of those the
-# ones whose whole excess was relieved by the fund).
-MEDICAL_BY_COUNTY = (
-    "SELECT county, SUM(total_fen) AS total_fen, SUM(kept_fen) AS kept_fen, "
-    "SUM(relief_fen) AS relief_fen, SUM(waived_fen) AS waived_fen, SUM(bills) AS bills, "
-    "SUM(CASE WHEN counted_fen > kept_fen THEN 1 ELSE 0 END) AS over_cap, "
-    "SUM(CASE WHEN counted_fen > kept_fen AND counted_fen = kept_fen + relief_fen "
-    "THEN 1 ELSE 0 END) AS cleared "
-    "FROM (SELECT substr(region_code, 1, 6) AS county, household_id, "
-    "SUM(total_fen) AS total_fen, SUM(kept_fen) AS kept_fen, SUM(relief_fen) AS relief_fen, "
-    "SUM(waived_fen) AS waived_fen, SUM(counted_fen) AS counted_fen, COUNT(*) AS bills "
-    "FROM {s}.ledger_medical_bills WHERE cap_year = :cap_year AND NOT cancelled "
-    "GROUP BY substr(region_code, 1, 6), household_id) AS per_household "
-    "GROUP BY county ORDER BY county"
+# §15 supervision figures of a cap year as of a date (bills served on or before it), per
+# household (api/container.py medical_households): the bills not cancelled, what each
+# member carried in, and the fund's relief for those bills (granted, net of adjustments).
+MEDICAL_BILLS_AS_OF = (
+    "SELECT household_id, region_code, member_id, service_on, total_fen, counted_fen, "
+    "kept_fen FROM {s}.ledger_medical_bills WHERE cap_year = :cap_year "
+    "AND service_on <= :on AND NOT cancelled AND region_code LIKE :prefix"
+)
+MEDICAL_CARRIED_IN_YEAR = (
+    "SELECT household_id, member_id, carried_fen FROM {s}.ledger_medical_carried "
+    "WHERE cap_year = :cap_year"
+)
+MEDICAL_RELIEVED_AS_OF = (
+    "SELECT b.household_id, SUM(r.amount_fen) AS relief_fen FROM {s}.ledger_medical_relief r "
+    "JOIN {s}.ledger_medical_bills b ON b.bill_id = r.bill_id WHERE b.cap_year = :cap_year "
+    "AND b.service_on <= :on AND NOT b.cancelled AND b.region_code LIKE :prefix "
+    "GROUP BY b.household_id"
 )
 
 # Payment runs: what a run reads (everything as of the run's catch-up).
@@ -311,7 +320,17 @@ CARE_CATEGORIES = (
 )
 CARE_FACTS = (
     "SELECT household_id, member_id, effective_on, fact, value, notification_id, idx "
-    "FROM {s}.ledger_member_facts ORDER BY notification_id, idx"
+    # the order Member.attribute reads them in: by effective date, then as recorded
+    "FROM {s}.ledger_member_facts ORDER BY effective_on, notification_id, idx"
+)
+# §23 per village (the household's region code) and year: the rural low-income households'
+# dividends and the 50% subsidy due to the village.
+DIVIDENDS_BY_VILLAGE = (
+    "SELECT h.region_code, COUNT(DISTINCT d.household_id) AS households, "
+    "SUM(d.amount_fen) AS dividends_fen, SUM(d.village_subsidy_fen) AS village_subsidy_fen "
+    "FROM {s}.ledger_dividends d JOIN {s}.ledger_households h "
+    "ON h.household_id = d.household_id WHERE d.year = :year AND h.region_code LIKE :prefix "
+    "GROUP BY h.region_code ORDER BY h.region_code"
 )
 CARE_VISITS = "SELECT household_id, visited_on FROM {s}.ledger_visits"
 CARE_MAJOR = "SELECT household_id, reported_on, stabilised_on FROM {s}.ledger_major_changes"
@@ -347,4 +366,24 @@ WARN_FAILURES = (
 WARN_CASES = (
     "SELECT warning_id, household_id, rule, reason, raised_on, status, note, actor, "
     "acknowledged_on, resolved_on FROM {s}.ledger_warning_cases"
+)
+# Households with an entitlement of one of the programmes in force on some day from
+# :since on: a change point that is not an end, with no later change point on or before
+# :since (so it reaches past :since, or starts after it). An entitlement that ended
+# since, or has a future end date (e.g. the 6-month temporary subsidy), is included.
+# Each backend puts its list match in place of PROGRAMME_MATCH.
+HOUSEHOLDS_WITH = (
+    "SELECT DISTINCT h.household_id AS household_id FROM {s}.ledger_entitlement_history h "
+    "WHERE h.programme PROGRAMME_MATCH AND h.cause <> 'grant' "
+    "AND h.region_code LIKE :prefix AND (:paused OR (NOT h.ended AND NOT EXISTS (SELECT 1 "
+    "FROM {s}.ledger_entitlement_history n WHERE n.household_id = h.household_id "
+    "AND n.programme = h.programme AND n.member_id = h.member_id "
+    "AND n.effective_from > h.effective_from AND n.effective_from <= :since))) "
+    "ORDER BY h.household_id"
+)
+# Households with a bill served on or after a date (a change of a §17 cap reaches them).
+MEDICAL_HOUSEHOLDS_SINCE = (
+    "SELECT DISTINCT household_id FROM {s}.ledger_medical_bills "
+    "WHERE service_on >= :since AND region_code LIKE :prefix AND NOT cancelled "
+    "ORDER BY household_id"
 )

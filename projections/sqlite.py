@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from projections.interface import EntitlementRow, Op, ViewStore, coalesced, grouped, sorted_rows
-from projections.sql import KIND_ORDER, WRITES, sqlite_dialect
+from projections.interface import (
+    PENDING_SECONDS,
+    EntitlementRow,
+    Op,
+    ViewStore,
+    coalesced,
+    grouped,
+    sorted_rows,
+)
+from projections.sql import HOUSEHOLDS_WITH, KIND_ORDER, WRITES, sqlite_dialect
 
 _TS = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
@@ -133,6 +141,9 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "reported_on TEXT NOT NULL, stabilised_on TEXT)",
             "CREATE TABLE IF NOT EXISTS ledger_referrals (notification_id INTEGER PRIMARY KEY, "
             "household_id TEXT NOT NULL, member_id TEXT NOT NULL, referred_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_dividends (notification_id INTEGER PRIMARY KEY, "
+            "household_id TEXT NOT NULL, year INTEGER NOT NULL, received_on TEXT NOT NULL, "
+            "amount_fen INTEGER NOT NULL, village_subsidy_fen INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_warning_means ("
             "notification_id INTEGER PRIMARY KEY, household_id TEXT NOT NULL, "
             "effective_on TEXT NOT NULL, annual_income_fen INTEGER NOT NULL, "
@@ -218,14 +229,20 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             for row in rows
         ]
 
-    def households_with(self, programmes: tuple[str, ...], region_prefix: str) -> list[UUID]:
-        marks = ",".join("?" * len(programmes))
+    def households_with(
+        self, programmes: tuple[str, ...], region_prefix: str, since: date, *, paused: bool = False
+    ) -> list[UUID]:
+        names = {f"p{i}": programme for i, programme in enumerate(programmes)}
+        match = "IN (" + ", ".join(f":{name}" for name in names) + ")"
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
-                "SELECT DISTINCT household_id FROM ledger_current_entitlements "
-                f"WHERE programme IN ({marks}) AND ended = 0 AND region_code LIKE ? "
-                "ORDER BY household_id",
-                [*programmes, region_prefix + "%"],
+                sqlite_dialect(HOUSEHOLDS_WITH.replace("PROGRAMME_MATCH", match)),
+                {
+                    **names,
+                    "prefix": region_prefix + "%",
+                    "since": since.isoformat(),
+                    "paused": int(paused),
+                },
             )
             return [UUID(row["household_id"]) for row in curs.fetchall()]
 
@@ -280,12 +297,20 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             curs.execute(sql, params)
             return [dict(row) for row in curs.fetchall()]
 
-    def idempotency_begin(self, scope: str, body_hash: str) -> tuple[str, int | None, bytes]:
+    def idempotency_begin(
+        self, scope: str, body_hash: str, *, pending_seconds: float = PENDING_SECONDS
+    ) -> tuple[str, int | None, bytes]:
+        now = datetime.now(UTC)
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "DELETE FROM ledger_idempotency WHERE scope = ? AND status IS NULL "
+                "AND created_at < ?",
+                (scope, ts(now - timedelta(seconds=pending_seconds))),
+            )
             curs.execute(
                 "INSERT INTO ledger_idempotency (scope, body_hash, created_at) "
                 "VALUES (?, ?, ?) ON CONFLICT (scope) DO NOTHING RETURNING scope",
-                (scope, body_hash, ts(datetime.now(UTC))),
+                (scope, body_hash, ts(now)),
             )
             if curs.fetchone() is not None:
                 return "new", None, b""
@@ -312,3 +337,29 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             curs.execute(
                 "DELETE FROM ledger_idempotency WHERE scope = ? AND status IS NULL", (scope,)
             )
+
+
+def track_stream_heads(datastore: Any, table: str) -> None:
+    """Each stream's last version, noted by a trigger in the transaction that appends the
+    events, so that `ledger verify` can tell a stream whose last events were removed (or
+    a stream removed whole); filled from the events already stored when first created."""
+    with datastore.transaction(commit=True) as curs:
+        curs.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'ledger_stream_heads'"
+        )
+        if curs.fetchone() is not None:
+            return
+        curs.execute(
+            "CREATE TABLE ledger_stream_heads (originator_id TEXT PRIMARY KEY, "
+            "originator_version INTEGER NOT NULL)"
+        )
+        curs.execute(
+            f"INSERT INTO ledger_stream_heads SELECT originator_id, max(originator_version) "
+            f"FROM {table} GROUP BY originator_id"
+        )
+        curs.execute(
+            f"CREATE TRIGGER {table}_heads AFTER INSERT ON {table} BEGIN "
+            "INSERT INTO ledger_stream_heads VALUES (NEW.originator_id, NEW.originator_version) "
+            "ON CONFLICT (originator_id) DO UPDATE SET originator_version = "
+            "max(originator_version, excluded.originator_version); END"
+        )

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from api.container import Ledger
+from domain.household import Household
 from domain.money import format_yuan
 from domain.payments import PaymentLedger, ledger_id
 
@@ -14,18 +15,18 @@ from domain.payments import PaymentLedger, ledger_id
 def replay_household(
     ledger: Ledger, household_id: UUID, as_of: date, known_at: datetime | None
 ) -> dict[str, Any]:
-    household = ledger.app.household_known_at(household_id, known_at)
-    events = [
-        e
-        for e in ledger.app.household_events(household_id)
-        if e.originator_version <= household.version
-    ]
+    household, events = ledger.app.household_known_at(household_id, known_at)
     # The household's payments live in its payment ledger stream (docs/PAYMENTS.md).
-    payment_events = [
-        e
-        for e in ledger.app.events.get(ledger_id(household_id))
-        if known_at is None or e.timestamp <= known_at
-    ]
+    payments = ledger_id(household_id)
+    paid_by = None if known_at is None else ledger.app.version_known_at(payments, known_at)
+    payment_events = list(ledger.app.events.get(payments, lte=paid_by)) if paid_by != 0 else []
+    month = f"{as_of:%Y-%m}"
+    # Who decided each entitlement: the approver of the latest approval naming it.
+    decided_by: dict[tuple[str, str | None], str] = {}
+    for e in events:
+        if isinstance(e, Household.ApplicationDetermined) and e.outcome == "approved":
+            for line in e.entitlements:
+                decided_by[(line["programme"], line.get("member_id"))] = e.actor
     state = {
         "household_id": str(household.id),
         "region_code": household.region_code,
@@ -57,6 +58,7 @@ def replay_household(
             for e in payment_events
             if isinstance(e, PaymentLedger.PaymentsScheduled)
             for line in e.lines
+            if line["period"] <= month  # the state on as_of: no later month's payments
         ],
         "entitlements": [
             {
@@ -66,8 +68,38 @@ def replay_household(
                 "effective_from": point.effective_from.isoformat(),
                 "standard_version": point.standard_version,
                 "why": point.reason,
+                "decided_by": decided_by.get(
+                    (key.partition("/")[0], key.partition("/")[2] or None)
+                ),
             }
             for key, point in household.entitlements_on(as_of)
+        ],
+        "grants": [
+            {
+                "programme": e.programme,
+                "member_id": e.member_id,
+                "amount": format_yuan(e.amount_fen),
+                "effective_on": e.effective_on.isoformat(),
+                "why": e.explanation,
+                "decided_by": e.actor,
+            }
+            for e in events
+            if isinstance(e, Household.GrantAwarded) and e.effective_on <= as_of
+        ],
+        "medical_bills": [
+            {
+                "bill_id": b.bill_id,
+                "member_id": b.member_id,
+                "service_on": b.service_on.isoformat(),
+                "cap_year": b.cap_year,
+                "self_paid": format_yuan(b.self_paid_fen),
+                "waived": format_yuan(b.waived_fen),
+                "kept": format_yuan(b.kept_fen),
+                "relief": format_yuan(b.relief_fen),
+                "cancelled": b.cancelled,
+            }
+            for b in household.bills.values()
+            if b.service_on <= as_of
         ],
     }
     return {
@@ -82,7 +114,20 @@ def replay_household(
                 "effective_on": e.effective_on.isoformat(),
                 "recorded_at": e.timestamp.isoformat(),
                 "actor": e.actor,
+                "amount": _amount(e),
             }
             for i, e in enumerate([*events, *payment_events])
         ],
     }
+
+
+def _amount(event: Any) -> str | None:
+    """The amount an event records, if it records one (a monthly amount, a grant, a
+    bill's self-pay, a payout, the total of a payment batch)."""
+    for name in ("monthly_fen", "amount_fen", "self_paid_fen"):
+        value = getattr(event, name, None)
+        if isinstance(value, int):
+            return format_yuan(value)
+    if isinstance(event, PaymentLedger.PaymentsScheduled):
+        return format_yuan(sum(int(line["amount_fen"]) for line in event.lines))
+    return None

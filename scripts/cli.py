@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -224,6 +225,32 @@ def payment_run(
     )
 
 
+@cli.command()
+def propagate(
+    actor: Annotated[str, typer.Option(help="who completes them (recorded)")] = "system:propagate",
+) -> None:
+    """Complete every standard change whose propagation to households was cut short
+    (idempotent: households already in line record nothing)."""
+    ledger = _open()
+    try:
+        done = ledger.complete_propagations(actor=actor)
+    except LedgerError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    for region, version, result in done:
+        typer.echo(
+            f"{region}/v{version}: {result.adjusted} changes recorded, "
+            f"{len(result.refused)} households refused"
+        )
+        for item in result.refused:
+            typer.echo(
+                f"  REFUSED household {item['household_id']} ({item['field']}): {item['message']}"
+            )
+    typer.echo(f"{len(done)} unfinished propagations completed")
+
+
 feed = typer.Typer(help="The disbursement feed.", no_args_is_help=True)
 cli.add_typer(feed, name="feed")
 
@@ -347,7 +374,7 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Check every stream's hash chain and recompute every determination, entitlement
-    change and cap split; exit 1 on any break or mismatch."""
+    change and cap split; list unfinished standard propagations; exit 1 on any."""
     ledger = _open()
     try:
         report = ledger.verify()
@@ -361,6 +388,7 @@ def verify(
                     "events_checked": report.events_checked,
                     "chain_breaks": report.chain_breaks,
                     "recompute_mismatches": report.recompute_mismatches,
+                    "unfinished_propagations": report.unfinished_propagations,
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -378,9 +406,40 @@ def verify(
                 f"MISMATCH household {item['household_id']} version {item['version']} "
                 f"({item['event']}): {item['problem']}"
             )
+        for item in report.unfinished_propagations:
+            typer.echo(
+                f"UNFINISHED propagation of {item['key']} {item['version']} from "
+                f"{item['effective_from']}: run `ledger propagate`"
+            )
         typer.echo("verified: no break, no mismatch" if report.ok else "verification FAILED")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@cli.command()
+def migrate(
+    app_role: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL: the role the API runs as, granted what it needs"),
+    ] = None,
+) -> None:
+    """Create or update the ledger's tables, triggers and the city's standards, as the
+    schema's owner; with --app-role, grant that role what the ledger needs (SELECT and
+    INSERT on the events, the views' writes) and nothing that could rewrite an event."""
+    settings = _settings().model_copy(update={"migrate_on_start": True})
+    ledger = _open(settings)
+    try:
+        if app_role is not None:
+            ledger.grant_to(app_role)
+    except (ValueError, psycopg.Error) as error:
+        err.print(f"[red]migrate failed: {error}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    out.print(
+        f"ledger schema ready on {ledger.backend}"
+        + (f"; granted to {app_role}" if app_role else "")
+    )
 
 
 @cli.command("backup")

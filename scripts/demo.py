@@ -97,7 +97,7 @@ def _helps_and_care(
                         "education_aid", date(2025, 9, 1), member_id, {"school_year": "2025-2026"}
                     )
         if household.residence == "urban" and rng.random() < 0.3:
-            grant("virtual_job_subsidy", start)
+            grant("virtual_job_subsidy", start, members[0])
         if household.residence == "urban" and rng.random() < 0.15:
             grant(
                 "rent_subsidy",
@@ -111,7 +111,7 @@ def _helps_and_care(
         for member_id in members:
             member = household.members[member_id]
             if member.relation == "parent":
-                grant("eldercare_service_subsidy", start, member_id)
+                grant("eldercare_service_subsidy", start, member_id, {"care": "home_community"})
             if member.attribute("employment", start) == "unemployed_registered":
                 grant("unemployed_temporary_subsidy", date(2025, 3, 1), member_id)
                 for n in range(rng.randint(0, 4)):
@@ -151,7 +151,12 @@ def _helps_and_care(
             None,
             {"disaster_on": "2025-07-20", "loss": "house_damaged"},
         )
-    if household.residence == "rural" and registered and rng.random() < 0.2:
+    if (
+        household.residence == "rural"
+        and registered
+        and rng.random() < 0.2
+        and household.rural_low_income_on(date(2025, 12, 1))  # §23 (after the draw: same city)
+    ):
         household.record_dividend(
             year=2025,
             amount_fen=yuan(rng.randint(300, 2000)),
@@ -475,7 +480,7 @@ def build_demo_city(
         cited_income_growth=Fraction(4, 100),
     )
     # A person moves in with relatives mid-year, carrying their year's self-pay (§17).
-    movers = [h for h in ledger.views.households_with(("dibao",), "330402")[:2]]
+    movers = [h for h in ledger.views.households_with(("dibao",), "330402", date(2025, 8, 1))[:2]]
     if len(movers) == 2:
         mover = next(iter(app.household(movers[0]).members))
         app.move_member(
@@ -493,8 +498,8 @@ def build_demo_city(
     return [
         f"demo city: {households} households, {events} household events",
         "categories: " + ", ".join(f"{k} {v}" for k, v in sorted(categories.items())),
-        f"tekun standard 27,000 from 2025-07-01: {tekun_adjusted} entitlement adjustments",
-        f"海宁市 dibao standard 15,600 from 2025-10-01: {county_adjusted} adjustments",
+        f"tekun standard 27,000 from 2025-07-01: {tekun_adjusted.adjusted} entitlement adjustments",
+        f"海宁市 dibao standard 15,600 from 2025-10-01: {county_adjusted.adjusted} adjustments",
         f"entitlement history rows: {ledger.views.count('ledger_entitlement_history')}",
         "payment runs 2025-02..2025-11: "
         + ", ".join(f"{period} {n} ({format_yuan(total)})" for period, n, total in runs[:2])

@@ -8,6 +8,7 @@ server fails the run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg
+import psycopg.errors
+import psycopg.sql
 import pytest
 
 from api.container import Ledger
@@ -24,11 +27,15 @@ PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0
 REQUIRE_PG = os.environ.get("LEDGER_REQUIRE_POSTGRES", "") in ("1", "true", "yes")
 
 
-def _pg_conninfo() -> str:
+def _pg_dbname() -> str:
+    return urlparse(PG_URL).path.lstrip("/")
+
+
+def _pg_conninfo(dbname: str | None = None) -> str:
     parsed = urlparse(PG_URL)
     return (
         f"host={parsed.hostname or '127.0.0.1'} port={parsed.port or 5432} "
-        f"dbname={parsed.path.lstrip('/')} user={parsed.username or 'postgres'} "
+        f"dbname={dbname or _pg_dbname()} user={parsed.username or 'postgres'} "
         f"password={parsed.password or ''} connect_timeout=3"
     )
 
@@ -38,7 +45,24 @@ def _pg_reachable() -> str | None:
         with psycopg.connect(_pg_conninfo()):
             return None
     except psycopg.Error as error:
-        return str(error).strip().splitlines()[0]
+        problem = str(error).strip().splitlines()[0]
+    if f'database "{_pg_dbname()}" does not exist' not in problem:
+        return problem
+    # The server answers but the tests' database is missing: create it from the
+    # maintenance database, so no test depends on a database made by hand.
+    try:
+        # Another test process may create it meanwhile (DuplicateDatabase).
+        with (
+            psycopg.connect(_pg_conninfo("postgres"), autocommit=True) as conn,
+            contextlib.suppress(psycopg.errors.DuplicateDatabase),
+        ):
+            conn.execute(
+                psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(_pg_dbname()))
+            )
+        with psycopg.connect(_pg_conninfo()):
+            return None
+    except psycopg.Error as error:
+        return f"{problem}, and creating it failed: {str(error).strip().splitlines()[0]}"
 
 
 _PG_PROBLEM = _pg_reachable()

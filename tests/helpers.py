@@ -27,7 +27,10 @@ def household(
     registered_on: date = date(2025, 1, 1),
     actor: str = "caseworker-li",
     severe: tuple[int, ...] = (),
+    disabled: tuple[int, ...] = (),
 ) -> tuple[UUID, list[str]]:
+    """Members 0.. (head first); those in `severe` are severely ill, in `disabled`
+    severely disabled."""
     hid = app.register_household(
         region_code=region_code,
         residence="urban",
@@ -45,6 +48,7 @@ def household(
             birth_on=date(1980, 5, 17),
             joined_on=None,
             severe_illness=i in severe,
+            severe_disability=i in disabled,
         )
         for i in range(members)
     ]
@@ -53,3 +57,33 @@ def household(
 
 def means(income: int, deductions: int = 0, car: int = 0) -> Means:
     return Means(yuan(income), yuan(deductions), yuan(car))
+
+
+def rural_household(ledger, region_code, category="dibao", income=0):
+    """A rural household of one, in `category` from 2025-01-01 (None: in no category)."""
+    hid = ledger.app.register_household(
+        region_code=region_code,
+        residence="rural",
+        address="村",
+        registered_on=date(2024, 1, 1),
+        actor="caseworker-li",
+    )
+    ledger.app.add_member(
+        hid,
+        actor="caseworker-li",
+        name="农户",
+        id_number=id_number(),
+        relation="head",
+        birth_on=date(1960, 1, 1),
+        joined_on=None,
+    )
+    if category is not None:
+        app_id = ledger.app.submit_application(
+            hid,
+            programme=category,
+            effective_from=date(2025, 1, 1),
+            means=means(income),
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    return hid

@@ -35,7 +35,8 @@ def replay(
 @router.get("/verify")
 def verify(_: Auditor, ledger: LedgerDep) -> dict[str, Any]:
     """Every stream's hash chain, and every determination, entitlement change and cap
-    split recomputed from its recorded inputs and the standards then in force."""
+    split recomputed from its recorded inputs and the standards then in force; and the
+    standard changes whose propagation is unfinished."""
     report = ledger.verify()
     return {
         "ok": report.ok,
@@ -43,6 +44,7 @@ def verify(_: Auditor, ledger: LedgerDep) -> dict[str, Any]:
         "events_checked": report.events_checked,
         "chain_breaks": report.chain_breaks,
         "recompute_mismatches": report.recompute_mismatches,
+        "unfinished_propagations": report.unfinished_propagations,
     }
 
 

@@ -12,7 +12,7 @@ from api.deps import Caseworker, LedgerDep, require
 from api.schemas import BusinessDate, Input, QueryDate, Text, Yuan
 from domain.idnumber import mask_id_number
 from domain.money import format_yuan, parse_yuan
-from domain.standards import CITY_CODE, validate_region_code
+from domain.standards import CITY_CODE, county_of, validate_region_code
 
 router = APIRouter(tags=["visits and records"])
 CareReader = Annotated[User, Depends(require("caseworker", "approver", "auditor"))]
@@ -138,6 +138,56 @@ def dividend(
         "year": body.year,
         "amount": format_yuan(parse_yuan(body.amount, "amount")),
         "village_subsidy": format_yuan(subsidy),
+    }
+
+
+@router.get("/dividends")
+def dividends(
+    _: CareReader,
+    ledger: LedgerDep,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    region_code: str = Query(default=CITY_CODE),
+) -> dict[str, Any]:
+    """§23 for a year: the rural low-income households' dividends and the village subsidy
+    of 50% of them, per village (the households' region code) and per county."""
+    validate_region_code(region_code)
+    prefix = "3304" if region_code == CITY_CODE else region_code
+    villages = [
+        {
+            "region_code": r["region_code"],
+            "households": int(r["households"]),
+            "dividends_fen": int(r["dividends_fen"]),
+            "village_subsidy_fen": int(r["village_subsidy_fen"]),
+        }
+        for r in ledger.dividends(year, prefix)
+    ]
+    counties: dict[str, dict[str, Any]] = {}
+    for village in villages:
+        county = counties.setdefault(
+            county_of(village["region_code"]),
+            {"households": 0, "dividends_fen": 0, "village_subsidy_fen": 0},
+        )
+        for name in county:
+            county[name] += village[name]
+
+    def shown(row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "households": row["households"],
+            "dividends": format_yuan(row["dividends_fen"]),
+            "village_subsidy": format_yuan(row["village_subsidy_fen"]),
+        }
+
+    return {
+        "year": year,
+        "region_code": region_code,
+        "villages": [{"region_code": v["region_code"], **shown(v)} for v in villages],
+        "counties": [{"county_code": c, **shown(counties[c])} for c in sorted(counties)],
+        "total": shown(
+            {
+                name: sum(v[name] for v in villages)
+                for name in ("households", "dividends_fen", "village_subsidy_fen")
+            }
+        ),
     }
 
 

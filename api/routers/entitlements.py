@@ -47,7 +47,8 @@ def history(household_id: UUID, _: Reader, ledger: LedgerDep) -> Any:
         EntitlementChangeOut(
             programme=r.programme,
             member_id=r.member_id,
-            monthly_amount=format_yuan(r.monthly_fen),
+            monthly_amount=None if r.cause == "grant" else format_yuan(r.monthly_fen),
+            amount=format_yuan(r.monthly_fen) if r.cause == "grant" else None,
             ended=r.ended,
             effective_from=r.effective_from,
             recorded_at=r.recorded_at,

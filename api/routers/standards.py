@@ -22,7 +22,7 @@ def record_change(body: StandardChangeIn, user: StandardsAdmin, ledger: LedgerDe
         raise InvalidInputError(
             f"key must be one of the standards: {', '.join(sorted(KEYS))}", "key"
         )
-    result, adjusted = ledger.record_standard_change(
+    result, propagation = ledger.record_standard_change(
         key=body.key,
         value=parse_value(body.key, body.value),
         effective_from=body.effective_from,
@@ -45,7 +45,8 @@ def record_change(body: StandardChangeIn, user: StandardsAdmin, ledger: LedgerDe
         version=result.label,
         key=result.key,
         region_code=result.region_code,
-        households_adjusted=adjusted,
+        households_adjusted=propagation.adjusted,
+        households_refused=propagation.refused,
     )
 
 

@@ -22,14 +22,6 @@ RUNS_BY_STATUS = (
     "SUM(recovered_fen) AS recovered_fen FROM {s}.ledger_payments "
     "GROUP BY run_period, status"
 )
-# Households of a county and cap year, with their bills' sums (§15, §17).
-MEDICAL_HOUSEHOLDS = (
-    "SELECT household_id, MIN(region_code) AS region_code, SUM(total_fen) AS total_fen, "
-    "SUM(kept_fen) AS kept_fen, SUM(relief_fen) AS relief_fen, "
-    "SUM(counted_fen) AS counted_fen FROM {s}.ledger_medical_bills "
-    "WHERE cap_year = :cap_year AND NOT cancelled AND region_code LIKE :prefix "
-    "GROUP BY household_id"
-)
 # The parts of a run, as the reconciliation names them (api/container.py).
 PARTS = (
     ("paid", ("paid",)),
@@ -120,38 +112,35 @@ def households_behind(
             if s.overdue
         ]
     if metric.startswith("medical_"):
-        ledger.runner.catch_up()
-        params = {"cap_year": cap_year, "prefix": county + "%"}
-        rows = ledger.views.query(MEDICAL_HOUSEHOLDS, params)
         found = []
-        for r in rows:
-            total, kept, relief, counted = (
-                int(r[k]) for k in ("total_fen", "kept_fen", "relief_fen", "counted_fen")
-            )
+        for h in ledger.medical_households(cap_year, on, county):
             if metric == "medical_over_cap_clearing_rate":
-                excess = counted - kept
-                if excess > 0 and excess != relief:
+                if not h.cleared:
                     found.append(
                         Behind(
-                            str(r["household_id"]),
-                            r["region_code"],
-                            f"超封顶 {format_yuan(excess)} 元，已救助 {format_yuan(relief)} 元"
+                            h.household_id,
+                            h.region_code,
+                            f"超封顶 {format_yuan(h.excess_fen)} 元，已救助 "
+                            f"{format_yuan(h.relieved_fen)} 元"
                             if zh
-                            else f"over the caps by {format_yuan(excess)}, relieved "
-                            f"{format_yuan(relief)}",
+                            else f"over the caps by {format_yuan(h.excess_fen)}, relieved "
+                            f"{format_yuan(h.relieved_fen)}",
                         )
                     )
-            elif total and Fraction(total - kept, total) < Fraction(85, 100):
+            elif h.total_fen and Fraction(h.total_fen - h.kept_fen, h.total_fen) < Fraction(
+                85, 100
+            ):
                 found.append(
                     Behind(
-                        str(r["household_id"]),
-                        r["region_code"],
-                        f"总费用 {format_yuan(total)} 元，个人负担 {format_yuan(kept)} 元"
+                        h.household_id,
+                        h.region_code,
+                        f"总费用 {format_yuan(h.total_fen)} 元，"
+                        f"个人负担 {format_yuan(h.kept_fen)} 元"
                         if zh
-                        else f"total {format_yuan(total)}, borne {format_yuan(kept)}",
+                        else f"total {format_yuan(h.total_fen)}, borne {format_yuan(h.kept_fen)}",
                     )
                 )
-        return sorted(found, key=lambda b: b.household_id)
+        return found
     facts = ledger.care_facts()
     if metric == "job_referrals_per_unemployed_member":
         referrals = ledger.referral_counts(on)

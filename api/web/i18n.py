@@ -173,6 +173,10 @@ METRICS: dict[str, tuple[str, str]] = {
         "Medical comprehensive coverage rate",
     ),
     "medical_over_cap_clearing_rate": ("超封顶费用清零率", "Over-cap clearing rate"),
+    "medical_subsidised_enrolment_rate": (
+        "困难人员资助参保率",
+        "Subsidised insurance enrolment rate",
+    ),
     "visit_rate": ("按期走访率", "Visit rate"),
     "job_referrals_per_unemployed_member": (
         "登记失业成员人均岗位推荐",
@@ -187,6 +191,64 @@ METRICS: dict[str, tuple[str, str]] = {
         "Rural low-income households' income growth",
     ),
     "public_welfare_posts": ("公益性岗位（个）", "Public-welfare posts"),
+}
+
+# The codes the ledger records (programmes and categories, relations, residence, payment
+# kinds, event types), for pages and reports; an unknown code is shown as it is.
+CODES: dict[str, tuple[str, str]] = {
+    "tekun": ("特困供养", "Tekun support"),
+    "dibao": ("低保", "Dibao"),
+    "dibao_single": ("单人户低保", "One-person dibao"),
+    "marginal": ("低保边缘", "Marginal (dibao edge)"),
+    "low_income": ("低收入家庭", "Low-income household"),
+    "rural_low_income": ("低收入农户", "Rural low-income household"),
+    "charity_living_subsidy": ("慈善生活补助", "Charity living subsidy"),
+    "virtual_job_subsidy": ("爱心虚拟岗", "Virtual job subsidy"),
+    "unemployed_temporary_subsidy": ("失业人员临时生活补助", "Unemployed temporary subsidy"),
+    "eldercare_service_subsidy": ("养老服务补贴", "Eldercare service subsidy"),
+    "rent_subsidy": ("租赁补贴", "Rent subsidy"),
+    "price_subsidy": ("价格补贴", "Price subsidy"),
+    "education_aid": ("慈善助学", "Education aid"),
+    "renovation_grant": ("暖巢改造", "暖巢 renovation"),
+    "disaster_relief": ("受灾救助", "Disaster relief"),
+    "head": ("户主", "Head"),
+    "spouse": ("配偶", "Spouse"),
+    "child": ("子女", "Child"),
+    "parent": ("父母", "Parent"),
+    "other": ("其他", "Other"),
+    "urban": ("城镇", "Urban"),
+    "rural": ("农村", "Rural"),
+    "regular": ("当月", "Regular"),
+    "arrears": ("补发", "Arrears"),
+    "recovery": ("追回", "Recovery"),
+    "household": ("家庭", "Household"),
+    "payments": ("发放", "Payments"),
+    "Registered": ("家庭登记", "Household registered"),
+    "MemberAdded": ("成员加入", "Member added"),
+    "MemberChanged": ("成员情况变更", "Member changed"),
+    "MemberMovedOut": ("成员迁出", "Member moved out"),
+    "MemberMovedIn": ("成员迁入", "Member moved in"),
+    "ApplicationSubmitted": ("提出申请", "Application submitted"),
+    "ApplicationDetermined": ("审批决定", "Application determined"),
+    "CategoryAssigned": ("认定救助类别", "Category assigned"),
+    "CategoryEnded": ("救助类别终止", "Category ended"),
+    "EntitlementBasisSet": ("待遇依据", "Entitlement basis set"),
+    "EntitlementChanged": ("待遇变更", "Entitlement changed"),
+    "GrantAwarded": ("一次性救助", "Grant awarded"),
+    "VisitRecorded": ("走访登记", "Visit recorded"),
+    "MajorChangeReported": ("重大变故", "Major change reported"),
+    "SituationStabilised": ("情况稳定", "Situation stabilised"),
+    "JobReferralRecorded": ("岗位推荐", "Job referral recorded"),
+    "DividendRecorded": ("分红登记", "Dividend recorded"),
+    "PayeeAccountSet": ("收款账户", "Payee account set"),
+    "MedicalBillRecorded": ("医疗费用登记", "Medical bill recorded"),
+    "MedicalReliefGranted": ("基金救助", "Fund relief granted"),
+    "MedicalBillCorrected": ("医疗费用更正", "Medical bill corrected"),
+    "MedicalBillCancelled": ("医疗费用撤销", "Medical bill cancelled"),
+    "MedicalReliefAdjusted": ("救助调整", "Relief adjusted"),
+    "PaymentsScheduled": ("排定发放", "Payments scheduled"),
+    "PaymentAcknowledged": ("银行回执", "Payment acknowledged"),
+    "PaymentCancelled": ("发放取消", "Payment cancelled"),
 }
 
 COUNTY_NAMES: dict[str, tuple[str, str]] = {
@@ -213,6 +275,11 @@ class Words:
         pair = TEXT.get(key)
         text = pair[self.index] if pair else key
         return text.format(**values) if values else text
+
+    def code(self, code: str | None) -> str:
+        """A recorded code (programme, category, relation, event type …) in words."""
+        pair = CODES.get(code or "")
+        return pair[self.index] if pair else (code or "")
 
     def metric(self, key: str) -> str:
         pair = METRICS.get(key)

@@ -31,6 +31,7 @@ def _free_port() -> int:
 class Server:
     url: str
     client: httpx.Client
+    log: Path | None = None  # the server's stdout and stderr
 
     def token(self, user: str, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {issue_token(SECRET, user, role, 600)}"}
@@ -68,7 +69,7 @@ def running_server(url: str, tmp_path: Path) -> Iterator[Server]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((tmp_path / "server.log").read_text())
             time.sleep(0.1)
-        yield Server(base, client)
+        yield Server(base, client, tmp_path / "server.log")
     finally:
         client.close()
         process.terminate()

@@ -58,6 +58,7 @@ ALLOWED = {
     ("POST", "/households/{household_id}/members/{member_id}/job-referrals"): {"caseworker"},
     ("POST", "/households/{household_id}/dividends"): {"caseworker"},
     ("GET", "/feeds/transit"): {"transport", "auditor"},
+    ("GET", "/dividends"): {"caseworker", "approver", "auditor"},
     ("GET", "/feeds/events"): {"medical_insurance", "transport", "auditor"},
     ("GET", "/warnings"): {"caseworker", "approver", "auditor"},
     ("GET", "/warnings/summary"): {"caseworker", "approver", "auditor"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_http import AP, CW, approve_dibao, register
+from tests.e2e.test_http import AP, CW, approve_dibao, events, register
 from tests.helpers import id_number
 
 
@@ -84,32 +84,64 @@ def test_visits_overdue_transit_and_metrics(server):
     assert all("*" in p["id_number"] for p in transit["persons"])
 
 
-def test_dividends_for_rural_households(server):
-    """§23: dividends 2,000.00 -> village subsidy 1,000.00; urban households are refused."""
+def rural(server, region_code):
     cw = server.token(*CW)
-    rural = server.client.post(
+    hid = server.client.post(
         "/households",
         headers=cw,
         json={
-            "region_code": "330424",
+            "region_code": region_code,
             "residence": "rural",
             "address": "某村",
             "registered_on": "2025-01-01",
         },
     ).json()["household_id"]
     r = server.client.post(
-        f"/households/{rural}/dividends",
+        f"/households/{hid}/members",
         headers=cw,
-        json={"year": 2025, "amount": "2000", "received_on": "2025-12-01"},
+        json={
+            "name": "农户",
+            "id_number": id_number(),
+            "relation": "head",
+            "birth_on": "1960-01-01",
+        },
     )
+    assert r.status_code == 201, r.text
+    return hid
+
+
+def test_dividends_for_rural_low_income_households(server):
+    """§23: a rural dibao household's dividends 2,000.00 -> village subsidy 1,000.00; a
+    rural household in no category and an urban dibao household are refused (400, nothing
+    recorded). GET /dividends: village 330424101201 and county 330424, 2,000.00 and
+    1,000.00 for one household in 2025, nothing for 2024."""
+    cw = server.token(*CW)
+    low_income = rural(server, "330424101201")
+    approve_dibao(server, low_income, "2025-01-01", "0")
+    body = {"year": 2025, "amount": "2000", "received_on": "2025-12-01"}
+    r = server.client.post(f"/households/{low_income}/dividends", headers=cw, json=body)
     assert r.status_code == 201 and r.json()["village_subsidy"] == "1000.00"
-    urban, _ = register(server, members=1)
-    r = server.client.post(
-        f"/households/{urban}/dividends",
-        headers=cw,
-        json={"year": 2025, "amount": "2000", "received_on": "2025-12-01"},
+    urban, _ = dibao(server)
+    for hid in (rural(server, "330424101201"), urban):
+        before = len(events(server, hid))
+        r = server.client.post(f"/households/{hid}/dividends", headers=cw, json=body)
+        assert r.status_code == 400 and r.json()["field"] == "household_id"
+        assert len(events(server, hid)) == before
+    shown = {"households": 1, "dividends": "2000.00", "village_subsidy": "1000.00"}
+    r = server.client.get(
+        "/dividends", params={"year": 2025}, headers=server.token("auditor-zhao", "auditor")
     )
-    assert r.status_code == 400
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "year": 2025,
+        "region_code": "330400",
+        "villages": [{"region_code": "330424101201", **shown}],
+        "counties": [{"county_code": "330424", **shown}],
+        "total": shown,
+    }
+    r = server.client.get("/dividends", params={"year": 2024}, headers=server.token(*AP))
+    assert r.json()["villages"] == [] and r.json()["total"]["dividends"] == "0.00"
+    assert server.client.get("/dividends", headers=server.token(*AP)).status_code == 422
 
 
 def test_income_and_posts_metrics(server):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import date
 
 from tests.helpers import id_number
 
 CW = ("caseworker-li", "caseworker")
 AP = ("approver-wang", "approver")
+FIN = ("finance-zhou", "finance")
 
 
 def register(server, members=4, region="330402"):
@@ -137,6 +140,43 @@ def test_bad_id_number_is_422_naming_the_field_and_records_nothing(server):
     assert r.status_code == 422
     assert r.json()["field"] == "id_number" and "GB 11643" in r.json()["message"]
     assert len(events(server, hid)) == before
+
+
+def test_id_numbers_never_reach_the_server_log(server):
+    """Personal data (issue 6, PIPL): after a member is posted with an ID number, read
+    back whole and masked, and refused requests that carry ID numbers in their bodies (a
+    wrong check character, a missing name, a malformed token), neither number appears in
+    the server's log, which does hold those requests."""
+    hid, _ = register(server, members=0)
+    good, bad = id_number(date(1975, 3, 9)), "110105194912310021"
+    cw = server.token(*CW)
+    member = {"name": "王五", "id_number": good, "relation": "head", "birth_on": "1975-03-09"}
+    r = server.client.post(f"/households/{hid}/members", headers=cw, json=member)
+    assert r.status_code == 201, r.text
+    assert server.client.get(f"/households/{hid}", headers=server.token(*AP)).status_code == 200
+    assert server.client.get(f"/households/{hid}", headers=server.token(*FIN)).status_code == 200
+    refused = [
+        server.client.post(
+            f"/households/{hid}/members", headers=cw, json={**member, "id_number": bad}
+        ),
+        server.client.post(f"/households/{hid}/members", headers=cw, json={**member, "name": None}),
+        server.client.post(
+            f"/households/{hid}/members",
+            headers={"Authorization": f"Bearer {good}"},
+            json=member,
+        ),
+        server.client.post(
+            f"/households/{hid}/members",
+            headers={**cw, "content-type": "application/json"},
+            content=f'{{"id_number": "{good}", '.encode(),
+        ),
+    ]
+    assert [r.status_code for r in refused] == [422, 422, 401, 422]
+    time.sleep(0.2)  # the log lines of the last requests
+    log = server.log.read_text()
+    assert f"POST /households/{hid}/members" in log and " 422" in log
+    assert good not in log and bad not in log
+    assert good[:-1] not in log and bad[:-1] not in log
 
 
 def test_bad_amounts_are_refused_naming_the_field_and_record_nothing(server):
@@ -286,6 +326,7 @@ def test_standard_changes_over_http_with_known_at(server):
     )
     assert r.status_code == 201, r.text
     assert r.json()["households_adjusted"] == 1
+    assert r.json()["households_refused"] == []
     r = server.client.get(
         f"/households/{hid}/entitlements", headers=server.token(*AP), params={"as_of": "2025-06-01"}
     )
@@ -303,6 +344,36 @@ def test_standard_changes_over_http_with_known_at(server):
     ).json()
     assert [h["monthly_amount"] for h in history] == ["1250.00", "1287.50"]
     assert history[1]["cause"] == "standard_change" and "1250.00" in history[1]["reason"]
+
+
+def test_standard_changes_beyond_the_plans_bounds_are_refused_over_http(server):
+    """SEED §14 (renovation at most 30,000 yuan per household), §12 (rent ratio floor at
+    least 40%) and §17 (the cap year starts in a month 1..12): 80,000.00 and 0.3 are 400,
+    month 13 is 422, each naming `value`; the standards in force do not change, and
+    `/audit/verify` shows no unfinished propagation."""
+    admin = server.token("admin-chen", "standards_admin")
+    before = server.client.get(
+        "/standards", headers=server.token(*AP), params={"as_of": "2026-02-01"}
+    ).json()
+    for key, value, status in (
+        ("renovation_household_cap", "80000.00", 400),
+        ("rent_subsidy_min_ratio", "0.3", 400),
+        ("medical_cap_year_start_month", "13", 422),
+    ):
+        r = server.client.post(
+            "/standards/changes",
+            headers=admin,
+            json={"key": key, "value": value, "effective_from": "2026-01-01", "basis": "doc"},
+        )
+        assert r.status_code == status, r.text
+        assert r.json()["field"] == "value"
+    after = server.client.get(
+        "/standards", headers=server.token(*AP), params={"as_of": "2026-02-01"}
+    ).json()
+    assert after == before
+    assert after["renovation_household_cap"]["value"] == "30000.00"
+    verify = server.client.get("/audit/verify", headers=server.token("audit-sun", "auditor"))
+    assert verify.json()["unfinished_propagations"] == []
 
 
 def test_docs_health_and_oversize_bodies(server):

@@ -138,6 +138,9 @@ def test_bad_bills_are_refused_over_http_and_record_nothing(server):
 
 
 def test_move_over_http(server):
+    """§6 (plan item 17), moving household: a person who kept 20,000 in household 1 moves
+    on 2025-07-01 and carries {"2025": "20000.00"} (their kept self-pay of the cap year)
+    into household 2, where they are now a member."""
     h1, [a] = register(server, members=1)
     h2, _ = register(server, members=1)
     assert post_bill(server, h1, a, "20000").status_code == 201
@@ -153,10 +156,28 @@ def test_move_over_http(server):
 
 
 def test_supervision_metrics(server):
-    """§2 dibao standard 15,000 in every county; §15 coverage: a bill of total 10,000 with
-    self-pay 1,000 -> (10,000 - 1,000) / 10,000 = 0.9000, met; §17 clearing 1.0000."""
+    """METRIC §2 and §15 as of 2025-06-30, per county.
+
+    - §2: the dibao standard is 15,000 in every county, met.
+    - §15 coverage, 海盐 330424: total 10,000 with self-pay 1,000 -> (10,000 - 1,000) /
+      10,000 = 0.9000, met; a bill served on 2025-07-01 is after the date and not counted;
+      nobody there is over a cap, so no clearing rate (null).
+    - §15 coverage not met, 平湖 330482: total 10,000 with self-pay 2,000 -> 0.8000.
+    - §17 clearing, 海宁 330481, worked example 8: self-pay 18,000 then 15,000 -> relief
+      3,000 of an excess of 3,000: 1.0000, met.
+    - §15 subsidised enrolment: the one person of the dibao household in 330481 is due it;
+      the enrolment is recorded by the bureau, not here -> actual null, with that basis.
+    """
     hid, [p] = register(server, members=1, region="330424")
     assert post_bill(server, hid, p, "1000", total="10000").status_code == 201
+    later = post_bill(server, hid, p, "9000", total="9000", service_on="2025-07-01")
+    assert later.status_code == 201
+    low, [q] = register(server, members=1, region="330482")
+    assert post_bill(server, low, q, "2000", total="10000").status_code == 201
+    over, [r8] = register(server, members=1, region="330481")
+    approve_dibao(server, over, "2025-01-01", "0")  # no items: no §16 waiver
+    assert post_bill(server, over, r8, "18000").status_code == 201
+    assert post_bill(server, over, r8, "15000").json()["relief"] == "3000.00"
     r = server.client.get(
         "/supervision/metrics",
         params={"as_of": "2025-06-30"},
@@ -167,5 +188,34 @@ def test_supervision_metrics(server):
     assert found[("dibao_standard_annual", "330424")]["met"] is True
     coverage = found[("medical_comprehensive_coverage_rate", "330424")]
     assert (coverage["actual"], coverage["met"]) == ("0.9000", True)
-    assert found[("medical_over_cap_clearing_rate", "330424")]["actual"] == "1.0000"
+    clearing = found[("medical_over_cap_clearing_rate", "330424")]
+    assert (clearing["actual"], clearing["met"]) == (None, None)
+    coverage = found[("medical_comprehensive_coverage_rate", "330482")]
+    assert (coverage["actual"], coverage["met"]) == ("0.8000", False)
+    clearing = found[("medical_over_cap_clearing_rate", "330481")]
+    assert (clearing["actual"], clearing["met"]) == ("1.0000", True)
+    assert clearing["basis"].startswith("3000.00 of 3000.00 over the caps relieved")
+    enrolment = found[("medical_subsidised_enrolment_rate", "330481")]
+    assert (enrolment["actual"], enrolment["target"], enrolment["met"]) == (None, "1.0000", None)
+    assert enrolment["basis"].startswith("1 persons of registered difficulty households")
+    assert found[("medical_subsidised_enrolment_rate", "330482")]["basis"].startswith("0 persons")
     assert server.client.get("/supervision/metrics", headers=server.token(*CW)).status_code == 403
+
+
+def test_reads_of_the_medical_caps_are_in_the_access_trail(server):
+    """A household's medical caps are health data (sensitive personal information under
+    PIPL): a read answered 200 is in the data-access trail with who, role and path."""
+    hid, [p] = register(server, members=1)
+    assert post_bill(server, hid, p, "100").status_code == 201
+    path = f"/households/{hid}/medical-caps"
+    assert (
+        server.client.get(path, params={"year": 2025}, headers=server.token(*AP)).status_code == 200
+    )
+    trail = server.client.get(
+        "/audit/data-access",
+        params={"household_id": hid},
+        headers=server.token("auditor-zhao", "auditor"),
+    ).json()
+    assert [(t["user_name"], t["role"], t["path"]) for t in trail] == [
+        ("approver-wang", "approver", path)
+    ]

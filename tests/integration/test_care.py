@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import PolicyRuleError
 from domain.household import visit_due
-from tests.helpers import household, means
+from tests.helpers import household, means, rural_household
 
 CW = "caseworker-li"
 
@@ -22,6 +22,57 @@ def registered(ledger, severe=(), region="330402", residence="urban", employment
     )
     ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     return hid, ids
+
+
+def test_dividends_only_for_rural_low_income_households(ledger):
+    """§23 低收入农户: a rural household that is dibao, marginal or low-income on the day.
+    A rural household in no category (or before its category starts) and an urban dibao
+    household are refused naming household_id, and nothing is recorded."""
+    unregistered = rural_household(ledger, "330424", category=None)
+    urban, _ = registered(ledger)
+    rural = rural_household(ledger, "330424")
+    for hid, on in (
+        (unregistered, date(2025, 12, 1)),
+        (urban, date(2025, 12, 1)),
+        (rural, date(2024, 12, 1)),
+    ):
+        before = len(ledger.app.household_events(hid))
+        with pytest.raises(PolicyRuleError) as caught:
+            ledger.app.record_dividend(hid, year=2025, amount_fen=100, actor=CW, on=on)
+        assert caught.value.field == "household_id"
+        assert len(ledger.app.household_events(hid)) == before
+
+
+def test_dividends_and_village_subsidies_per_village_and_county(ledger):
+    """§23 per village and year: in village 330424101201 two rural dibao households get
+    1,000.00 and 1,234.57 (subsidies 500.00 and 617.29: 1,117.29 with 2,234.57 of
+    dividends); in 330481102003 a low-income one (income 90,000: above the marginal line
+    of 15,000 x 1.5 = 22,500 a head) gets 300.01 (150.01, half-up). 2024's dividends are
+    not in 2025's figures. 海盐 county (330424) totals the first village."""
+    first = rural_household(ledger, "330424101201")
+    second = rural_household(ledger, "330424101201")
+    third = rural_household(ledger, "330481102003", category="low_income", income=90_000)
+    record = ledger.app.record_dividend
+    record(first, year=2025, amount_fen=100_000, actor=CW, on=date(2025, 12, 1))
+    record(second, year=2025, amount_fen=123_457, actor=CW, on=date(2025, 12, 2))
+    record(third, year=2025, amount_fen=30_001, actor=CW, on=date(2025, 12, 3))
+    record(third, year=2024, amount_fen=50_000, actor=CW, on=date(2025, 1, 5))
+    assert ledger.dividends(2025, "3304") == [
+        {
+            "region_code": "330424101201",
+            "households": 2,
+            "dividends_fen": 223_457,
+            "village_subsidy_fen": 111_729,
+        },
+        {
+            "region_code": "330481102003",
+            "households": 1,
+            "dividends_fen": 30_001,
+            "village_subsidy_fen": 15_001,
+        },
+    ]
+    assert [r["region_code"] for r in ledger.dividends(2025, "330481")] == ["330481102003"]
+    assert ledger.dividends(2024, "3304")[0]["village_subsidy_fen"] == 25_000
 
 
 def test_example_16_weekly_tier_after_a_major_change():
@@ -88,13 +139,7 @@ def test_referrals_dividends_and_transit(ledger):
         )
     assert ledger.referral_counts(date(2025, 12, 31)) == {(str(hid), ids[0]): 3}
     rural, _ = household(ledger.app, 1, region_code="330424")
-    rural_id = ledger.app.register_household(
-        region_code="330424",
-        residence="rural",
-        address="村",
-        registered_on=date(2024, 1, 1),
-        actor=CW,
-    )
+    rural_id = rural_household(ledger, "330424")
     assert (
         ledger.app.record_dividend(
             rural_id, year=2025, amount_fen=123_457, actor=CW, on=date(2025, 12, 1)
@@ -107,3 +152,17 @@ def test_referrals_dividends_and_transit(ledger):
     assert facts.registered(str(hid), date(2025, 3, 1))
     assert not facts.registered(str(rural), date(2025, 3, 1))
     assert set(facts.present_members(str(hid), date(2025, 3, 1))) == set(ids)
+
+
+def test_the_care_view_reads_member_facts_by_effective_date(ledger):
+    """§30 tiers from the member's facts as the aggregate reads them: severely ill from
+    2025-02-01, then a back-dated correction recorded later says not ill from 2025-01-15.
+    On 2025-03-01 the fact of 2025-02-01 (the later effective date) still holds: monthly,
+    due one month after the start of registration (2025-01-01 -> 2025-02-01)."""
+    hid, [head, _] = registered(ledger)
+    change = ledger.app.change_member
+    change(hid, head, effective_on=date(2025, 2, 1), changes={"severe_illness": True}, actor=CW)
+    change(hid, head, effective_on=date(2025, 1, 15), changes={"severe_illness": False}, actor=CW)
+    assert ledger.app.household(hid).visit_tier(date(2025, 3, 1))[0] == "monthly"
+    statuses = {s.household_id: s for s in ledger.care_statuses(date(2025, 3, 1))}
+    assert (statuses[str(hid)].tier, statuses[str(hid)].due_on) == ("monthly", date(2025, 2, 1))

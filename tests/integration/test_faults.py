@@ -249,3 +249,84 @@ def test_an_event_store_that_refuses_writes_is_reported_and_nothing_is_half_appl
         if sqlite:
             folder.chmod(0o755)
             shutil.rmtree(folder)
+
+
+def test_a_propagation_cut_short_is_reported_and_completed_by_ledger_propagate(
+    ledger, settings, monkeypatch
+):
+    """§3, "standard changes reach households": three households of one on dibao from
+    2025-03-01 (no income: 15,000 / 12 = 1,250.00). The rise to 15,600 from 2025-03-01
+    (1,300.00) is saved, then the process dies after the first household's batch. The
+    change stays recorded; `ledger verify` reports its propagation unfinished;
+    `ledger propagate` brings the other two to 1,300.00 and records the completion, after
+    which verify is clean and a second `ledger propagate` has nothing to do."""
+    from datetime import date
+    from fractions import Fraction
+
+    from typer.testing import CliRunner
+
+    import domain.application
+    from domain.household import Household
+    from domain.money import yuan
+    from scripts.cli import cli
+    from tests.helpers import household, means
+
+    hids = []
+    for _ in range(3):
+        hid, _ = household(ledger.app, 1)
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 3, 1),
+            means=means(0),
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        hids.append(hid)
+    original = Household.apply_standard_change
+    calls = []
+
+    def dies_after_one(self, book, **kwargs):
+        calls.append(self.id)
+        if len(calls) > 1:
+            raise RuntimeError("killed")  # not a LedgerError: the process stops here
+        return original(self, book, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(domain.application, "PROPAGATION_BATCH", 1)
+        patch.setattr(Household, "apply_standard_change", dies_after_one)
+        with pytest.raises(RuntimeError):
+            ledger.record_standard_change(
+                key="dibao_standard_annual",
+                value=yuan(15600),
+                effective_from=date(2025, 3, 1),
+                basis="嘉政发〔2025〕9号",
+                actor="admin",
+                cited_income_growth=Fraction(4, 100),
+            )
+
+    def monthly(hid):
+        return [f.row.monthly_fen for f in ledger.entitlements(hid, date(2025, 3, 1))]
+
+    assert sorted(monthly(h) for h in hids) == [[125_000], [125_000], [130_000]]
+    report = ledger.verify()
+    assert not report.ok
+    [unfinished] = report.unfinished_propagations
+    assert unfinished["key"] == "dibao_standard_annual"
+    assert unfinished["effective_from"] == "2025-03-01"
+
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEDGER_SECRET", settings.secret.get_secret_value())
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(settings.data_dir))
+    verify = CliRunner().invoke(cli, ["verify"], catch_exceptions=False)
+    assert verify.exit_code == 1
+    assert f"UNFINISHED propagation of dibao_standard_annual {unfinished['version']}" in (
+        verify.output
+    )
+    done = CliRunner().invoke(cli, ["propagate"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert f"{unfinished['version']}: 2 changes recorded, 0 households refused" in done.output
+    assert [monthly(h) for h in hids] == [[130_000]] * 3
+    assert ledger.verify().ok
+    again = CliRunner().invoke(cli, ["propagate"], catch_exceptions=False)
+    assert "0 unfinished propagations completed" in again.output

@@ -7,6 +7,7 @@ defaults (dibao 15,000 a year from 2025-01-01, marginal line 1.5 x dibao).
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, date, datetime
 from fractions import Fraction
 
@@ -15,9 +16,9 @@ import pytest
 from domain.errors import PolicyRuleError, SeparationOfDutiesError
 from domain.household import Household
 from domain.money import yuan
-from domain.standards import CITY_CODE, standards_id
+from domain.standards import CITY_CODE, Standards, standards_id
 from projections.entitlements import TABLES
-from tests.helpers import household, means
+from tests.helpers import household, id_number, means
 
 
 def amounts(ledger, hid, on, known_at=None):
@@ -56,10 +57,17 @@ def test_dibao_household_differential_with_rigid_deductions(ledger):
     assert "3400.00" in determined.explanation and "§5" in determined.explanation
 
 
-def test_marginal_household_member_with_severe_disability_gets_one_person_dibao(ledger):
+@pytest.mark.parametrize("condition", ["disabled", "ill"])
+def test_marginal_household_member_with_severe_disability_gets_one_person_dibao(ledger, condition):
     """§5/§6, example 5: three members at 54,000 -> 1,500 per head: marginal. The severely
-    ill member is taken into dibao as a one-person household at the full 1,250.00."""
-    hid, members = household(ledger.app, 3, severe=(2,))
+    disabled member (and likewise a severely ill one, §1) is taken into dibao as a
+    one-person household at the full 15,000 / 12 = 1,250.00."""
+    flagged = {"disabled": (2,)} if condition == "disabled" else {"severe": (2,)}
+    hid, members = household(ledger.app, 3, **flagged)
+    state = ledger.app.household(hid)
+    assert state.members[members[2]].attribute(
+        "severe_disability" if condition == "disabled" else "severe_illness", date(2025, 2, 1)
+    )
     marginal = ledger.app.submit_application(
         hid,
         programme="marginal",
@@ -160,15 +168,17 @@ def test_dibao_rise_below_cited_growth_is_refused_and_accepted_with_override(led
         override_reason="市政府常务会议决定",
     )
     assert result.version == before + 1
-    changed = list(ledger.app.events.get(standards_id(CITY_CODE)))[-1]
+    changed = list(ledger.app.events.get(standards_id(CITY_CODE)))[result.version - 1]
     assert changed.override_reason == "市政府常务会议决定"
     assert changed.cited_income_growth == "0.04"
     assert changed.actor == "admin"
 
 
 def test_tekun_standard_below_half_of_urban_consumption_is_refused(ledger):
-    """§6, example 6: cited consumption 48,000 -> floor 24,000; 23,000 refused."""
-    with pytest.raises(PolicyRuleError):
+    """§6, example 6: cited consumption 48,000 -> floor 48,000 x 50% = 24,000; 23,000 is
+    refused naming `value` and the floor, and nothing is recorded; 24,000 is accepted."""
+    before = ledger.app.repository.get(standards_id(CITY_CODE)).version
+    with pytest.raises(PolicyRuleError) as caught:
         ledger.record_standard_change(
             key="tekun_standard_annual",
             value=yuan(23000),
@@ -177,6 +187,19 @@ def test_tekun_standard_below_half_of_urban_consumption_is_refused(ledger):
             actor="admin",
             cited_urban_consumption_fen=yuan(48000),
         )
+    assert caught.value.field == "value"
+    assert "23000.00 is below 48000.00 x 50% = 24000.00" in caught.value.message
+    assert "§6" in caught.value.message
+    assert ledger.app.repository.get(standards_id(CITY_CODE)).version == before
+    result, _ = ledger.record_standard_change(
+        key="tekun_standard_annual",
+        value=yuan(24000),
+        effective_from=date(2026, 1, 1),
+        basis="doc",
+        actor="admin",
+        cited_urban_consumption_fen=yuan(48000),
+    )
+    assert result.version == before + 1
 
 
 def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
@@ -197,7 +220,7 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
     known_before = datetime.now(UTC)
     assert amounts(ledger, hid, date(2025, 4, 1)) == {("dibao", None): 291_667}
 
-    _, adjusted = ledger.record_standard_change(
+    _, propagation = ledger.record_standard_change(
         key="dibao_standard_annual",
         value=yuan(15600),
         effective_from=date(2025, 2, 1),
@@ -205,8 +228,8 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
         actor="admin",
         cited_income_growth=Fraction(4, 100),
     )
-    assert adjusted == 1
-    _, adjusted = ledger.record_standard_change(
+    assert (propagation.adjusted, propagation.refused) == (1, [])
+    result, propagation = ledger.record_standard_change(
         key="dibao_standard_annual",
         value=yuan(16224),
         effective_from=date(2025, 7, 1),
@@ -214,7 +237,7 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
         actor="admin",
         cited_income_growth=Fraction(4, 100),
     )
-    assert adjusted == 1
+    assert propagation.adjusted == 1
 
     assert amounts(ledger, hid, date(2025, 4, 1)) == {("dibao", None): 306_667}
     assert amounts(ledger, hid, date(2025, 7, 1)) == {("dibao", None): 322_267}
@@ -236,7 +259,7 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
     history = ledger.entitlement_history(hid)
     assert [r.monthly_fen for r in history] == [291_667, 306_667, 322_267]
     # Idempotent: propagating again records nothing.
-    assert ledger.propagate(CITY_CODE, "dibao_standard_annual", actor="admin", label="x") == 0
+    assert ledger.propagate(CITY_CODE, result.version, actor="admin").adjusted == 0
 
 
 def test_county_standard_overrides_the_city_only_in_that_county(ledger):
@@ -373,7 +396,7 @@ def test_snapshots_do_not_change_the_state_and_known_at_uses_older_versions(ledg
     for event in ledger.app.household_events(hid):
         folded = event.mutate(folded)
     assert folded.__dict__ == loaded.__dict__
-    assert ledger.app.household_known_at(hid, early).version == 2
+    assert ledger.app.household_known_at(hid, early)[0].version == 2
 
 
 def test_idempotency_records(ledger):
@@ -408,3 +431,207 @@ def test_cipher_key_encrypts_payloads_at_rest(settings):
         assert ledger.app.household(hid).members[members[0]].name == "成员0"
     finally:
         ledger.close()
+
+
+def test_retroactive_rise_reaches_a_temporary_subsidy_with_a_future_end(ledger):
+    """§21 and §3: a low-income household of one (income 60,000) whose registered
+    unemployed member gets the temporary subsidy at the dibao standard from 2025-01-01,
+    for 6 months: 15,000 / 12 = 1,250.00 a month, ending 2025-07-01. The dibao standard
+    rises to 15,600 from 2025-04-01, recorded afterwards: 15,600 / 12 = 1,300.00 for
+    April to June, still nothing from July. The subsidy is the household's only
+    entitlement, and its latest change point is its (future) end."""
+    hid = ledger.app.register_household(
+        region_code="330402",
+        residence="urban",
+        address="南湖路2号",
+        registered_on=date(2024, 1, 1),
+        actor="caseworker-li",
+    )
+    member = ledger.app.add_member(
+        hid,
+        actor="caseworker-li",
+        name="失业者",
+        id_number=id_number(),
+        relation="head",
+        birth_on=date(1980, 5, 17),
+        joined_on=None,
+        employment="unemployed_registered",
+    )
+    for programme, person, income in (
+        ("low_income", None, means(60000)),
+        ("unemployed_temporary_subsidy", member, None),
+    ):
+        app_id = ledger.app.submit_application(
+            hid,
+            programme=programme,
+            effective_from=date(2025, 1, 1),
+            means=income,
+            member_id=person,
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    subsidy = ("unemployed_temporary_subsidy", member)
+    assert amounts(ledger, hid, date(2025, 5, 1)) == {subsidy: 125_000}
+    _, propagation = ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 4, 1),
+        basis="嘉政办发〔2025〕3号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
+    assert propagation.adjusted == 1
+    assert amounts(ledger, hid, date(2025, 3, 31)) == {subsidy: 125_000}
+    assert amounts(ledger, hid, date(2025, 4, 1)) == {subsidy: 130_000}
+    assert amounts(ledger, hid, date(2025, 6, 30)) == {subsidy: 130_000}
+    assert amounts(ledger, hid, date(2025, 7, 1)) == {}
+
+
+def test_a_change_beyond_the_plans_cap_is_refused_and_records_nothing(ledger):
+    """§14: renovation grants total at most 30,000 yuan per household; a cap of 80,000 is
+    refused naming `value`, and the standards stream does not move."""
+    before = ledger.app.repository.get(standards_id(CITY_CODE)).version
+    with pytest.raises(PolicyRuleError) as caught:
+        ledger.record_standard_change(
+            key="renovation_household_cap",
+            value=yuan(80000),
+            effective_from=date(2026, 1, 1),
+            basis="doc",
+            actor="admin",
+        )
+    assert caught.value.field == "value" and "§14" in caught.value.message
+    assert ledger.app.repository.get(standards_id(CITY_CODE)).version == before
+
+
+def test_a_raised_rent_floor_gates_new_approvals_and_never_breaks_a_propagation(ledger):
+    """§12: an urban dibao household of one (no income: 1,250.00) holds the rent subsidy
+    at tier 0.45 of 2,400 = 1,080.00. The floor is raised to 0.5 from 2025-01-01: the
+    change is recorded and the subsidy granted stays 1,080.00 (the floor gates approval,
+    not the amount). A dibao rise to 15,600 from 2025-01-01 then reaches the household
+    (1,300.00) with nothing refused; a new application at 0.45 is refused."""
+    hid, _ = household(ledger.app, 1)
+    for programme, details in (("dibao", None), ("rent_subsidy", {"tier_ratio": "0.45"})):
+        app_id = ledger.app.submit_application(
+            hid,
+            programme=programme,
+            effective_from=date(2025, 1, 1),
+            means=means(0) if programme == "dibao" else None,
+            details={**details, "average_market_rent": "2400"} if details else None,
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    _, floor = ledger.record_standard_change(
+        key="rent_subsidy_min_ratio",
+        value=Fraction(1, 2),
+        effective_from=date(2025, 1, 1),
+        basis="嘉建〔2025〕4号",
+        actor="admin",
+    )
+    assert (floor.adjusted, floor.refused) == (0, [])
+    _, rise = ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 1, 1),
+        basis="嘉政发〔2025〕9号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
+    assert (rise.adjusted, rise.refused) == (1, [])
+    assert amounts(ledger, hid, date(2025, 2, 1)) == {
+        ("dibao", None): 130_000,
+        ("rent_subsidy", None): 108_000,
+    }
+    again = ledger.app.submit_application(
+        hid,
+        programme="rent_subsidy",
+        effective_from=date(2025, 3, 1),
+        means=None,
+        details={"tier_ratio": "0.45", "average_market_rent": "2400"},
+        actor="caseworker-li",
+    )
+    with pytest.raises(PolicyRuleError) as caught:
+        ledger.app.determine(hid, again, decision="approve", reason="ok", actor="approver-wang")
+    assert caught.value.field == "details.tier_ratio"
+
+
+def test_a_household_whose_recompute_is_refused_is_reported_and_the_rest_adjusted(
+    ledger, monkeypatch
+):
+    """§3: a propagation never stops half-way after the change is saved. Two households
+    of one on dibao (no income: 1,250.00); a rule refuses the recompute of the first (a
+    stand-in for any refusal). The rise to 15,600 from 2025-03-01 is recorded, the second
+    household gets 1,300.00, the first is reported (id, field, message) with nothing
+    recorded, and the completion on the standards stream lists it."""
+    refused_hid, _ = household(ledger.app, 1)
+    adjusted_hid, _ = household(ledger.app, 1)
+    for hid in (refused_hid, adjusted_hid):
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 3, 1),
+            means=means(0),
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    refused_version = ledger.app.household(refused_hid).version
+    original = Household.apply_standard_change
+
+    def refusing(self, book, **kwargs):
+        if self.id == refused_hid:
+            raise PolicyRuleError("the household's basis needs review", "details.tier_ratio")
+        return original(self, book, **kwargs)
+
+    monkeypatch.setattr(Household, "apply_standard_change", refusing)
+    result, propagation = ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 3, 1),
+        basis="嘉政发〔2025〕9号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
+    expected = [
+        {
+            "household_id": str(refused_hid),
+            "field": "details.tier_ratio",
+            "message": "the household's basis needs review",
+        }
+    ]
+    assert (propagation.adjusted, propagation.refused) == (1, expected)
+    assert amounts(ledger, adjusted_hid, date(2025, 3, 1)) == {("dibao", None): 130_000}
+    assert amounts(ledger, refused_hid, date(2025, 3, 1)) == {("dibao", None): 125_000}
+    assert ledger.app.household(refused_hid).version == refused_version
+    completed = list(ledger.app.events.get(standards_id(CITY_CODE)))[-1]
+    assert isinstance(completed, Standards.PropagationCompleted)
+    assert (completed.version, completed.adjusted, completed.refused) == (
+        result.version,
+        1,
+        expected,
+    )
+
+
+def test_an_idempotency_key_left_pending_by_a_crash_expires(ledger):
+    """A claim whose process died before keeping the answer stays "pending" (409) only
+    for LEDGER_IDEMPOTENCY_PENDING_SECONDS: younger, a retry is told it is still running;
+    older, the retry takes the key over as new. A kept answer never expires."""
+    views = ledger.views
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1")[0] == "new"
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=3600)[0] == (
+        "pending"
+    )
+    time.sleep(0.05)
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=0.01) == (
+        "new",
+        None,
+        b"",
+    )
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=3600)[0] == (
+        "pending"
+    )
+    views.idempotency_finish("u|POST|/x|crashed", 201, b'{"ok":1}')
+    time.sleep(0.05)
+    assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=0.01) == (
+        "replay",
+        201,
+        b'{"ok":1}',
+    )

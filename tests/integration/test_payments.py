@@ -254,3 +254,88 @@ def test_a_member_who_left_is_no_longer_paid(ledger):
         for r in ledger.views.query(sql.FEED_PAGE, {"after": 0, "limit": 100})
     }
     assert payees == {"2025-02": "6222020200112233445", "2025-03": "330400998877"}
+
+
+def test_retroactive_rise_reaches_an_ended_dibao_and_the_next_run_pays_its_arrears(ledger):
+    """§3/§11 with an entitlement that ended before the change was recorded: dibao
+    1,250.00 a month from January (one member, no income), paid by the January to March
+    runs; from April the household is marginal (income 18,000: 1,500.00 a head, above
+    1,250.00 and at most 1.5 x 1,250.00 = 1,875.00), which ends its dibao; April and May
+    are run. The standard then rises to 15,600 from 2025-01-01 (15,600 / 12 = 1,300.00):
+    the ended dibao is adjusted for January to March (1,300.00, still ended from April),
+    and the June run pays 3 x 50.00 arrears and nothing regular."""
+    hid, _ = dibao(ledger, 1, 0, date(2025, 1, 1))
+    for period in ("2025-01", "2025-02", "2025-03"):
+        run_payments(ledger, period, "finance-zhou")
+    marginal = ledger.app.submit_application(
+        hid,
+        programme="marginal",
+        effective_from=date(2025, 4, 1),
+        means=means(18000),
+        actor="caseworker-li",
+    )
+    ledger.app.determine(hid, marginal, decision="approve", reason="ok", actor="approver-wang")
+    for period in ("2025-04", "2025-05"):
+        run_payments(ledger, period, "finance-zhou")
+    assert lines(ledger, "2025-04") == []
+    _, propagation = ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        effective_from=date(2025, 1, 1),
+        basis="嘉政发〔2025〕9号",
+        actor="admin",
+        cited_income_growth=Fraction(4, 100),
+    )
+    assert (propagation.adjusted, propagation.refused) == (1, [])
+    history = [(r.effective_from, r.monthly_fen, r.ended) for r in ledger.entitlement_history(hid)]
+    assert history == [
+        (date(2025, 1, 1), 125_000, False),
+        (date(2025, 4, 1), 0, True),
+        (date(2025, 1, 1), 130_000, False),
+    ]
+    june = run_payments(ledger, "2025-06", "finance-zhou")
+    assert sorted(lines(ledger, "2025-06")) == [
+        ("2025-06", "2025-01", "arrears", 5_000, 0, 5_000),
+        ("2025-06", "2025-02", "arrears", 5_000, 0, 5_000),
+        ("2025-06", "2025-03", "arrears", 5_000, 0, 5_000),
+    ]
+    assert june.total_fen == 15_000
+
+
+def test_a_late_determination_pays_the_months_already_run_as_arrears(ledger):
+    """§4/§11 arrears (补发) from a late determination: one member with no income applies
+    for dibao from 2025-01-01 (15,000 / 12 = 1,250.00 a month), but it is determined only
+    after the January and February runs. The March run pays it 1,250.00 for March and
+    1,250.00 arrears each for January and February (3,750.00), beside another household's
+    regular (15,000 - 6,000) / 12 = 750.00: 4,500.00 in all."""
+    other, _ = dibao(ledger, 1, 6000, date(2025, 1, 1))  # (15,000 - 6,000) / 12 = 750.00
+    hid, ids = household(ledger.app, 1, registered_on=date(2024, 1, 1))
+    ledger.app.set_account(
+        hid,
+        ids[0],
+        kind="bank",
+        account_number="6222020200112233445",
+        bank_name="中国工商银行嘉兴分行",
+        actor="caseworker-li",
+        on=date(2025, 1, 1),
+    )
+    app_id = ledger.app.submit_application(
+        hid,
+        programme="dibao",
+        effective_from=date(2025, 1, 1),
+        means=means(0),
+        actor="caseworker-li",
+    )
+    run_payments(ledger, "2025-01", "finance-zhou")
+    run_payments(ledger, "2025-02", "finance-zhou")
+    assert lines(ledger, "2025-02") == [("2025-02", "2025-02", "regular", 75_000, 0, 75_000)]
+    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    march = run_payments(ledger, "2025-03", "finance-zhou")
+    assert sorted(lines(ledger, "2025-03")) == [
+        ("2025-03", "2025-01", "arrears", 125_000, 0, 125_000),
+        ("2025-03", "2025-02", "arrears", 125_000, 0, 125_000),
+        ("2025-03", "2025-03", "regular", 75_000, 0, 75_000),
+        ("2025-03", "2025-03", "regular", 125_000, 0, 125_000),
+    ]
+    assert march.total_fen == 3 * 125_000 + 75_000
+    del other

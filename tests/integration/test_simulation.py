@@ -157,3 +157,30 @@ def test_a_county_change_reaches_only_that_countys_households(ledger):
             ledger, [Proposal("dibao_standard_annual", yuan(16200), "330499")], date(2025, 7, 1)
         )
     assert refused.value.field == "changes[0].region_code"
+
+
+def test_simulation_considers_an_entitlement_that_ended_after_the_date(ledger):
+    """§3 retroactive what-if: dibao 1,250.00 a month from January (one member, no
+    income); from April the household is marginal (income 18,000: 1,500.00 a head), which
+    ends its dibao. A rise to 15,600 from 2025-01-01 (1,300.00 a month) would add 50.00 a
+    month for January to March: 50.00 on the date, 3 x 50.00 = 150.00 over the 12 months."""
+    hid, _ = household(ledger.app, 1)
+    approve(ledger, hid, "dibao", 0)
+    app_id = ledger.app.submit_application(
+        hid,
+        programme="marginal",
+        effective_from=date(2025, 4, 1),
+        means=Means(yuan(18000), 0, 0),
+        actor=CW,
+    )
+    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    raise_ = Proposal(
+        key="dibao_standard_annual",
+        value=yuan(15600),
+        region_code="330400",
+        cited_income_growth=Fraction(4, 100),
+    )
+    result = simulate(ledger, [raise_], date(2025, 1, 1))
+    assert result["households_changing_amount"] == 1
+    assert result["monthly_cost_difference"] == "50.00"
+    assert result["annual_cost_difference"] == "150.00"

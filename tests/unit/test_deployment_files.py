@@ -89,21 +89,43 @@ def test_compose_has_no_obsolete_version_key_and_both_services(compose: dict[str
     assert {"db", "api"} <= set(compose["services"])
 
 
-def test_api_database_url_points_at_the_db_service(compose: dict[str, Any]) -> None:
-    """LEDGER_DATABASE_URL is a postgresql:// URL on the db service, with POSTGRES_DB as its
-    database and the db's owner credentials, and the app's own settings accept it."""
+def test_migrate_runs_as_the_owner_and_grants_the_app_role(compose: dict[str, Any]) -> None:
+    """The one-shot migrate service connects to the db service's database as its owner
+    (POSTGRES_USER) and runs `ledger migrate --app-role ledger_app`, a command the CLI has."""
     services = compose["services"]
     db_env = services["db"]["environment"]
-    url = interpolate(services["api"]["environment"]["LEDGER_DATABASE_URL"])
-    assert url.startswith("postgresql://")
-
+    migrate = services["migrate"]
+    url = interpolate(migrate["environment"]["LEDGER_DATABASE_URL"])
     env = Settings(database_url=url).persistence_env()
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
-    assert env["POSTGRES_HOST"] == "db"
-    assert env["POSTGRES_PORT"] == "5432"
+    assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"]) == ("db", "5432")
     assert env["POSTGRES_DBNAME"] == db_env["POSTGRES_DB"]
     assert env["POSTGRES_USER"] == db_env["POSTGRES_USER"]
     assert env["POSTGRES_PASSWORD"] == interpolate(db_env["POSTGRES_PASSWORD"])
+    assert migrate["command"] == ["ledger", "migrate", "--app-role", "ledger_app"]
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert migrate["restart"] == "no"
+
+    from scripts.cli import cli
+
+    assert "migrate" in {c.name or c.callback.__name__ for c in cli.registered_commands}
+
+
+def test_api_runs_as_the_app_role_after_the_migration(compose: dict[str, Any]) -> None:
+    """The api connects as ledger_app (the role the init script creates, with its default
+    password), does not migrate on start, and starts only once migrate has succeeded."""
+    api = compose["services"]["api"]
+    url = interpolate(api["environment"]["LEDGER_DATABASE_URL"])
+    settings = Settings(
+        database_url=url, migrate_on_start=api["environment"]["LEDGER_MIGRATE_ON_START"]
+    )
+    env = settings.persistence_env()
+    assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("ledger_app", "ledger_app")
+    assert env["POSTGRES_DBNAME"] == compose["services"]["db"]["environment"]["POSTGRES_DB"]
+    assert settings.migrate_on_start is False and env["CREATE_TABLE"] == "n"
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    sql = (ROOT / "docker/initdb/10-ledger-role.sql").read_text()
+    assert re.search(r"CREATE ROLE ledger_app LOGIN PASSWORD 'ledger_app'", sql)
 
 
 def test_api_secret_is_required_not_defaulted(compose: dict[str, Any]) -> None:
@@ -162,6 +184,15 @@ def test_init_sql_mounted_into_initdb_exists_and_creates_the_app_role(
     database = compose["services"]["db"]["environment"]["POSTGRES_DB"]
     assert re.search(r"CREATE ROLE ledger_app\b[^;]*\bLOGIN\b", sql, re.IGNORECASE)
     assert re.search(rf"GRANT CONNECT ON DATABASE {database} TO ledger_app\s*;", sql, re.IGNORECASE)
+    assert re.search(r"GRANT USAGE ON SCHEMA public TO ledger_app\s*;", sql, re.IGNORECASE)
+    assert re.search(
+        r"ALTER DEFAULT PRIVILEGES FOR ROLE "
+        + compose["services"]["db"]["environment"]["POSTGRES_USER"]
+        + r" IN SCHEMA public\s+GRANT USAGE ON SEQUENCES TO ledger_app\s*;",
+        sql,
+        re.IGNORECASE,
+    )
+    assert not re.search(r"GRANT[^;]*\b(UPDATE|DELETE|TRUNCATE)\b[^;]*ledger_events", sql, re.I)
 
 
 # --- Dockerfile -----------------------------------------------------------------------
@@ -302,3 +333,18 @@ def test_the_image_has_the_postgresql_client_of_the_servers_major_version(
     )
     major = compose["services"]["db"]["image"].split(":")[1].split(".")[0]
     assert f"postgresql-client-{major}" in installs.split()
+
+
+def test_every_dependency_has_a_compatible_range(pyproject: dict[str, Any]) -> None:
+    """Issue 2 "pin compatible version ranges": every runtime and dev dependency has a
+    lower and an upper bound, so a new major release cannot break an install."""
+    from packaging.requirements import Requirement
+
+    deps = list(pyproject["project"]["dependencies"])
+    for group in pyproject["project"]["optional-dependencies"].values():
+        deps += group
+    for text in deps:
+        requirement = Requirement(text)
+        operators = {spec.operator for spec in requirement.specifier}
+        assert operators & {">=", "~=", "=="}, f"{text}: no lower bound"
+        assert operators & {"<", "~=", "=="}, f"{text}: no upper bound"

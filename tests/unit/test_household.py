@@ -1,6 +1,8 @@
 """The Household aggregate in memory (no database): categories and entitlement timelines."""
 
+from dataclasses import replace
 from datetime import date
+from uuid import uuid4
 
 import pytest
 
@@ -11,6 +13,7 @@ from domain.errors import (
     SeparationOfDutiesError,
 )
 from domain.household import Household
+from domain.idnumber import check_character
 from domain.money import yuan
 from domain.standards import StandardsBook, default_city_standards
 from tests.helpers import id_number, means
@@ -197,3 +200,56 @@ def test_control_characters_are_refused_by_the_domain_naming_the_field():
         actor="cw",
     )
     assert len(h.collect_events()) == 1
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        ("33040219800517001", "18-character"),  # 17 characters
+        ("330402198002300012", "impossible birth date"),  # 30 February
+        ("330402198005170010", "check digit"),  # wrong check character
+    ],
+)
+def test_the_aggregate_refuses_a_bad_id_number_naming_the_field(book, bad, words):
+    """GB 11643 in the aggregate itself, not only over HTTP: add_member and move_in refuse
+    a malformed ID number with InvalidInputError naming `id_number`, and record nothing."""
+    h = make(1)
+    h.collect_events()  # as if saved
+    version = h.version
+    with pytest.raises(InvalidInputError) as caught:
+        h.add_member(
+            name="新成员",
+            id_number=bad,
+            relation="child",
+            birth_on=date(2010, 1, 1),
+            joined_on=None,
+            actor="cw",
+        )
+    assert caught.value.field == "id_number" and words in caught.value.message
+    mover = replace(next(iter(make(1).members.values())), id_number=bad)
+    with pytest.raises(InvalidInputError) as caught:
+        h.move_in(
+            mover,
+            from_household_id=uuid4(),
+            carried={},
+            effective_on=date(2025, 6, 1),
+            actor="cw",
+        )
+    assert caught.value.field == "id_number"
+    assert h.version == version and not h.collect_events()
+
+
+def test_a_lower_case_check_x_is_stored_in_canonical_form(book):
+    """GB 11643: the check character X is stored upper-case whatever the input."""
+    body = "11010519491231002"
+    assert check_character(body) == "X"
+    h = make(0)
+    member_id = h.add_member(
+        name="张三",
+        id_number=body + "x",
+        relation="head",
+        birth_on=date(1949, 12, 31),
+        joined_on=None,
+        actor="cw",
+    )
+    assert h.members[member_id].id_number == body + "X"

@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import ConflictError, InvalidInputError, NotFoundError
 from domain.household import Household
-from domain.medical import BillFigures
+from domain.medical import BillFigures, excess_over_caps
 from domain.money import yuan
 from domain.standards import StandardsBook, default_city_standards
 from tests.helpers import id_number, means
@@ -170,7 +170,89 @@ def test_example_10_waivers_on_an_itemised_bill_of_a_dibao_member(book):
     assert b.counted_fen == b.kept_fen == yuan(1050)
 
 
+def determined(h, book, programme, member_id=None, income=None):
+    """An approved determination from 2025-01-01 (the means of a one-person household)."""
+    app_id = h.submit_application(
+        programme=programme,
+        effective_from=date(2025, 1, 1),
+        means=None if income is None else means(income),
+        member_id=member_id,
+        details={},
+        actor="cw",
+    )
+    h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+
+
+def in_category(book, case):
+    """A one-person household whose member is in the §16 situation `case`."""
+    h = Household.register(
+        region_code="330402",
+        residence="urban",
+        address="x",
+        registered_on=date(2025, 1, 1),
+        actor="cw",
+    )
+    p = h.add_member(
+        name="m",
+        id_number=id_number(),
+        relation="head",
+        birth_on=date(1970, 1, 1),
+        joined_on=None,
+        actor="cw",
+        severe_disability=case in ("disabled_tekun", "dibao_single"),
+    )
+    if case in ("tekun", "disabled_tekun"):
+        determined(h, book, "tekun", member_id=p)
+    elif case == "dibao_single":  # one-person dibao needs a marginal household (§5)
+        determined(h, book, "marginal", income=18000)
+        determined(h, book, "dibao_single", member_id=p)
+    elif case == "marginal":
+        determined(h, book, "marginal", income=18000)
+    elif case == "low_income":
+        determined(h, book, "low_income", income=26000)
+    return h, p
+
+
+# observation 30 and inpatient consultation 40 in full, bed 0.01 halved (0.005), drugs
+# 100 not waived: 70.005 waived exactly, rounded once half-up to 70.01.
+ITEMS = (("observation", "30"), ("inpatient_consultation", "40"), ("bed", "0.01"), ("drugs", "100"))
+
+
+@pytest.mark.parametrize(
+    ("case", "waived", "counted"),
+    [
+        ("tekun", "70.01", "100.00"),
+        ("disabled_tekun", "70.01", "100.00"),
+        ("dibao_single", "70.01", "100.00"),
+        ("marginal", "70.01", "100.00"),
+        ("low_income", "0.00", "170.01"),
+    ],
+)
+def test_waivers_by_category_with_half_fen_rounding(book, case, waived, counted):
+    """§16: consultation fees (here 门急诊留观诊查费 observation 30 and 住院诊查费
+    inpatient consultation 40) waived in full and bed fees halved for tekun persons
+    (disabled tekun persons among them), one-person dibao and marginal households'
+    members; a bill of 170.01 all self-paid: waived 30 + 40 + 0.01 x 50% = 70.005 ->
+    70.01 (half-up, once on the bill), counted 170.01 - 70.01 = 100.00. A low-income
+    household is not named in §16: no waiver, all 170.01 counts."""
+    h, p = in_category(book, case)
+    b = bill(h, book, p, "170.01", items=ITEMS)
+    assert (b.waived_fen, b.counted_fen, b.kept_fen) == (yuan(waived), yuan(counted), yuan(counted))
+
+
+def test_a_waiver_larger_than_the_self_pay_leaves_nothing_to_count(book):
+    """§16: a tekun person's consultation of 500 (waived in full, 500.00) on a bill whose
+    self-pay is only 50 (insurance paid 450): the waiver comes off the self-pay and stops
+    at it: counted 50 - min(500, 50) = 0, nothing kept, nothing relieved."""
+    h, p = in_category(book, "tekun")
+    b = bill(h, book, p, 50, total=500, items=(("consultation", 500),))
+    assert b.waived_fen == yuan(500)
+    assert (b.counted_fen, b.kept_fen, b.relief_fen) == (0, 0, 0)
+
+
 def test_no_waiver_for_a_member_in_no_category(book):
+    """§16 is for tekun, dibao and marginal members only: a member of a household in no
+    category pays consultation 50 and bed 600 in full: nothing waived, 3,000 counts."""
     h, [p] = make(1)
     b = bill(h, book, p, 3000, total=5850, items=(("consultation", 50), ("bed", 600)))
     assert b.waived_fen == 0 and b.counted_fen == yuan(3000)
@@ -221,28 +303,36 @@ def test_bad_bills_are_refused_naming_the_field_and_record_nothing(book, figures
     assert h.collect_events() == []
 
 
-def test_unknown_member_and_dates_outside_membership_are_refused(book):
+@pytest.mark.parametrize(
+    ("member", "service_on", "error", "field"),
+    [
+        ("nobody", date(2025, 3, 1), NotFoundError, "member_id"),
+        (None, date(2024, 12, 31), InvalidInputError, "service_on"),  # before joining
+        (None, date(2025, 6, 1), InvalidInputError, "service_on"),  # the day they left
+        (None, date(2025, 7, 1), InvalidInputError, "service_on"),  # after they left
+    ],
+)
+def test_unknown_member_and_dates_outside_membership_are_refused(
+    book, member, service_on, error, field
+):
+    """A bill for an unknown member, or served outside the member's time in the
+    household (joined 2025-01-01, left 2025-06-01), is refused naming the field, and
+    nothing is recorded."""
     h, [p] = make(1)
-    figures = BillFigures(yuan(100), 0, yuan(100), {}, ())
-    with pytest.raises(NotFoundError):
+    h.change_member(p, effective_on=date(2025, 6, 1), changes={"left_household": True}, actor="cw")
+    h.collect_events()
+    with pytest.raises(error) as caught:
         h.record_medical_bill(
-            member_id="nobody",
-            service_on=date(2025, 3, 1),
-            figures=figures,
+            member_id=member or p,
+            service_on=service_on,
+            figures=BillFigures(yuan(100), 0, yuan(100), {}, ()),
             settlement_number=None,
             actor="cw",
             book=book,
         )
-    with pytest.raises(InvalidInputError) as caught:
-        h.record_medical_bill(
-            member_id=p,
-            service_on=date(2024, 12, 31),
-            figures=figures,
-            settlement_number=None,
-            actor="cw",
-            book=book,
-        )
-    assert caught.value.field == "service_on"
+    assert caught.value.field == field
+    assert h.collect_events() == []
+    assert h.bills == {}
 
 
 def test_a_settlement_number_is_recorded_once(book):
@@ -250,3 +340,20 @@ def test_a_settlement_number_is_recorded_once(book):
     bill(h, book, p, 100, settlement="JX2025-0001")
     with pytest.raises(ConflictError):
         bill(h, book, p, 100, settlement="JX2025-0001")
+
+
+def test_the_excess_over_the_caps_from_the_counted_self_pay_alone():
+    """§17 over a cap year, for the over-cap clearing rate (§15/§17 supervision):
+    - worked example 8: 18,000 + 15,000 for one person: 33,000 - min(50,000, 30,000)
+      = 3,000;
+    - worked example 9: 20,000 + 20,000 + 15,000 for three members: 55,000 -
+      min(50,000, 20,000 + 20,000 + 15,000) = 5,000;
+    - a person who carried 20,000 in and paid 15,000 here, with another member's 25,000
+      and 20,000: 60,000 - min(50,000, 10,000 + 25,000 + 20,000) = 10,000."""
+    caps = {"person_cap_fen": yuan(30000), "household_cap_fen": yuan(50000)}
+    assert excess_over_caps({"p": yuan(33000)}, {}, **caps) == yuan(3000)
+    assert excess_over_caps({"a": yuan(20000), "b": yuan(20000), "c": yuan(15000)}, {}, **caps) == (
+        yuan(5000)
+    )
+    three = {"a": yuan(15000), "b": yuan(25000), "c": yuan(20000)}
+    assert excess_over_caps(three, {"a": yuan(20000)}, **caps) == yuan(10000)

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from domain.errors import PolicyRuleError
+from domain.errors import InvalidInputError, PolicyRuleError
 from domain.money import yuan
 from domain.rules import Means, dibao_allowance, dibao_single_allowance, means_test, tekun_support
 from domain.standards import StandardsBook, default_city_standards, validate_change
@@ -120,3 +120,49 @@ def test_defaults_follow_the_policy(book):
     assert book.money("medical_cap_household_annual", ON)[0] == yuan(50000)
     assert book.money("disaster_house_collapsed", date(2023, 12, 12))[0] == yuan(20000)
     assert book.money("disaster_house_collapsed", date(2023, 12, 13))[0] == yuan(25000)
+
+
+def _change(book, key, value):
+    validate_change(
+        book,
+        key=key,
+        value=value,
+        effective_from=ON,
+        cited_income_growth=None,
+        cited_urban_consumption_fen=None,
+        override_reason=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "refused", "allowed", "item"),
+    [
+        # §8: marginal members get at least 50% of the dibao members' charity subsidy.
+        ("charity_subsidy_marginal_share", Fraction(49, 100), Fraction(1, 2), "§8"),
+        # §12: the rent subsidy tier ratio is at least 40%.
+        ("rent_subsidy_min_ratio", Fraction(39, 100), Fraction(2, 5), "§12"),
+        # §14: renovation grants total at most 30,000 yuan per household.
+        ("renovation_household_cap", yuan(30000) + 1, yuan(30000), "§14"),
+    ],
+)
+def test_a_change_beyond_the_plans_floor_or_cap_is_refused(book, key, refused, allowed, item):
+    """SEED §8 (share >= 50%), §12 (rent ratio floor >= 40%), §14 (renovation cap at most
+    30,000.00): a value a hair beyond the bound is refused naming `value` and the item;
+    the bound itself, and any value on the allowed side, is accepted."""
+    with pytest.raises(PolicyRuleError) as caught:
+        _change(book, key, refused)
+    assert caught.value.field == "value"
+    assert item in caught.value.message and key in caught.value.message
+    _change(book, key, allowed)
+    _change(book, key, Fraction(3, 5) if key != "renovation_household_cap" else yuan(20000))
+
+
+@pytest.mark.parametrize("month", [Fraction(0), Fraction(13), Fraction(3, 2), Fraction(-1)])
+def test_the_cap_year_start_month_must_be_a_month_number(book, month):
+    """§17 cap year (PARAM, default the calendar year): its first month is a whole number
+    from 1 to 12; 0, 13, 1.5 and -1 are refused naming `value`; 1 and 12 are accepted."""
+    with pytest.raises(InvalidInputError) as caught:
+        _change(book, "medical_cap_year_start_month", month)
+    assert caught.value.field == "value" and "1 to 12" in caught.value.message
+    _change(book, "medical_cap_year_start_month", Fraction(1))
+    _change(book, "medical_cap_year_start_month", Fraction(12))
