@@ -4,10 +4,12 @@ with 413 as soon as it passes the limit, without reading the rest).
 
 The key is scoped to the user, method and path. The same key with the same body
 answers with the first (2xx) answer again and records nothing new; with another
-body, 409; while the first is still running, 409, until it has been pending for
-LEDGER_IDEMPOTENCY_PENDING_SECONDS (its process died before keeping the answer): then
-a retry with the key runs as new. Failed requests are not kept, so they can be retried
-with the same key.
+body, 409; while the first is still running, 409; once it has been pending for
+LEDGER_IDEMPOTENCY_PENDING_SECONDS (its process died before keeping the answer, perhaps
+after the write committed), 409 "in doubt": the key never runs the write again, since
+that could record it twice; the client reads the record and writes again with a new key
+if it is not there. Failed requests are not kept, so they can be retried with the same
+key.
 """
 
 from __future__ import annotations
@@ -144,13 +146,19 @@ class _Writes(BaseHTTPMiddleware):
                 ),
                 status_code=409,
             )
-        if state == "pending":
+        if state in ("pending", "in_doubt"):
             return JSONResponse(
                 error_body(
                     "conflict",
-                    "a request with this Idempotency-Key is still running, or was cut off "
-                    "when the database went away (then read the record: it may have been "
-                    "recorded; write again with a new key)",
+                    (
+                        "a request with this Idempotency-Key is still running, or was cut off "
+                        "when the database went away"
+                        if state == "pending"
+                        else "the request with this Idempotency-Key was cut off before its "
+                        "answer was kept"
+                    )
+                    + " (then read the record: it may have been recorded; write again with "
+                    "a new key if it is not)",
                     "Idempotency-Key",
                 ),
                 status_code=409,

@@ -158,8 +158,9 @@ class ViewStore(TrackingRecorder, ABC):
     ) -> tuple[str, int | None, bytes]:
         """Claim `scope`: ("new", None, b"") for a first request; ("replay", status,
         body) for a finished one with the same body; ("mismatch" | "pending", ...). A
-        claim left pending longer than `pending_seconds` (its process died before it
-        kept the answer) has expired: it is taken over as new."""
+        claim left pending longer than `pending_seconds` is "in_doubt": its process died
+        after the write may have committed and before it kept the answer, so running it
+        again could record it twice; the caller must read the record and use a new key."""
 
     @abstractmethod
     def idempotency_finish(self, scope: str, status: int, body: bytes) -> None:

@@ -397,13 +397,6 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 self._sql(
-                    "DELETE FROM {s}.ledger_idempotency WHERE scope = %s AND status IS NULL "
-                    "AND created_at < now() - make_interval(secs => %s)"
-                ),
-                (scope, pending_seconds),
-            )
-            curs.execute(
-                self._sql(
                     "INSERT INTO {s}.ledger_idempotency (scope, body_hash) VALUES (%s, %s) "
                     "ON CONFLICT (scope) DO NOTHING RETURNING scope"
                 ),
@@ -413,16 +406,17 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
                 return "new", None, b""
             curs.execute(
                 self._sql(
-                    "SELECT body_hash, status, response FROM {s}.ledger_idempotency "
-                    "WHERE scope = %s"
+                    "SELECT body_hash, status, response, "
+                    "created_at < now() - make_interval(secs => %s) AS stale "
+                    "FROM {s}.ledger_idempotency WHERE scope = %s"
                 ),
-                (scope,),
+                (pending_seconds, scope),
             )
             row = curs.fetchone()
         if row is None or row["body_hash"] != body_hash:
             return "mismatch", None, b""
         if row["status"] is None:
-            return "pending", None, b""
+            return ("in_doubt" if row["stale"] else "pending"), None, b""
         return "replay", int(row["status"]), bytes(row["response"])
 
     def idempotency_finish(self, scope: str, status: int, body: bytes) -> None:

@@ -303,11 +303,6 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
         now = datetime.now(UTC)
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
-                "DELETE FROM ledger_idempotency WHERE scope = ? AND status IS NULL "
-                "AND created_at < ?",
-                (scope, ts(now - timedelta(seconds=pending_seconds))),
-            )
-            curs.execute(
                 "INSERT INTO ledger_idempotency (scope, body_hash, created_at) "
                 "VALUES (?, ?, ?) ON CONFLICT (scope) DO NOTHING RETURNING scope",
                 (scope, body_hash, ts(now)),
@@ -315,14 +310,15 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             if curs.fetchone() is not None:
                 return "new", None, b""
             curs.execute(
-                "SELECT body_hash, status, response FROM ledger_idempotency WHERE scope = ?",
-                (scope,),
+                "SELECT body_hash, status, response, created_at < ? AS stale "
+                "FROM ledger_idempotency WHERE scope = ?",
+                (ts(now - timedelta(seconds=pending_seconds)), scope),
             )
             row = curs.fetchone()
         if row["body_hash"] != body_hash:
             return "mismatch", None, b""
         if row["status"] is None:
-            return "pending", None, b""
+            return ("in_doubt" if row["stale"] else "pending"), None, b""
         return "replay", int(row["status"]), bytes(row["response"])
 
     def idempotency_finish(self, scope: str, status: int, body: bytes) -> None:

@@ -610,10 +610,11 @@ def test_a_household_whose_recompute_is_refused_is_reported_and_the_rest_adjuste
     )
 
 
-def test_an_idempotency_key_left_pending_by_a_crash_expires(ledger):
-    """A claim whose process died before keeping the answer stays "pending" (409) only
-    for LEDGER_IDEMPOTENCY_PENDING_SECONDS: younger, a retry is told it is still running;
-    older, the retry takes the key over as new. A kept answer never expires."""
+def test_an_idempotency_key_left_pending_by_a_crash_is_in_doubt_and_never_reruns(ledger):
+    """A claim whose process died before keeping the answer is "pending" (409, still
+    running) for LEDGER_IDEMPOTENCY_PENDING_SECONDS, then "in doubt" (409, read the record:
+    the write may have committed): a retry never runs it again, which could record it
+    twice. A kept answer never expires."""
     views = ledger.views
     assert views.idempotency_begin("u|POST|/x|crashed", "h1")[0] == "new"
     assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=3600)[0] == (
@@ -621,12 +622,12 @@ def test_an_idempotency_key_left_pending_by_a_crash_expires(ledger):
     )
     time.sleep(0.05)
     assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=0.01) == (
-        "new",
+        "in_doubt",
         None,
         b"",
     )
-    assert views.idempotency_begin("u|POST|/x|crashed", "h1", pending_seconds=3600)[0] == (
-        "pending"
+    assert views.idempotency_begin("u|POST|/x|crashed", "h2", pending_seconds=0.01)[0] == (
+        "mismatch"
     )
     views.idempotency_finish("u|POST|/x|crashed", 201, b'{"ok":1}')
     time.sleep(0.05)
