@@ -56,7 +56,7 @@ class Settings(BaseSettings):
         default=PENDING_SECONDS,
         gt=0,
         description="An Idempotency-Key left pending this long (its request's process died) "
-        "is taken over by a retry",
+        "answers 'in doubt' instead of 'still running'; it never runs the write again",
     )
     report_font: Path | None = Field(
         default=None,
