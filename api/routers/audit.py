@@ -5,9 +5,11 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
 
 from api.auth import User
 from api.deps import LedgerDep, require
+from api.errors import error_body
 from api.schemas import QueryDate
 from domain.errors import InvalidInputError
 from scripts.audit import replay_household
@@ -63,8 +65,12 @@ def report(
 
     data = report_data(ledger, household_id, as_of or date.today())
     if format_ == "pdf":
+        try:
+            pdf = render_pdf(data, lang)
+        except FileNotFoundError as missing:  # no CJK font on this server: say which
+            return JSONResponse(error_body("unavailable", str(missing), "format"), 503)
         return Response(
-            render_pdf(data, lang),
+            pdf,
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{household_id}.pdf"'},
         )

@@ -561,3 +561,27 @@ def test_verify_json_output(ledger, settings, monkeypatch):
     body = json.loads(result.output)
     assert body["chain_breaks"] == [] and body["recompute_mismatches"] == []
     assert body["events_checked"] > 10
+
+
+def test_a_pdf_report_without_a_chinese_font_is_refused_plainly(ledger, settings, monkeypatch):
+    """The PDF needs a font with Chinese glyphs: on a server without one (no
+    LEDGER_REPORT_FONT, no Debian CJK font) the report answers 503 naming what to install,
+    not a bare 500; the HTML report still answers."""
+    from fastapi.testclient import TestClient
+
+    import scripts.report
+    from api.auth import issue_token
+    from api.main import create_app
+
+    hid, _ = household(ledger.app, 1)
+    monkeypatch.setattr(scripts.report.glob, "glob", lambda pattern: [])
+    monkeypatch.delenv("LEDGER_REPORT_FONT", raising=False)
+    token = issue_token(settings.secret.get_secret_value(), "auditor-chen", "auditor", 60)
+    with TestClient(create_app(settings, ledger)) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        pdf = client.get(f"/audit/households/{hid}/report?format=pdf", headers=headers)
+        assert pdf.status_code == 503
+        assert pdf.json()["field"] == "format"
+        assert "fonts-wqy-microhei" in pdf.json()["message"]
+        html = client.get(f"/audit/households/{hid}/report", headers=headers)
+        assert html.status_code == 200 and "text/html" in html.headers["content-type"]
