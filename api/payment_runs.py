@@ -31,11 +31,13 @@ from domain.payments import (
     PaymentRun,
     PlannedLine,
     Segment,
+    check_unique_lines,
     ledger_id,
     parse_period,
     payment_id,
     period_bounds,
     plan_entitlement,
+    retry_payment_id,
     run_id,
 )
 from domain.standards import county_of
@@ -324,14 +326,17 @@ def _line(
 ) -> dict[str, Any]:
     payee = _payee(line.programme, line.member_id, members) or {}
     return {
-        "payment_id": payment_id(
-            _as_uuid(household),
-            line.programme,
-            line.member_id,
-            line.period,
-            line.kind,
-            run_period,
-            line.failures,
+        "payment_id": (
+            retry_payment_id(line.retry_of, run_period)
+            if line.retry_of
+            else payment_id(
+                _as_uuid(household),
+                line.programme,
+                line.member_id,
+                line.period,
+                line.kind,
+                run_period,
+            )
         ),
         "household_id": household,
         "programme": line.programme,
@@ -362,6 +367,7 @@ def _event(
     actor: str,
     on: date,
 ) -> Any:
+    check_unique_lines(lines)
     fields = {
         "run_period": period,
         "lines": lines,

@@ -5,8 +5,10 @@
 - A household's payments are kept in its own `PaymentLedger` stream (its id derived
   from the household id), so a payment run never races a caseworker's edit of the
   household, and many ledgers are written per transaction without loading them.
-- Payment ids are derived from (household, programme, member, period, kind, attempt):
-  the same payment computed twice has the same id, and the event store refuses it twice.
+- Payment ids are derived from (household, programme, member, period, kind, run); a
+  payment offered again gets an id derived from the id of the payment it retries and the
+  run: the same payment computed twice has the same id, and the event store refuses it
+  twice, while two different payments can never share one.
 """
 
 from __future__ import annotations
@@ -62,10 +64,30 @@ def payment_id(
     period: str,
     kind: str,
     run_period: str,
-    attempt: int = 0,
 ) -> str:
-    key = f"{household_id}|{programme}|{member_id or ''}|{period}|{kind}|{run_period}|{attempt}"
+    key = f"{household_id}|{programme}|{member_id or ''}|{period}|{kind}|{run_period}|0"
     return str(uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:payment:{key}"))
+
+
+def retry_payment_id(retry_of: str, run_period: str) -> str:
+    """The id of a payment offered again: derived from the payment it retries (itself
+    unique) and the run, so two different failed payments never give the same id."""
+    return str(uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:payment-retry:{retry_of}|{run_period}"))
+
+
+def check_unique_lines(lines: list[dict[str, Any]]) -> None:
+    """A household's lines in one run must have distinct payment ids: a repeated id
+    would make one payment overwrite another (and the payments view refuse it)."""
+    seen: set[str] = set()
+    for line in lines:
+        if line["payment_id"] in seen:
+            raise ConflictError(
+                f"payment {line['payment_id']} is planned twice in one run "
+                f"({line['programme']} for {line['period']}, {line['kind']}); nothing was "
+                "written for this household",
+                "payment_id",
+            )
+        seen.add(line["payment_id"])
 
 
 def validate_account(kind: str, number: str) -> str:

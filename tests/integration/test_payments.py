@@ -11,6 +11,7 @@ import pytest
 from api.payment_runs import run_payments
 from domain.errors import ConflictError, PolicyRuleError
 from domain.money import yuan
+from domain.payments import ledger_id
 from projections import sql
 from tests.helpers import household, means
 
@@ -254,3 +255,59 @@ def test_a_member_who_left_is_no_longer_paid(ledger):
         for r in ledger.views.query(sql.FEED_PAGE, {"after": 0, "limit": 100})
     }
     assert payees == {"2025-02": "6222020200112233445", "2025-03": "330400998877"}
+
+
+def _rise(ledger, annual_yuan: int, growth: Fraction) -> None:
+    ledger.record_standard_change(
+        key="dibao_standard_annual",
+        value=yuan(annual_yuan),
+        effective_from=date(2025, 1, 1),
+        basis="嘉政发〔2025〕9号",
+        actor="admin",
+        cited_income_growth=growth,
+    )
+
+
+def test_two_failed_arrears_of_the_same_month_are_both_retried_with_distinct_ids(ledger):
+    """Audit G1 (§4 arrears; a failed payment is offered again, never lost). One member,
+    no income, dibao from 2024-11, paid by the January and February runs at
+    15,000 / 12 = 1,250.00. The standard rises to 15,600 from 2025-01-01: the March run
+    pays January arrears of 1,300.00 - 1,250.00 = 50.00. It rises again to 16,224 (4%):
+    the April run pays January arrears of 1,352.00 - 1,300.00 = 52.00. Both January
+    arrears lines fail. The May run offers both again, under two different ids, and the
+    views keep up."""
+    hid, _ = dibao(ledger, 1, 0, date(2024, 11, 1))
+    run_payments(ledger, "2025-01", "finance-zhou")
+    run_payments(ledger, "2025-02", "finance-zhou")
+    _rise(ledger, 15600, Fraction(4, 100))
+    run_payments(ledger, "2025-03", "finance-zhou")
+    _rise(ledger, 16224, Fraction(4, 100))
+    run_payments(ledger, "2025-04", "finance-zhou")
+    ledger.runner.catch_up()
+    failed = [
+        r
+        for period in ("2025-03", "2025-04")
+        for r in ledger.views.query(sql.FEED_RUN, {"period": period})
+        if r["kind"] == "arrears" and r["period"] == "2025-01"
+    ]
+    assert [r["amount_fen"] for r in failed] == [5_000, 5_200]
+    for n, row in enumerate(failed):
+        ack = {"status": "failed", "bank_reference": f"B-{n}", "at": AT, "actor": "finance-zhou"}
+        assert ledger.app.acknowledge_payment(hid, row["payment_id"], **ack)
+    may = run_payments(ledger, "2025-05", "finance-zhou")
+    assert may.payments == 3 and may.total_fen == 135_200 + 5_000 + 5_200
+    ledger.runner.catch_up()
+    assert set(ledger.runner.lag().values()) == {0}
+    retries = {
+        r["retry_of"]: (r["period"], r["kind"], r["amount_fen"], r["payment_id"])
+        for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-05"})
+        if r["retry_of"]
+    }
+    assert {k: v[:3] for k, v in retries.items()} == {
+        failed[0]["payment_id"]: ("2025-01", "arrears", 5_000),
+        failed[1]["payment_id"]: ("2025-01", "arrears", 5_200),
+    }
+    ids = [v[3] for v in retries.values()]
+    assert len(set(ids)) == 2
+    ledger_state = ledger.app.repository.get(ledger_id(hid))
+    assert {ledger_state.payments[i].amount_fen for i in ids} == {5_000, 5_200}
