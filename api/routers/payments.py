@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import User
-from api.deps import Caseworker, LedgerDep, require
+from api.deps import SEES_ACCOUNTS, Caseworker, LedgerDep, require
 from api.payment_runs import run_payments
 from api.schemas import AccountIn, AcknowledgementIn, PaymentRunIn, PaymentRunOut
 from domain.errors import InvalidInputError, NotFoundError
@@ -121,7 +121,7 @@ def feed_item(row: dict[str, Any], user: User) -> dict[str, Any]:
         "account_masked": mask_account(account),
         **(
             {"account_number": account, "bank_name": row["bank_name"]}
-            if user.role == "finance"
+            if user.role in SEES_ACCOUNTS
             else {}
         ),
         "status": row["status"],

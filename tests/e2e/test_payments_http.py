@@ -148,3 +148,22 @@ def test_a_month_from_run_to_bank_and_back(server):
     ).json()
     # March: 1,250.00 + 900.00, and the failed February payment offered again.
     assert march["total"] == format_yuan(125_000 + 90_000 + parse_yuan(failed["amount"], "amount"))
+
+
+def test_household_events_show_the_account_whole_only_to_finance(server):
+    """Issue 3 "Payee accounts ... always shown masked except to finance" (audit G4):
+    the PayeeAccountSet event read through /events carries the account number masked
+    for caseworkers, approvers and auditors, and whole for finance."""
+    hid = on_dibao(server, 1, "0", "2025-02-01")
+    seen = {}
+    for who in (CW, ("approver-wang", "approver"), ("auditor-zhao", "auditor"), FIN):
+        r = server.client.get(f"/households/{hid}/events", headers=server.token(*who))
+        assert r.status_code == 200, r.text
+        [account] = [e["data"] for e in r.json() if e["type"] == "PayeeAccountSet"]
+        seen[who[1]] = account["account_number"]
+    assert seen == {
+        "caseworker": "***************3445",
+        "approver": "***************3445",
+        "auditor": "***************3445",
+        "finance": "6222020200112233445",
+    }
