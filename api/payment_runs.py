@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.chain import GENESIS, next_event
-from domain.errors import ConflictError, PolicyRuleError
+from domain.errors import ConflictError
 from domain.money import format_ratio
 from domain.payments import (
     KeyHistory,
@@ -31,6 +31,7 @@ from domain.payments import (
     PaymentRun,
     PlannedLine,
     Segment,
+    check_run_order,
     check_unique_lines,
     ledger_id,
     parse_period,
@@ -82,13 +83,8 @@ def run_payments(
         return _summary(run, created=False)
     ledger.runner.catch_up()
     runs = ledger.views.query(sql.RUN_PERIODS, {})
-    later = sorted(r["period"] for r in runs if r["period"] > period)
-    if run is None and later:
-        raise PolicyRuleError(
-            f"a run for {later[-1]} exists already: runs go forward month by month; "
-            "a change for an earlier month is paid as arrears by the next run",
-            "period",
-        )
+    if run is None:
+        check_run_order(period, [r["period"] for r in runs])
     created = False
     if run is None:
         run = PaymentRun.start(period, actor, ledger.app.recorder.max_notification_id() or 0)

@@ -24,7 +24,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.chain import Chained, ChainedEvent
-from domain.errors import ConflictError, InvalidInputError, NotFoundError
+from domain.errors import ConflictError, InvalidInputError, NotFoundError, PolicyRuleError
 from domain.money import format_yuan, round_half_up
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -47,6 +47,35 @@ def period_bounds(period: str) -> tuple[date, date]:
     """First and last day of a YYYY-MM period."""
     year, month = parse_period(period)
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def next_period(period: str) -> str:
+    """The month after a YYYY-MM period."""
+    year, month = parse_period(period)
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def check_run_order(period: str, earlier_runs: list[str]) -> None:
+    """Runs go forward month by month: once a run exists, the next one is for the month
+    after the latest (a skipped month would never be paid: arrears cover only months a
+    run covered). A month before the latest is refused too; its changes are paid as
+    arrears by the next run."""
+    if not earlier_runs:
+        return
+    latest = max(earlier_runs)
+    if period < latest:
+        raise PolicyRuleError(
+            f"a run for {latest} exists already: runs go forward month by month; "
+            "a change for an earlier month is paid as arrears by the next run",
+            "period",
+        )
+    expected = next_period(latest)
+    if period > expected:
+        raise PolicyRuleError(
+            f"the latest run is for {latest}: run {expected} first (runs go forward month "
+            f"by month, so no month is skipped and left unpaid), then {period}",
+            "period",
+        )
 
 
 def run_id(period: str) -> UUID:

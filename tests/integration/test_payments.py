@@ -311,3 +311,30 @@ def test_two_failed_arrears_of_the_same_month_are_both_retried_with_distinct_ids
     assert len(set(ids)) == 2
     ledger_state = ledger.app.repository.get(ledger_id(hid))
     assert {ledger_state.payments[i].amount_fen for i in ids} == {5_000, 5_200}
+
+
+def test_a_run_after_a_skipped_month_is_refused_and_records_nothing(ledger):
+    """Audit G3 (§4: every month of an entitlement is paid): with January run, a run for
+    March is refused naming `period` and saying February must be run first; nothing is
+    recorded. After February, March runs and pays 1,250.00 (15,000 / 12, one member,
+    no income)."""
+    dibao(ledger, 1, 0, date(2025, 1, 1))
+    run_payments(ledger, "2025-01", "finance-zhou")
+    head = ledger.app.recorder.max_notification_id()
+    with pytest.raises(PolicyRuleError) as caught:
+        run_payments(ledger, "2025-03", "finance-zhou")
+    assert caught.value.field == "period"
+    assert "run 2025-02 first" in caught.value.message
+    assert ledger.app.recorder.max_notification_id() == head
+    ledger.runner.catch_up()
+    assert [r["period"] for r in ledger.views.query(sql.RUN_PERIODS, {})] == ["2025-01"]
+    assert run_payments(ledger, "2025-02", "finance-zhou").total_fen == 125_000
+    assert run_payments(ledger, "2025-03", "finance-zhou").total_fen == 125_000
+    # Across a year end too.
+    for period in ("2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09"):
+        run_payments(ledger, period, "finance-zhou")
+    for period in ("2025-10", "2025-11", "2025-12"):
+        run_payments(ledger, period, "finance-zhou")
+    with pytest.raises(PolicyRuleError):
+        run_payments(ledger, "2026-02", "finance-zhou")
+    assert run_payments(ledger, "2026-01", "finance-zhou").total_fen == 125_000
