@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from domain.chain import GENESIS, next_event
 from domain.errors import ConflictError
+from domain.household import SUSPENSION
 from domain.money import format_ratio
 from domain.payments import (
     KeyHistory,
@@ -175,7 +176,7 @@ def _schedule(
         on = on if isinstance(on, date) else date.fromisoformat(on)
         key_points[key][on] = (
             int(row["notification_id"]),
-            Segment(on, int(row["monthly_fen"]), bool(row["ended"])),
+            Segment(on, int(row["monthly_fen"]), bool(row["ended"]), row["cause"] == SUSPENSION),
         )
         if int(row["notification_id"]) > since:
             dirty.add(key)

@@ -145,6 +145,7 @@ class Segment:
     effective_from: date
     monthly_fen: int
     ended: bool
+    suspended: bool = False  # not paid from this date (the amount is 0) until resumed
 
 
 def owed_for_period(points: list[Segment], period: str) -> tuple[int, str]:
@@ -167,6 +168,12 @@ def owed_for_period(points: list[Segment], period: str) -> tuple[int, str]:
         if point.ended or start > end or end < first:
             continue
         days = (end - start).days + 1
+        if point.suspended:
+            parts.append(
+                f"suspended {days}/{days_in_month} days ({start.isoformat()} to "
+                f"{end.isoformat()}): nothing"
+            )
+            continue
         exact += Fraction(point.monthly_fen * days, days_in_month)
         if days == days_in_month:
             parts.append(f"{format_yuan(point.monthly_fen)} for the whole month")

@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 
 from api.payment_runs import run_payments
-from domain.errors import ConflictError, PolicyRuleError
+from domain.errors import ConflictError, LedgerError, PolicyRuleError
 from domain.money import yuan
 from domain.payments import ledger_id
 from projections import sql
@@ -338,3 +338,97 @@ def test_a_run_after_a_skipped_month_is_refused_and_records_nothing(ledger):
     with pytest.raises(PolicyRuleError):
         run_payments(ledger, "2026-02", "finance-zhou")
     assert run_payments(ledger, "2026-01", "finance-zhou").total_fen == 125_000
+
+
+def test_a_suspended_entitlement_is_not_paid_for_the_suspended_days(ledger):
+    """Issue 3 "suspended entitlements are not paid", worked example 1's amount: four
+    members with 19,200 a year: (1,250 - 19,200 / 4 / 12) x 4 = 3,400.00 a month from
+    February. Suspended from 2025-03-11, resumed from 2025-03-21: March is paid for
+    2025-03-01..10 (10 days) and 2025-03-21..31 (11 days), 21 of 31 days:
+    3,400 x 21 / 31 = 2,303.2258... -> 2,303.23 (half-up once, §11). April: 3,400.00."""
+    hid, _ = dibao(ledger, 4, 19200, date(2025, 2, 1))
+    run_payments(ledger, "2025-02", "finance-zhou")
+    assert lines(ledger, "2025-02") == [("2025-02", "2025-02", "regular", 340_000, 0, 340_000)]
+    ledger.app.suspend_entitlement(
+        hid,
+        "dibao",
+        None,
+        effective_on=date(2025, 3, 11),
+        reason="入户核查未见本人",
+        actor="approver-wang",
+    )
+    ledger.app.resume_entitlement(
+        hid,
+        "dibao",
+        None,
+        effective_on=date(2025, 3, 21),
+        reason="复核属实",
+        actor="approver-wang",
+    )
+    [suspended] = ledger.entitlements(hid, date(2025, 3, 15))
+    assert (suspended.row.monthly_fen, suspended.row.cause) == (0, "suspension")
+    assert suspended.effective_to == date(2025, 3, 20)
+    [resumed] = ledger.entitlements(hid, date(2025, 3, 21))
+    assert (resumed.row.monthly_fen, resumed.row.cause) == (340_000, "resumption")
+    assert [
+        (r.effective_from, r.monthly_fen, r.cause) for r in ledger.entitlement_history(hid)
+    ][-2:] == [
+        (date(2025, 3, 11), 0, "suspension"),
+        (date(2025, 3, 21), 340_000, "resumption"),
+    ]
+    march = run_payments(ledger, "2025-03", "finance-zhou")
+    assert march.total_fen == 230_323  # 340,000 fen x 21 / 31 = 230,322.58 fen, half-up
+    ledger.runner.catch_up()
+    [line] = ledger.views.query(sql.FEED_RUN, {"period": "2025-03"})
+    assert "suspended 10/31 days (2025-03-11 to 2025-03-20)" in line["explanation"]
+    run_payments(ledger, "2025-04", "finance-zhou")
+    assert lines(ledger, "2025-04") == [("2025-04", "2025-04", "regular", 340_000, 0, 340_000)]
+
+
+def test_a_suspension_recorded_after_the_run_is_recovered(ledger):
+    """A suspension from 2025-02-15 recorded after the February run paid the whole
+    1,250.00 (one member, no income): February owed 1,250 x 14 / 28 = 625.00, so 625.00
+    was overpaid. Resumed from 2025-03-01: the March run pays 1,250.00 less 30% (PARAM
+    recovery_max_share) = 375.00 recovered; April recovers the remaining 250.00."""
+    hid, _ = dibao(ledger, 1, 0, date(2025, 2, 1))
+    run_payments(ledger, "2025-02", "finance-zhou")
+    for command, on in (
+        (ledger.app.suspend_entitlement, date(2025, 2, 15)),
+        (ledger.app.resume_entitlement, date(2025, 3, 1)),
+    ):
+        command(hid, "dibao", None, effective_on=on, reason="核查", actor="approver-wang")
+    run_payments(ledger, "2025-03", "finance-zhou")
+    assert lines(ledger, "2025-03") == [("2025-03", "2025-03", "regular", 125_000, 37_500, 87_500)]
+    run_payments(ledger, "2025-04", "finance-zhou")
+    assert lines(ledger, "2025-04") == [("2025-04", "2025-04", "regular", 125_000, 25_000, 100_000)]
+
+
+def test_suspension_refusals_record_nothing(ledger):
+    """Only an entitlement in force can be suspended, once; only a suspended one resumed,
+    after its first day; a reason is required. Each refusal names its field."""
+    hid, _ = dibao(ledger, 1, 0, date(2025, 2, 1))
+    before = len(ledger.app.household_events(hid))
+    refusals = [
+        (ledger.app.suspend_entitlement, "dibao", date(2025, 1, 15), "x", "effective_on"),
+        (ledger.app.suspend_entitlement, "tekun", date(2025, 3, 1), "x", "programme"),
+        (ledger.app.suspend_entitlement, "education_aid", date(2025, 3, 1), "x", "programme"),
+        (ledger.app.suspend_entitlement, "dibao", date(2025, 3, 1), " ", "reason"),
+        (ledger.app.resume_entitlement, "dibao", date(2025, 3, 1), "x", "programme"),
+    ]
+    for command, programme, on, reason, field in refusals:
+        with pytest.raises(LedgerError) as caught:
+            command(hid, programme, None, effective_on=on, reason=reason, actor="approver-wang")
+        assert caught.value.field == field, (programme, on, caught.value.message)
+    assert len(ledger.app.household_events(hid)) == before
+    ledger.app.suspend_entitlement(
+        hid, "dibao", None, effective_on=date(2025, 3, 1), reason="x", actor="approver-wang"
+    )
+    with pytest.raises(ConflictError):
+        ledger.app.suspend_entitlement(
+            hid, "dibao", None, effective_on=date(2025, 3, 5), reason="x", actor="approver-wang"
+        )
+    with pytest.raises(PolicyRuleError) as caught:
+        ledger.app.resume_entitlement(
+            hid, "dibao", None, effective_on=date(2025, 3, 1), reason="x", actor="approver-wang"
+        )
+    assert caught.value.field == "effective_on"
