@@ -370,9 +370,9 @@ def test_a_suspended_entitlement_is_not_paid_for_the_suspended_days(ledger):
     assert suspended.effective_to == date(2025, 3, 20)
     [resumed] = ledger.entitlements(hid, date(2025, 3, 21))
     assert (resumed.row.monthly_fen, resumed.row.cause) == (340_000, "resumption")
-    assert [
-        (r.effective_from, r.monthly_fen, r.cause) for r in ledger.entitlement_history(hid)
-    ][-2:] == [
+    assert [(r.effective_from, r.monthly_fen, r.cause) for r in ledger.entitlement_history(hid)][
+        -2:
+    ] == [
         (date(2025, 3, 11), 0, "suspension"),
         (date(2025, 3, 21), 340_000, "resumption"),
     ]
