@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -32,9 +32,12 @@ from domain.payments import (
     PaymentRun,
     PlannedLine,
     Segment,
+    balance_after,
     check_run_order,
     check_unique_lines,
+    has_ended,
     ledger_id,
+    move_balance,
     parse_period,
     payment_id,
     period_bounds,
@@ -218,6 +221,8 @@ def _schedule(
         county = county_of(regions.get(household, "330400"))
         lines: list[PlannedLine] = []
         overpayments: list[dict[str, Any]] = []
+        share, label, max_failures = _standards(ledger, books, county, first_day)
+        plans: list[tuple[KeyHistory, list[PlannedLine], list[dict[str, Any]], list[str]]] = []
         for key in sorted(keys, key=lambda k: (k[1], k[2] or "")):
             history = KeyHistory(
                 _as_uuid(household),
@@ -233,14 +238,13 @@ def _schedule(
                 overpaid.get(key, {}),
                 sum(overpaid.get(key, {}).values()) - recovered.get(key, 0),
             )
-            share, label, _ = _standards(ledger, books, county, first_day)
-            planned, overs = plan_entitlement(
-                history, period, covered if key in dirty else [], share, label
-            )
+            months = covered if key in dirty else []
+            planned, overs = plan_entitlement(history, period, months, share, label)
+            plans.append((history, planned, overs, months))
+        for _, planned, overs, _ in _move_ended_balances(plans, period, share, label):
             lines.extend(planned)
             overpayments.extend(overs)
         cancelled: list[dict[str, Any]] = []
-        max_failures = _standards(ledger, books, county, first_day)[2]
         for failed in retries.get(household, []):
             if int(failed["failures"]) >= max_failures:
                 cancelled.append(
@@ -282,6 +286,44 @@ def _schedule(
     if batch:
         _put(ledger, batch)
     return written, total, households
+
+
+def _move_ended_balances(
+    plans: list[tuple[KeyHistory, list[PlannedLine], list[dict[str, Any]], list[str]]],
+    period: str,
+    share: Fraction,
+    label: str,
+) -> list[tuple[KeyHistory, list[PlannedLine], list[dict[str, Any]], list[str]]]:
+    """A household's plans, with what is still to recover of each entitlement that has
+    ended moved to the first of its entitlements still paid this month, which is
+    re-planned with it (the same share limit). With none paid, the balance stays where
+    it is, still to recover (the reconciliation shows it)."""
+    result = list(plans)
+    for index in range(len(result)):
+        history, planned, overs, months = result[index]
+        balance = balance_after(history, planned, overs)
+        if balance <= 0 or not has_ended(history, period):
+            continue
+        receiver = next(
+            (
+                i
+                for i, (other, other_lines, _, _) in enumerate(result)
+                if i != index
+                and not has_ended(other, period)
+                and any(line.kind == "regular" for line in other_lines)
+            ),
+            None,
+        )
+        if receiver is None:
+            continue
+        to, _, to_overs, to_months = result[receiver]
+        moved_out, moved_in = move_balance(history, to, balance, period, label)
+        result[index] = (history, planned, [*overs, moved_out], months)
+        to = replace(to, recovery_balance=to.recovery_balance + balance)
+        to_planned, to_new = plan_entitlement(to, period, to_months, share, label)
+        earlier = [o for o in to_overs if o["period"] == moved_out["period"]]
+        result[receiver] = (to, to_planned, [*to_new, *earlier, moved_in], to_months)
+    return result
 
 
 def _put(ledger: Ledger, events: list[Any]) -> None:

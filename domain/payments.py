@@ -29,7 +29,7 @@ from domain.money import format_yuan, round_half_up
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACK_STATUSES = ("paid", "failed", "returned")
-KINDS = ("regular", "arrears", "recovery")
+KINDS = ("regular", "arrears")  # a recovery is a deduction inside a line (docs/PAYMENTS.md)
 ACCOUNT_KINDS = ("bank", "one_card")
 
 
@@ -457,3 +457,57 @@ def plan_entitlement(
             PlannedLine(key.programme, key.member_id, period, kind, gross, recovered, why_line)
         )
     return lines, overpayments
+
+
+def moved_period(run_period: str) -> str:
+    """The `period` of an overpayment moved between entitlements by a run: not a month,
+    so the arrears arithmetic (month by month) never counts it; only balances do."""
+    return f"{run_period}/moved"
+
+
+def balance_after(key: KeyHistory, lines: list[PlannedLine], overs: list[dict[str, Any]]) -> int:
+    """What is still to recover of an entitlement once this run's lines are paid."""
+    recognised = key.recovery_balance + sum(int(o["amount_fen"]) for o in overs)
+    return recognised - sum(line.recovered_fen for line in lines)
+
+
+def has_ended(key: KeyHistory, run_period: str) -> bool:
+    """The entitlement ends on or before the run's month ends (its last change point
+    is an end): nothing later will be paid from which to recover."""
+    if not key.points:
+        return False
+    last = max(key.points, key=lambda p: p.effective_from)
+    return last.ended and last.effective_from <= period_bounds(run_period)[1]
+
+
+def move_balance(
+    ended: KeyHistory, to: KeyHistory, amount_fen: int, run_period: str, share_label: str
+) -> list[dict[str, Any]]:
+    """§4 recoveries "until settled" when the entitlement overpaid has ended: its balance
+    moves to another monthly entitlement of the household, recovered from that one's
+    payments at the same share limit. Two overpayment entries, netting to zero."""
+    where = f"{to.programme}{'/' + to.member_id if to.member_id else ''}"
+    source = f"{ended.programme}{'/' + ended.member_id if ended.member_id else ''}"
+    period = moved_period(run_period)
+    return [
+        {
+            "programme": ended.programme,
+            "member_id": ended.member_id,
+            "period": period,
+            "amount_fen": -amount_fen,
+            "explanation": (
+                f"追回 {format_yuan(amount_fen)} still to recover; {source} has ended, so it "
+                f"moves to {where}"
+            ),
+        },
+        {
+            "programme": to.programme,
+            "member_id": to.member_id,
+            "period": period,
+            "amount_fen": amount_fen,
+            "explanation": (
+                f"追回 {format_yuan(amount_fen)} moved from {source} (ended): recovered from "
+                f"{where}'s payments, at most {share_label} of each"
+            ),
+        },
+    ]

@@ -99,6 +99,10 @@ def reconciliation(run_id: UUID, _: FeedReader, ledger: LedgerDep) -> dict[str, 
         },
         "recovered": format_yuan(found["recovered_fen"]),
         "balanced": found["balanced"],
+        "to_recover": {
+            "entitlements": found["to_recover"]["entitlements"],
+            "amount": format_yuan(found["to_recover"]["amount_fen"]),
+        },
     }
 
 

@@ -432,3 +432,94 @@ def test_suspension_refusals_record_nothing(ledger):
             hid, "dibao", None, effective_on=date(2025, 3, 1), reason="x", actor="approver-wang"
         )
     assert caught.value.field == "effective_on"
+
+
+def _marginal_from_february(ledger, hid, members, single: bool):
+    """Found late: from 2025-02-01 the household was marginal (54,000 for three members
+    is 1,500 a head, above the 1,250 dibao line), which ends its dibao; with `single`,
+    the severely ill member gets one-person dibao (example 5: 1,250.00) from then."""
+    marginal = ledger.app.submit_application(
+        hid,
+        programme="marginal",
+        effective_from=date(2025, 2, 1),
+        means=means(54000),
+        actor="caseworker-li",
+    )
+    ledger.app.determine(hid, marginal, decision="approve", reason="ok", actor="approver-wang")
+    if single:
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao_single",
+            effective_from=date(2025, 2, 1),
+            means=None,
+            member_id=members[2],
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="重病", actor="approver-wang")
+
+
+def _three_on_dibao(ledger):
+    """Three members (one severely ill) with 36,000 a year: 1,000 a head a month, so
+    (1,250 - 1,000) x 3 = 750.00 a month of dibao from January; January and February
+    paid."""
+    hid, members = household(ledger.app, 3, registered_on=date(2024, 1, 1), severe=(2,))
+    ledger.app.set_account(
+        hid,
+        members[0],
+        kind="bank",
+        account_number="6222020200112233445",
+        bank_name=None,
+        actor="caseworker-li",
+        on=date(2025, 1, 1),
+    )
+    determine(ledger, hid, 36000, date(2025, 1, 1))
+    run_payments(ledger, "2025-01", "finance-zhou")
+    run_payments(ledger, "2025-02", "finance-zhou")
+    assert [line[5] for line in lines(ledger)] == [75_000, 75_000]
+    return hid, members
+
+
+def test_an_ended_entitlements_recovery_moves_to_the_households_other_programme(ledger):
+    """§4 recoveries "until settled" (audit G9). February's dibao (750.00) was overpaid:
+    the household was marginal from 2025-02-01, so its dibao ended then. The severely
+    ill member's one-person dibao (1,250.00 a month, example 5) from 2025-02-01 is paid
+    by the March run: March 1,250.00 and February's arrears 1,250.00. The 750.00 dibao
+    balance moves to it and is recovered at 30% (PARAM recovery_max_share) of each
+    payment: 375.00 from March (875.00 paid) and 375.00 from February's arrears (875.00
+    paid). Nothing is left to recover; April pays 1,250.00 whole."""
+    hid, members = _three_on_dibao(ledger)
+    _marginal_from_february(ledger, hid, members, single=True)
+    run_payments(ledger, "2025-03", "finance-zhou")
+    ledger.runner.catch_up()
+    march = ledger.views.query(sql.FEED_RUN, {"period": "2025-03"})
+    assert sorted(
+        (r["programme"], r["period"], r["kind"], r["gross_fen"], r["recovered_fen"]) for r in march
+    ) == [
+        ("dibao_single", "2025-02", "arrears", 125_000, 37_500),
+        ("dibao_single", "2025-03", "regular", 125_000, 37_500),
+    ]
+    assert ledger.recovery_balances() == {"entitlements": 0, "amount_fen": 0}
+    [scheduled] = [
+        e
+        for e in ledger.app.events.get(ledger_id(hid))
+        if getattr(e, "run_period", None) == "2025-03"
+    ]
+    assert sorted((o["programme"], o["amount_fen"]) for o in scheduled.overpayments) == [
+        ("dibao", -75_000),  # moved away from the ended dibao ...
+        ("dibao", 75_000),  # ... after February's overpayment was recognised
+        ("dibao_single", 75_000),  # ... to the one-person dibao
+    ]
+    run_payments(ledger, "2025-04", "finance-zhou")
+    assert [line[5] for line in lines(ledger, "2025-04")] == [125_000]
+
+
+def test_an_ended_entitlements_recovery_with_nothing_else_paid_stays_visible(ledger):
+    """Audit G9: the same overpaid February (750.00) with no other programme paid: the
+    March run pays nothing, and the 750.00 stays to recover, shown by the run's
+    reconciliation (one entitlement, 750.00), not dropped."""
+    hid, members = _three_on_dibao(ledger)
+    _marginal_from_february(ledger, hid, members, single=False)
+    run_payments(ledger, "2025-03", "finance-zhou")
+    assert lines(ledger, "2025-03") == []
+    march = ledger.reconciliation("2025-03")
+    assert march["to_recover"] == {"entitlements": 1, "amount_fen": 75_000}
