@@ -261,13 +261,6 @@ class PaymentLedger(Chained):
             if self.status in ("failed", "returned"):
                 payment.failures += 1
 
-    class PaymentCancelled(Event):
-        payment_id: str
-        reason: str
-
-        def apply(self, aggregate: PaymentLedger) -> None:
-            aggregate.payments[self.payment_id].status = "cancelled"
-
     def __init__(self, household_id: str) -> None:
         self.household_id = household_id
         self.payments: dict[str, PaymentState] = {}

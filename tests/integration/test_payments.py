@@ -523,3 +523,27 @@ def test_an_ended_entitlements_recovery_with_nothing_else_paid_stays_visible(led
     assert lines(ledger, "2025-03") == []
     march = ledger.reconciliation("2025-03")
     assert march["to_recover"] == {"entitlements": 1, "amount_fen": 75_000}
+
+
+def test_an_ended_entitlement_is_paid_to_the_day_before_its_end_and_not_after(ledger):
+    """§4/§11 in a run: 750.00 a month of dibao ((1,250 - 36,000 / 3 / 12) x 3); the
+    household is found marginal from 2025-03-16 (recorded before the March run), which
+    ends the dibao that day. March pays 2025-03-01..15: 750 x 15 / 31 = 362.9032... ->
+    362.90; April pays nothing."""
+    hid, _ = _three_on_dibao(ledger)
+    marginal = ledger.app.submit_application(
+        hid,
+        programme="marginal",
+        effective_from=date(2025, 3, 16),
+        means=means(54000),
+        actor="caseworker-li",
+    )
+    ledger.app.determine(hid, marginal, decision="approve", reason="ok", actor="approver-wang")
+    march = run_payments(ledger, "2025-03", "finance-zhou")
+    assert lines(ledger, "2025-03") == [("2025-03", "2025-03", "regular", 36_290, 0, 36_290)]
+    assert march.total_fen == 36_290
+    ledger.runner.catch_up()
+    [line] = ledger.views.query(sql.FEED_RUN, {"period": "2025-03"})
+    assert "750.00 x 15/31 days (2025-03-01 to 2025-03-15)" in line["explanation"]
+    april = run_payments(ledger, "2025-04", "finance-zhou")
+    assert (april.payments, april.total_fen, lines(ledger, "2025-04")) == (0, 0, [])
