@@ -273,9 +273,20 @@ def _schedule(
                 )
         if not (lines or overpayments or cancelled):
             continue
-        line_dicts = [_line(household, period, line, payees.get(household, {})) for line in lines]
+        household_uuid = _as_uuid(household)
+        members = payees.get(household, {})
+        line_dicts = [_line(household, household_uuid, period, line, members) for line in lines]
         batch.append(
-            _event(household, found, period, line_dicts, overpayments, cancelled, actor, first_day)
+            _event(
+                household_uuid,
+                found,
+                period,
+                line_dicts,
+                overpayments,
+                cancelled,
+                actor,
+                first_day,
+            )
         )
         written += len(line_dicts)
         total += sum(line["amount_fen"] for line in line_dicts)
@@ -361,7 +372,11 @@ def _payee(
 
 
 def _line(
-    household: str, run_period: str, line: PlannedLine, members: dict[str, dict[str, Any]]
+    household: str,
+    household_uuid: UUID,
+    run_period: str,
+    line: PlannedLine,
+    members: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     payee = _payee(line.programme, line.member_id, members) or {}
     return {
@@ -369,7 +384,7 @@ def _line(
             retry_payment_id(line.retry_of, run_period)
             if line.retry_of
             else payment_id(
-                _as_uuid(household),
+                household_uuid,
                 line.programme,
                 line.member_id,
                 line.period,
@@ -397,7 +412,7 @@ def _line(
 
 
 def _event(
-    household: str,
+    household: UUID,
     found: dict[str, Any] | None,
     period: str,
     lines: list[dict[str, Any]],
@@ -422,16 +437,16 @@ def _event(
     if found is None:
         return next_event(
             PaymentLedger.Opened,
-            originator_id=ledger_id(_as_uuid(household)),
+            originator_id=ledger_id(household),
             version=PaymentLedger.INITIAL_VERSION,
             previous=GENESIS,
             originator_topic=LEDGER_TOPIC,
-            household_id=household,
+            household_id=str(household),
             **fields,
         )
     return next_event(
         PaymentLedger.PaymentsScheduled,
-        originator_id=ledger_id(_as_uuid(household)),
+        originator_id=_as_uuid(found["ledger_id"]),
         version=int(found["version"]) + 1,
         previous=found["chain_head"],
         **fields,

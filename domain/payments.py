@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -43,8 +44,10 @@ def parse_period(text: str, field: str = "period") -> tuple[int, int]:
     return year, month
 
 
+@functools.lru_cache(maxsize=1024)
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a YYYY-MM period."""
+    """First and last day of a YYYY-MM period (cached: a run asks for the same few
+    months once per entitlement)."""
     year, month = parse_period(period)
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
