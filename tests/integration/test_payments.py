@@ -383,6 +383,9 @@ def test_a_suspended_entitlement_is_not_paid_for_the_suspended_days(ledger):
     assert "suspended 10/31 days (2025-03-11 to 2025-03-20)" in line["explanation"]
     run_payments(ledger, "2025-04", "finance-zhou")
     assert lines(ledger, "2025-04") == [("2025-04", "2025-04", "regular", 340_000, 0, 340_000)]
+    # `ledger verify` recomputes the suspension's change points from the recorded events.
+    report = ledger.verify()
+    assert (report.chain_breaks, report.recompute_mismatches) == ([], [])
 
 
 def test_a_suspension_recorded_after_the_run_is_recovered(ledger):
