@@ -266,7 +266,25 @@ class Ledger:
             **parts,
             "recovered_fen": sum(int(r["recovered_fen"]) for r in rows.values()),
             "balanced": total == scheduled,
+            "to_recover": self.recovery_balances(),
         }
+
+    def recovery_balances(self) -> dict[str, int]:
+        """Overpayments recognised and not yet recovered, across every household now (as
+        the views have them): how many entitlements owe something back, and how much.
+        A balance whose entitlement has ended stays here until a programme of the same
+        household is paid again."""
+        self.runner.catch_up()
+        owed: dict[tuple[str, str, str], int] = {}
+        for row in self.views.query(sql.RUN_OVERPAID, {}):
+            key = (str(row["household_id"]), row["programme"], row["member_id"] or "")
+            owed[key] = owed.get(key, 0) + int(row["amount_fen"])
+        for row in self.views.query(sql.RUN_RECOVERED, {}):
+            key = (str(row["household_id"]), row["programme"], row["member_id"] or "")
+            if key in owed:
+                owed[key] -= int(row["recovered_fen"])
+        left = [fen for fen in owed.values() if fen > 0]
+        return {"entitlements": len(left), "amount_fen": sum(left)}
 
     # --------------------------------------------------------------------- care
 

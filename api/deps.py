@@ -52,6 +52,7 @@ def require(*roles: str) -> Callable[[User], Coroutine[Any, Any, User]]:
 INTERNAL = ("caseworker", "approver", "finance", "standards_admin", "auditor")
 READERS = ("caseworker", "approver", "finance", "auditor")
 SEES_ID_NUMBERS = ("caseworker", "approver")
+SEES_ACCOUNTS = ("finance",)  # whole account numbers; everyone else sees them masked
 
 Caseworker = Annotated[User, Depends(require("caseworker"))]
 Approver = Annotated[User, Depends(require("approver"))]

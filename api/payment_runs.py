@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,8 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.chain import GENESIS, next_event
-from domain.errors import ConflictError, PolicyRuleError
+from domain.errors import ConflictError
+from domain.household import SUSPENSION
 from domain.money import format_ratio
 from domain.payments import (
     KeyHistory,
@@ -31,11 +32,17 @@ from domain.payments import (
     PaymentRun,
     PlannedLine,
     Segment,
+    balance_after,
+    check_run_order,
+    check_unique_lines,
+    has_ended,
     ledger_id,
+    move_balance,
     parse_period,
     payment_id,
     period_bounds,
     plan_entitlement,
+    retry_payment_id,
     run_id,
 )
 from domain.standards import county_of
@@ -80,13 +87,8 @@ def run_payments(
         return _summary(run, created=False)
     ledger.runner.catch_up()
     runs = ledger.views.query(sql.RUN_PERIODS, {})
-    later = sorted(r["period"] for r in runs if r["period"] > period)
-    if run is None and later:
-        raise PolicyRuleError(
-            f"a run for {later[-1]} exists already: runs go forward month by month; "
-            "a change for an earlier month is paid as arrears by the next run",
-            "period",
-        )
+    if run is None:
+        check_run_order(period, [r["period"] for r in runs])
     created = False
     if run is None:
         run = PaymentRun.start(period, actor, ledger.app.recorder.max_notification_id() or 0)
@@ -177,7 +179,7 @@ def _schedule(
         on = on if isinstance(on, date) else date.fromisoformat(on)
         key_points[key][on] = (
             int(row["notification_id"]),
-            Segment(on, int(row["monthly_fen"]), bool(row["ended"])),
+            Segment(on, int(row["monthly_fen"]), bool(row["ended"]), row["cause"] == SUSPENSION),
         )
         if int(row["notification_id"]) > since:
             dirty.add(key)
@@ -219,6 +221,8 @@ def _schedule(
         county = county_of(regions.get(household, "330400"))
         lines: list[PlannedLine] = []
         overpayments: list[dict[str, Any]] = []
+        share, label, max_failures = _standards(ledger, books, county, first_day)
+        plans: list[tuple[KeyHistory, list[PlannedLine], list[dict[str, Any]], list[str]]] = []
         for key in sorted(keys, key=lambda k: (k[1], k[2] or "")):
             history = KeyHistory(
                 _as_uuid(household),
@@ -234,14 +238,13 @@ def _schedule(
                 overpaid.get(key, {}),
                 sum(overpaid.get(key, {}).values()) - recovered.get(key, 0),
             )
-            share, label, _ = _standards(ledger, books, county, first_day)
-            planned, overs = plan_entitlement(
-                history, period, covered if key in dirty else [], share, label
-            )
+            months = covered if key in dirty else []
+            planned, overs = plan_entitlement(history, period, months, share, label)
+            plans.append((history, planned, overs, months))
+        for _, planned, overs, _ in _move_ended_balances(plans, period, share, label):
             lines.extend(planned)
             overpayments.extend(overs)
         cancelled: list[dict[str, Any]] = []
-        max_failures = _standards(ledger, books, county, first_day)[2]
         for failed in retries.get(household, []):
             if int(failed["failures"]) >= max_failures:
                 cancelled.append(
@@ -270,9 +273,20 @@ def _schedule(
                 )
         if not (lines or overpayments or cancelled):
             continue
-        line_dicts = [_line(household, period, line, payees.get(household, {})) for line in lines]
+        household_uuid = _as_uuid(household)
+        members = payees.get(household, {})
+        line_dicts = [_line(household, household_uuid, period, line, members) for line in lines]
         batch.append(
-            _event(household, found, period, line_dicts, overpayments, cancelled, actor, first_day)
+            _event(
+                household_uuid,
+                found,
+                period,
+                line_dicts,
+                overpayments,
+                cancelled,
+                actor,
+                first_day,
+            )
         )
         written += len(line_dicts)
         total += sum(line["amount_fen"] for line in line_dicts)
@@ -283,6 +297,44 @@ def _schedule(
     if batch:
         _put(ledger, batch)
     return written, total, households
+
+
+def _move_ended_balances(
+    plans: list[tuple[KeyHistory, list[PlannedLine], list[dict[str, Any]], list[str]]],
+    period: str,
+    share: Fraction,
+    label: str,
+) -> list[tuple[KeyHistory, list[PlannedLine], list[dict[str, Any]], list[str]]]:
+    """A household's plans, with what is still to recover of each entitlement that has
+    ended moved to the first of its entitlements still paid this month, which is
+    re-planned with it (the same share limit). With none paid, the balance stays where
+    it is, still to recover (the reconciliation shows it)."""
+    result = list(plans)
+    for index in range(len(result)):
+        history, planned, overs, months = result[index]
+        balance = balance_after(history, planned, overs)
+        if balance <= 0 or not has_ended(history, period):
+            continue
+        receiver = next(
+            (
+                i
+                for i, (other, other_lines, _, _) in enumerate(result)
+                if i != index
+                and not has_ended(other, period)
+                and any(line.kind == "regular" for line in other_lines)
+            ),
+            None,
+        )
+        if receiver is None:
+            continue
+        to, _, to_overs, to_months = result[receiver]
+        moved_out, moved_in = move_balance(history, to, balance, period, label)
+        result[index] = (history, planned, [*overs, moved_out], months)
+        to = replace(to, recovery_balance=to.recovery_balance + balance)
+        to_planned, to_new = plan_entitlement(to, period, to_months, share, label)
+        earlier = [o for o in to_overs if o["period"] == moved_out["period"]]
+        result[receiver] = (to, to_planned, [*to_new, *earlier, moved_in], to_months)
+    return result
 
 
 def _put(ledger: Ledger, events: list[Any]) -> None:
@@ -320,18 +372,25 @@ def _payee(
 
 
 def _line(
-    household: str, run_period: str, line: PlannedLine, members: dict[str, dict[str, Any]]
+    household: str,
+    household_uuid: UUID,
+    run_period: str,
+    line: PlannedLine,
+    members: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     payee = _payee(line.programme, line.member_id, members) or {}
     return {
-        "payment_id": payment_id(
-            _as_uuid(household),
-            line.programme,
-            line.member_id,
-            line.period,
-            line.kind,
-            run_period,
-            line.failures,
+        "payment_id": (
+            retry_payment_id(line.retry_of, run_period)
+            if line.retry_of
+            else payment_id(
+                household_uuid,
+                line.programme,
+                line.member_id,
+                line.period,
+                line.kind,
+                run_period,
+            )
         ),
         "household_id": household,
         "programme": line.programme,
@@ -353,7 +412,7 @@ def _line(
 
 
 def _event(
-    household: str,
+    household: UUID,
     found: dict[str, Any] | None,
     period: str,
     lines: list[dict[str, Any]],
@@ -362,6 +421,7 @@ def _event(
     actor: str,
     on: date,
 ) -> Any:
+    check_unique_lines(lines)
     fields = {
         "run_period": period,
         "lines": lines,
@@ -377,16 +437,16 @@ def _event(
     if found is None:
         return next_event(
             PaymentLedger.Opened,
-            originator_id=ledger_id(_as_uuid(household)),
+            originator_id=ledger_id(household),
             version=PaymentLedger.INITIAL_VERSION,
             previous=GENESIS,
             originator_topic=LEDGER_TOPIC,
-            household_id=household,
+            household_id=str(household),
             **fields,
         )
     return next_event(
         PaymentLedger.PaymentsScheduled,
-        originator_id=ledger_id(_as_uuid(household)),
+        originator_id=_as_uuid(found["ledger_id"]),
         version=int(found["version"]) + 1,
         previous=found["chain_head"],
         **fields,

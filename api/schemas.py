@@ -191,6 +191,7 @@ class EntitlementInForce(BaseModel):
         default=None, description="last day of this amount as known; absent while open"
     )
     standard_version: str
+    suspended: bool = Field(default=False, description="suspended: not paid (amount 0.00)")
 
 
 class EntitlementChangeOut(BaseModel):
@@ -266,6 +267,14 @@ class AccountIn(Input):
     kind: Literal["bank", "one_card"]
     account_number: Annotated[str, Field(min_length=1, max_length=40)]
     bank_name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class SuspensionIn(Input):
+    """Suspend (or resume) a monthly entitlement from a date; member_id for a person's."""
+
+    effective_on: BusinessDate
+    reason: Text
+    member_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
 
 class PaymentRunIn(Input):

@@ -32,6 +32,7 @@ from domain.household import (
     MedicalBill,
     Member,
     Point,
+    Suspension,
 )
 from domain.medical import BillFigures
 from domain.payments import PaymentState, ledger_id
@@ -132,6 +133,7 @@ class LedgerApplication(Application[UUID]):
             ApplicationRecord,
             Basis,
             Point,
+            Suspension,
             CategorySpan,
             Means,
             MedicalBill,
@@ -367,6 +369,52 @@ class LedgerApplication(Application[UUID]):
                 on=on,
             ),
         )
+
+    def suspend_entitlement(
+        self,
+        household_id: UUID,
+        programme: str,
+        member_id: str | None,
+        *,
+        effective_on: date,
+        reason: str,
+        actor: str,
+    ) -> None:
+        def command(household: Household) -> None:
+            book = self.standards_book(household.region_code)
+            household.suspend_entitlement(
+                programme,
+                member_id,
+                effective_on=effective_on,
+                reason=reason,
+                actor=actor,
+                book=book,
+            )
+
+        self.update(household_id, command)
+
+    def resume_entitlement(
+        self,
+        household_id: UUID,
+        programme: str,
+        member_id: str | None,
+        *,
+        effective_on: date,
+        reason: str,
+        actor: str,
+    ) -> None:
+        def command(household: Household) -> None:
+            book = self.standards_book(household.region_code)
+            household.resume_entitlement(
+                programme,
+                member_id,
+                effective_on=effective_on,
+                reason=reason,
+                actor=actor,
+                book=book,
+            )
+
+        self.update(household_id, command)
 
     def acknowledge_payment(
         self,

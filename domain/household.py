@@ -107,6 +107,8 @@ MEMBER_FLAGS = ("severe_disability", "severe_illness", "school_stage", "employme
 # (`Household.migrate`), held as it was until the next determination.
 MIGRATED = "migrated_monthly_fen"
 MIGRATED_VERSION = "migrated"
+# The cause of an entitlement change point that suspends it (amount 0, not paid).
+SUSPENSION = "suspension"
 
 EntitlementKey = str  # "programme" or "programme/member_id"
 
@@ -189,6 +191,20 @@ class Point:
     ended: bool
     standard_version: str
     reason: str
+    suspended: bool = False  # not paid from this date (amount 0) until resumed
+
+
+@dataclass
+class Suspension:
+    """A span in which an entitlement is not paid: from `effective_from` up to (not
+    including) `resumed_on`, open while `resumed_on` is None."""
+
+    effective_from: date
+    resumed_on: date | None
+    reason: str
+
+    def covers(self, on: date) -> bool:
+        return self.effective_from <= on and (self.resumed_on is None or on < self.resumed_on)
 
 
 @dataclass
@@ -394,7 +410,30 @@ class Household(Chained):
                 self.ended,
                 self.standard_version,
                 self.reason,
+                suspended=self.cause == SUSPENSION,
             )
+
+    class EntitlementSuspended(Event):
+        """An entitlement is not paid from `effective_on` until it is resumed."""
+
+        programme: str
+        member_id: str | None
+        reason: str
+
+        def apply(self, aggregate: Household) -> None:
+            key = entitlement_key(self.programme, self.member_id)
+            aggregate.suspensions_of(key).append(Suspension(self.effective_on, None, self.reason))
+
+    class EntitlementResumed(Event):
+        """A suspended entitlement is paid again from `effective_on`."""
+
+        programme: str
+        member_id: str | None
+        reason: str
+
+        def apply(self, aggregate: Household) -> None:
+            key = entitlement_key(self.programme, self.member_id)
+            aggregate.suspensions_of(key)[-1].resumed_on = self.effective_on
 
     class GrantAwarded(Event):
         """A one-off grant (education aid, 暖巢 renovation, disaster relief)."""
@@ -637,6 +676,12 @@ class Household(Chained):
         self.visits: list[date] = []
         self.major_changes: list[list[date | None]] = []  # [reported_on, stabilised_on]
         self.referrals: dict[str, int] = {}
+        self.suspensions: dict[EntitlementKey, list[Suspension]] = {}
+
+    def suspensions_of(self, key: EntitlementKey) -> list[Suspension]:
+        # setdefault on __dict__: a snapshot taken before suspensions existed has none.
+        found: dict[EntitlementKey, list[Suspension]] = self.__dict__.setdefault("suspensions", {})
+        return found.setdefault(key, [])
 
     # ----------------------------------------------------------------- commands
 
@@ -999,6 +1044,102 @@ class Household(Chained):
             actor=actor,
             effective_on=on,
         )
+
+    def suspend_entitlement(
+        self,
+        programme: str,
+        member_id: str | None,
+        *,
+        effective_on: date,
+        reason: str,
+        actor: str,
+        book: StandardsBook,
+    ) -> None:
+        """Stop paying a monthly entitlement from `effective_on` (issue 3: suspended
+        entitlements are not paid). Its timeline gets a 0 amount, marked suspended, from
+        that day, so a payment run pays the days before it pro rata and none after."""
+        key = self._monthly_key(programme, member_id)
+        reason = _reason(reason)
+        point = _step(self.timelines.get(key, {}), effective_on)
+        if point is None or point.ended:
+            raise PolicyRuleError(
+                f"{key} is not in force on {effective_on.isoformat()}: only an entitlement "
+                "in force can be suspended",
+                "effective_on",
+            )
+        spans = self.suspensions_of(key)
+        if spans and spans[-1].resumed_on is None:
+            raise ConflictError(
+                f"{key} is suspended already (from {spans[-1].effective_from.isoformat()}); "
+                "resume it first",
+                "programme",
+            )
+        last_resumed = spans[-1].resumed_on if spans else None
+        if last_resumed is not None and effective_on < last_resumed:
+            raise PolicyRuleError(
+                f"effective_on must be on or after the last resumption ({last_resumed})",
+                "effective_on",
+            )
+        self.trigger_event(
+            self.EntitlementSuspended,
+            programme=programme,
+            member_id=member_id,
+            reason=reason,
+            actor=actor,
+            effective_on=effective_on,
+        )
+        self._reconcile(key, book, actor=actor, cause=SUSPENSION, reason=f"suspended: {reason}")
+
+    def resume_entitlement(
+        self,
+        programme: str,
+        member_id: str | None,
+        *,
+        effective_on: date,
+        reason: str,
+        actor: str,
+        book: StandardsBook,
+    ) -> None:
+        """Pay a suspended entitlement again from `effective_on`, at the amount its
+        bases and the standards give that day."""
+        key = self._monthly_key(programme, member_id)
+        reason = _reason(reason)
+        spans = self.suspensions_of(key)
+        if not spans or spans[-1].resumed_on is not None:
+            raise ConflictError(f"{key} is not suspended", "programme")
+        if effective_on <= spans[-1].effective_from:
+            raise PolicyRuleError(
+                f"effective_on must be after the suspension's first day "
+                f"({spans[-1].effective_from.isoformat()})",
+                "effective_on",
+            )
+        self.trigger_event(
+            self.EntitlementResumed,
+            programme=programme,
+            member_id=member_id,
+            reason=reason,
+            actor=actor,
+            effective_on=effective_on,
+        )
+        self._reconcile(key, book, actor=actor, cause="resumption", reason=f"resumed: {reason}")
+
+    def _monthly_key(self, programme: str, member_id: str | None) -> EntitlementKey:
+        if programme not in PROGRAMMES or programme in GRANTS:
+            raise InvalidInputError(
+                "programme must be a monthly programme: "
+                + ", ".join(p for p in PROGRAMMES if p not in GRANTS),
+                "programme",
+            )
+        if member_id is not None:
+            self.member(member_id)
+        key = entitlement_key(programme, member_id)
+        if key not in self.timelines:
+            raise NotFoundError(
+                f"the household has no {programme} entitlement"
+                + (f" for member {member_id}" if member_id else ""),
+                "member_id" if member_id else "programme",
+            )
+        return key
 
     # ------------------------------------------------ visits and records commands
 
@@ -2054,7 +2195,7 @@ class Household(Chained):
                 desired[on.isoformat()] = Point(
                     on, amount.monthly_fen, amount.paused, amount.standard.label, amount.explanation
                 )
-        return desired
+        return _suspend(desired, self.suspensions_of(key))
 
     def _reconcile(
         self, key: EntitlementKey, book: StandardsBook, *, actor: str, cause: str, reason: str
@@ -2076,9 +2217,10 @@ class Household(Chained):
             have = _step(self.timelines.get(key, {}), on)
             if want is None:
                 continue
-            if have is not None and (have.monthly_fen, have.ended) == (
+            if have is not None and (have.monthly_fen, have.ended, have.suspended) == (
                 want.monthly_fen,
                 want.ended,
+                want.suspended,
             ):
                 continue
             old = None if have is None or have.ended else have.monthly_fen
@@ -2096,13 +2238,47 @@ class Household(Chained):
                 previous_monthly_fen=old,
                 ended=want.ended,
                 standard_version=want.standard_version,
-                cause=cause,
+                cause=SUSPENSION if want.suspended else cause,
                 reason=why,
                 actor=actor,
                 effective_on=on,
             )
             changed += 1
         return changed
+
+
+def _suspend(desired: Timeline, spans: list[Suspension]) -> Timeline:
+    """A timeline with its suspensions laid over it: from a suspension's first day every
+    amount in force is 0 (marked suspended) until the resumption, where the amount the
+    timeline has that day applies again. An end inside a suspension stays an end."""
+    if not desired or not spans:
+        return desired
+    result = dict(desired)
+    for span in spans:
+        starts = [span.effective_from] + [
+            p.effective_from for p in desired.values() if span.covers(p.effective_from)
+        ]
+        for on in starts:
+            point = _step(desired, on)
+            if point is None or point.ended:
+                continue
+            result[on.isoformat()] = Point(
+                on, 0, False, point.standard_version, f"suspended: {span.reason}", True
+            )
+        resumed = span.resumed_on
+        if resumed is not None and resumed.isoformat() not in desired:
+            after = _step(desired, resumed)
+            if after is not None:
+                result[resumed.isoformat()] = Point(
+                    resumed, after.monthly_fen, after.ended, after.standard_version, after.reason
+                )
+    return result
+
+
+def _reason(text: str) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInputError("reason must say why (it is recorded)", "reason")
+    return text.strip()
 
 
 def _join(aggregate: Household, event: Any, attributes: dict[str, Any]) -> None:

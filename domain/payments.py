@@ -5,13 +5,16 @@
 - A household's payments are kept in its own `PaymentLedger` stream (its id derived
   from the household id), so a payment run never races a caseworker's edit of the
   household, and many ledgers are written per transaction without loading them.
-- Payment ids are derived from (household, programme, member, period, kind, attempt):
-  the same payment computed twice has the same id, and the event store refuses it twice.
+- Payment ids are derived from (household, programme, member, period, kind, run); a
+  payment offered again gets an id derived from the id of the payment it retries and the
+  run: the same payment computed twice has the same id, and the event store refuses it
+  twice, while two different payments can never share one.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,12 +25,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.chain import Chained, ChainedEvent
-from domain.errors import ConflictError, InvalidInputError, NotFoundError
+from domain.errors import ConflictError, InvalidInputError, NotFoundError, PolicyRuleError
 from domain.money import format_yuan, round_half_up
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACK_STATUSES = ("paid", "failed", "returned")
-KINDS = ("regular", "arrears", "recovery")
+KINDS = ("regular", "arrears")  # a recovery is a deduction inside a line (docs/PAYMENTS.md)
 ACCOUNT_KINDS = ("bank", "one_card")
 
 
@@ -41,10 +44,41 @@ def parse_period(text: str, field: str = "period") -> tuple[int, int]:
     return year, month
 
 
+@functools.lru_cache(maxsize=1024)
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a YYYY-MM period."""
+    """First and last day of a YYYY-MM period (cached: a run asks for the same few
+    months once per entitlement)."""
     year, month = parse_period(period)
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def next_period(period: str) -> str:
+    """The month after a YYYY-MM period."""
+    year, month = parse_period(period)
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def check_run_order(period: str, earlier_runs: list[str]) -> None:
+    """Runs go forward month by month: once a run exists, the next one is for the month
+    after the latest (a skipped month would never be paid: arrears cover only months a
+    run covered). A month before the latest is refused too; its changes are paid as
+    arrears by the next run."""
+    if not earlier_runs:
+        return
+    latest = max(earlier_runs)
+    if period < latest:
+        raise PolicyRuleError(
+            f"a run for {latest} exists already: runs go forward month by month; "
+            "a change for an earlier month is paid as arrears by the next run",
+            "period",
+        )
+    expected = next_period(latest)
+    if period > expected:
+        raise PolicyRuleError(
+            f"the latest run is for {latest}: run {expected} first (runs go forward month "
+            f"by month, so no month is skipped and left unpaid), then {period}",
+            "period",
+        )
 
 
 def run_id(period: str) -> UUID:
@@ -62,10 +96,30 @@ def payment_id(
     period: str,
     kind: str,
     run_period: str,
-    attempt: int = 0,
 ) -> str:
-    key = f"{household_id}|{programme}|{member_id or ''}|{period}|{kind}|{run_period}|{attempt}"
+    key = f"{household_id}|{programme}|{member_id or ''}|{period}|{kind}|{run_period}|0"
     return str(uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:payment:{key}"))
+
+
+def retry_payment_id(retry_of: str, run_period: str) -> str:
+    """The id of a payment offered again: derived from the payment it retries (itself
+    unique) and the run, so two different failed payments never give the same id."""
+    return str(uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:payment-retry:{retry_of}|{run_period}"))
+
+
+def check_unique_lines(lines: list[dict[str, Any]]) -> None:
+    """A household's lines in one run must have distinct payment ids: a repeated id
+    would make one payment overwrite another (and the payments view refuse it)."""
+    seen: set[str] = set()
+    for line in lines:
+        if line["payment_id"] in seen:
+            raise ConflictError(
+                f"payment {line['payment_id']} is planned twice in one run "
+                f"({line['programme']} for {line['period']}, {line['kind']}); nothing was "
+                "written for this household",
+                "payment_id",
+            )
+        seen.add(line["payment_id"])
 
 
 def validate_account(kind: str, number: str) -> str:
@@ -94,6 +148,7 @@ class Segment:
     effective_from: date
     monthly_fen: int
     ended: bool
+    suspended: bool = False  # not paid from this date (the amount is 0) until resumed
 
 
 def owed_for_period(points: list[Segment], period: str) -> tuple[int, str]:
@@ -116,6 +171,12 @@ def owed_for_period(points: list[Segment], period: str) -> tuple[int, str]:
         if point.ended or start > end or end < first:
             continue
         days = (end - start).days + 1
+        if point.suspended:
+            parts.append(
+                f"suspended {days}/{days_in_month} days ({start.isoformat()} to "
+                f"{end.isoformat()}): nothing"
+            )
+            continue
         exact += Fraction(point.monthly_fen * days, days_in_month)
         if days == days_in_month:
             parts.append(f"{format_yuan(point.monthly_fen)} for the whole month")
@@ -202,13 +263,6 @@ class PaymentLedger(Chained):
             payment.bank_reference = self.bank_reference
             if self.status in ("failed", "returned"):
                 payment.failures += 1
-
-    class PaymentCancelled(Event):
-        payment_id: str
-        reason: str
-
-        def apply(self, aggregate: PaymentLedger) -> None:
-            aggregate.payments[self.payment_id].status = "cancelled"
 
     def __init__(self, household_id: str) -> None:
         self.household_id = household_id
@@ -399,3 +453,57 @@ def plan_entitlement(
             PlannedLine(key.programme, key.member_id, period, kind, gross, recovered, why_line)
         )
     return lines, overpayments
+
+
+def moved_period(run_period: str) -> str:
+    """The `period` of an overpayment moved between entitlements by a run: not a month,
+    so the arrears arithmetic (month by month) never counts it; only balances do."""
+    return f"{run_period}/moved"
+
+
+def balance_after(key: KeyHistory, lines: list[PlannedLine], overs: list[dict[str, Any]]) -> int:
+    """What is still to recover of an entitlement once this run's lines are paid."""
+    recognised = key.recovery_balance + sum(int(o["amount_fen"]) for o in overs)
+    return recognised - sum(line.recovered_fen for line in lines)
+
+
+def has_ended(key: KeyHistory, run_period: str) -> bool:
+    """The entitlement ends on or before the run's month ends (its last change point
+    is an end): nothing later will be paid from which to recover."""
+    if not key.points:
+        return False
+    last = max(key.points, key=lambda p: p.effective_from)
+    return last.ended and last.effective_from <= period_bounds(run_period)[1]
+
+
+def move_balance(
+    ended: KeyHistory, to: KeyHistory, amount_fen: int, run_period: str, share_label: str
+) -> list[dict[str, Any]]:
+    """§4 recoveries "until settled" when the entitlement overpaid has ended: its balance
+    moves to another monthly entitlement of the household, recovered from that one's
+    payments at the same share limit. Two overpayment entries, netting to zero."""
+    where = f"{to.programme}{'/' + to.member_id if to.member_id else ''}"
+    source = f"{ended.programme}{'/' + ended.member_id if ended.member_id else ''}"
+    period = moved_period(run_period)
+    return [
+        {
+            "programme": ended.programme,
+            "member_id": ended.member_id,
+            "period": period,
+            "amount_fen": -amount_fen,
+            "explanation": (
+                f"追回 {format_yuan(amount_fen)} still to recover; {source} has ended, so it "
+                f"moves to {where}"
+            ),
+        },
+        {
+            "programme": to.programme,
+            "member_id": to.member_id,
+            "period": period,
+            "amount_fen": amount_fen,
+            "explanation": (
+                f"追回 {format_yuan(amount_fen)} moved from {source} (ended): recovered from "
+                f"{where}'s payments, at most {share_label} of each"
+            ),
+        },
+    ]

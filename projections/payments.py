@@ -30,7 +30,6 @@ TOPICS = tuple(
         PaymentLedger.Opened,
         PaymentLedger.PaymentsScheduled,
         PaymentLedger.PaymentAcknowledged,
-        PaymentLedger.PaymentCancelled,
         PaymentRun.Started,
         PaymentRun.Completed,
     )
@@ -117,11 +116,6 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
                     "bank_reference": event.bank_reference,
                 },
             ),
-        ]
-    if isinstance(event, PaymentLedger.PaymentCancelled):
-        return [
-            _version(event),
-            Op("payment_cancel", {"payment_id": event.payment_id}),
         ]
     if isinstance(event, PaymentRun.Started):
         return [

@@ -266,7 +266,7 @@ MEDICAL_RELIEVED_AS_OF = (
 # Payment runs: what a run reads (everything as of the run's catch-up).
 RUN_ENTITLEMENT_ROWS = (
     "SELECT household_id, programme, member_id, monthly_fen, ended, effective_from, "
-    "notification_id FROM {s}.ledger_entitlement_history WHERE cause <> 'grant' "
+    "notification_id, cause FROM {s}.ledger_entitlement_history WHERE cause <> 'grant' "
     "ORDER BY notification_id"
 )
 RUN_SCHEDULED = (

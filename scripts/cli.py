@@ -272,22 +272,32 @@ def feed_export(
     if format_ == "pain001" and run is None:
         err.print("[red]pain001 is one message per run: give --run RUN_ID[/red]")
         raise typer.Exit(2)
+    if not after.isdigit():
+        err.print(f"[red]--after must be a cursor (a whole number), not {after!r}[/red]")
+        raise typer.Exit(2)
+    run_uuid = None
+    if run is not None:
+        try:
+            run_uuid = UUID(run)
+        except ValueError:
+            err.print(f"[red]--run must be a payment run's id (a UUID), not {run!r}[/red]")
+            raise typer.Exit(2) from None
     ledger = _open()
     try:
         ledger.runner.catch_up()
         finance = User("cli", "finance")
-        if run is not None:
-            run_uuid = UUID(run)
+        if run_uuid is not None:
             periods = {
                 str(r["run_id"]): r["period"] for r in ledger.views.query(sql.RUN_PERIODS, {})
             }
-            if run not in periods:
+            if str(run_uuid) not in periods:
                 err.print(f"[red]no payment run {run}[/red]")
                 raise typer.Exit(1)
-            rows = ledger.views.query(sql.FEED_RUN, {"period": periods[run]})
+            period = periods[str(run_uuid)]
+            rows = ledger.views.query(sql.FEED_RUN, {"period": period})
             rows = [r for r in rows if int(r["feed_seq"]) > int(after)]
             if format_ == "pain001":
-                sys.stdout.write(feed_pain001(run_uuid, periods[run], rows).decode())
+                sys.stdout.write(feed_pain001(run_uuid, period, rows).decode())
                 return
         else:
             rows = ledger.views.query(sql.FEED_PAGE, {"after": int(after), "limit": 10**9})

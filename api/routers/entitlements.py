@@ -6,9 +6,10 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.deps import LedgerDep, Reader
-from api.schemas import EntitlementChangeOut, EntitlementInForce, QueryDate
+from api.deps import Approver, LedgerDep, Reader
+from api.schemas import EntitlementChangeOut, EntitlementInForce, QueryDate, SuspensionIn
 from domain.errors import InvalidInputError
+from domain.household import SUSPENSION
 from domain.money import format_yuan
 
 router = APIRouter(prefix="/households/{household_id}/entitlements", tags=["entitlements"])
@@ -35,6 +36,7 @@ def in_force(
             effective_from=f.row.effective_from,
             effective_to=f.effective_to,
             standard_version=f.row.standard_version,
+            suspended=f.row.cause == SUSPENSION,
         )
         for f in found
     ]
@@ -59,3 +61,45 @@ def history(household_id: UUID, _: Reader, ledger: LedgerDep) -> Any:
         )
         for r in ledger.entitlement_history(household_id)
     ]
+
+
+@router.post("/{programme}/suspension", status_code=201)
+def suspend(
+    household_id: UUID, programme: str, body: SuspensionIn, user: Approver, ledger: LedgerDep
+) -> dict[str, Any]:
+    """Suspend a monthly entitlement from `effective_on`: not paid from that day (the
+    days before it are paid pro rata) until it is resumed."""
+    ledger.app.suspend_entitlement(
+        household_id,
+        programme,
+        body.member_id,
+        effective_on=body.effective_on,
+        reason=body.reason,
+        actor=user.name,
+    )
+    return _answer(programme, body, "suspended")
+
+
+@router.post("/{programme}/resumption", status_code=201)
+def resume(
+    household_id: UUID, programme: str, body: SuspensionIn, user: Approver, ledger: LedgerDep
+) -> dict[str, Any]:
+    """Resume a suspended entitlement from `effective_on`, at the amount in force then."""
+    ledger.app.resume_entitlement(
+        household_id,
+        programme,
+        body.member_id,
+        effective_on=body.effective_on,
+        reason=body.reason,
+        actor=user.name,
+    )
+    return _answer(programme, body, "resumed")
+
+
+def _answer(programme: str, body: SuspensionIn, status: str) -> dict[str, Any]:
+    return {
+        "programme": programme,
+        "member_id": body.member_id,
+        "effective_on": body.effective_on.isoformat(),
+        "status": status,
+    }

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from api.auth import User
-from api.deps import SEES_ID_NUMBERS, Caseworker, LedgerDep, Reader
+from api.deps import SEES_ACCOUNTS, SEES_ID_NUMBERS, Caseworker, LedgerDep, Reader
 from api.schemas import (
     EventOut,
     HouseholdCreated,
@@ -20,6 +20,7 @@ from api.schemas import (
 from domain.household import Household
 from domain.idnumber import mask_id_number, validate_id_number
 from domain.money import format_yuan
+from domain.payments import mask_account
 
 router = APIRouter(prefix="/households", tags=["households"])
 
@@ -126,6 +127,8 @@ def event_data(event: Any, user: User) -> dict[str, Any]:
         value = getattr(event, f.name)
         if f.name == "id_number":
             value = _id_number(value, user)
+        elif f.name == "account_number" and user.role not in SEES_ACCOUNTS:
+            value = mask_account(value)
         elif f.name.endswith("_fen") and isinstance(value, int):
             data[f.name[: -len("_fen")] + "_amount"] = format_yuan(value)
         data[f.name] = value

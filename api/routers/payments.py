@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import User
-from api.deps import Caseworker, LedgerDep, require
+from api.deps import SEES_ACCOUNTS, Caseworker, LedgerDep, require
 from api.payment_runs import run_payments
 from api.schemas import AccountIn, AcknowledgementIn, PaymentRunIn, PaymentRunOut
 from domain.errors import InvalidInputError, NotFoundError
@@ -99,6 +99,10 @@ def reconciliation(run_id: UUID, _: FeedReader, ledger: LedgerDep) -> dict[str, 
         },
         "recovered": format_yuan(found["recovered_fen"]),
         "balanced": found["balanced"],
+        "to_recover": {
+            "entitlements": found["to_recover"]["entitlements"],
+            "amount": format_yuan(found["to_recover"]["amount_fen"]),
+        },
     }
 
 
@@ -121,7 +125,7 @@ def feed_item(row: dict[str, Any], user: User) -> dict[str, Any]:
         "account_masked": mask_account(account),
         **(
             {"account_number": account, "bank_name": row["bank_name"]}
-            if user.role == "finance"
+            if user.role in SEES_ACCOUNTS
             else {}
         ),
         "status": row["status"],

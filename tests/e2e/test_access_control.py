@@ -33,6 +33,8 @@ ALLOWED = {
     },
     ("GET", "/households/{household_id}/entitlements"): READERS,
     ("GET", "/households/{household_id}/entitlements/history"): READERS,
+    ("POST", "/households/{household_id}/entitlements/{programme}/suspension"): {"approver"},
+    ("POST", "/households/{household_id}/entitlements/{programme}/resumption"): {"approver"},
     ("POST", "/households/{household_id}/medical-bills"): {"caseworker"},
     ("PUT", "/households/{household_id}/medical-bills/{bill_id}"): {"caseworker"},
     ("DELETE", "/households/{household_id}/medical-bills/{bill_id}"): {"caseworker"},
@@ -82,6 +84,7 @@ def concrete(path: str) -> str:
         "run_id",
         "payment_id",
         "warning_id",
+        "programme",
     ):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from api.auth import read_token
 from api.container import Ledger
 from domain.money import format_yuan
+from projections import sql
 from projections.entitlements import TABLES
 from scripts.cli import cli
 
@@ -116,6 +117,28 @@ def test_payment_run_and_feed_export(env):
     xsd = importlib.resources.files("sepaxml").joinpath("schemas", "pain.001.001.09.xsd")
     xmlschema.XMLSchema(str(xsd)).validate(xml.encode())
     assert "<CtrlSum>2000.00</CtrlSum>" in xml
+
+
+def test_payment_run_refuses_a_skipped_month_and_export_refuses_a_bad_run_id(env):
+    """Audit G3 and G10: `ledger payment-run` for a month after a gap says which month
+    to run first and records nothing; `ledger feed export --run` with something that is
+    not a run id is a plain error, not a traceback."""
+    run("payment-run", "2025-01")
+    skipped = CliRunner().invoke(cli, ["payment-run", "2025-03"])
+    assert skipped.exit_code == 1
+    assert "run 2025-02 first" in skipped.output
+    assert "Traceback" not in skipped.output
+    ledger = Ledger.open(env)
+    try:
+        ledger.runner.catch_up()
+        assert [r["period"] for r in ledger.views.query(sql.RUN_PERIODS, {})] == ["2025-01"]
+    finally:
+        ledger.close()
+    for args in (["--run", "not-a-uuid"], ["--after", "x"]):
+        bad = CliRunner().invoke(cli, ["feed", "export", *args])
+        assert bad.exit_code == 2, bad.output
+        assert "must be" in bad.output
+        assert isinstance(bad.exception, SystemExit)  # a plain exit, not a crash
 
 
 def test_token_carries_user_and_role(env):

@@ -6,16 +6,18 @@ from uuid import uuid4
 
 import pytest
 
-from domain.errors import InvalidInputError
+from domain.errors import ConflictError, InvalidInputError
 from domain.payments import (
     KeyHistory,
     Segment,
+    check_unique_lines,
     mask_account,
     owed_for_period,
     parse_period,
     payment_id,
     plan_entitlement,
     recovery_deduction,
+    retry_payment_id,
     validate_account,
 )
 
@@ -80,9 +82,23 @@ def test_payment_ids_are_deterministic():
     assert payment_id(hid, "dibao", None, "2025-02", "regular", "2025-02") == payment_id(
         hid, "dibao", None, "2025-02", "regular", "2025-02"
     )
-    assert payment_id(hid, "dibao", None, "2025-02", "regular", "2025-02", 1) != payment_id(
-        hid, "dibao", None, "2025-02", "regular", "2025-02", 0
-    )
+    first = payment_id(hid, "dibao", None, "2025-01", "arrears", "2025-03")
+    second = payment_id(hid, "dibao", None, "2025-01", "arrears", "2025-04")
+    assert first != second
+    # A retry's id comes from the payment it retries and the run: two failed lines of
+    # the same month retried in the same run never share an id (audit G1).
+    assert retry_payment_id(first, "2025-05") == retry_payment_id(first, "2025-05")
+    assert retry_payment_id(first, "2025-05") != retry_payment_id(second, "2025-05")
+    assert retry_payment_id(first, "2025-05") != retry_payment_id(first, "2025-06")
+
+
+def test_a_payment_id_planned_twice_in_one_run_is_refused():
+    line = {"payment_id": "p-1", "programme": "dibao", "period": "2025-01", "kind": "arrears"}
+    check_unique_lines([line, {**line, "payment_id": "p-2"}])
+    with pytest.raises(ConflictError) as caught:
+        check_unique_lines([line, dict(line)])
+    assert caught.value.field == "payment_id"
+    assert "planned twice" in caught.value.message
 
 
 @pytest.mark.parametrize("bad", ["2025-13", "2025-7", "25-07", "2025/07", "1999-12"])
