@@ -422,7 +422,9 @@ class Household(Chained):
 
         def apply(self, aggregate: Household) -> None:
             key = entitlement_key(self.programme, self.member_id)
-            aggregate.suspensions_of(key).append(Suspension(self.effective_on, None, self.reason))
+            aggregate._suspensions_to_change(key).append(
+                Suspension(self.effective_on, None, self.reason)
+            )
 
     class EntitlementResumed(Event):
         """A suspended entitlement is paid again from `effective_on`."""
@@ -433,7 +435,7 @@ class Household(Chained):
 
         def apply(self, aggregate: Household) -> None:
             key = entitlement_key(self.programme, self.member_id)
-            aggregate.suspensions_of(key)[-1].resumed_on = self.effective_on
+            aggregate._suspensions_to_change(key)[-1].resumed_on = self.effective_on
 
     class GrantAwarded(Event):
         """A one-off grant (education aid, 暖巢 renovation, disaster relief)."""
@@ -679,7 +681,12 @@ class Household(Chained):
         self.suspensions: dict[EntitlementKey, list[Suspension]] = {}
 
     def suspensions_of(self, key: EntitlementKey) -> list[Suspension]:
-        # setdefault on __dict__: a snapshot taken before suspensions existed has none.
+        """The entitlement's suspensions; a read, so it adds nothing to the state (a
+        snapshot taken before suspensions existed has none)."""
+        found: dict[EntitlementKey, list[Suspension]] = self.__dict__.get("suspensions", {})
+        return found.get(key, [])
+
+    def _suspensions_to_change(self, key: EntitlementKey) -> list[Suspension]:
         found: dict[EntitlementKey, list[Suspension]] = self.__dict__.setdefault("suspensions", {})
         return found.setdefault(key, [])
 
