@@ -20,6 +20,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RULE = "must not contain control characters (such as NUL) other than tab and line breaks"
 
 
+# What a control character looks like in the canonical JSON of an event (json.dumps
+# escapes C0 controls as \uXXXX or \b, \f, \t, \n, \r; DEL stays as it is): a cheap scan
+# of the text the hash chain computes anyway. A match may be an escaped backslash before
+# "b", "f" or "u00"; then the exact check decides.
+_ESCAPED_CONTROL = re.compile(r"\\u00[01][0-9a-fA-F]|\\[bf]|\x7f")
+
+
+def might_hold_control(json_text: str) -> bool:
+    """Whether an event's canonical JSON text may hold a control character."""
+    return _ESCAPED_CONTROL.search(json_text) is not None
+
+
 def control_character(value: str) -> str | None:
     """The first control character in `value` as U+XXXX, or None."""
     found = _CONTROL.search(value)
