@@ -28,6 +28,7 @@ from projections import sql
 from projections.interface import EntitlementRow, ViewStore
 from projections.postgres import (
     PostgresViewStore,
+    binary_event_inserts,
     grant_application_role,
     make_append_only,
     track_stream_heads,
@@ -116,6 +117,10 @@ class Ledger:
             app.seed_standards()
         views = build_views(env)
         recorder: Any = app.recorder
+        if isinstance(views, PostgresViewStore):
+            binary_event_inserts(recorder)
+            if app.snapshots is not None:
+                binary_event_inserts(app.snapshots.recorder)
         if not migrate:
             pass  # created by the owner (`ledger migrate`); this role may not
         elif isinstance(views, PostgresViewStore):

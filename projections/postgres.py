@@ -448,6 +448,22 @@ APPEND_ONLY = (
 )
 
 
+def binary_event_inserts(recorder: Any) -> None:
+    """Send the rows of an event insert to PostgreSQL in binary (`%b`): the library's
+    statement sends its array of stored-event composites as text (`%s`), which psycopg
+    builds by quoting every field of every row in Python; the binary form of the same
+    rows costs a small fraction of that (about a sixth of a payment run's time)."""
+    recorder.insert_events_statement = _binary_params(recorder.insert_events_statement)
+
+
+def _binary_params(statement: Any) -> Any:
+    if isinstance(statement, Composed):
+        return Composed([_binary_params(part) for part in statement])
+    if isinstance(statement, SQL):
+        return SQL(statement.as_string(None).replace("%s::", "%b::"))
+    return statement
+
+
 def make_append_only(datastore: PostgresDatastore, tables: tuple[str, ...]) -> None:
     """Refuse UPDATE, DELETE and TRUNCATE on the event tables, whoever asks. Only a
     superuser can get round it (session_replication_role = replica), which is what
