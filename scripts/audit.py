@@ -178,8 +178,8 @@ def _default(cls: type, name: str) -> Any:
 def _amount(cls: type, state: Mapping[str, Any]) -> str | None:
     """The amount an event records, if it records one (a monthly amount, a grant, a
     bill's self-pay, a payout, the total of a payment batch)."""
-    for name in ("monthly_fen", "amount_fen", "self_paid_fen"):
-        value = _field(cls, state, name)
+    for name in ("monthly_fen", "amount_fen", "self_paid_fen"):  # plain integers
+        value = state[name] if name in state else _default(cls, name)
         if isinstance(value, int):
             return format_yuan(value)
     if issubclass(cls, PaymentLedger.PaymentsScheduled):
