@@ -422,7 +422,7 @@ def long_household(app: LedgerApplication, events: int) -> tuple[UUID, datetime]
     return household.id, middle
 
 
-def bench_replay(settings: Settings, events: int, repeats: int = 15) -> list[Row]:
+def bench_replay(settings: Settings, events: int, repeats: int = 31) -> list[Row]:
     """The audit replay (`ledger replay`, GET /audit/households/{id}/replay) of one
     household of `events` events, as of 2025-02-01 and as known at the middle of its
     history, with snapshots every 100 events and the light listing (the stored JSON read,
