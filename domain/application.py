@@ -730,7 +730,8 @@ class LedgerApplication(Application[UUID]):
         parsed but not turned into objects, so a date stays
         `{"_type_": "date_iso", "_data_": "2025-02-01"}`. For listing a long stream
         without constructing an event per row; the aggregate is still folded from
-        decoded events."""
+        decoded events. No upcasting is applied: no event class has a class_version
+        above 1 (one that does must be listed from decoded events)."""
         state = row.state
         if self.mapper.cipher is not None:
             state = self.mapper.cipher.decrypt(state)
