@@ -527,10 +527,23 @@ def bench(
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="run only this workload (repeatable): import, writes, payments, replay, "
+            "memory, api"
+        ),
+    ] = None,
 ) -> None:
     """Run the performance benchmark on the configured backend; print a table, write JSON."""
-    from scripts.bench import run_bench
+    from scripts.bench import WORKLOADS, run_bench
 
+    unknown = sorted(set(only or ()) - set(WORKLOADS))
+    if unknown:
+        err.print(
+            f"[red]--only: no workload {', '.join(unknown)}; one of {', '.join(WORKLOADS)}[/red]"
+        )
+        raise typer.Exit(2)
     settings = _settings()
     sizes: tuple[int, int] | None = None
     if memory_households:
@@ -552,6 +565,7 @@ def bench(
         replay_events=replay_events,
         report_path=report,
         console=wide,
+        only=only or WORKLOADS,
     )
 
 

@@ -193,3 +193,27 @@ def test_bench_prints_and_writes_every_workload(env, tmp_path):
     assert workloads["bulk import (60 households)"]["floor"] > 0
     assert workloads["rebuild: all views"]["floor"] > 0
     assert workloads["API: current entitlements"]["requests"] > 0
+
+
+def test_bench_only_replay_times_the_audit_replay_beside_the_plain_way(env, tmp_path):
+    """Issue 6 (the replay figure): `ledger bench --only replay` runs just the audit replay
+    of one long household (and the load beside it), the ledger's way and the plain way
+    (no snapshots, every event decoded), with the same answer both ways; a workload that
+    does not exist is refused with the list of those that do."""
+    report_path = tmp_path / "replay.json"
+    output = run(
+        "bench", "--only", "replay", "--replay-events", "200", "--report", str(report_path)
+    )
+    assert "same answer both ways: True" in output
+    report = json.loads(report_path.read_text())
+    assert report["only"] == ["replay"]
+    workloads = {w["workload"]: w for w in report["workloads"]}
+    assert set(workloads) == {
+        "replay one household of 200 events",
+        "load one household of 200 events",
+    }
+    replay = workloads["replay one household of 200 events"]
+    assert replay["ledger"] > 0 and replay["plain"] > 0 and replay["same_replay"] is True
+    bad = CliRunner().invoke(cli, ["bench", "--only", "replays"])
+    assert bad.exit_code == 2
+    assert "no workload replays" in bad.output
