@@ -459,6 +459,7 @@ def build_demo_city(
 
     # Monthly payment runs; the bank pays almost everything (a few accounts fail).
     runs = [_pay_month(ledger, rng, f"2025-{m:02d}") for m in range(2, 9)]
+    price, suspended = _price_subsidy_and_a_suspension(ledger)
 
     # Standard changes in the year, both reaching households through propagation; the
     # tekun rise is recorded late (from July, recorded after August's run): arrears.
@@ -505,6 +506,8 @@ def build_demo_city(
         + ", ".join(f"{period} {n} ({format_yuan(total)})" for period, n, total in runs[:2])
         + f", …; September with arrears: {runs[7][1]} payments ({format_yuan(runs[7][2])})",
         "other helps: " + ", ".join(f"{k} {v}" for k, v in sorted(helps.items())),
+        price,
+        suspended,
         f"medical bills: {medical['bills']} ({medical['corrected']} corrected, "
         f"{medical['cancelled']} cancelled); medical safety fund relief in 2025: "
         f"{format_yuan(fund)}",
@@ -512,6 +515,45 @@ def build_demo_city(
         what_if,
         warned,
     ]
+
+
+def _price_subsidy_and_a_suspension(ledger: Ledger) -> tuple[str, str]:
+    """§6: the CPI rise recorded for September (3.6%, the trigger is 3.5%) starts the price
+    subsidy for the heads of five 南湖 dibao households; one dibao household is suspended
+    from 2025-09-11 pending a review and resumed from 2025-09-21 (paid pro rata)."""
+    ledger.record_standard_change(
+        key="cpi_yoy",
+        value=Fraction(36, 1000),
+        effective_from=date(2025, 9, 1),
+        basis="嘉兴市统计局 2025年9月 CPI (demo)",
+        actor="standards_admin01",
+    )
+    app = ledger.app
+    ledger.runner.catch_up()
+    nanhu = ledger.views.households_with(("dibao",), "330402", date(2025, 9, 1))
+    for hid in nanhu[:5]:
+        head = next(m for m in app.household(hid).members.values() if m.relation == "head")
+        application = app.submit_application(
+            hid,
+            programme="price_subsidy",
+            effective_from=date(2025, 9, 1),
+            means=None,
+            member_id=head.member_id,
+            details=None,
+            actor=CASEWORKERS[0],
+        )
+        app.determine(hid, application, decision="approve", reason="CPI 3.6%", actor=APPROVERS[0])
+    reviewed = nanhu[5] if len(nanhu) > 5 else None
+    if reviewed is not None:
+        for command, on, why in (
+            (app.suspend_entitlement, date(2025, 9, 11), "待复核：收入变化核查"),
+            (app.resume_entitlement, date(2025, 9, 21), "复核完成"),
+        ):
+            command(reviewed, "dibao", None, effective_on=on, reason=why, actor=APPROVERS[0])
+    return (
+        f"price subsidy (§6, CPI 3.6% from 2025-09): {min(len(nanhu), 5)} households",
+        f"dibao suspended 2025-09-11..2025-09-20 and resumed: household {reviewed}",
+    )
 
 
 def _import_settlements(ledger: Ledger, rng: random.Random) -> str:
