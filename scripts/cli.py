@@ -638,13 +638,18 @@ def _progress_bar() -> Progress:
 
 
 def main() -> None:
-    from api.errors import REFUSALS, refusal
+    from api.errors import OUTAGES, REFUSALS, refusal
 
     try:
         cli()
     except SettingsError as error:
         err.print(f"[red]setting error:[/red] {error}")
         sys.exit(2)
+    except OUTAGES as error:  # before REFUSALS: an outage is one of their subclasses
+        kind, first = refusal(error)
+        err.print(f"[red]the database is unavailable: {kind}: {first}[/red]")
+        err.print("a write under way when it went may have been recorded: read before retrying")
+        sys.exit(1)
     except REFUSALS as error:
         kind, first = refusal(error)
         err.print(f"[red]the database refused: {kind}: {first}[/red]")

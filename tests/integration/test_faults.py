@@ -330,3 +330,26 @@ def test_a_propagation_cut_short_is_reported_and_completed_by_ledger_propagate(
     assert ledger.verify().ok
     again = CliRunner().invoke(cli, ["propagate"], catch_exceptions=False)
     assert "0 unfinished propagations completed" in again.output
+
+
+def test_the_cli_says_an_unreachable_database_is_unavailable_not_a_refusal(tmp_path):
+    """A database that is not there (nothing listens on the port) is an outage: the CLI
+    says so plainly, without a traceback, and exits 1; it does not call it a refusal."""
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test",
+        "LEDGER_SECRET": "test-secret-" + "x" * 32,
+        "LEDGER_DATA_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "verify"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the database is unavailable:" in done.stderr
+    assert "refused" not in done.stderr.replace("Connection refused", "")
+    assert "Traceback" not in done.stderr
