@@ -23,7 +23,7 @@ from domain.errors import NotFoundError
 from domain.household import CAP_KEYS, PROPAGATED_KEYS, Household
 from domain.medical import excess_over_caps
 from domain.rules import AMOUNT_STANDARD, PAUSABLE
-from domain.standards import CITY_CODE, Standards, StandardValue
+from domain.standards import CITY_CODE, Standards, StandardsBook, StandardValue
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
 from projections.postgres import (
@@ -121,15 +121,15 @@ class Ledger:
             binary_event_inserts(recorder)
             if app.snapshots is not None:
                 binary_event_inserts(app.snapshots.recorder)
-        if not migrate:
-            pass  # created by the owner (`ledger migrate`); this role may not
-        elif isinstance(views, PostgresViewStore):
+        # Without migrate_on_start the owner created all this (`ledger migrate`): this
+        # role may not.
+        if migrate and isinstance(views, PostgresViewStore):
             tables = [recorder.events_table_name]
             if app.snapshots is not None:
                 tables.append(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
             make_append_only(recorder.datastore, tuple(tables))
             track_stream_heads(recorder.datastore, recorder.events_table_name)
-        else:
+        elif migrate:
             from projections.sqlite import track_stream_heads as track_sqlite_heads
 
             track_sqlite_heads(recorder.datastore, recorder.events_table_name)
@@ -520,6 +520,7 @@ class Ledger:
             for r in self.views.query(sql.MEDICAL_RELIEVED_AS_OF, params)
         }
         caps: dict[tuple[str, date], tuple[int, int]] = {}
+        books: dict[str, StandardsBook] = {}  # one book a region: each load folds streams
         found = []
         for household, rows in sorted(bills.items()):
             region = str(rows[0]["region_code"])
@@ -531,7 +532,9 @@ class Ledger:
                 )
                 served = as_day(row["service_on"])
                 if (region, served) not in caps:
-                    book = self.app.standards_book(region)
+                    if region not in books:
+                        books[region] = self.app.standards_book(region)
+                    book = books[region]
                     caps[region, served] = (
                         book.money("medical_cap_individual_annual", served)[0],
                         book.money("medical_cap_household_annual", served)[0],

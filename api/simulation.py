@@ -1,8 +1,9 @@
 """What-if for standard changes (§6 dynamic adjustment): the proposed changes are applied
 to in-memory copies of the standards streams (validated by the same §6 rules as a real
 change), and each affected household, loaded from its stream, is brought in line with
-that proposed book by the same `Household.adjust_entitlements` a recorded change runs,
-on an in-memory copy that is never saved. Nothing is recorded."""
+that proposed book by the same `Household.adjust_entitlements` a recorded change of a
+monthly amount's standard runs, on an in-memory copy that is never saved. Nothing is
+recorded. A §17 cap change is refused: the what-if prices monthly amounts, not relief."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from uuid import UUID
 
 from api.container import Ledger
 from domain.errors import InvalidInputError, LedgerError
-from domain.household import MEANS_TESTED, Household, split_key
+from domain.household import CAP_KEYS, MEANS_TESTED, Household, split_key
 from domain.money import format_yuan
 from domain.rules import means_test, months_later
 from domain.standards import (
@@ -77,6 +78,12 @@ class ProposedStandards:
         if change.key not in KEYS:
             raise InvalidInputError(
                 f"{field}.key must be one of the standards: {', '.join(sorted(KEYS))}",
+                f"{field}.key",
+            )
+        if change.key in CAP_KEYS:  # the what-if prices monthly amounts, not bills' relief
+            raise InvalidInputError(
+                f"{field}.key: the what-if covers monthly amounts and categories; a change "
+                "of a §17 cap is not simulated (record it, and its relief is recomputed)",
                 f"{field}.key",
             )
         region = validate_region_code(change.region_code, f"{field}.region_code")

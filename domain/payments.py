@@ -30,7 +30,6 @@ from domain.money import format_yuan, round_half_up
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACK_STATUSES = ("paid", "failed", "returned")
-KINDS = ("regular", "arrears")  # a recovery is a deduction inside a line (docs/PAYMENTS.md)
 ACCOUNT_KINDS = ("bank", "one_card")
 
 

@@ -248,7 +248,6 @@ CODES: dict[str, tuple[str, str]] = {
     "MedicalReliefAdjusted": ("救助调整", "Relief adjusted"),
     "PaymentsScheduled": ("排定发放", "Payments scheduled"),
     "PaymentAcknowledged": ("银行回执", "Payment acknowledged"),
-    "PaymentCancelled": ("发放取消", "Payment cancelled"),
 }
 
 COUNTY_NAMES: dict[str, tuple[str, str]] = {

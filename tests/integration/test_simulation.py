@@ -157,6 +157,13 @@ def test_a_county_change_reaches_only_that_countys_households(ledger):
             ledger, [Proposal("dibao_standard_annual", yuan(16200), "330499")], date(2025, 7, 1)
         )
     assert refused.value.field == "changes[0].region_code"
+    with pytest.raises(InvalidInputError) as refused:  # §17 caps: relief is not priced here
+        simulate(
+            ledger,
+            [Proposal("medical_cap_individual_annual", yuan(40000), "330400")],
+            date(2025, 7, 1),
+        )
+    assert refused.value.field == "changes[0].key" and "§17" in refused.value.message
 
 
 def test_simulation_considers_an_entitlement_that_ended_after_the_date(ledger):
