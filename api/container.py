@@ -23,7 +23,7 @@ from domain.errors import NotFoundError
 from domain.household import CAP_KEYS, PROPAGATED_KEYS, Household
 from domain.medical import excess_over_caps
 from domain.rules import AMOUNT_STANDARD, PAUSABLE
-from domain.standards import CITY_CODE, Standards, StandardsBook, StandardValue
+from domain.standards import Standards, StandardsBook, StandardValue, region_prefix
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
 from projections.postgres import (
@@ -214,7 +214,7 @@ class Ledger:
         entitlement of a programme whose amount uses the key in force on any day from
         `since` on (ended since, or ending later, included), or for a §17 cap a bill
         served on or after `since`. From the views; each household's stream decides."""
-        prefix = "3304" if region_code == CITY_CODE else region_code
+        prefix = region_prefix(region_code)
         found: set[UUID] = set()
         programmes = tuple(p for p, keys in AMOUNT_STANDARD.items() if key in keys)
         if programmes:

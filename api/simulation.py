@@ -26,6 +26,7 @@ from domain.standards import (
     StandardsBook,
     StandardValue,
     county_of,
+    region_prefix,
     validate_change,
     validate_region_code,
 )
@@ -54,7 +55,7 @@ class Proposal:
 
 
 def _prefix(region_code: str) -> str:
-    return "3304" if region_code == CITY_CODE else region_code
+    return region_prefix(region_code)
 
 
 class ProposedStandards:

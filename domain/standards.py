@@ -29,6 +29,14 @@ from domain.money import (
 )
 
 CITY_CODE = "330400"
+
+
+def region_prefix(region_code: str) -> str:
+    """The code prefix of a region's households: the city's own code (330400) stands for
+    the whole city (3304…), a county's or lower code for itself."""
+    return "3304" if region_code == CITY_CODE else region_code
+
+
 COUNTIES = {
     "330402": "南湖区",
     "330411": "秀洲区",

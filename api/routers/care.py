@@ -12,7 +12,7 @@ from api.deps import Caseworker, LedgerDep, require
 from api.schemas import BusinessDate, Input, QueryDate, Text, Yuan
 from domain.idnumber import mask_id_number
 from domain.money import format_yuan, parse_yuan
-from domain.standards import CITY_CODE, county_of, validate_region_code
+from domain.standards import CITY_CODE, county_of, region_prefix, validate_region_code
 
 router = APIRouter(tags=["visits and records"])
 CareReader = Annotated[User, Depends(require("caseworker", "approver", "auditor"))]
@@ -91,7 +91,7 @@ def overdue(
 ) -> list[dict[str, Any]]:
     """Registered households whose next visit (by their §30 tier) was due before `on`."""
     validate_region_code(region_code)
-    prefix = "3304" if region_code == CITY_CODE else region_code
+    prefix = region_prefix(region_code)
     return [
         {
             "household_id": s.household_id,
@@ -151,7 +151,7 @@ def dividends(
     """§23 for a year: the rural low-income households' dividends and the village subsidy
     of 50% of them, per village (the households' region code) and per county."""
     validate_region_code(region_code)
-    prefix = "3304" if region_code == CITY_CODE else region_code
+    prefix = region_prefix(region_code)
     villages = [
         {
             "region_code": r["region_code"],

@@ -11,7 +11,7 @@ from api.schemas import MedicalBillIn, MedicalBillOut, MoveIn
 from domain.household import MedicalBill
 from domain.medical import BillFigures
 from domain.money import format_yuan, parse_yuan
-from domain.standards import CITY_CODE, validate_region_code
+from domain.standards import CITY_CODE, region_prefix, validate_region_code
 
 router = APIRouter(tags=["medical"])
 
@@ -138,7 +138,7 @@ def fund_relief(
     """The medical safety fund's relief per month (of service) and county; recoveries
     after corrections or cancellations are netted in."""
     validate_region_code(region_code)
-    prefix = "3304" if region_code == CITY_CODE else region_code
+    prefix = region_prefix(region_code)
     return [
         {"month": r["month"], "region_code": r["county"], "relief": format_yuan(r["relief_fen"])}
         for r in ledger.fund_relief(year, prefix)

@@ -11,7 +11,7 @@ from api import warnings as service
 from api.auth import User
 from api.deps import Caseworker, LedgerDep, require
 from api.schemas import BusinessDate, Input, QueryDate
-from domain.standards import CITY_CODE, validate_region_code
+from domain.standards import CITY_CODE, region_prefix, validate_region_code
 
 router = APIRouter(tags=["early warnings"])
 WarningReader = Annotated[User, Depends(require("caseworker", "approver", "auditor"))]
@@ -27,7 +27,7 @@ class ResolutionIn(Input):
 
 def _prefix(region: str) -> str:
     validate_region_code(region, "region")
-    return "3304" if region == CITY_CODE else region
+    return region_prefix(region)
 
 
 @router.get("/warnings")

@@ -52,7 +52,7 @@ from domain.household import Household
 from domain.idnumber import mask_id_number
 from domain.medical import cap_year_of
 from domain.money import format_yuan
-from domain.standards import CITY_CODE, COUNTIES
+from domain.standards import CITY_CODE, COUNTIES, region_prefix
 from scripts.audit import replay_household
 
 OVERSEERS = ("auditor", "finance", "approver")
@@ -429,7 +429,7 @@ def relief(request: Request, who: Overseer) -> HTMLResponse:
 def overdue(request: Request, who: CareReader) -> HTMLResponse:
     on = _date(request, "on", date.today())
     region = _region(request.query_params.get("region"))
-    prefix = "3304" if region == CITY_CODE else region
+    prefix = region_prefix(region)
     statuses = sorted(
         (s for s in _ledger(request).care_statuses(on, prefix) if s.overdue),
         key=lambda s: (s.due_on, s.household_id),
@@ -708,7 +708,7 @@ def _warnings_page(
     problem: tuple[str | None, str, str] | None = None,
 ) -> HTMLResponse:
     ledger = _ledger(request)
-    prefix = "3304" if region == CITY_CODE else region
+    prefix = region_prefix(region)
     every = warnings_on(ledger, on, prefix)  # evaluated once: the summary and the list
     listed = [w for w in every if status is None or w.status == status]
     pages = max(1, -(-len(listed) // WARNINGS_PER_PAGE))
