@@ -28,6 +28,7 @@ from domain.errors import (
     PolicyRuleError,
     SeparationOfDutiesError,
 )
+from projections.runner import first_line
 
 log = logging.getLogger("ledger.api")
 
@@ -84,8 +85,7 @@ def refusal(error: BaseException) -> tuple[str, str]:
     """A database's refusal as (the driver's error class, the first line of its message):
     what to report, without the detail lines that may quote row values."""
     cause = error.__cause__ or error
-    lines = str(cause).strip().splitlines()
-    return type(cause).__name__, lines[0] if lines else ""
+    return type(cause).__name__, first_line(cause)
 
 
 def status_of(error: LedgerError) -> int:
