@@ -133,6 +133,8 @@ class Settings(BaseSettings):
                 "POSTGRES_POOL_SIZE": query.get("pool_size", ["10"])[0],
                 "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
                 "POSTGRES_CONNECT_TIMEOUT": str(self.db_connect_timeout_seconds),
+                # A retried insert that finds its rows committed is in doubt, not a conflict.
+                "APPLICATION_RECORDER_TOPIC": "projections.postgres:LedgerEventRecorder",
             }
             if "schema" in query:
                 env["POSTGRES_SCHEMA"] = query["schema"][0]

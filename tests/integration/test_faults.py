@@ -353,3 +353,55 @@ def test_the_cli_says_an_unreachable_database_is_unavailable_not_a_refusal(tmp_p
     assert "the database is unavailable:" in done.stderr
     assert "refused" not in done.stderr.replace("Connection refused", "")
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("settings", ["postgres"], indirect=True)
+def test_a_retried_insert_that_finds_its_write_committed_is_in_doubt_not_a_conflict(
+    settings, monkeypatch
+):
+    """Issue 8 (never pay twice): on PostgreSQL the library retries an insert whose
+    connection failed. When the first try had committed (only its answer was lost), the
+    retry meets its own rows. That is raised as the outage it was (OperationalError, which
+    the API answers 503 "may have been recorded"), not as a concurrent change that
+    `update` would load again and re-run: the member is added once, not twice."""
+    from datetime import date
+
+    from eventsourcing.persistence import OperationalError
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    from api.container import Ledger
+    from tests.helpers import household, id_number
+
+    ledger = Ledger.open(settings)
+    try:
+        hid, _ = household(ledger.app, 1)
+        real = PostgresApplicationRecorder.insert_events.__wrapped__
+        tries = []
+
+        def commit_then_lose_the_answer(recorder, stored_events, **kwargs):
+            tries.append(len(stored_events))
+            result = real(recorder, stored_events, **kwargs)
+            if len(tries) == 1:
+                raise OperationalError("server closed the connection unexpectedly")
+            return result
+
+        monkeypatch.setattr(
+            PostgresApplicationRecorder.insert_events, "__wrapped__", commit_then_lose_the_answer
+        )
+        with pytest.raises(OperationalError) as lost:
+            ledger.app.add_member(
+                hid,
+                actor="caseworker-li",
+                name="新成员",
+                id_number=id_number(),
+                relation="child",
+                birth_on=date(2010, 1, 1),
+                joined_on=None,
+            )
+        assert "may have been recorded" in str(lost.value)
+        assert tries == [1, 1]  # the first try committed, the retry found it: no third
+        monkeypatch.undo()
+        names = [m.name for m in ledger.app.household(hid).members.values()]
+        assert names.count("新成员") == 1
+    finally:
+        ledger.close()
