@@ -396,18 +396,15 @@ class LedgerApplication(Application[UUID]):
         reason: str,
         actor: str,
     ) -> None:
-        def command(household: Household) -> None:
-            book = self.standards_book(household.region_code)
-            household.suspend_entitlement(
-                programme,
-                member_id,
-                effective_on=effective_on,
-                reason=reason,
-                actor=actor,
-                book=book,
-            )
-
-        self.update(household_id, command)
+        self._suspension(
+            Household.suspend_entitlement,
+            household_id,
+            programme,
+            member_id,
+            effective_on=effective_on,
+            reason=reason,
+            actor=actor,
+        )
 
     def resume_entitlement(
         self,
@@ -419,16 +416,29 @@ class LedgerApplication(Application[UUID]):
         reason: str,
         actor: str,
     ) -> None:
+        self._suspension(
+            Household.resume_entitlement,
+            household_id,
+            programme,
+            member_id,
+            effective_on=effective_on,
+            reason=reason,
+            actor=actor,
+        )
+
+    def _suspension(
+        self,
+        change: Callable[..., None],
+        household_id: UUID,
+        programme: str,
+        member_id: str | None,
+        **given: Any,
+    ) -> None:
+        """Suspend or resume (`change`) with the household's standards book."""
+
         def command(household: Household) -> None:
             book = self.standards_book(household.region_code)
-            household.resume_entitlement(
-                programme,
-                member_id,
-                effective_on=effective_on,
-                reason=reason,
-                actor=actor,
-                book=book,
-            )
+            change(household, programme, member_id, book=book, **given)
 
         self.update(household_id, command)
 
