@@ -238,6 +238,21 @@ class Ledger:
             )
         return done
 
+    def correct(self, *, actor: str) -> list[tuple[UUID, list[str]]]:
+        """Bring every household recorded before the POLICY.md §13 fix in line (`ledger
+        correct`): the households corrected and what was corrected in each. Idempotent.
+        The next payment run recovers (or pays as arrears) what the corrected months
+        were paid wrongly."""
+        self.runner.catch_up()
+        done = []
+        for row in self.views.query(sql.ALL_HOUSEHOLDS, {}):
+            hid = UUID(str(row["household_id"]))
+            corrected = self.app.correct_household(hid, actor=actor)
+            if corrected:
+                done.append((hid, corrected))
+        self.runner.catch_up()
+        return done
+
     # ----------------------------------------------------------------- payments
 
     def reconciliation(self, period: str) -> dict[str, Any]:

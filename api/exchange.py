@@ -18,6 +18,7 @@ from domain.money import format_yuan
 MEMBERSHIP = (
     Household.CategoryAssigned,
     Household.CategoryEnded,
+    Household.CategorySuperseded,
     Household.MemberAdded,
     Household.MemberMovedIn,
     Household.MemberMovedOut,

@@ -147,7 +147,8 @@ def _category(household: Household, book: StandardsBook, on: date) -> tuple[str,
     ]
     if not approved:
         return None
-    latest = max(approved, key=lambda a: a.effective_from)
+    # POLICY.md §13: the latest recorded determination rules, not the latest dated.
+    latest = max(approved, key=lambda a: a.determined_at or 0)
     assert latest.means is not None
     try:
         tested = means_test(latest.means, household.size_on(on), book, on).category

@@ -109,6 +109,7 @@ MIGRATED = "migrated_monthly_fen"
 MIGRATED_VERSION = "migrated"
 # The cause of an entitlement change point that suspends it (amount 0, not paid).
 SUSPENSION = "suspension"
+CORRECTION = "correction"  # an entitlement brought in line with POLICY.md §13 (`ledger correct`)
 
 EntitlementKey = str  # "programme" or "programme/member_id"
 
@@ -170,6 +171,9 @@ class ApplicationRecord:
     details: dict[str, Any]
     submitted_by: str
     decision: str | None = None
+    # The stream version its determination was recorded at: which of two determinations
+    # was recorded later (POLICY.md §13), whatever their effective dates.
+    determined_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -248,7 +252,18 @@ class Determination:
     explanation: str
 
 
+# Set on a household restored from a snapshot of an older state version: never trusted.
+STALE_SNAPSHOT = "stale_snapshot"
+
 Timeline = dict[str, Point]  # change points by ISO date (JSON-friendly for snapshots)
+
+
+def supersede(bases: list[Basis], new: Basis) -> list[Basis]:
+    """The bases in force after `new` is recorded (POLICY.md §13): for each day the basis
+    of the most recently recorded determination whose date is on or before that day. The
+    earlier-recorded bases from `new`'s date on are replaced whole; those before it hold
+    until it. The list stays in date order, one basis a date."""
+    return [b for b in bases if b.effective_from < new.effective_from] + [new]
 
 
 def _step(points: Timeline, on: date) -> Point | None:
@@ -265,6 +280,16 @@ def _step(points: Timeline, on: date) -> Point | None:
 class Household(Chained):
     """A household in difficulty: its members, applications, categories and the
     timeline of each of its entitlements."""
+
+    # Snapshot state versions. 2: bases and categories folded by POLICY.md §13 (the
+    # latest recorded determination rules from its date on). A version 1 snapshot was
+    # folded by date order and cannot be upcast (the recording order is not in it): it
+    # is marked stale, and the application folds the household from its events instead.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state[STALE_SNAPSHOT] = True
 
     class Event(ChainedEvent):
         actor: str
@@ -340,7 +365,9 @@ class Household(Chained):
         entitlements: list[dict[str, Any]]
 
         def apply(self, aggregate: Household) -> None:
-            aggregate.applications[self.application_id].decision = self.outcome
+            application = aggregate.applications[self.application_id]
+            application.decision = self.outcome
+            application.determined_at = self.originator_version
 
     class CategoryAssigned(Event):
         category: str
@@ -371,6 +398,29 @@ class Household(Chained):
                 ):
                     span.effective_to = self.effective_on
 
+    class CategorySuperseded(Event):
+        """A later-recorded determination rules from `effective_on` (POLICY.md §13): the
+        span that started on `span_from` is removed if it starts on or after that date,
+        and otherwise ends there."""
+
+        category: str
+        member_id: str | None
+        span_from: date
+        reason: str
+
+        def apply(self, aggregate: Household) -> None:
+            for span in list(aggregate.categories):
+                if (span.category, span.member_id, span.effective_from) != (
+                    self.category,
+                    self.member_id,
+                    self.span_from,
+                ):
+                    continue
+                if span.effective_from >= self.effective_on:
+                    aggregate.categories.remove(span)
+                else:
+                    span.effective_to = self.effective_on
+
     class EntitlementBasisSet(Event):
         """An entitlement's inputs from a date on (None: not entitled from then)."""
 
@@ -380,13 +430,14 @@ class Household(Chained):
         application_id: str | None
 
         def apply(self, aggregate: Household) -> None:
+            # POLICY.md §13: the latest *recorded* basis rules from its date on, so it
+            # replaces every basis recorded before it that starts on or after that date
+            # (recording order, not date order, decides). What stays is in date order.
             key = entitlement_key(self.programme, self.member_id)
-            bases = [
-                b for b in aggregate.bases.get(key, []) if b.effective_from != self.effective_on
-            ]
-            bases.append(Basis(self.effective_on, self.inputs, self.application_id))
-            bases.sort(key=lambda b: b.effective_from)
-            aggregate.bases[key] = bases
+            aggregate.bases[key] = supersede(
+                aggregate.bases.get(key, []),
+                Basis(self.effective_on, self.inputs, self.application_id),
+            )
 
     class EntitlementChanged(Event):
         """The monthly amount of an entitlement from `effective_on` on, with the amount
@@ -1004,6 +1055,45 @@ class Household(Chained):
             self._reconcile(key, book, actor=actor, cause="standard_change", reason=reason)
             for key in sorted(self.bases)
         )
+
+    def correct(
+        self, book: StandardsBook, determined: list[tuple[str, str]], *, actor: str
+    ) -> list[str]:
+        """Bring a household recorded before the POLICY.md §13 fix in line (`ledger
+        correct`); returns what it corrected. `determined` is the stream's approved
+        determinations in recording order, (application id, category).
+
+        Before the fix a backdated determination of the category already open left the
+        span's start where it was: when the latest recorded determination of that
+        category starts before the open span, the span moves to its date. Then every
+        entitlement is brought in line with its bases (now folded by §13): one change
+        point per date that differs, cause `correction`. Idempotent."""
+        done: list[str] = []
+        position = {app_id: i for i, (app_id, _) in enumerate(determined)}
+        for span in [s for s in self.categories if s.effective_to is None]:
+            later = [
+                (app_id, category)
+                for app_id, category in determined
+                if position[app_id] > position.get(span.application_id or "", len(determined))
+                and (
+                    category in HOUSEHOLD_CATEGORIES
+                    if span.category in HOUSEHOLD_CATEGORIES
+                    else category == span.category
+                    and self.applications[app_id].member_id == span.member_id
+                )
+            ]
+            if not later or later[-1][1] != span.category:
+                continue
+            app_id = later[-1][0]
+            on = self.applications[app_id].effective_from
+            if on < span.effective_from:
+                self._assign_category(span.category, span.member_id, on, app_id, actor, book)
+                done.append(f"{span.category} from {on.isoformat()}")
+        reason = "correction by POLICY.md §13 (the latest recorded determination rules)"
+        for key in sorted(self.bases):
+            if self._reconcile(key, book, actor=actor, cause=CORRECTION, reason=reason):
+                done.append(key)
+        return done
 
     def apply_standard_change(
         self, book: StandardsBook, *, key: str, effective_from: date, actor: str, reason: str
@@ -2103,39 +2193,68 @@ class Household(Chained):
         actor: str,
         book: StandardsBook,
     ) -> None:
-        open_span = next(
-            (
-                s
-                for s in self.categories
-                if s.effective_to is None
-                and (
-                    s.category in HOUSEHOLD_CATEGORIES
-                    if category in HOUSEHOLD_CATEGORIES
-                    else (s.category, s.member_id) == (category, member_id)
+        """The category from `on`, by POLICY.md §13: this determination is the latest
+        recorded, so it rules from `on` on whole. Among the spans it competes with (the
+        household's categories for a household category, the member's own for a person's),
+        one that starts on or after `on` is superseded (removed), one that runs past `on`
+        ends there; a span of the same category already open before `on` goes on. One-person
+        dibao needs a marginal household (§5): it ends with it the same way."""
+
+        def competes(span: CategorySpan) -> bool:
+            if category in HOUSEHOLD_CATEGORIES:
+                return span.category in HOUSEHOLD_CATEGORIES or (
+                    category != "marginal" and span.category == "dibao_single"
                 )
-            ),
-            None,
-        )
-        if open_span is not None and open_span.category == category:
-            return  # the category goes on; the new determination sets the new amounts
-        if open_span is not None:
-            if on < open_span.effective_from:
-                raise PolicyRuleError(
-                    f"the household is {open_span.category} from "
-                    f"{open_span.effective_from.isoformat()}; a change of category must "
-                    "take effect on or after that date",
-                    "effective_from",
+            return (span.category, span.member_id) == (category, member_id)
+
+        why = f"replaced by {category} from {on.isoformat()} (application {application_id}, §13)"
+        goes_on = False
+        ended: set[EntitlementKey] = set()
+        for span in [s for s in self.categories if competes(s)]:
+            same = (span.category, span.member_id) == (category, member_id)
+            if same and span.effective_from <= on and span.effective_to is None:
+                goes_on = True  # the new determination sets the new amounts
+                continue
+            if span.effective_from < on and span.effective_to is None:
+                self.trigger_event(
+                    self.CategoryEnded,
+                    category=span.category,
+                    member_id=span.member_id,
+                    reason=why,
+                    actor=actor,
+                    effective_on=on,
                 )
-            self._end_category(
-                open_span, on, actor, book, f"replaced by {category} (application {application_id})"
-            )
-        if category in HOUSEHOLD_CATEGORIES and category != "marginal":
-            # One-person dibao needs a marginal household (§5): it ends with it.
-            for span in list(self.categories):
-                if span.category == "dibao_single" and span.effective_to is None:
-                    self._end_category(
-                        span, on, actor, book, "the household is no longer marginal (§5)"
-                    )
+            elif span.effective_from >= on or (
+                span.effective_to is not None and span.effective_to > on
+            ):
+                self.trigger_event(
+                    self.CategorySuperseded,
+                    category=span.category,
+                    member_id=span.member_id,
+                    span_from=span.effective_from,
+                    reason=why,
+                    actor=actor,
+                    effective_on=on,
+                )
+            else:
+                continue  # ended before `on`: untouched
+            if not same:
+                ended.add(entitlement_key(span.category, span.member_id))
+        for key in sorted(ended):
+            if key in self.bases:
+                programme, person = split_key(key)
+                self.trigger_event(
+                    self.EntitlementBasisSet,
+                    programme=programme,
+                    member_id=person,
+                    inputs=None,
+                    application_id=None,
+                    actor=actor,
+                    effective_on=on,
+                )
+                self._reconcile(key, book, actor=actor, cause="determination", reason=why)
+        if goes_on:
+            return
         self.trigger_event(
             self.CategoryAssigned,
             category=category,
@@ -2204,25 +2323,30 @@ class Household(Chained):
                 )
         return _suspend(desired, self.suspensions_of(key))
 
-    def _reconcile(
-        self, key: EntitlementKey, book: StandardsBook, *, actor: str, cause: str, reason: str
-    ) -> int:
-        """Make the recorded timeline of `key` equal what its bases and the standards say,
-        recording one EntitlementChanged per change point that differs; return how many."""
+    def _differences(
+        self, key: EntitlementKey, book: StandardsBook
+    ) -> list[tuple[date, Point, Point | None]]:
+        """Where the recorded timeline of `key` differs from what its bases and the
+        standards say: (date, wanted, recorded) for each change point to record, in date
+        order. Nothing in force either way (an end where nothing was recorded) is no
+        difference."""
         desired = self._desired(key, book)
         if not desired:
-            return 0
-        changed = 0
+            return []
         first = min(p.effective_from for p in desired.values())
         recorded = self.timelines.get(key, {})
         dates = sorted(
             {p.effective_from for p in desired.values()}
             | {p.effective_from for p in recorded.values() if p.effective_from >= first}
         )
+        found: list[tuple[date, Point, Point | None]] = []
+        have_after: Timeline = dict(recorded)
         for on in dates:
             want = _step(desired, on)
-            have = _step(self.timelines.get(key, {}), on)
+            have = _step(have_after, on)
             if want is None:
+                continue
+            if (have is None or have.ended) and want.ended:
                 continue
             if have is not None and (have.monthly_fen, have.ended, have.suspended) == (
                 want.monthly_fen,
@@ -2230,6 +2354,23 @@ class Household(Chained):
                 want.suspended,
             ):
                 continue
+            found.append((on, want, have))
+            have_after[on.isoformat()] = want
+        return found
+
+    def drifted(self, book: StandardsBook) -> list[EntitlementKey]:
+        """The entitlements whose recorded amounts differ from what their bases give by
+        POLICY.md §13 and the standards (`ledger verify` lists them; `ledger correct`
+        records the corrections)."""
+        return [key for key in sorted(self.bases) if self._differences(key, book)]
+
+    def _reconcile(
+        self, key: EntitlementKey, book: StandardsBook, *, actor: str, cause: str, reason: str
+    ) -> int:
+        """Make the recorded timeline of `key` equal what its bases and the standards say,
+        recording one EntitlementChanged per change point that differs; return how many."""
+        changes = self._differences(key, book)
+        for on, want, have in changes:
             old = None if have is None or have.ended else have.monthly_fen
             why = reason
             if not want.ended or want.reason != "ended":  # a pause says why
@@ -2250,8 +2391,7 @@ class Household(Chained):
                 actor=actor,
                 effective_on=on,
             )
-            changed += 1
-        return changed
+        return len(changes)
 
 
 def _suspend(desired: Timeline, spans: list[Suspension]) -> Timeline:

@@ -77,7 +77,8 @@ def warning_id(household_id: str, rule: str, trigger: str) -> UUID:
 def latest(means: list[MeansRecord], on: date) -> MeansRecord | None:
     """The latest means record effective on or before `on` (the last recorded wins)."""
     found = [m for m in means if m.effective_on <= on]
-    return max(found, key=lambda m: m.effective_on) if found else None
+    # POLICY.md §13: the records come in recording order; the last one recorded rules.
+    return found[-1] if found else None
 
 
 def year_before(on: date) -> date:
@@ -244,7 +245,7 @@ def rural_income_fall(rural_low_income: bool, means: list[MeansRecord], on: date
     if not rural_low_income:
         return Finding(rule, False, "not a rural low-income household")
     by_year: dict[int, MeansRecord] = {}
-    for record in sorted((m for m in means if m.effective_on <= on), key=lambda m: m.effective_on):
+    for record in (m for m in means if m.effective_on <= on):  # recording order (§13)
         by_year[record.effective_on.year] = record
     years = sorted(by_year)
     if len(years) < 2:

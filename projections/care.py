@@ -29,6 +29,7 @@ TOPICS = tuple(
         Household.ApplicationDetermined,
         Household.CategoryAssigned,
         Household.CategoryEnded,
+        Household.CategorySuperseded,
         Household.MemberAdded,
         Household.MemberChanged,
         Household.MemberMovedIn,
@@ -100,9 +101,21 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
                     "category": event.category,
                     "member_id": event.member_id or "",
                     "effective_to": event.effective_on,
+                    "notification_id": notification_id,
                 },
             )
         ]
+    if isinstance(event, Household.CategorySuperseded):  # §13: removed, or ended there
+        keys = {
+            "household_id": hid,
+            "category": event.category,
+            "member_id": event.member_id or "",
+            "span_from": event.span_from,
+            "notification_id": notification_id,
+        }
+        if event.span_from >= event.effective_on:
+            return [Op("category_remove", keys)]
+        return [Op("category_cut", {**keys, "effective_to": event.effective_on})]
     if isinstance(event, Household.MemberAdded | Household.MemberMovedIn):
         values = (
             event.attributes

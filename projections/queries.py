@@ -19,7 +19,9 @@ def in_force(rows: list[EntitlementRow], as_of: date) -> list[InForce]:
     """Each entitlement's amount in force on `as_of`, given the rows known.
 
     Within one entitlement the change point with the latest `effective_from` on or
-    before `as_of` applies; two points on the same date go to the later record.
+    before `as_of` applies; two points on the same date go to the later record. The
+    amount runs until the next date whose point changes it (a later point that records
+    the same amount, such as a §13 correction, does not end it).
     """
     by_key: dict[tuple[str, str | None], list[EntitlementRow]] = {}
     for row in rows:
@@ -28,19 +30,23 @@ def in_force(rows: list[EntitlementRow], as_of: date) -> list[InForce]:
         by_key.setdefault((row.programme, row.member_id), []).append(row)
     found: list[InForce] = []
     for key in sorted(by_key, key=lambda k: (k[0], k[1] or "")):
-        points = by_key[key]
+        by_date: dict[date, EntitlementRow] = {}
+        for row in by_key[key]:
+            before = by_date.get(row.effective_from)
+            if before is None or row.notification_id > before.notification_id:
+                by_date[row.effective_from] = row
+        dates = sorted(by_date)
         current: EntitlementRow | None = None
-        for row in points:
-            if row.effective_from <= as_of and (
-                current is None
-                or (row.effective_from, row.notification_id)
-                > (current.effective_from, current.notification_id)
-            ):
-                current = row
+        for day in dates:
+            if day <= as_of:
+                current = by_date[day]
         if current is None or current.ended:
             continue
-        later = [r.effective_from for r in points if r.effective_from > as_of]
-        found.append(InForce(current, min(later) - timedelta(days=1) if later else None))
+        value = (current.monthly_fen, current.ended)
+        changes = [
+            d for d in dates if d > as_of and (by_date[d].monthly_fen, by_date[d].ended) != value
+        ]
+        found.append(InForce(current, changes[0] - timedelta(days=1) if changes else None))
     return found
 
 

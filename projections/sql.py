@@ -90,10 +90,25 @@ WRITES: dict[str, tuple[str, ...]] = {
         "effective_to, notification_id) VALUES (:household_id, :category, :member_id, "
         ":effective_from, NULL, :notification_id)",
     ),
+    # A batch writes each kind in turn (see `grouped`): an end, cut or removal touches
+    # only spans assigned before it (a lower notification id), so a span assigned later
+    # in the same batch is left alone whatever the order the kinds run in.
     "category_end": (
         "UPDATE {s}.ledger_categories SET effective_to = :effective_to "
         "WHERE household_id = :household_id AND category = :category "
-        "AND member_id = :member_id AND effective_to IS NULL",
+        "AND member_id = :member_id AND effective_to IS NULL "
+        "AND notification_id < :notification_id",
+    ),
+    "category_cut": (
+        "UPDATE {s}.ledger_categories SET effective_to = :effective_to "
+        "WHERE household_id = :household_id AND category = :category "
+        "AND member_id = :member_id AND effective_from = :span_from "
+        "AND notification_id < :notification_id",
+    ),
+    "category_remove": (
+        "DELETE FROM {s}.ledger_categories WHERE household_id = :household_id "
+        "AND category = :category AND member_id = :member_id AND effective_from = :span_from "
+        "AND notification_id < :notification_id",
     ),
     "member_identity": (
         "INSERT INTO {s}.ledger_member_identity (household_id, member_id, name, id_number) "
@@ -228,6 +243,7 @@ def postgres_dialect(statement: str) -> str:
 
 
 # Read queries, same conventions.
+ALL_HOUSEHOLDS = "SELECT household_id FROM {s}.ledger_households ORDER BY household_id"
 STREAM_HEADS = "SELECT originator_id, originator_version FROM {s}.ledger_stream_heads"
 MEDICAL_MEMBER_TOTALS = (
     "SELECT member_id, SUM(kept_fen) AS kept_fen, SUM(relief_fen) AS relief_fen, "

@@ -56,12 +56,14 @@ def replay_household(
         listed = [_listed("household", e.originator_version, type(e), vars(e)) for e in events]
     listed += [_listed("payments", e.originator_version, type(e), vars(e)) for e in payment_events]
     month = f"{as_of:%Y-%m}"
-    # Who decided each entitlement: the approver of the latest approval naming it.
+    # Who decided each entitlement: the approver of the latest recorded approval naming
+    # it that is in force by `as_of` (POLICY.md §13: recording order decides).
     decided_by: dict[tuple[str, str | None], str] = {}
     for e in events:
         if isinstance(e, Household.ApplicationDetermined) and e.outcome == "approved":
             for line in e.entitlements:
-                decided_by[(line["programme"], line.get("member_id"))] = e.actor
+                if line.get("effective_from", "") <= as_of.isoformat():
+                    decided_by[(line["programme"], line.get("member_id"))] = e.actor
     state = {
         "household_id": str(household.id),
         "region_code": household.region_code,

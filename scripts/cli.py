@@ -251,6 +251,27 @@ def propagate(
     typer.echo(f"{len(done)} unfinished propagations completed")
 
 
+@cli.command()
+def correct(
+    actor: Annotated[str, typer.Option(help="who records the corrections")] = "system:correct",
+) -> None:
+    """Bring households recorded before the §13 fix in line: a backdated re-assessment
+    replaces the determinations recorded before it from its date on (category start and
+    amounts); the next payment run recovers what was overpaid. Idempotent; lists the
+    households corrected."""
+    ledger = _open()
+    try:
+        done = ledger.correct(actor=actor)
+    except LedgerError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    for hid, corrected in done:
+        typer.echo(f"household {hid}: {', '.join(corrected)}")
+    typer.echo(f"{len(done)} households corrected")
+
+
 feed = typer.Typer(help="The disbursement feed.", no_args_is_help=True)
 cli.add_typer(feed, name="feed")
 
@@ -399,6 +420,9 @@ def verify(
                     "chain_breaks": report.chain_breaks,
                     "recompute_mismatches": report.recompute_mismatches,
                     "unfinished_propagations": report.unfinished_propagations,
+                    "drifted": report.drifted,
+                    "corrected": report.corrected,
+                    "stale_snapshots": report.stale_snapshots,
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -420,6 +444,22 @@ def verify(
             typer.echo(
                 f"UNFINISHED propagation of {item['key']} {item['version']} from "
                 f"{item['effective_from']}: run `ledger propagate`"
+            )
+        for item in report.drifted:
+            typer.echo(
+                f"DRIFT household {item['household_id']}: {', '.join(item['entitlements'])} "
+                "differ from what the latest recorded determinations give (§13): run "
+                "`ledger correct`"
+            )
+        for item in report.corrected:
+            typer.echo(
+                f"corrected household {item['household_id']} by `ledger correct`: "
+                + ", ".join(item["corrections"])
+            )
+        if report.stale_snapshots:
+            typer.echo(
+                f"{report.stale_snapshots} snapshots of an older state version are not used "
+                "(those households are folded from their events; `ledger correct` replaces them)"
             )
         typer.echo("verified: no break, no mismatch" if report.ok else "verification FAILED")
     if not report.ok:

@@ -191,3 +191,34 @@ def test_simulation_considers_an_entitlement_that_ended_after_the_date(ledger):
     assert result["households_changing_amount"] == 1
     assert result["monthly_cost_difference"] == "50.00"
     assert result["annual_cost_difference"] == "150.00"
+
+
+def test_the_what_if_follows_the_latest_recorded_determination(ledger):
+    """POLICY.md §13 in the what-if. Two members: marginal from 2025-01-01 at 31,200
+    (1,300.00 a head a month), then a re-assessment from 2025-05-01 at 36,000 (1,500.00
+    a head), then one from 2025-03-01 at 31,200 again, recorded last: it rules from 03-01
+    on. Raising dibao to 16,200 (1,350.00 a month) from 07-01, the recorded-last means
+    (1,300.00 a head, below 1,350.00) would test dibao; the later-dated 36,000 one
+    (1,500.00, within 1.5 x 1,350.00 = 2,025.00) would have kept it marginal."""
+    hid, _ = household(ledger.app, 2, region_code="330411")
+    for start, income in ((date(2025, 1, 1), 31200), (date(2025, 5, 1), 36000)):
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="marginal",
+            effective_from=start,
+            means=Means(yuan(income), 0, 0),
+            actor=CW,
+        )
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    app_id = ledger.app.submit_application(
+        hid,
+        programme="marginal",
+        effective_from=date(2025, 3, 1),
+        means=Means(yuan(31200), 0, 0),
+        actor=CW,
+    )
+    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    result = simulate(ledger, [RAISE], date(2025, 7, 1))
+    assert [
+        (c["household_id"], c["category"], c["would_test"]) for c in result["category_changes"]
+    ] == [(str(hid), "marginal", "dibao")]

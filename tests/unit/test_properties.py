@@ -11,10 +11,11 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.household import Household
+from domain.household import Household, _step
 from domain.medical import BillFigures
 from domain.money import yuan
 from domain.payments import Segment, owed_for_period, recovery_deduction
+from domain.rules import Means
 from domain.standards import StandardsBook, default_city_standards
 from tests.helpers import id_number
 
@@ -126,3 +127,79 @@ def test_pro_rata_never_pays_more_than_the_month(monthly, day, month):
     assert 0 <= owed <= monthly
     if day == 1:
         assert owed == monthly
+
+
+determination = st.tuples(
+    st.integers(min_value=0, max_value=330),  # effective date: day of 2025
+    st.integers(min_value=0, max_value=29_999),  # countable income, whole yuan, for two
+    st.booleans(),  # approved (a rejected application decides nothing)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(determination, min_size=1, max_size=8))
+def test_the_latest_recorded_determination_rules_every_day(determinations):
+    """POLICY.md §13: for each day D of 2025 the dibao in force is that of the most
+    recently recorded approved determination whose date is on or before D, computed here
+    independently as (15,000 x 2 - income) / 12 rounded half up (§2, §4); before every
+    such date nothing is in force. The category spans from the first day any
+    determination is in force, open. Folding the recorded events again gives the same."""
+    h = Household.register(
+        region_code="330402",
+        residence="urban",
+        address="x",
+        registered_on=date(2025, 1, 1),
+        actor="cw",
+    )
+    for i in range(2):
+        h.add_member(
+            name=f"m{i}",
+            id_number=id_number(),
+            relation="head" if i == 0 else "spouse",
+            birth_on=date(1980, 1, 1),
+            joined_on=None,
+            actor="cw",
+        )
+    recorded: list[tuple[date, int]] = []  # approved ones, in recording order
+    for day, income, approved in determinations:
+        on = date(2025, 1, 1) + timedelta(days=day)
+        app_id = h.submit_application(
+            programme="dibao",
+            effective_from=on,
+            means=Means(yuan(income), 0, 0),
+            member_id=None,
+            details={},
+            actor="cw",
+        )
+        h.determine(
+            app_id,
+            decision="approve" if approved else "reject",
+            reason="r",
+            actor="ap",
+            book=BOOK,
+        )
+        if approved:
+            recorded.append((on, yuan(income)))
+    replayed = None
+    for event in h.collect_events():
+        replayed = event.mutate(replayed)
+    assert replayed is not None
+    for day in range(365):
+        on = date(2025, 1, 1) + timedelta(days=day)
+        ruling = [income for start, income in recorded if start <= on]
+        point = _step(h.timelines.get("dibao", {}), on)
+        if not ruling:
+            assert point is None or point.ended, on
+            continue
+        numerator, denominator = 2 * yuan(15_000) - ruling[-1], 12
+        expected = (2 * numerator + denominator) // (2 * denominator)  # half up
+        assert point is not None and (point.monthly_fen, point.ended) == (expected, False), on
+        assert _step(replayed.timelines["dibao"], on) == point
+    if recorded:
+        first = min(start for start, _ in recorded)
+        assert [(c.category, c.effective_from, c.effective_to) for c in h.categories] == [
+            ("dibao", first, None)
+        ]
+        assert [(c.category, c.effective_from) for c in replayed.categories] == [("dibao", first)]
+    else:
+        assert h.categories == []

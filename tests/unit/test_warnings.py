@@ -14,6 +14,7 @@ from domain.warnings import (
     MeansRecord,
     WarningCase,
     illness_poverty,
+    latest,
     major_change_unvisited,
     payment_failing,
     referrals_missing,
@@ -80,6 +81,23 @@ def test_rural_income_compares_the_latest_record_of_each_year():
     assert found.fires and found.trigger == "2025"
     assert not rural_income_fall(True, records, date(2025, 2, 28)).fires
     assert not rural_income_fall(False, records, date(2025, 3, 1)).fires
+
+
+def test_the_latest_recorded_means_rules_not_the_latest_dated():
+    """POLICY.md §13 for the warnings' means records (given in recording order): a
+    re-assessment from 2025-03-01 recorded after the one from 2025-06-01 rules from
+    03-01 on; before 03-01 the first record still holds. Per year, the record recorded
+    last rules (2025: the 03-01 one, 24,000 for 2 = 12,000.00 a head, beside 2024's
+    10,000.00: no fall)."""
+    first = MeansRecord(date(2024, 1, 1), yuan(20000), 0, 0, 2)
+    june = MeansRecord(date(2025, 6, 1), yuan(16000), 0, 0, 2)
+    march = MeansRecord(date(2025, 3, 1), yuan(24000), 0, 0, 2)
+    records = [first, june, march]
+    assert latest(records, date(2025, 2, 28)) is first
+    assert latest(records, date(2025, 3, 1)) is march
+    assert latest(records, date(2025, 7, 1)) is march
+    assert not rural_income_fall(True, records, date(2025, 7, 1)).fires
+    assert rural_income_fall(True, [first, march, june], date(2025, 7, 1)).fires
 
 
 def test_payment_failing_is_raised_once_per_chain():
