@@ -47,6 +47,9 @@ def verify(_: Auditor, ledger: LedgerDep) -> dict[str, Any]:
         "chain_breaks": report.chain_breaks,
         "recompute_mismatches": report.recompute_mismatches,
         "unfinished_propagations": report.unfinished_propagations,
+        "drifted": report.drifted,
+        "corrected": report.corrected,
+        "stale_snapshots": report.stale_snapshots,
     }
 
 
