@@ -208,3 +208,61 @@ def test_replay_as_known_before_and_after_the_backdated_reassessment(ledger):
     assert [c["effective_from"] for c in now["state"]["categories"]] == ["2025-03-01"]
     assert [e.row.monthly_fen for e in ledger.entitlements(hid, on, known_at=before)] == [200_000]
     assert [e.row.monthly_fen for e in ledger.entitlements(hid, on)] == [100_000]
+
+
+def test_the_imported_twin_a_migrated_amount_is_replaced_from_the_reassessment_on(ledger, tmp_path):
+    """The defect's imported twin: `ledger import` brings a two-member dibao household
+    with the old system's 2,100.00 a month from 2025-06-20 and no income (held as
+    migrated); the July and August runs pay 2,100.00. A re-assessment from 2025-03-01 at
+    18,000 gives 1,000.00 from 03-01 on, the migrated amount never again; September
+    recovers 30% of 1,000.00 (300.00) of the 2 x 1,100.00 overpaid and pays 700.00."""
+    import csv
+
+    from scripts.importer import COLUMNS, household_id, import_registry
+    from tests.helpers import id_number
+
+    path = tmp_path / "registry.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        for i, name in enumerate(("迁移户主", "迁移配偶")):
+            writer.writerow(
+                {
+                    **dict.fromkeys(COLUMNS, ""),
+                    "household_no": "JX-2019-000300",
+                    "region_code": "330402",
+                    "residence": "urban",
+                    "address": "南湖路3号",
+                    "registered_on": "2024-01-01",
+                    "category": "dibao",
+                    "category_from": "2025-06-20",
+                    "monthly_amount": "2100.00",
+                    "name": name,
+                    "id_number": id_number(),
+                    "relation": "head" if i == 0 else "spouse",
+                    "severe_disability": "no",
+                    "severe_illness": "no",
+                    **(
+                        {
+                            "account_kind": "bank",
+                            "account_number": "6222020200112200003",
+                            "bank_name": "中国工商银行嘉兴分行",
+                        }
+                        if i == 0
+                        else {}
+                    ),
+                }
+            )
+    report = import_registry(ledger.app, path, system="legacy")
+    assert (report.households_recorded, report.amounts_migrated) == (1, 1), report
+    hid = household_id("legacy", "JX-2019-000300")
+    run_payments(ledger, "2025-07", "finance-zhou")
+    run_payments(ledger, "2025-08", "finance-zhou")
+    assert lines(ledger, "2025-08") == [("2025-08", "2025-08", "regular", 210_000, 0, 210_000)]
+    determine(ledger, hid, 18000, date(2025, 3, 1))
+    for on in (date(2025, 3, 1), date(2025, 6, 20), date(2025, 9, 1)):
+        assert _in_force(ledger, hid, on) == [("dibao", 100_000, None)]
+    assert _categories(ledger, hid) == [("dibao", date(2025, 3, 1), None)]
+    run_payments(ledger, "2025-09", "finance-zhou")
+    assert lines(ledger, "2025-09") == [("2025-09", "2025-09", "regular", 100_000, 30_000, 70_000)]
+    assert ledger.verify().ok
