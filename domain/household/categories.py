@@ -1,0 +1,183 @@
+"""Categories (救助对象类别): which a household or a person is in, from when, and how a
+later-recorded determination supersedes the spans it competes with (POLICY ch. 13)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from domain.household.entitlements import (
+    EntitlementsPart,
+)
+from domain.household.state import (
+    HOUSEHOLD_CATEGORIES,
+    CategorySpan,
+    EntitlementKey,
+    HouseholdEvent,
+    entitlement_key,
+    split_key,
+)
+from domain.standards import StandardsBook
+
+if TYPE_CHECKING:
+    from domain.household import Household
+
+Event = HouseholdEvent
+
+
+class CategoriesPart(EntitlementsPart):
+    class CategoryAssigned(Event):
+        category: str
+        member_id: str | None
+        application_id: str
+
+        def apply(self, aggregate: Household) -> None:
+            aggregate.categories.append(
+                CategorySpan(
+                    self.category,
+                    self.member_id,
+                    self.effective_on,
+                    application_id=self.application_id,
+                )
+            )
+
+    class CategoryEnded(Event):
+        category: str
+        member_id: str | None
+        reason: str
+
+        def apply(self, aggregate: Household) -> None:
+            for span in aggregate.categories:
+                if (
+                    span.category == self.category
+                    and span.member_id == self.member_id
+                    and span.effective_to is None
+                ):
+                    span.effective_to = self.effective_on
+
+    class CategorySuperseded(Event):
+        """A later-recorded determination rules from `effective_on` (POLICY.md §13): the
+        span that started on `span_from` is removed if it starts on or after that date,
+        and otherwise ends there."""
+
+        category: str
+        member_id: str | None
+        span_from: date
+        reason: str
+
+        def apply(self, aggregate: Household) -> None:
+            for span in list(aggregate.categories):
+                if (span.category, span.member_id, span.effective_from) != (
+                    self.category,
+                    self.member_id,
+                    self.span_from,
+                ):
+                    continue
+                if span.effective_from >= self.effective_on:
+                    aggregate.categories.remove(span)
+                else:
+                    span.effective_to = self.effective_on
+
+    def _assign_category(
+        self,
+        category: str,
+        member_id: str | None,
+        on: date,
+        application_id: str,
+        actor: str,
+        book: StandardsBook,
+    ) -> None:
+        """The category from `on`, by POLICY.md §13: this determination is the latest
+        recorded, so it rules from `on` on whole. Among the spans it competes with (the
+        household's categories for a household category, the member's own for a person's),
+        one that starts on or after `on` is superseded (removed), one that runs past `on`
+        ends there; a span of the same category already open before `on` goes on. One-person
+        dibao needs a marginal household (§5): it ends with it the same way."""
+
+        def competes(span: CategorySpan) -> bool:
+            if category in HOUSEHOLD_CATEGORIES:
+                return span.category in HOUSEHOLD_CATEGORIES or (
+                    category != "marginal" and span.category == "dibao_single"
+                )
+            return (span.category, span.member_id) == (category, member_id)
+
+        why = f"replaced by {category} from {on.isoformat()} (application {application_id}, §13)"
+        goes_on = False
+        ended: set[EntitlementKey] = set()
+        for span in [s for s in self.categories if competes(s)]:
+            same = (span.category, span.member_id) == (category, member_id)
+            if same and span.effective_from <= on and span.effective_to is None:
+                goes_on = True  # the new determination sets the new amounts
+                continue
+            if span.effective_from < on and span.effective_to is None:
+                self.trigger_event(
+                    self.CategoryEnded,
+                    category=span.category,
+                    member_id=span.member_id,
+                    reason=why,
+                    actor=actor,
+                    effective_on=on,
+                )
+            elif span.effective_from >= on or (
+                span.effective_to is not None and span.effective_to > on
+            ):
+                self.trigger_event(
+                    self.CategorySuperseded,
+                    category=span.category,
+                    member_id=span.member_id,
+                    span_from=span.effective_from,
+                    reason=why,
+                    actor=actor,
+                    effective_on=on,
+                )
+            else:
+                continue  # ended before `on`: untouched
+            if not same:
+                ended.add(entitlement_key(span.category, span.member_id))
+        for key in sorted(ended):
+            if key in self.bases:
+                programme, person = split_key(key)
+                self.trigger_event(
+                    self.EntitlementBasisSet,
+                    programme=programme,
+                    member_id=person,
+                    inputs=None,
+                    application_id=None,
+                    actor=actor,
+                    effective_on=on,
+                )
+                self._reconcile(key, book, actor=actor, cause="determination", reason=why)
+        if goes_on:
+            return
+        self.trigger_event(
+            self.CategoryAssigned,
+            category=category,
+            member_id=member_id,
+            application_id=application_id,
+            actor=actor,
+            effective_on=on,
+        )
+
+    def _end_category(
+        self, span: CategorySpan, on: date, actor: str, book: StandardsBook, reason: str
+    ) -> None:
+        self.trigger_event(
+            self.CategoryEnded,
+            category=span.category,
+            member_id=span.member_id,
+            reason=reason,
+            actor=actor,
+            effective_on=on,
+        )
+        key = entitlement_key(span.category, span.member_id)
+        if key in self.bases:
+            self.trigger_event(
+                self.EntitlementBasisSet,
+                programme=span.category,
+                member_id=span.member_id,
+                inputs=None,
+                application_id=None,
+                actor=actor,
+                effective_on=on,
+            )
+            self._reconcile(key, book, actor=actor, cause="determination", reason=reason)
