@@ -348,3 +348,20 @@ def test_every_dependency_has_a_compatible_range(pyproject: dict[str, Any]) -> N
         operators = {spec.operator for spec in requirement.specifier}
         assert operators & {">=", "~=", "=="}, f"{text}: no lower bound"
         assert operators & {"<", "~=", "=="}, f"{text}: no upper bound"
+
+
+def test_every_web_template_and_stylesheet_is_package_data(pyproject: dict[str, Any]) -> None:
+    """The web pages' templates and stylesheet ship in the wheel: every file under
+    api/web/templates and api/web/static belongs to a listed package whose package-data
+    patterns match it, and each such directory is listed as a package of its own (setuptools
+    warns about importable data directories left out of `packages`, and may drop them)."""
+    from fnmatch import fnmatch
+
+    setuptools = pyproject["tool"]["setuptools"]
+    packages, data = set(setuptools["packages"]), setuptools["package-data"]
+    files = [p for d in ("templates", "static") for p in (ROOT / "api/web" / d).iterdir()]
+    assert any(p.suffix == ".html" for p in files) and any(p.suffix == ".css" for p in files)
+    for path in files:
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        assert package in packages, f"{package} is not in [tool.setuptools] packages"
+        assert any(fnmatch(path.name, pattern) for pattern in data.get(package, [])), path
