@@ -1,7 +1,10 @@
 # Image for the ledger API: `docker build -t ledger-api .`
 # Runtime settings come from LEDGER_* environment variables (see api/settings.py);
 # docker-compose.yml wires it to PostgreSQL.
-FROM python:3.11-slim
+# The Debian release is pinned (bookworm, Debian 12): its archive carries
+# postgresql-client-15, the client of the server's major version; the bare
+# python:3.11-slim tag moves to newer releases that do not.
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from api.container import Ledger
+from domain.household import Household
 from domain.money import format_yuan, round_half_up, yuan
 from projections import sql
 from projections.queries import as_day
@@ -30,6 +31,16 @@ PARTS = (
     ("cancelled", ("cancelled",)),
     ("outstanding", ("scheduled",)),
 )
+
+
+def default_cap_year(household: Household, current: int) -> int:
+    """The cap year the household page opens on without ?year=: the current one when the
+    household has bills in it or none at all, else the latest year it has bills in (a
+    household whose bills are all from last year would otherwise read 0.00 everywhere)."""
+    years = {bill.cap_year for bill in household.bills.values() if not bill.cancelled}
+    if not years or current in years:
+        return current
+    return max(years)
 
 
 def payment_runs(ledger: Ledger) -> list[dict[str, Any]]:

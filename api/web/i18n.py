@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup, escape
+
 LANGS = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -10,9 +12,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "sign_in": ("登录", "Sign in"),
     "sign_out": ("退出", "Sign out"),
     "token": ("令牌", "Token"),
-    "token_help": (
-        "粘贴 `ledger token --user 姓名 --role 角色` 打印的令牌。",
-        "Paste a token printed by `ledger token --user NAME --role ROLE`.",
+    "token_help": ("粘贴 {command} 打印的令牌。", "Paste a token printed by {command}."),
+    "token_command": (
+        "ledger token --user 姓名 --role 角色",
+        "ledger token --user NAME --role ROLE",
     ),
     "signed_in_as": ("当前用户", "Signed in as"),
     "role": ("角色", "Role"),
@@ -275,6 +278,13 @@ class Words:
         pair = TEXT.get(key)
         text = pair[self.index] if pair else key
         return text.format(**values) if values else text
+
+    def with_code(self, key: str, **code: str) -> Markup:
+        """The words of `key` with each {name} in them set as <code>value</code>: a
+        command in a sentence (everything escaped, the words and the values alike)."""
+        return escape(self(key)).format(
+            **{name: Markup("<code>{}</code>").format(value) for name, value in code.items()}
+        )
 
     def code(self, code: str | None) -> str:
         """A recorded code (programme, category, relation, event type …) in words."""

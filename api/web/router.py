@@ -32,7 +32,7 @@ from api.schemas import MedicalBillIn
 from api.warnings import act, summarise
 from api.warnings import warnings as warnings_on
 from api.web import charts
-from api.web.data import BY_HOUSEHOLD, households_behind, payment_runs
+from api.web.data import BY_HOUSEHOLD, default_cap_year, households_behind, payment_runs
 from api.web.i18n import LANGS, translator
 from api.web.session import (
     ANYONE,
@@ -456,7 +456,7 @@ def _household_context(request: Request, who: WebUser, household_id: UUID) -> di
     ledger = _ledger(request)
     household = _household(ledger, household_id)
     today = date.today()
-    year = _year(request, _cap_year(ledger, today))
+    year = _year(request, default_cap_year(household, _cap_year(ledger, today)))
     caps = ledger.medical_caps(household_id, year)
     names = {m.member_id: m.name for m in household.members.values()}
     members = [

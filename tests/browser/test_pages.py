@@ -65,6 +65,9 @@ def test_sign_in_keeps_the_token_in_an_httponly_strict_cookie_and_sign_out_drops
     page.goto(f"{web.url}/ui/supervision")
     assert page.url.startswith(f"{web.url}/ui/login?next=")  # no cookie: sign in first
     web.shot(page, "login")
+    # The help names the command as code, not as markdown with literal backticks.
+    assert page.inner_text("#token-help code") == "ledger token --user 姓名 --role 角色"
+    assert "`" not in page.inner_text("#token-help")
     page.fill("#token", "not-a-token")
     page.click("#sign-in")
     assert "not valid" in page.inner_text("#error")
@@ -264,6 +267,11 @@ def test_medical_bill_form_caps_gauges_and_fund_relief(web, city):
     assert caps == ["30000.00 / 50000.00", "30000.00 / 30000.00"]
     assert page.inner_text("#relief-total") == "3000.00"
     web.shot(page, "household-caps")
+    # Without ?year= the page opens on the latest cap year with bills (2025 here, whatever
+    # today's year), not on an empty current year reading 0.00.
+    page.goto(f"{web.url}/ui/households/{city.b}")
+    assert texts(page, "#caps tbody td.num") == caps
+    assert page.inner_text("#cap-year") == "2025"
     page.context.close()
 
     page = web.sign_in(*AP)

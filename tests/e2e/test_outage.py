@@ -2,25 +2,20 @@
 fail with 503 and a clear message, nothing is half-applied, every acknowledged write is
 there afterwards, and the API recovers by itself.
 
-It stops and starts a whole PostgreSQL cluster, so by default (as CI runs it) the one at
-LEDGER_TEST_POSTGRES_URL is the cluster `main` of the installed major version. To run it
-beside other users of that server, point it at a cluster of its own:
-
-    pg_createcluster 15 outage --port 5433   (trust auth in its pg_hba.conf; createdb test)
-    LEDGER_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5433/test \\
-    LEDGER_TEST_PG_CLUSTER=15/outage pytest tests/e2e/test_outage.py
+The server stopped is a cluster of the test's own (tests/pgcluster.py: initdb in a
+temporary directory, a free port in 54xx, removed afterwards even when the test fails),
+never the machine's server at LEDGER_TEST_POSTGRES_URL, which other test runs share. It
+needs PostgreSQL's server programs (and, as root, the `postgres` account to run them as);
+without them it is skipped, except in CI (LEDGER_REQUIRE_POSTGRES=1), where it fails.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 from uuid import UUID
 
 import httpx
@@ -29,37 +24,39 @@ import pytest
 from api.container import Ledger
 from api.errors import IN_DOUBT, UNAVAILABLE
 from api.settings import Settings
-from tests.conftest import PG_URL, pg_database_url
+from tests.conftest import REQUIRE_PG
+from tests.e2e.conftest import Server, running_server
 from tests.e2e.test_http import AP, CW, events, register
 from tests.helpers import id_number
+from tests.pgcluster import PrivateCluster, private_cluster, why_not
 
 OUTAGE = "停电"
 
 
-def cluster_name() -> tuple[str, str]:
-    """(major version, cluster) from LEDGER_TEST_PG_CLUSTER ("15/outage"), or the
-    installed version's `main`."""
-    named = os.environ.get("LEDGER_TEST_PG_CLUSTER")
-    if named:
-        version, _, name = named.partition("/")
-        return version, name
-    return sorted(p.name for p in Path("/etc/postgresql").iterdir())[0], "main"
+@pytest.fixture
+def outage_cluster() -> Iterator[PrivateCluster]:
+    """A running cluster of this test's own with a database `ledger`; dropped afterwards."""
+    problem = why_not()
+    if problem is not None:
+        if REQUIRE_PG:
+            pytest.fail(f"the outage test must run here (LEDGER_REQUIRE_POSTGRES=1): {problem}")
+        pytest.skip(f"no private PostgreSQL cluster can be made: {problem}")
+    with private_cluster() as cluster:
+        cluster.execute("postgres", "CREATE DATABASE ledger")
+        cluster.execute("ledger", "CREATE SCHEMA outage")
+        yield cluster
 
 
-def cluster(action: str) -> None:
-    version, name = cluster_name()
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+@pytest.fixture
+def outage_url(outage_cluster: PrivateCluster) -> str:
+    return outage_cluster.url("ledger", schema="outage", pool_size="8")
 
 
-def pg_ready() -> bool:
-    url = urlparse(PG_URL)
-    command = ["pg_isready", "-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432)]
-    return subprocess.run([*command, "-q"], check=False).returncode == 0
+@pytest.fixture
+def server(outage_url: str, tmp_path: Path) -> Iterator[Server]:
+    """`ledger serve` on the private cluster (this module's, not the shared one's)."""
+    with running_server(outage_url, tmp_path) as started:
+        yield started
 
 
 class Writer(threading.Thread):
@@ -100,8 +97,8 @@ class Writer(threading.Thread):
         return [what for what, status, text in self.answers if status == 503 and IN_DOUBT in text]
 
 
-@pytest.mark.parametrize("server", ["postgres"], indirect=True)
-def test_the_api_survives_postgresql_going_away(server, pg_schema):
+@pytest.mark.private_cluster
+def test_the_api_survives_postgresql_going_away(server, outage_cluster, outage_url):
     """Issue 8 (faults): three writers (registrations; members, with Idempotency-Keys; dibao
     applications, each submitted then determined, a write of several events) run through a
     stop and start of PostgreSQL. Every answer is 2xx or 503 with a clear message; the
@@ -168,7 +165,7 @@ def test_the_api_survives_postgresql_going_away(server, pg_schema):
     for writer in writers:
         writer.start()
     time.sleep(1.5)  # writes going through
-    cluster("stop")
+    outage_cluster.stop()
     try:
         deadline = time.monotonic() + 90  # the first to meet it waits for the retries
         while not any(w.refused() for w in writers) and time.monotonic() < deadline:
@@ -183,9 +180,9 @@ def test_the_api_survives_postgresql_going_away(server, pg_schema):
         health = server.client.get("/health")
         assert health.status_code == 503 and health.json()["database"] == "down"
     finally:
-        cluster("start")
+        outage_cluster.start()
         deadline = time.monotonic() + 60
-        while not pg_ready() and time.monotonic() < deadline:
+        while not outage_cluster.ready() and time.monotonic() < deadline:
             time.sleep(0.5)
     deadline = time.monotonic() + 60
     recovered = False
@@ -208,7 +205,7 @@ def test_the_api_survives_postgresql_going_away(server, pg_schema):
     for household_id in registered:
         assert events(server, household_id)[0]["type"] == "Registered"
 
-    ledger = Ledger.open(Settings(database_url=pg_database_url(pg_schema), secret="s" * 40))
+    ledger = Ledger.open(Settings(database_url=outage_url, secret="s" * 40))
     try:
         by_address: dict[str, int] = {}
         streams: set[UUID] = set()

@@ -4,6 +4,8 @@ verifies and holds the same rows."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -54,10 +56,9 @@ def test_backup_then_restore_then_verify(ledger, settings, tmp_path: Path, monke
         restored.close()
 
 
-@pytest.fixture
-def scratch_database(postgres_available):
-    """A PostgreSQL database of its own (the ledger in its `public` schema, as deployed),
-    dropped after the test."""
+@contextmanager
+def new_database() -> Iterator[str]:
+    """The URL of a new PostgreSQL database (CREATE DATABASE), dropped when the block ends."""
     name = f"ledger_restore_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -66,6 +67,14 @@ def scratch_database(postgres_available):
     finally:
         with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def scratch_database(postgres_available):
+    """A PostgreSQL database of its own (the ledger in its `public` schema, as deployed),
+    dropped after the test."""
+    with new_database() as url:
+        yield url
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -116,6 +125,53 @@ def test_restore_over_a_live_ledger_needs_force_then_verifies(
         assert restored.app.recorder.max_notification_id() == head
     finally:
         restored.close()
+
+
+@pytest.mark.postgres
+def test_restore_into_a_new_database_needs_no_force(scratch_database, tmp_path: Path, monkeypatch):
+    """Issue 22: the disaster-recovery case, a copy of the deployed ledger (`public`
+    schema) restored into a new database, whose `public` schema exists but holds none of
+    the ledger's tables: it restores without --force (the schema kept, not re-created), and
+    `ledger verify` passes with every event there. A copy of another schema than the URL's
+    is refused plainly and changes nothing."""
+    monkeypatch.setenv("LEDGER_SECRET", "k" * 40)
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path))
+    settings = Settings(database_url=scratch_database, secret="k" * 40, data_dir=tmp_path)
+    ledger = Ledger.open(settings)
+    try:
+        build_demo_city(ledger, households=5, seed=3)
+        head = ledger.app.recorder.max_notification_id()
+    finally:
+        ledger.close()
+    runner = CliRunner()
+    copy = tmp_path / "ledger.backup"
+    monkeypatch.setenv("LEDGER_DATABASE_URL", scratch_database)
+    result = runner.invoke(cli, ["backup", str(copy)])
+    assert result.exit_code == 0, result.output
+    with new_database() as fresh:
+        monkeypatch.setenv("LEDGER_DATABASE_URL", f"{fresh}?schema=elsewhere")
+        result = runner.invoke(cli, ["restore", str(copy)])
+        assert result.exit_code == 1
+        said = " ".join(result.output.split())  # as the console wrapped it
+        assert "holds schema public, not the ledger's schema elsewhere" in said
+        monkeypatch.setenv("LEDGER_DATABASE_URL", fresh)
+        result = runner.invoke(cli, ["restore", str(copy)])
+        assert result.exit_code == 0, result.output
+        assert "restored" in result.output
+        result = runner.invoke(cli, ["verify"])
+        assert result.exit_code == 0 and "verified: no break, no mismatch" in result.output
+        restored = Ledger.open(Settings(database_url=fresh, secret="k" * 40, data_dir=tmp_path))
+        try:
+            assert restored.app.recorder.max_notification_id() == head
+        finally:
+            restored.close()
+        dbname = urlparse(fresh).path.lstrip("/")
+        with psycopg.connect(_pg_conninfo(dbname)) as conn:
+            schemas = conn.execute(
+                "SELECT nspname, nspowner::regrole::text FROM pg_namespace "
+                "WHERE nspname IN ('public', 'elsewhere')"
+            ).fetchall()
+        assert schemas == [("public", "pg_database_owner")]  # the new database's own
 
 
 def test_a_missing_pg_dump_is_said_plainly(tmp_path: Path, monkeypatch):

@@ -392,3 +392,22 @@ def test_a_retroactive_cap_change_recomputes_the_recorded_bills(ledger):
     ]
     assert ledger.propagate("330400", result.version, actor="admin").adjusted == 0
     assert ledger.verify().ok
+
+
+def test_the_household_page_opens_on_the_latest_cap_year_with_bills(ledger):
+    """Issue 22: without ?year= the household page shows the current cap year when the
+    household has bills in it or none at all, else the latest cap year it has bills in (a
+    cancelled bill does not count), so bills of an earlier year do not read 0.00."""
+    from api.web.data import default_cap_year
+
+    hid, [a, b] = household(ledger.app, 2, registered_on=date(2024, 1, 1))
+    assert default_cap_year(ledger.app.household(hid), 2026) == 2026  # no bills at all
+    post(ledger, hid, a, 100, on=date(2024, 6, 1))
+    post(ledger, hid, b, 200, on=date(2025, 3, 1))
+    later = post(ledger, hid, a, 300, on=date(2026, 2, 1))
+    assert default_cap_year(ledger.app.household(hid), 2026) == 2026  # bills this year
+    assert default_cap_year(ledger.app.household(hid), 2027) == 2026  # none this year
+    ledger.app.cancel_medical_bill(hid, later.bill_id, reason="重复", actor="caseworker-li")
+    assert default_cap_year(ledger.app.household(hid), 2027) == 2025  # the cancelled left out
+    assert default_cap_year(ledger.app.household(hid), 2025) == 2025
+    assert ledger.medical_caps(hid, 2025)["household"]["paid_fen"] == yuan(200)

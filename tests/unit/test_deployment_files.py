@@ -237,7 +237,7 @@ def test_dockerfile_installs_the_project_with_pip_without_dev_extras() -> None:
 
 def test_dockerfile_runs_as_non_root_user_ledger() -> None:
     """The last USER instruction switches to `ledger` (not root / UID 0), after the pip
-    install, and the base image is python:3.11-slim with WORKDIR /app."""
+    install, and the base image is python:3.11's slim variant with WORKDIR /app."""
     instructions = dockerfile_instructions()
     names = [name for name, _ in instructions]
     users = [(i, args) for i, (name, args) in enumerate(instructions) if name == "USER"]
@@ -249,7 +249,8 @@ def test_dockerfile_runs_as_non_root_user_ledger() -> None:
         i for i, (name, args) in enumerate(instructions) if name == "RUN" and "pip install" in args
     )
     assert position > last_install
-    assert instructions[0] == ("FROM", "python:3.11-slim")
+    assert instructions[0][0] == "FROM"
+    assert re.fullmatch(r"python:3\.11(\.\d+)?-slim-[a-z]+", instructions[0][1])
     assert ("WORKDIR", "/app") in instructions
     assert names.count("CMD") == 1
 
@@ -331,8 +332,39 @@ def test_the_image_has_the_postgresql_client_of_the_servers_major_version(
     installs = " ".join(
         args for name, args in dockerfile_instructions() if name == "RUN" and "apt-get" in args
     )
-    major = compose["services"]["db"]["image"].split(":")[1].split(".")[0]
+    major = compose["services"]["db"]["image"].split(":")[1].split(".")[0].split("-")[0]
     assert f"postgresql-client-{major}" in installs.split()
+
+
+# The PostgreSQL major version each Debian release's own archive carries (the only
+# postgresql-client-N its apt-get can install without the PGDG repository).
+DEBIAN_POSTGRESQL = {"bullseye": "13", "bookworm": "15", "trixie": "17"}
+
+
+def test_the_base_image_pins_a_debian_release_whose_archive_has_the_client(
+    compose: dict[str, Any],
+) -> None:
+    """Issue 22: the bare python:3.11-slim tag moved to a Debian release without
+    postgresql-client-15. The base image's tag names its Debian release, that release's
+    archive carries the postgresql-client the image installs, and its major version is the
+    one of the compose database's image, whose tag is pinned to a major version (and
+    release) too, never a floating `latest`."""
+    base = next(args for name, args in dockerfile_instructions() if name == "FROM")
+    image, _, tag = base.partition(":")
+    assert image == "python" and "@" not in tag, base
+    release = tag.rsplit("-", 1)[-1]
+    assert release in DEBIAN_POSTGRESQL, f"{base} names no known Debian release"
+    installs = " ".join(
+        args for name, args in dockerfile_instructions() if name == "RUN" and "apt-get" in args
+    )
+    clients = re.findall(r"\bpostgresql-client-(\d+)\b", installs)
+    assert clients == [DEBIAN_POSTGRESQL[release]], (base, clients)
+
+    db_image, _, db_tag = compose["services"]["db"]["image"].partition(":")
+    assert db_image == "postgres"
+    assert re.fullmatch(r"\d+(\.\d+)?-[a-z]+", db_tag), f"postgres:{db_tag} is not pinned"
+    assert db_tag.split("-")[0].split(".")[0] == clients[0]
+    assert db_tag.rsplit("-", 1)[-1] in DEBIAN_POSTGRESQL
 
 
 def test_every_dependency_has_a_compatible_range(pyproject: dict[str, Any]) -> None:
@@ -348,3 +380,20 @@ def test_every_dependency_has_a_compatible_range(pyproject: dict[str, Any]) -> N
         operators = {spec.operator for spec in requirement.specifier}
         assert operators & {">=", "~=", "=="}, f"{text}: no lower bound"
         assert operators & {"<", "~=", "=="}, f"{text}: no upper bound"
+
+
+def test_every_web_template_and_stylesheet_is_package_data(pyproject: dict[str, Any]) -> None:
+    """The web pages' templates and stylesheet ship in the wheel: every file under
+    api/web/templates and api/web/static belongs to a listed package whose package-data
+    patterns match it, and each such directory is listed as a package of its own (setuptools
+    warns about importable data directories left out of `packages`, and may drop them)."""
+    from fnmatch import fnmatch
+
+    setuptools = pyproject["tool"]["setuptools"]
+    packages, data = set(setuptools["packages"]), setuptools["package-data"]
+    files = [p for d in ("templates", "static") for p in (ROOT / "api/web" / d).iterdir()]
+    assert any(p.suffix == ".html" for p in files) and any(p.suffix == ".css" for p in files)
+    for path in files:
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        assert package in packages, f"{package} is not in [tool.setuptools] packages"
+        assert any(fnmatch(path.name, pattern) for pattern in data.get(package, [])), path
