@@ -10,10 +10,9 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from api.container import Ledger
-from domain.errors import ConflictError, InvalidInputError, NotFoundError
+from domain.errors import InvalidInputError, NotFoundError
 from domain.household import HOUSEHOLD_CATEGORIES, visit_tier
 from domain.money import round_half_up
 from domain.standards import StandardsBook, county_of
@@ -247,7 +246,8 @@ def warnings(
 def act(ledger: Ledger, wid: UUID, *, status: str, note: str, actor: str, on: date) -> Warning:
     """A caseworker acknowledges or resolves a warning (an event of its WarningCase
     stream); the warning must fire on `on` or have been acted on before."""
-    for _ in range(8):
+
+    def attempt() -> tuple[list[Any], Any]:
         try:
             case: Any = ledger.app.repository.get(wid)
         except AggregateNotFoundError:
@@ -266,14 +266,12 @@ def act(ledger: Ledger, wid: UUID, *, status: str, note: str, actor: str, on: da
                 f"on is before the warning was raised ({case.raised_on.isoformat()})", "on"
             )
         case.set_status(status, note, actor=actor, on=on)
-        try:
-            ledger.app.save(case)
-        except IntegrityError:
-            continue
-        ledger.runner.catch_up()
-        found = [w for w in warnings(ledger, on, household=case.household_id)]
-        return next(w for w in found if w.warning_id == str(wid))
-    raise ConflictError("the warning changed concurrently too often; try again")
+        return [case], case
+
+    case = ledger.app.retrying(attempt, "the warning")
+    ledger.runner.catch_up()
+    found = [w for w in warnings(ledger, on, household=case.household_id)]
+    return next(w for w in found if w.warning_id == str(wid))
 
 
 def _tenths(value: Fraction) -> str:

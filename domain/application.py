@@ -227,7 +227,8 @@ class LedgerApplication(Application[UUID]):
             raise InvalidInputError(
                 "standards are set by the city (330400) or a county", "region_code"
             )
-        for _ in range(MAX_RETRIES):
+
+        def attempt() -> tuple[list[Any], StandardChangeResult]:
             book = self.standards_book(region)
             validate_change(
                 book,
@@ -251,12 +252,10 @@ class LedgerApplication(Application[UUID]):
                 cited_urban_consumption_fen=cited_urban_consumption_fen,
                 override_reason=override_reason,
             )
-            try:
-                self.save(standards)
-            except IntegrityError:
-                continue
-            return StandardChangeResult(region, key, standards.version)
-        raise ConflictError("the standards changed concurrently too often; try again")
+            # Its version: the one its event gave the stream (saved below, or retried).
+            return [standards], StandardChangeResult(region, key, standards.version)
+
+        return self.retrying(attempt, "the standards")
 
     # --------------------------------------------------------------- households
 
@@ -298,17 +297,28 @@ class LedgerApplication(Application[UUID]):
     def update(self, household_id: UUID, command: Callable[[Household], T]) -> T:
         """Load, run the command, save; on a version conflict reload and run it again
         against the new state, so a lost race never loses an update or breaks a rule."""
-        for _ in range(MAX_RETRIES):
+
+        def attempt() -> tuple[list[Any], T]:
             household = self.household(household_id)
-            result = command(household)
+            return [household], command(household)
+
+        return self.retrying(attempt, f"household {household_id}")
+
+    def retrying(self, attempt: Callable[[], tuple[Sequence[Any], T]], what: str) -> T:
+        """The one save-and-retry loop of the commands: `attempt` loads what it needs and
+        runs the command, returning the aggregates to save and its result; they are saved
+        in one transaction (nothing when none has a new event). On a version conflict (a
+        concurrent write got there first) the attempt runs again against the new state,
+        so a lost race never loses an update or breaks a rule; after MAX_RETRIES the
+        command is refused as a conflict naming `what`."""
+        for _ in range(MAX_RETRIES):
+            aggregates, result = attempt()
             try:
-                self.save(household)
+                self.save(*aggregates)
             except IntegrityError:
                 continue
             return result
-        raise ConflictError(
-            f"household {household_id} was changed concurrently too often; try again"
-        )
+        raise ConflictError(f"{what} changed concurrently too often; try again")
 
     def add_member(self, household_id: UUID, *, actor: str, **member: Any) -> str:
         return self.update(household_id, lambda h: h.add_member(actor=actor, **member))
@@ -459,7 +469,8 @@ class LedgerApplication(Application[UUID]):
         actor: str,
     ) -> bool:
         """The bank's answer on a payment; the same answer twice records once (False)."""
-        for _ in range(MAX_RETRIES):
+
+        def attempt() -> tuple[list[Any], bool]:
             try:
                 found: Any = self.repository.get(ledger_id(household_id))
             except AggregateNotFoundError:
@@ -474,14 +485,9 @@ class LedgerApplication(Application[UUID]):
                     on=at.date(),
                 )
             )
-            if not recorded:
-                return False
-            try:
-                self.save(found)
-            except IntegrityError:
-                continue
-            return True
-        raise ConflictError("the payment ledger changed concurrently too often; try again")
+            return ([found] if recorded else []), recorded
+
+        return self.retrying(attempt, "the payment ledger")
 
     # ------------------------------------------------- visits and records (§21, §23, §30)
 
@@ -620,10 +626,11 @@ class LedgerApplication(Application[UUID]):
         """A correction or cancellation, saved in one transaction with what it changes
         further on: if the bill's member has since moved out, the household they moved
         to takes their new total (carried) and recomputes, and so on along their moves."""
-        for _ in range(MAX_RETRIES):
+
+        def attempt() -> tuple[list[Any], MedicalBill]:
             household = self.household(household_id)
             bill = command(household)
-            changed = [household]
+            changed: list[Any] = [household]
             source, seen = household, {household.id}
             while (moved_to := source.members[bill.member_id].moved_to) is not None:
                 target = self.household(UUID(moved_to))
@@ -645,12 +652,9 @@ class LedgerApplication(Application[UUID]):
                     break
                 changed.append(target)
                 source = target
-            try:
-                self.save(*changed)
-            except IntegrityError:
-                continue
-            return bill
-        raise ConflictError("the households changed concurrently too often; try again")
+            return changed, bill
+
+        return self.retrying(attempt, "the households")
 
     def move_member(
         self,
@@ -663,7 +667,8 @@ class LedgerApplication(Application[UUID]):
     ) -> dict[str, int]:
         """Both households change in one transaction: the person leaves one and joins the
         other with their cap-year self-pay, or neither happens."""
-        for _ in range(MAX_RETRIES):
+
+        def attempt() -> tuple[list[Any], dict[str, int]]:
             source = self.household(household_id)
             target = self.household(to_household_id)
             member = source.member(member_id)
@@ -681,12 +686,9 @@ class LedgerApplication(Application[UUID]):
                 effective_on=effective_on,
                 actor=actor,
             )
-            try:
-                self.save(source, target)
-            except IntegrityError:
-                continue
-            return carried
-        raise ConflictError("the households changed concurrently too often; try again")
+            return [source, target], carried
+
+        return self.retrying(attempt, "the households")
 
     def propagate_change(
         self,
@@ -780,19 +782,17 @@ class LedgerApplication(Application[UUID]):
     ) -> None:
         """Record on the standards stream that the change of `version` has reached every
         household it can affect (`ledger verify` reports the changes without it)."""
-        for _ in range(MAX_RETRIES):
+
+        def attempt() -> tuple[list[Any], None]:
             standards = self._standards(region_code)
             if standards is None:
                 raise NotFoundError(f"no standards for {region_code}", "region_code")
             standards.complete_propagation(
                 version, adjusted=propagation.adjusted, refused=propagation.refused, actor=actor
             )
-            try:
-                self.save(standards)
-            except IntegrityError:
-                continue
-            return
-        raise ConflictError("the standards changed concurrently too often; try again")
+            return [standards], None
+
+        self.retrying(attempt, "the standards")
 
     def unfinished_propagations(self) -> list[tuple[str, Change]]:
         """(region, change) of every recorded change whose propagation is unfinished."""
