@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors
+from api import docs_ui, errors
 from api.access_log import AccessLogMiddleware
 from api.container import Ledger
 from api.idempotency import IdempotencyMiddleware
@@ -86,6 +86,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             "`ledger token`. Errors are `{error, message, field?}`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc with local assets: api/docs_ui.py
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.signing_key = settings.signing_key()
@@ -111,5 +113,6 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         exchange,
     ):
         app.include_router(module.router)
+    docs_ui.install(app)  # /docs and /redoc, offline
     web.install(app)  # the pages at /ui (docs/WEB.md)
     return app
