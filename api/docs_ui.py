@@ -9,7 +9,9 @@ their CDN (an image it hides when that fails), and the browser now never asks.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -18,8 +20,11 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from api.schemas import ErrorOut
 
 ASSETS = "/docs-assets"
 ASSET_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
@@ -36,9 +41,33 @@ def _own_origin(page: HTMLResponse) -> HTMLResponse:
     return page
 
 
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with the 422 body the ledger really answers: FastAPI documents
+    its own `HTTPValidationError` ({detail: [...]}), but every error here is an `ErrorOut`
+    ({error, message, field?}, api/errors.py)."""
+    if app.openapi_schema is None:
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        text = json.dumps(spec).replace(
+            '"#/components/schemas/HTTPValidationError"', '"#/components/schemas/ErrorOut"'
+        )
+        spec = json.loads(text)
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        schemas["ErrorOut"] = ErrorOut.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        app.openapi_schema = spec
+    return app.openapi_schema
+
+
 def install(app: FastAPI) -> None:
     """Mount the assets and add the two pages (the app is created with docs_url and
-    redoc_url None, so FastAPI's CDN pages are not there)."""
+    redoc_url None, so FastAPI's CDN pages are not there); the schema's error bodies are
+    the ledger's own."""
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.mount(ASSETS, StaticFiles(directory=ASSET_DIR), name="docs-assets")
     title = app.title
     openapi_url = app.openapi_url or "/openapi.json"
