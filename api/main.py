@@ -37,6 +37,26 @@ from projections.runner import first_line
 
 log = logging.getLogger("ledger.api")
 
+# The API's routers, in the order of /docs (scripts/docs.py lists their routes' roles).
+ROUTERS = tuple(
+    module.router
+    for module in (
+        health,
+        standards,
+        simulations,
+        households,
+        applications,
+        entitlements,
+        medical,
+        payments,
+        supervision,
+        audit,
+        care,
+        warnings,
+        exchange,
+    )
+)
+
 
 def _keep_caught_up(state: Any, stop: threading.Event, interval: float) -> None:
     while not stop.wait(interval):
@@ -97,22 +117,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(OutageMiddleware)  # the outermost: refuses at once while down
-    for module in (
-        health,
-        standards,
-        simulations,
-        households,
-        applications,
-        entitlements,
-        medical,
-        payments,
-        supervision,
-        audit,
-        care,
-        warnings,
-        exchange,
-    ):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     docs_ui.install(app)  # /docs and /redoc, offline
     web.install(app)  # the pages at /ui (docs/WEB.md)
     return app

@@ -1062,7 +1062,7 @@ class Household(Chained):
         actor: str,
         book: StandardsBook,
     ) -> None:
-        """Stop paying a monthly entitlement from `effective_on` (issue 3: suspended
+        """Stop paying a monthly entitlement from `effective_on` (docs/PAYMENTS.md: suspended
         entitlements are not paid). Its timeline gets a 0 amount, marked suspended, from
         that day, so a payment run pays the days before it pro rata and none after."""
         key = self._monthly_key(programme, member_id)
