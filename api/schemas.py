@@ -68,7 +68,7 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 # it with domain.idnumber.validate_id_number.
 SAMPLE_ID_NUMBER = "330402198001010022"
 SAMPLE_HOUSEHOLD = "6f1c2a9e-3b8d-4c5e-9a7f-2d4b6c8e0a11"
-SAMPLE_MEMBER = "m1"
+SAMPLE_MEMBER = "9667943b-098c-44a7-a797-11b56650da2d"
 SAMPLE_VERSION = "330400:4"
 
 
@@ -223,7 +223,7 @@ class MemberCreated(BaseModel):
 
     model_config = example(member_id=SAMPLE_MEMBER)
 
-    member_id: str = Field(description="the member's id, unique in the household")
+    member_id: str = Field(description="the member's id (a UUID)")
 
 
 class MemberChangeIn(Input):
@@ -281,9 +281,9 @@ class ApplicationIn(Input):
 class ApplicationCreated(BaseModel):
     """The submitted application's id."""
 
-    model_config = example(application_id="a1")
+    model_config = example(application_id="0c7d5e2f-4a1b-4f3e-8d6c-5b9a8e7f6d21")
 
-    application_id: str = Field(description="the application's id within the household")
+    application_id: str = Field(description="the application's id (a UUID)")
 
 
 class DeterminationIn(Input):
@@ -462,7 +462,7 @@ class MedicalBillOut(BaseModel):
     """A recorded bill and how its self-pay splits against the caps."""
 
     model_config = example(
-        bill_id="b1",
+        bill_id="f33d0344-5c1c-4c7b-b184-13047af035a8",
         member_id=SAMPLE_MEMBER,
         cap_year=2025,
         kept="4000.00",
@@ -472,7 +472,7 @@ class MedicalBillOut(BaseModel):
         cancelled=False,
     )
 
-    bill_id: str = Field(description="the bill's id within the household")
+    bill_id: str = Field(description="the bill's id (a UUID)")
     member_id: str = Field(description="the member treated")
     cap_year: int = Field(description="the cap year the bill counts in")
     kept: str = Field(description="self-pay that counts towards the caps")
