@@ -46,6 +46,7 @@ def require(*roles: str) -> Callable[[User], Coroutine[Any, Any, User]]:
             )
         return user
 
+    check.roles = roles  # type: ignore[attr-defined]  # read by scripts/docs.py (docs/API.md)
     return check
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors
+from api import docs_ui, errors
 from api.access_log import AccessLogMiddleware
 from api.container import Ledger
 from api.idempotency import IdempotencyMiddleware
@@ -36,6 +36,26 @@ from api.web import router as web
 from projections.runner import first_line
 
 log = logging.getLogger("ledger.api")
+
+# The API's routers, in the order of /docs (scripts/docs.py lists their routes' roles).
+ROUTERS = tuple(
+    module.router
+    for module in (
+        health,
+        standards,
+        simulations,
+        households,
+        applications,
+        entitlements,
+        medical,
+        payments,
+        supervision,
+        audit,
+        care,
+        warnings,
+        exchange,
+    )
+)
 
 
 def _keep_caught_up(state: Any, stop: threading.Event, interval: float) -> None:
@@ -86,6 +106,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             "`ledger token`. Errors are `{error, message, field?}`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc with local assets: api/docs_ui.py
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.signing_key = settings.signing_key()
@@ -95,21 +117,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(OutageMiddleware)  # the outermost: refuses at once while down
-    for module in (
-        health,
-        standards,
-        simulations,
-        households,
-        applications,
-        entitlements,
-        medical,
-        payments,
-        supervision,
-        audit,
-        care,
-        warnings,
-        exchange,
-    ):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
+    docs_ui.install(app)  # /docs and /redoc, offline
     web.install(app)  # the pages at /ui (docs/WEB.md)
     return app

@@ -63,6 +63,19 @@ BusinessDate = Annotated[
 QueryDate = Annotated[date, AfterValidator(_sane)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
+# A valid GB 11643 number (region 330402 南湖区, born 1980-01-01, check digit 2), used
+# as the example wherever a member's ID number is asked: tests/unit/test_openapi.py checks
+# it with domain.idnumber.validate_id_number.
+SAMPLE_ID_NUMBER = "330402198001010022"
+SAMPLE_HOUSEHOLD = "6f1c2a9e-3b8d-4c5e-9a7f-2d4b6c8e0a11"
+SAMPLE_MEMBER = "9667943b-098c-44a7-a797-11b56650da2d"
+SAMPLE_VERSION = "330400:4"
+
+
+def example(**body: Any) -> ConfigDict:
+    """A model's example, shown in /docs and /redoc (OpenAPI `examples`)."""
+    return ConfigDict(json_schema_extra={"examples": [body]})
+
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
@@ -82,27 +95,63 @@ class Input(BaseModel):
 
 
 class StandardChangeIn(Input):
-    key: str
+    """A standard's new value from a date (POLICY.md §6, §10; docs/STANDARDS.md)."""
+
+    model_config = example(
+        key="dibao_standard_annual",
+        value="15600.00",
+        effective_from="2026-01-01",
+        basis="嘉民发〔2025〕12号",
+        region_code=None,
+        cited_income_growth="0.04",
+    )
+
+    key: str = Field(description="the standard's key, one of docs/STANDARDS.md's table")
     value: str = Field(description="money in yuan or a ratio as a decimal string")
-    effective_from: BusinessDate
-    basis: Text
-    region_code: str | None = None
-    cited_income_growth: Ratio | None = None
-    cited_urban_consumption: Yuan | None = None
-    override_reason: Annotated[str, Field(max_length=2000)] | None = None
+    effective_from: BusinessDate = Field(description="first day the value applies")
+    basis: Text = Field(description="the document that sets it (kept in the event)")
+    region_code: str | None = Field(
+        default=None, description="a county's code for a county value; absent: the city's"
+    )
+    cited_income_growth: Ratio | None = Field(
+        default=None, description="§6: per-capita disposable income growth the dibao rise cites"
+    )
+    cited_urban_consumption: Yuan | None = Field(
+        default=None,
+        description="§6: last year's urban per-capita consumption a tekun standard cites",
+    )
+    override_reason: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None, description="why a dibao rise below cited_income_growth is recorded anyway"
+    )
 
 
 class RefusedHousehold(BaseModel):
-    household_id: str
-    field: str
-    message: str
+    """A household a standard change could not be applied to: nothing recorded for it."""
+
+    model_config = example(
+        household_id=SAMPLE_HOUSEHOLD, field="means", message="annual_income is over the limit"
+    )
+
+    household_id: str = Field(description="the household's id")
+    field: str = Field(description="the input the rule refused")
+    message: str = Field(description="why, in the rule's words")
 
 
 class StandardChangeOut(BaseModel):
-    version: str
-    key: str
-    region_code: str
-    households_adjusted: int
+    """The recorded change and how far it reached."""
+
+    model_config = example(
+        version="330400:4",
+        key="dibao_standard_annual",
+        region_code="330400",
+        households_adjusted=812,
+        households_refused=[],
+    )
+
+    version: str = Field(description="the standards stream and version that recorded it")
+    key: str = Field(description="the standard changed")
+    region_code: str = Field(description="330400 for the city, else the county")
+    households_adjusted: int = Field(description="households whose entitlements changed")
     households_refused: list[RefusedHousehold] = Field(
         default_factory=list,
         description="households whose recompute a rule refused: nothing recorded for them",
@@ -110,186 +159,419 @@ class StandardChangeOut(BaseModel):
 
 
 class HouseholdIn(Input):
-    region_code: str = Field(examples=["330402"])
-    residence: Literal["urban", "rural"]
-    address: Text
-    registered_on: BusinessDate
+    """A household registered in a county (POLICY.md §1)."""
+
+    model_config = example(
+        region_code="330402", residence="urban", address="南湖路1号", registered_on="2025-01-01"
+    )
+
+    region_code: str = Field(
+        examples=["330402"], description="the county's six-digit code (330402 南湖区 ...)"
+    )
+    residence: Literal["urban", "rural"] = Field(description="urban or rural household")
+    address: Text = Field(description="the registered address")
+    registered_on: BusinessDate = Field(description="the day the household is registered")
 
 
 class HouseholdCreated(BaseModel):
-    household_id: str
+    """The new household's id."""
+
+    model_config = example(household_id=SAMPLE_HOUSEHOLD)
+
+    household_id: str = Field(description="the household's id (a UUID): its stream")
 
 
 class MemberIn(Input):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    id_number: str
-    relation: Literal[RELATIONS]  # type: ignore[valid-type]
-    birth_on: BusinessDate
-    severe_disability: bool = False
-    severe_illness: bool = False
-    school_stage: Literal[SCHOOL_STAGES] | None = None  # type: ignore[valid-type]
-    employment: Literal[EMPLOYMENT] | None = None  # type: ignore[valid-type]
-    joined_on: BusinessDate | None = None
+    """A member joining the household."""
+
+    model_config = example(
+        name="张三",
+        id_number=SAMPLE_ID_NUMBER,
+        relation="head",
+        birth_on="1980-01-01",
+        severe_disability=False,
+        severe_illness=False,
+        employment="unemployed_registered",
+    )
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="the member's name"
+    )
+    id_number: str = Field(
+        examples=[SAMPLE_ID_NUMBER],
+        description="resident ID number, 18 characters with a valid GB 11643 check digit",
+    )
+    relation: Literal[RELATIONS] = Field(  # type: ignore[valid-type]
+        description="relation to the household's head"
+    )
+    birth_on: BusinessDate = Field(description="date of birth")
+    severe_disability: bool = Field(default=False, description="grade 1 or 2 disability")
+    severe_illness: bool = Field(default=False, description="a recognised severe illness")
+    school_stage: Literal[SCHOOL_STAGES] | None = Field(  # type: ignore[valid-type]
+        default=None, description="a student's stage (§11 education aid)"
+    )
+    employment: Literal[EMPLOYMENT] | None = Field(  # type: ignore[valid-type]
+        default=None, description="employment status (§7, §21)"
+    )
+    joined_on: BusinessDate | None = Field(
+        default=None, description="the day the member joined; default the registration day"
+    )
 
 
 class MemberCreated(BaseModel):
-    member_id: str
+    """The new member's id within the household."""
+
+    model_config = example(member_id=SAMPLE_MEMBER)
+
+    member_id: str = Field(description="the member's id (a UUID)")
 
 
 class MemberChangeIn(Input):
-    effective_on: BusinessDate
-    severe_disability: bool | None = None
-    severe_illness: bool | None = None
-    school_stage: Literal[SCHOOL_STAGES] | None = None  # type: ignore[valid-type]
-    employment: Literal[EMPLOYMENT] | None = None  # type: ignore[valid-type]
-    left_household: bool | None = None
+    """A change in a member's circumstances from a date; absent fields stay as they are."""
+
+    model_config = example(effective_on="2025-09-01", school_stage="junior")
+
+    effective_on: BusinessDate = Field(description="first day of the change")
+    severe_disability: bool | None = Field(default=None, description="grade 1 or 2 disability")
+    severe_illness: bool | None = Field(default=None, description="a recognised severe illness")
+    school_stage: Literal[SCHOOL_STAGES] | None = Field(  # type: ignore[valid-type]
+        default=None, description="a student's new stage"
+    )
+    employment: Literal[EMPLOYMENT] | None = Field(  # type: ignore[valid-type]
+        default=None, description="the new employment status"
+    )
+    left_household: bool | None = Field(default=None, description="true: the member left")
 
 
 class MeansIn(Input):
-    annual_income: Yuan
-    rigid_deductions: Yuan = "0"
-    car_insurance_value: Yuan = "0"
+    """The household's means for the §2/§5 test, in yuan a year."""
+
+    model_config = example(annual_income="4200.00", rigid_deductions="0", car_insurance_value="0")
+
+    annual_income: Yuan = Field(description="the household's income over the last 12 months")
+    rigid_deductions: Yuan = Field(
+        default="0", description="rigid spending deducted from income (medical, education)"
+    )
+    car_insurance_value: Yuan = Field(
+        default="0", description="insured value of the household's cars (§5 car limit)"
+    )
 
 
 class ApplicationIn(Input):
-    programme: str
-    effective_from: BusinessDate
-    means: MeansIn | None = None
-    member_id: str | None = None
-    details: dict[str, Any] | None = None
+    """An application for a programme, decided later by an approver."""
+
+    model_config = example(
+        programme="dibao", effective_from="2025-02-01", means={"annual_income": "4200.00"}
+    )
+
+    programme: str = Field(
+        description="dibao, dibao_single, tekun, marginal, low_income, or one of the other "
+        "helps (docs/HELPS.md)"
+    )
+    effective_from: BusinessDate = Field(description="first day the help would be owed")
+    means: MeansIn | None = Field(default=None, description="needed by the means-tested ones")
+    member_id: str | None = Field(
+        default=None, description="the member a personal programme is for (tekun, subsidies)"
+    )
+    details: dict[str, Any] | None = Field(
+        default=None, description="programme-specific inputs (docs/HELPS.md)"
+    )
 
 
 class ApplicationCreated(BaseModel):
-    application_id: str
+    """The submitted application's id."""
+
+    model_config = example(application_id="0c7d5e2f-4a1b-4f3e-8d6c-5b9a8e7f6d21")
+
+    application_id: str = Field(description="the application's id (a UUID)")
 
 
 class DeterminationIn(Input):
-    decision: Literal["approve", "reject"]
-    reason: Text
+    """An approver's decision; never on an application the same user submitted (§9)."""
+
+    model_config = example(decision="approve", reason="家计核查属实")
+
+    decision: Literal["approve", "reject"] = Field(description="approve or reject")
+    reason: Text = Field(description="why (kept in the event)")
 
 
 class EntitlementOut(BaseModel):
-    programme: str
-    member_id: str | None = None
+    """An entitlement a determination grants."""
+
+    model_config = example(programme="dibao", member_id=None, monthly_amount="900.00")
+
+    programme: str = Field(description="the programme")
+    member_id: str | None = Field(default=None, description="the member, for a personal one")
     monthly_amount: str | None = Field(default=None, description="monthly programmes")
     amount: str | None = Field(default=None, description="one-off grants")
 
 
 class DeterminationOut(BaseModel):
-    outcome: str
-    category: str | None = None
-    entitlements: list[EntitlementOut]
-    explanation: str
+    """The outcome, the amounts, and how they were worked out."""
+
+    model_config = example(
+        outcome="approved",
+        category="dibao",
+        entitlements=[{"programme": "dibao", "member_id": None, "monthly_amount": "900.00"}],
+        explanation="dibao: 1 member x 1250.00 - 350.00 monthly income = 900.00",
+    )
+
+    outcome: str = Field(description="approved or rejected")
+    category: str | None = Field(default=None, description="the household's category, if any")
+    entitlements: list[EntitlementOut] = Field(description="what is owed from effective_from")
+    explanation: str = Field(description="the rule's working, in words and figures")
 
 
 class EntitlementInForce(BaseModel):
-    programme: str
-    member_id: str | None = None
-    monthly_amount: str
-    effective_from: date
+    """An entitlement in force on the day asked (as known at the time asked)."""
+
+    model_config = example(
+        programme="dibao",
+        member_id=None,
+        monthly_amount="900.00",
+        effective_from="2025-02-01",
+        effective_to=None,
+        standard_version="330400:2",
+        suspended=False,
+    )
+
+    programme: str = Field(description="the programme")
+    member_id: str | None = Field(default=None, description="the member, for a personal one")
+    monthly_amount: str = Field(description="yuan a month")
+    effective_from: date = Field(description="first day of this amount")
     effective_to: date | None = Field(
         default=None, description="last day of this amount as known; absent while open"
     )
-    standard_version: str
+    standard_version: str = Field(description="the standards version the amount used")
     suspended: bool = Field(default=False, description="suspended: not paid (amount 0.00)")
 
 
 class EntitlementChangeOut(BaseModel):
-    programme: str
-    member_id: str | None = None
+    """One change of an entitlement, with its cause."""
+
+    model_config = example(
+        programme="dibao",
+        member_id=None,
+        monthly_amount="900.00",
+        amount=None,
+        ended=False,
+        effective_from="2025-02-01",
+        recorded_at="2025-02-03T09:12:00+08:00",
+        reason="家计核查属实",
+        cause="determination",
+        standard_version="330400:2",
+        actor="王审批",
+    )
+
+    programme: str = Field(description="the programme")
+    member_id: str | None = Field(default=None, description="the member, for a personal one")
     monthly_amount: str | None = Field(
         default=None, description="the monthly amount from effective_from; null for a grant"
     )
     amount: str | None = Field(
         default=None, description="a one-off grant's amount (cause grant); null otherwise"
     )
-    ended: bool
-    effective_from: date
-    recorded_at: datetime
-    reason: str
-    cause: str
-    standard_version: str
-    actor: str
+    ended: bool = Field(description="true: the entitlement ends at effective_from")
+    effective_from: date = Field(description="first day of the change")
+    recorded_at: datetime = Field(description="when the ledger recorded it")
+    reason: str = Field(description="why")
+    cause: str = Field(
+        description="determination, standard_change, suspension, resumption or grant"
+    )
+    standard_version: str = Field(description="the standards version used")
+    actor: str = Field(description="who recorded it")
 
 
 class EventOut(BaseModel):
-    position: int
-    type: str
-    effective_on: date
-    recorded_at: datetime
-    actor: str
-    data: dict[str, Any]
+    """One event of the household's stream."""
+
+    model_config = example(
+        position=1,
+        type="HouseholdRegistered",
+        effective_on="2025-01-01",
+        recorded_at="2025-01-02T10:00:00+08:00",
+        actor="李社工",
+        data={"region_code": "330402", "residence": "urban"},
+    )
+
+    position: int = Field(description="the event's version in the stream, from 1")
+    type: str = Field(description="the event's class")
+    effective_on: date = Field(description="the business date it takes effect")
+    recorded_at: datetime = Field(description="when it was recorded")
+    actor: str = Field(description="who recorded it")
+    data: dict[str, Any] = Field(description="its fields (money in yuan, ID numbers masked)")
 
 
 class PayersIn(Input):
-    basic_insurance: Yuan = "0"
-    critical_illness_insurance: Yuan = "0"
-    medical_assistance: Yuan = "0"
-    charity: Yuan = "0"
+    """What others paid of the bill (§15), in yuan."""
+
+    model_config = example(
+        basic_insurance="6000.00",
+        critical_illness_insurance="1000.00",
+        medical_assistance="0",
+        charity="0",
+    )
+
+    basic_insurance: Yuan = Field(default="0", description="basic medical insurance")
+    critical_illness_insurance: Yuan = Field(default="0", description="critical illness cover")
+    medical_assistance: Yuan = Field(default="0", description="medical assistance")
+    charity: Yuan = Field(default="0", description="charity")
 
 
 class BillItemIn(Input):
-    kind: Literal[ITEM_KINDS]  # type: ignore[valid-type]
-    amount: Yuan
+    """One line of a bill (§16 waivers are by kind)."""
+
+    model_config = example(kind="consultation", amount="20.00")
+
+    kind: Literal[ITEM_KINDS] = Field(  # type: ignore[valid-type]
+        description="the item's kind (docs/MEDICAL.md)"
+    )
+    amount: Yuan = Field(description="the item's amount")
 
 
 class MedicalBillIn(Input):
-    member_id: str
-    service_on: BusinessDate
-    total: Yuan
-    insurance_paid: Yuan
-    self_paid: Yuan
-    payers: PayersIn | None = None
-    settlement_number: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    items: list[BillItemIn] | None = Field(default=None, max_length=200)
+    """A medical bill of a member (POLICY.md §15-17, docs/MEDICAL.md)."""
+
+    model_config = example(
+        member_id=SAMPLE_MEMBER,
+        service_on="2025-03-10",
+        total="10000.00",
+        insurance_paid="6000.00",
+        self_paid="4000.00",
+        settlement_number="JX2025031000001",
+    )
+
+    member_id: str = Field(description="the member treated")
+    service_on: BusinessDate = Field(description="the day of the service (its cap year)")
+    total: Yuan = Field(description="the bill's total")
+    insurance_paid: Yuan = Field(description="paid by insurance")
+    self_paid: Yuan = Field(description="left to the member")
+    payers: PayersIn | None = Field(default=None, description="the payers, when itemised")
+    settlement_number: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        default=None, description="the insurer's settlement number: one bill per number"
+    )
+    items: list[BillItemIn] | None = Field(
+        default=None, max_length=200, description="the bill's items, for the §16 waivers"
+    )
     reason: Annotated[str, Field(max_length=2000)] | None = Field(
         default=None, description="why a correction is made (PUT only)"
     )
 
 
 class MedicalBillOut(BaseModel):
-    bill_id: str
-    member_id: str
-    cap_year: int
+    """A recorded bill and how its self-pay splits against the caps."""
+
+    model_config = example(
+        bill_id="f33d0344-5c1c-4c7b-b184-13047af035a8",
+        member_id=SAMPLE_MEMBER,
+        cap_year=2025,
+        kept="4000.00",
+        relief="0.00",
+        waived="0.00",
+        counted="4000.00",
+        cancelled=False,
+    )
+
+    bill_id: str = Field(description="the bill's id (a UUID)")
+    member_id: str = Field(description="the member treated")
+    cap_year: int = Field(description="the cap year the bill counts in")
     kept: str = Field(description="self-pay that counts towards the caps")
     relief: str = Field(description="paid by the medical safety fund over the caps")
     waived: str = Field(description="§16 hospital waiver")
     counted: str = Field(description="self-pay after the waiver")
-    cancelled: bool = False
+    cancelled: bool = Field(default=False, description="true once the bill is cancelled")
 
 
 class MoveIn(Input):
-    to_household_id: UUID
-    effective_on: BusinessDate
+    """A member moving to another household; their bills' cap totals go with them."""
+
+    model_config = example(to_household_id=SAMPLE_HOUSEHOLD, effective_on="2025-06-01")
+
+    to_household_id: UUID = Field(description="the household the member joins")
+    effective_on: BusinessDate = Field(description="the day of the move")
 
 
 class AccountIn(Input):
-    kind: Literal["bank", "one_card"]
-    account_number: Annotated[str, Field(min_length=1, max_length=40)]
-    bank_name: Annotated[str, Field(max_length=200)] | None = None
+    """Where the member's payments go (§4)."""
+
+    model_config = example(
+        kind="bank", account_number="6222021234567890123", bank_name="中国工商银行嘉兴分行"
+    )
+
+    kind: Literal["bank", "one_card"] = Field(
+        description="a bank account, or the social security one-card (一卡通)"
+    )
+    account_number: Annotated[str, Field(min_length=1, max_length=40)] = Field(
+        description="the account number (shown whole only to finance)"
+    )
+    bank_name: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="the bank"
+    )
 
 
 class SuspensionIn(Input):
     """Suspend (or resume) a monthly entitlement from a date; member_id for a person's."""
 
-    effective_on: BusinessDate
-    reason: Text
-    member_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    model_config = example(effective_on="2025-08-01", reason="户籍迁出待核实")
+
+    effective_on: BusinessDate = Field(description="first day suspended (or resumed)")
+    reason: Text = Field(description="why (kept in the event)")
+    member_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="the member, for a personal entitlement"
+    )
 
 
 class PaymentRunIn(Input):
-    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-07"])]
+    """The month to pay (§4)."""
+
+    model_config = example(period="2025-07")
+
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-07"])] = Field(
+        description="YYYY-MM"
+    )
 
 
 class PaymentRunOut(BaseModel):
-    run_id: str
-    period: str
-    payments: int
-    total: str
-    households: int
+    """A scheduled run: one payment per payee and month (again: nothing new)."""
+
+    model_config = example(
+        run_id="2b9e4c1a-7d3f-4e8a-b5c6-0f1e2d3c4b5a",
+        period="2025-07",
+        payments=812,
+        total="731400.00",
+        households=812,
+    )
+
+    run_id: str = Field(description="the run's id")
+    period: str = Field(description="the month paid, YYYY-MM")
+    payments: int = Field(description="payments scheduled")
+    total: str = Field(description="their total in yuan")
+    households: int = Field(description="households paid")
 
 
 class AcknowledgementIn(Input):
-    status: Literal["paid", "failed", "returned"]
-    bank_reference: Annotated[str, Field(min_length=1, max_length=100)]
-    at: datetime
+    """The bank's answer for one payment."""
+
+    model_config = example(
+        status="paid", bank_reference="ICBC-20250703-0001", at="2025-07-03T10:00:00+08:00"
+    )
+
+    status: Literal["paid", "failed", "returned"] = Field(description="the bank's outcome")
+    bank_reference: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        description="the bank's reference (an acknowledgement is kept once per reference)"
+    )
+    at: datetime = Field(description="when the bank answered, with its UTC offset")
+
+
+class ErrorOut(BaseModel):
+    """Every error's body (400, 401, 403, 404, 409, 413, 422, 500, 503)."""
+
+    model_config = example(
+        error="invalid_input",
+        message="id_number fails the GB 11643 check digit: the last character should be 2",
+        field="id_number",
+    )
+
+    error: str = Field(description="a stable code: invalid_input, policy_rule, forbidden ...")
+    message: str = Field(description="what is wrong, for people")
+    field: str | None = Field(default=None, description="the input at fault, when one is")

@@ -1,4 +1,4 @@
-"""Payments (POLICY.md §4, §11; ARCHITECTURE.md "Money flow") as rules and aggregates.
+"""Payments (docs/POLICY.md §4, §11; docs/PAYMENTS.md) as rules and aggregates.
 
 - A `PaymentRun` per month claims the period: two runs of the same month, even at the
   same moment, cannot both start (the run's id is derived from the period).

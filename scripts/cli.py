@@ -653,7 +653,7 @@ def bench_jurisdictions(
         "bench-jurisdictions.json"
     ),
 ) -> None:
-    """Several jurisdiction ledgers side by side on this machine (one database schema and
+    """Several jurisdiction ledgers side by side on one machine (one database schema and
     one process each): import, rebuild and a payment run at once; aggregate throughput
     beside one ledger alone."""
     from scripts.bench import run_side_by_side

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from api.auth import User
 from api.deps import Caseworker, LedgerDep, require
-from api.schemas import BusinessDate, Input, QueryDate, Text, Yuan
+from api.schemas import BusinessDate, Input, QueryDate, Text, Yuan, example
 from domain.idnumber import mask_id_number
 from domain.money import format_yuan, parse_yuan
 from domain.standards import CITY_CODE, county_of, region_prefix, validate_region_code
@@ -20,31 +20,57 @@ Transport = Annotated[User, Depends(require("transport", "auditor"))]
 
 
 class VisitIn(Input):
-    visited_on: BusinessDate
-    visitor: Text
-    findings: Text
-    needs: Annotated[str, Field(max_length=2000)] | None = None
+    """A home visit (§30 of the plan; docs/HELPS.md)."""
+
+    model_config = example(
+        visited_on="2025-03-05", visitor="李社工", findings="生活基本稳定", needs="助浴服务"
+    )
+
+    visited_on: BusinessDate = Field(description="the day of the visit")
+    visitor: Text = Field(description="who visited")
+    findings: Text = Field(description="what the visitor found")
+    needs: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None, description="needs found, if any"
+    )
 
 
 class MajorChangeIn(Input):
-    reported_on: BusinessDate
-    description: Text
+    """A major change in the household's life: visits become more frequent (§3)."""
+
+    model_config = example(reported_on="2025-04-01", description="户主住院")
+
+    reported_on: BusinessDate = Field(description="the day it was reported")
+    description: Text = Field(description="what changed")
 
 
 class StabilisedIn(Input):
-    on: BusinessDate
+    """The household is stable again after a major change."""
+
+    model_config = example(on="2025-06-01")
+
+    on: BusinessDate = Field(description="the day it was found stable")
 
 
 class ReferralIn(Input):
-    referred_on: BusinessDate
-    employer: Text
-    position: Annotated[str, Field(max_length=200)] | None = None
+    """A job referral for a member (§7)."""
+
+    model_config = example(referred_on="2025-03-15", employer="嘉兴某物业公司", position="保洁")
+
+    referred_on: BusinessDate = Field(description="the day of the referral")
+    employer: Text = Field(description="the employer referred to")
+    position: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="the position offered"
+    )
 
 
 class DividendIn(Input):
-    year: Annotated[int, Field(ge=2000, le=2100)]
-    amount: Yuan
-    received_on: BusinessDate
+    """Dividends a rural low-income household received (§23)."""
+
+    model_config = example(year=2025, amount="600.00", received_on="2025-12-20")
+
+    year: Annotated[int, Field(ge=2000, le=2100)] = Field(description="the dividend's year")
+    amount: Yuan = Field(description="the amount received")
+    received_on: BusinessDate = Field(description="the day it was received")
 
 
 @router.post("/households/{household_id}/visits", status_code=201)
@@ -78,6 +104,7 @@ def report_major_change(
 def stabilised(
     household_id: UUID, body: StabilisedIn, user: Caseworker, ledger: LedgerDep
 ) -> dict[str, Any]:
+    """The household is stable again: the weekly visit tier of a major change ends."""
     ledger.app.stabilise(household_id, on=body.on, actor=user.name)
     return {"household_id": str(household_id), "stabilised_on": body.on.isoformat()}
 

@@ -40,6 +40,7 @@ def _id_number(value: str, user: User) -> str:
 
 @router.post("", status_code=201, response_model=HouseholdCreated)
 def register(body: HouseholdIn, user: Caseworker, ledger: LedgerDep) -> Any:
+    """Register a household (its stream begins with `HouseholdRegistered`)."""
     household_id = ledger.app.register_household(
         region_code=body.region_code,
         residence=body.residence,
@@ -52,6 +53,8 @@ def register(body: HouseholdIn, user: Caseworker, ledger: LedgerDep) -> Any:
 
 @router.get("/{household_id}")
 def read(household_id: UUID, user: Reader, ledger: LedgerDep) -> dict[str, Any]:
+    """The household today: region, residence, members (ID numbers masked but to
+    caseworkers and approvers), categories and stream version."""
     household = ledger.app.household(household_id)
     today = date.today()
     return {
@@ -92,6 +95,7 @@ def read(household_id: UUID, user: Reader, ledger: LedgerDep) -> dict[str, Any]:
 
 @router.post("/{household_id}/members", status_code=201, response_model=MemberCreated)
 def add_member(household_id: UUID, body: MemberIn, user: Caseworker, ledger: LedgerDep) -> Any:
+    """Add a member; the ID number must pass the GB 11643 check."""
     member_id = ledger.app.add_member(
         household_id,
         actor=user.name,
@@ -112,6 +116,7 @@ def add_member(household_id: UUID, body: MemberIn, user: Caseworker, ledger: Led
 def change_member(
     household_id: UUID, member_id: str, body: MemberChangeIn, user: Caseworker, ledger: LedgerDep
 ) -> dict[str, str]:
+    """Record a change in a member's circumstances from `effective_on`."""
     changes = body.model_dump(exclude_none=True, exclude={"effective_on"})
     ledger.app.change_member(
         household_id, member_id, effective_on=body.effective_on, changes=changes, actor=user.name

@@ -99,6 +99,8 @@ def medical_caps(
     ledger: LedgerDep,
     year: int = Query(default_factory=lambda: date.today().year, ge=2000, le=2100),
 ) -> dict[str, Any]:
+    """The §17 caps of a cap year: what the household and each member paid, the cap and
+    what is left, and the fund's relief."""
     caps = ledger.medical_caps(household_id, year)
     return {
         "year": caps["year"],

@@ -158,6 +158,7 @@ def _run_rows(ledger: Any, run_id: UUID) -> tuple[str, list[dict[str, Any]]]:
 
 @router.get("/feeds/payments.csv", response_class=Response)
 def payment_feed_csv(run_id: UUID, user: Finance, ledger: LedgerDep) -> Response:
+    """The run's payments as CSV, one line per payment."""
     _, rows = _run_rows(ledger, run_id)
     return Response(feed_csv([feed_item(r, user) for r in rows]), media_type="text/csv")
 

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from api.auth import User
 from api.deps import LedgerDep, require
-from api.schemas import BusinessDate, Input, Ratio, Yuan
+from api.schemas import BusinessDate, Input, Ratio, Yuan, example
 from api.simulation import Proposal, simulate
 from domain.errors import InvalidInputError
 from domain.money import parse_ratio, parse_yuan
@@ -18,18 +18,42 @@ Planner = Annotated[User, Depends(require("standards_admin", "finance"))]
 
 
 class ProposedChangeIn(Input):
-    key: str
+    """A standard change to try (the same rules as POST /standards/changes)."""
+
+    model_config = example(
+        key="dibao_standard_annual", value="15600.00", cited_income_growth="0.04"
+    )
+
+    key: str = Field(description="the standard's key (docs/STANDARDS.md)")
     value: str = Field(description="money in yuan or a ratio as a decimal string")
-    region_code: str | None = None
-    cited_income_growth: Ratio | None = None
-    cited_urban_consumption: Yuan | None = None
-    override_reason: Annotated[str, Field(max_length=2000)] | None = None
+    region_code: str | None = Field(default=None, description="a county's code; absent: the city's")
+    cited_income_growth: Ratio | None = Field(
+        default=None, description="§6: the income growth the dibao rise cites"
+    )
+    cited_urban_consumption: Yuan | None = Field(
+        default=None, description="§6: the urban consumption a tekun standard cites"
+    )
+    override_reason: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None, description="why a dibao rise below the cited growth is tried anyway"
+    )
 
 
 class SimulationIn(Input):
-    changes: Annotated[list[ProposedChangeIn], Field(min_length=1, max_length=20)]
-    effective_from: BusinessDate
-    sample_size: Annotated[int, Field(ge=0, le=10000)] = 20
+    """A what-if: the changes priced against today's households; nothing is recorded."""
+
+    model_config = example(
+        changes=[{"key": "dibao_standard_annual", "value": "15600.00"}],
+        effective_from="2026-01-01",
+        sample_size=20,
+    )
+
+    changes: Annotated[list[ProposedChangeIn], Field(min_length=1, max_length=20)] = Field(
+        description="the changes, applied together"
+    )
+    effective_from: BusinessDate = Field(description="the day they would take effect")
+    sample_size: Annotated[int, Field(ge=0, le=10000)] = Field(
+        default=20, description="how many changed households to list"
+    )
 
 
 @router.post("/simulations")

@@ -10,7 +10,7 @@ from pydantic import Field
 from api import warnings as service
 from api.auth import User
 from api.deps import Caseworker, LedgerDep, require
-from api.schemas import BusinessDate, Input, QueryDate
+from api.schemas import BusinessDate, Input, QueryDate, example
 from domain.standards import CITY_CODE, region_prefix, validate_region_code
 
 router = APIRouter(tags=["early warnings"])
@@ -18,8 +18,14 @@ WarningReader = Annotated[User, Depends(require("caseworker", "approver", "audit
 
 
 class ResolutionIn(Input):
-    status: Literal["acknowledged", "resolved"]
-    note: Annotated[str, Field(max_length=2000)] = ""
+    """A caseworker's action on a warning (docs/WARNINGS.md)."""
+
+    model_config = example(status="acknowledged", note="已电话联系，下周走访", on="2025-05-06")
+
+    status: Literal["acknowledged", "resolved"] = Field(
+        description="acknowledged (seen, in hand) or resolved"
+    )
+    note: Annotated[str, Field(max_length=2000)] = Field(default="", description="what was done")
     on: BusinessDate | None = Field(
         default=None, description="the day of the action (and of the evaluation); default today"
     )

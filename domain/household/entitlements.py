@@ -132,7 +132,7 @@ class EntitlementsPart(HouseholdState):
         actor: str,
         book: StandardsBook,
     ) -> None:
-        """Stop paying a monthly entitlement from `effective_on` (issue 3: suspended
+        """Stop paying a monthly entitlement from `effective_on` (docs/PAYMENTS.md: suspended
         entitlements are not paid). Its timeline gets a 0 amount, marked suspended, from
         that day, so a payment run pays the days before it pro rata and none after."""
         key = self._monthly_key(programme, member_id)
