@@ -111,28 +111,9 @@ class DeterminationsPart(HelpsPart):
         it is held as it was, standard changes leave it alone, and the household's next
         determination replaces it. `ledger verify` checks a migrated amount against the
         figure recorded in its basis."""
-        _choice("programme", programme, CATEGORY_PROGRAMMES)
-        person = member_id if programme in PERSON_PROGRAMMES else None
-        if programme in PERSON_PROGRAMMES and member_id is None:
-            raise InvalidInputError(f"{programme} is held by one member", "member_id")
-        if programme not in PERSON_PROGRAMMES and member_id is not None:
-            raise InvalidInputError(f"{programme} is held by the household", "member_id")
-        if person is not None and not self.member(person).present_on(effective_from):
-            raise PolicyRuleError("the member is not in the household then", "member_id")
-        if effective_from < self.registered_on:
-            raise InvalidInputError(
-                "the category cannot start before the household is registered", "effective_from"
-            )
-        size = self.size_on(effective_from)
-        if size == 0:
-            raise PolicyRuleError("the household has no members then", "effective_from")
-        paid = programme in AMOUNT_STANDARD
-        if paid and monthly_fen is None:
-            raise InvalidInputError(f"{programme} needs its current monthly amount", "amount")
-        if not paid and monthly_fen:
-            raise InvalidInputError(f"{programme} pays no monthly amount", "amount")
-        if countable_income_fen is not None and programme != "dibao":
-            raise InvalidInputError("a countable income is recorded for dibao only", "income")
+        person = self._check_migration(
+            programme, member_id, effective_from, monthly_fen, countable_income_fen
+        )
         label = {"dibao": "dibao", "marginal": "marginal", "low_income": "low-income"}.get(
             programme, programme
         )
@@ -143,47 +124,13 @@ class DeterminationsPart(HelpsPart):
         basis: dict[str, int] = {}
         versions: dict[str, str] = {}
         entitlements: list[dict[str, Any]] = []
+        paid = programme in AMOUNT_STANDARD
         if paid and monthly_fen is not None:
-            rule_inputs: dict[str, int] | None = {}
-            if programme == "dibao":
-                rule_inputs = (
-                    None
-                    if countable_income_fen is None
-                    else {"countable_income_fen": countable_income_fen, "household_size": size}
-                )
-            rule = (
-                None
-                if rule_inputs is None
-                else cash_amount(programme, rule_inputs, book, effective_from)
+            basis, versions, line, entitlement = self._migrated_amount(
+                programme, person, effective_from, monthly_fen, countable_income_fen, book
             )
-            recorded = f"The old system's monthly amount is {format_yuan(monthly_fen)}"
-            if rule is not None and rule.monthly_fen == monthly_fen and rule_inputs is not None:
-                basis = rule_inputs
-                versions[rule.standard.key] = rule.standard.label
-                standard_version = rule.standard.label
-                lines.append(f"{recorded}; the ledger's rule gives the same: {rule.explanation}")
-            else:
-                basis = {MIGRATED: monthly_fen}
-                standard_version = MIGRATED_VERSION
-                why = (
-                    f"the ledger's rule gives {format_yuan(rule.monthly_fen)} "
-                    f"({rule.explanation.rstrip('.')})"
-                    if rule is not None
-                    else "the old record gives no countable income to recompute it from"
-                )
-                lines.append(
-                    f"{recorded}; {why}. The amount is kept as migrated: standard changes do "
-                    "not recompute it, and the household's next determination replaces it."
-                )
-            entitlements.append(
-                {
-                    "programme": programme,
-                    "member_id": person,
-                    "monthly_fen": monthly_fen,
-                    "effective_from": effective_from.isoformat(),
-                    "standard_version": standard_version,
-                }
-            )
+            lines.append(line)
+            entitlements.append(entitlement)
         new_id = application_id or str(uuid4())
         self.trigger_event(
             self.ApplicationSubmitted,
@@ -214,81 +161,112 @@ class DeterminationsPart(HelpsPart):
             self._entitle(application, person, basis, None, actor, book)
         return Determination(new_id, "approved", programme, entitlements, explanation)
 
+    def _check_migration(
+        self,
+        programme: str,
+        member_id: str | None,
+        effective_from: date,
+        monthly_fen: int | None,
+        countable_income_fen: int | None,
+    ) -> str | None:
+        """A migrated record's fields against the programme: who holds it, from when, and
+        which amounts it may carry. Returns the member holding it (None: the household)."""
+        _choice("programme", programme, CATEGORY_PROGRAMMES)
+        person = member_id if programme in PERSON_PROGRAMMES else None
+        if programme in PERSON_PROGRAMMES and member_id is None:
+            raise InvalidInputError(f"{programme} is held by one member", "member_id")
+        if programme not in PERSON_PROGRAMMES and member_id is not None:
+            raise InvalidInputError(f"{programme} is held by the household", "member_id")
+        if person is not None and not self.member(person).present_on(effective_from):
+            raise PolicyRuleError("the member is not in the household then", "member_id")
+        if effective_from < self.registered_on:
+            raise InvalidInputError(
+                "the category cannot start before the household is registered", "effective_from"
+            )
+        if self.size_on(effective_from) == 0:
+            raise PolicyRuleError("the household has no members then", "effective_from")
+        paid = programme in AMOUNT_STANDARD
+        if paid and monthly_fen is None:
+            raise InvalidInputError(f"{programme} needs its current monthly amount", "amount")
+        if not paid and monthly_fen:
+            raise InvalidInputError(f"{programme} pays no monthly amount", "amount")
+        if countable_income_fen is not None and programme != "dibao":
+            raise InvalidInputError("a countable income is recorded for dibao only", "income")
+        return person
+
+    def _migrated_amount(
+        self,
+        programme: str,
+        person: str | None,
+        effective_from: date,
+        monthly_fen: int,
+        countable_income_fen: int | None,
+        book: StandardsBook,
+    ) -> tuple[dict[str, int], dict[str, str], str, dict[str, Any]]:
+        """The old system's monthly amount beside the ledger's rule: the rule's inputs
+        when they agree (standard changes then recompute it), else the amount held as
+        migrated. Returns the basis, the standard versions, the explanation's line and
+        the determination's entitlement line."""
+        rule_inputs: dict[str, int] | None = {}
+        if programme == "dibao":
+            rule_inputs = (
+                None
+                if countable_income_fen is None
+                else {
+                    "countable_income_fen": countable_income_fen,
+                    "household_size": self.size_on(effective_from),
+                }
+            )
+        rule = (
+            None
+            if rule_inputs is None
+            else cash_amount(programme, rule_inputs, book, effective_from)
+        )
+        recorded = f"The old system's monthly amount is {format_yuan(monthly_fen)}"
+        versions: dict[str, str] = {}
+        if rule is not None and rule.monthly_fen == monthly_fen and rule_inputs is not None:
+            basis = rule_inputs
+            versions[rule.standard.key] = rule.standard.label
+            standard_version = rule.standard.label
+            line = f"{recorded}; the ledger's rule gives the same: {rule.explanation}"
+        else:
+            basis = {MIGRATED: monthly_fen}
+            standard_version = MIGRATED_VERSION
+            why = (
+                f"the ledger's rule gives {format_yuan(rule.monthly_fen)} "
+                f"({rule.explanation.rstrip('.')})"
+                if rule is not None
+                else "the old record gives no countable income to recompute it from"
+            )
+            line = (
+                f"{recorded}; {why}. The amount is kept as migrated: standard changes do "
+                "not recompute it, and the household's next determination replaces it."
+            )
+        entitlement = {
+            "programme": programme,
+            "member_id": person,
+            "monthly_fen": monthly_fen,
+            "effective_from": effective_from.isoformat(),
+            "standard_version": standard_version,
+        }
+        return basis, versions, line, entitlement
+
     def _approve(
         self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
     ) -> Determination:
+        """A category programme approved: its rule's inputs (§2/§5 means test, one-person
+        dibao, tekun), the determination with its monthly amount, the category from its
+        date (POLICY ch. 13) and the entitlement."""
         on = application.effective_from
         programme = application.programme
-        inputs: dict[str, Any] = {}
-        versions: dict[str, str] = {}
-        basis_inputs: dict[str, int] = {}
         member_id = application.member_id
-        lines: list[str] = []
+        category = programme
         if programme in MEANS_TESTED:
-            means = application.means
-            if means is None:  # refused at submission; kept for the type checker
-                raise PolicyRuleError("the application has no means", "means")
-            result = means_test(means, self.size_on(on), book, on)
-            inputs = {
-                **means.as_dict(),
-                "household_size": result.household_size,
-                "countable_income_fen": result.countable_income_fen,
-            }
-            versions = result.standard_versions
-            lines.append(result.explanation)
-            if result.category != programme:
-                raise PolicyRuleError(
-                    f"the means test does not support {programme}: {result.explanation}",
-                    "decision",
-                )
-            category = programme
-            if programme == "dibao":
-                basis_inputs = {
-                    "countable_income_fen": result.countable_income_fen,
-                    "household_size": result.household_size,
-                }
+            inputs, versions, basis_inputs, lines = self._means_tested(application, book)
         elif programme == "dibao_single":
-            member = self.member(member_id or "")
-            current = self.household_category_on(on)
-            if current is None or current.category != "marginal":
-                raise PolicyRuleError(
-                    "one-person dibao is for a member of a marginal household (§5); this "
-                    f"household is {current.category if current else 'in no category'} on "
-                    f"{on.isoformat()}",
-                    "programme",
-                )
-            if not member.present_on(on):
-                raise PolicyRuleError("the member is not in the household then", "member_id")
-            if not (
-                member.attribute("severe_illness", on) or member.attribute("severe_disability", on)
-            ):
-                raise PolicyRuleError(
-                    "one-person dibao needs a severe illness (重病) or severe disability (重残) "
-                    f"recorded for the member on {on.isoformat()} (§5)",
-                    "member_id",
-                )
-            category = "dibao_single"
-            inputs = {
-                "member_id": member_id,
-                "severe_illness": member.attribute("severe_illness", on),
-                "severe_disability": member.attribute("severe_disability", on),
-                "household_category": "marginal",
-            }
-            condition = "ill" if member.attribute("severe_illness", on) else "disabled"
-            lines.append(
-                f"{member.name} is severely {condition} in a marginal household and is taken "
-                "into dibao as a one-person household (§5)."
-            )
+            inputs, versions, basis_inputs, lines = self._one_person_dibao(application)
         else:  # tekun
-            member = self.member(member_id or "")
-            if not member.present_on(on):
-                raise PolicyRuleError("the member is not in the household then", "member_id")
-            category = "tekun"
-            inputs = {"member_id": member_id}
-            lines.append(
-                f"{member.name} is determined 特困 (no working-age income, no supporter): {reason}."
-            )
-
+            inputs, versions, basis_inputs, lines = self._tekun(application, reason)
         entitlements: list[dict[str, Any]] = []
         if programme in AMOUNT_STANDARD:
             amount = cash_amount(programme, basis_inputs, book, on)
@@ -330,6 +308,84 @@ class DeterminationsPart(HelpsPart):
         return Determination(
             application.application_id, "approved", category, entitlements, explanation
         )
+
+    def _means_tested(
+        self, application: ApplicationRecord, book: StandardsBook
+    ) -> tuple[dict[str, Any], dict[str, str], dict[str, int], list[str]]:
+        """§2/§5: the means test must give the programme applied for; dibao's amount rests
+        on the countable income and the household's size."""
+        on = application.effective_from
+        programme = application.programme
+        means = application.means
+        if means is None:  # refused at submission; kept for the type checker
+            raise PolicyRuleError("the application has no means", "means")
+        result = means_test(means, self.size_on(on), book, on)
+        inputs: dict[str, Any] = {
+            **means.as_dict(),
+            "household_size": result.household_size,
+            "countable_income_fen": result.countable_income_fen,
+        }
+        if result.category != programme:
+            raise PolicyRuleError(
+                f"the means test does not support {programme}: {result.explanation}",
+                "decision",
+            )
+        basis: dict[str, int] = {}
+        if programme == "dibao":
+            basis = {
+                "countable_income_fen": result.countable_income_fen,
+                "household_size": result.household_size,
+            }
+        return inputs, dict(result.standard_versions), basis, [result.explanation]
+
+    def _one_person_dibao(
+        self, application: ApplicationRecord
+    ) -> tuple[dict[str, Any], dict[str, str], dict[str, int], list[str]]:
+        """§5 单人户低保: a severely ill or disabled member of a marginal household."""
+        on = application.effective_from
+        member_id = application.member_id
+        member = self.member(member_id or "")
+        current = self.household_category_on(on)
+        if current is None or current.category != "marginal":
+            raise PolicyRuleError(
+                "one-person dibao is for a member of a marginal household (§5); this "
+                f"household is {current.category if current else 'in no category'} on "
+                f"{on.isoformat()}",
+                "programme",
+            )
+        if not member.present_on(on):
+            raise PolicyRuleError("the member is not in the household then", "member_id")
+        if not (
+            member.attribute("severe_illness", on) or member.attribute("severe_disability", on)
+        ):
+            raise PolicyRuleError(
+                "one-person dibao needs a severe illness (重病) or severe disability (重残) "
+                f"recorded for the member on {on.isoformat()} (§5)",
+                "member_id",
+            )
+        inputs = {
+            "member_id": member_id,
+            "severe_illness": member.attribute("severe_illness", on),
+            "severe_disability": member.attribute("severe_disability", on),
+            "household_category": "marginal",
+        }
+        condition = "ill" if member.attribute("severe_illness", on) else "disabled"
+        line = (
+            f"{member.name} is severely {condition} in a marginal household and is taken "
+            "into dibao as a one-person household (§5)."
+        )
+        return inputs, {}, {}, [line]
+
+    def _tekun(
+        self, application: ApplicationRecord, reason: str
+    ) -> tuple[dict[str, Any], dict[str, str], dict[str, int], list[str]]:
+        """特困: a member with no working-age income and no supporter, as the approver finds."""
+        member_id = application.member_id
+        member = self.member(member_id or "")
+        if not member.present_on(application.effective_from):
+            raise PolicyRuleError("the member is not in the household then", "member_id")
+        line = f"{member.name} is determined 特困 (no working-age income, no supporter): {reason}."
+        return {"member_id": member_id}, {}, {}, [line]
 
     def correct(
         self, book: StandardsBook, determined: list[tuple[str, str]], *, actor: str
