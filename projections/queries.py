@@ -21,7 +21,8 @@ def in_force(rows: list[EntitlementRow], as_of: date) -> list[InForce]:
     Within one entitlement the change point with the latest `effective_from` on or
     before `as_of` applies; two points on the same date go to the later record. The
     amount runs until the next date whose point changes it (a later point that records
-    the same amount, such as a §13 correction, does not end it).
+    the same amount, such as a §13 correction, does not end it), and it is answered
+    from the first point of the row of points that give it.
     """
     by_key: dict[tuple[str, str | None], list[EntitlementRow]] = {}
     for row in rows:
@@ -36,18 +37,23 @@ def in_force(rows: list[EntitlementRow], as_of: date) -> list[InForce]:
             if before is None or row.notification_id > before.notification_id:
                 by_date[row.effective_from] = row
         dates = sorted(by_date)
-        current: EntitlementRow | None = None
-        for day in dates:
-            if day <= as_of:
-                current = by_date[day]
-        if current is None or current.ended:
+        known = [d for d in dates if d <= as_of]
+        if not known or by_date[known[-1]].ended:
             continue
-        value = (current.monthly_fen, current.ended)
-        changes = [
-            d for d in dates if d > as_of and (by_date[d].monthly_fen, by_date[d].ended) != value
-        ]
+        value = _value(by_date[known[-1]])
+        # The amount in force since the first of the points in a row that give it (a
+        # later one of the same amount, such as a correction, starts nothing new).
+        start = len(known) - 1
+        while start > 0 and _value(by_date[known[start - 1]]) == value:
+            start -= 1
+        current = by_date[known[start]]
+        changes = [d for d in dates if d > as_of and _value(by_date[d]) != value]
         found.append(InForce(current, changes[0] - timedelta(days=1) if changes else None))
     return found
+
+
+def _value(row: EntitlementRow) -> tuple[int, bool, bool]:
+    return row.monthly_fen, row.ended, row.cause == "suspension"
 
 
 def as_day(value: Any) -> date:

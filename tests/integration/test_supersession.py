@@ -266,3 +266,28 @@ def test_the_imported_twin_a_migrated_amount_is_replaced_from_the_reassessment_o
     run_payments(ledger, "2025-09", "finance-zhou")
     assert lines(ledger, "2025-09") == [("2025-09", "2025-09", "regular", 100_000, 30_000, 70_000)]
     assert ledger.verify().ok
+
+
+def test_the_amount_in_force_is_answered_from_its_first_day(ledger):
+    """After the backdated re-assessment of the first test, the amount in force on
+    2025-09-01 is 1,000.00 from 2025-03-01 (the re-assessment's own point), not from the
+    correction point recorded at 06-20 with the same amount; that point stays in the
+    history ("was 2000.00")."""
+    hid, _ = dibao(ledger, 2, 6000, date(2025, 6, 20))
+    determine(ledger, hid, 18000, date(2025, 3, 1))
+    [entry] = ledger.entitlements(hid, as_of=date(2025, 9, 1))
+    assert (entry.row.monthly_fen, entry.row.effective_from, entry.effective_to) == (
+        100_000,
+        date(2025, 3, 1),
+        None,
+    )
+    history = [
+        (r.effective_from, r.monthly_fen)
+        for r in ledger.entitlement_history(hid)
+        if r.programme == "dibao"
+    ]
+    assert history == [
+        (date(2025, 6, 20), 200_000),
+        (date(2025, 3, 1), 100_000),
+        (date(2025, 6, 20), 100_000),
+    ]
