@@ -1,5 +1,5 @@
 # Image for the ledger API: `docker build -t ledger-api .`
-# Runtime settings come from LEDGER_* environment variables (see api/settings.py);
+# Runtime settings come from LEDGER_* environment variables (see services/settings.py);
 # docker-compose.yml wires it to PostgreSQL.
 # The Debian release is pinned (bookworm, Debian 12): its archive carries
 # postgresql-client-15, the client of the server's major version; the bare
@@ -29,6 +29,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY domain/ ./domain/
 COPY projections/ ./projections/
+COPY services/ ./services/
 COPY api/ ./api/
 COPY scripts/ ./scripts/
 

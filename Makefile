@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy domain projections
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/ledger bench

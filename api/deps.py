@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import TokenError, User, read_token
-from api.container import Ledger
+from services.ledger import Ledger
 
 bearer = HTTPBearer(auto_error=False, description="a token from `ledger token`")
 

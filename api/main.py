@@ -13,7 +13,6 @@ from fastapi import FastAPI
 
 from api import docs_ui, errors
 from api.access_log import AccessLogMiddleware
-from api.container import Ledger
 from api.idempotency import IdempotencyMiddleware
 from api.outage import DatabaseGuard, OutageMiddleware
 from api.routers import (
@@ -31,9 +30,10 @@ from api.routers import (
     supervision,
     warnings,
 )
-from api.settings import Settings, load_settings
 from api.web import router as web
 from projections.runner import first_line
+from services.ledger import Ledger
+from services.settings import Settings, load_settings
 
 log = logging.getLogger("ledger.api")
 

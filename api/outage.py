@@ -17,9 +17,9 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.container import Ledger
 from api.errors import UNAVAILABLE, error_body
-from api.settings import Settings
+from services.ledger import Ledger
+from services.settings import Settings
 
 log = logging.getLogger("ledger.api")
 

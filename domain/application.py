@@ -1,6 +1,6 @@
 """The ledger application: commands over the Household and Standards aggregates.
 
-One composition root (api/container.py) builds it; tests and the API get it
+One composition root (services/ledger.py) builds it; tests and the API get it
 injected. `Application.save` appends atomically with version checks and writes
 the notification log, so there is no hand-written unit of work here.
 """

@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 # An Idempotency-Key claim still pending after this long is taken over by a retry
-# (LEDGER_IDEMPOTENCY_PENDING_SECONDS; api/settings.py).
+# (LEDGER_IDEMPOTENCY_PENDING_SECONDS; services/settings.py).
 PENDING_SECONDS = 300.0
 
 

@@ -261,7 +261,7 @@ FUND_RELIEF = (
     "GROUP BY month, substr(region_code, 1, 6) ORDER BY month, county"
 )
 # §15 supervision figures of a cap year as of a date (bills served on or before it), per
-# household (api/container.py medical_households): the bills not cancelled, what each
+# household (services/ledger.py medical_households): the bills not cancelled, what each
 # member carried in, and the fund's relief for those bills (granted, net of adjustments).
 MEDICAL_BILLS_AS_OF = (
     "SELECT household_id, region_code, member_id, service_on, total_fen, counted_fen, "

@@ -27,8 +27,6 @@ from uuid import UUID
 from rich.console import Console
 from rich.table import Table
 
-from api.container import Ledger
-from api.settings import Settings
 from domain.application import LedgerApplication
 from domain.household import Household
 from domain.idnumber import check_character
@@ -39,6 +37,8 @@ from domain.standards import StandardsBook
 from projections.postgres import PostgresViewStore
 from projections.runner import VIEWS, ViewSpec, stock_projection
 from projections.sqlite import SQLiteViewStore
+from services.ledger import Ledger
+from services.settings import Settings
 
 BATCH = 200
 
@@ -428,7 +428,7 @@ def bench_replay(settings: Settings, events: int, repeats: int = 31) -> list[Row
     history, with snapshots every 100 events and the light listing (the stored JSON read,
     no event objects built) vs the plain way: no snapshots, every event decoded whole and
     folded from the first; and the plain load beside it."""
-    from scripts.audit import replay_household
+    from services.audit import replay_household
 
     with scratch(settings, "r") as s:
         ledger = Ledger.open(s)
@@ -534,7 +534,7 @@ def _timed_run(
 ) -> tuple[int, float, float, float]:
     """A run over a new city: payments, seconds to schedule, seconds for the feed view,
     and the floor (seconds to write the run's event rows plainly)."""
-    from api.payment_runs import run_payments
+    from services.payment_runs import run_payments
 
     with scratch(settings, label) as s:
         ledger = Ledger.open(s)
@@ -756,7 +756,7 @@ def bench_import(settings: Settings, households: int, plain_households: int) -> 
     """`ledger import` of a synthetic registry (three members, about 10 events a
     household) through its own code path, beside one save per household, beside the
     physical floor (the same event rows written plainly)."""
-    from scripts.importer import Importer, import_parallel, import_registry, write_synthetic
+    from services.importer import Importer, import_parallel, import_registry, write_synthetic
 
     workers = 2 if settings.database_url.startswith("postgres") else 1
     with tempfile.TemporaryDirectory(prefix="ledger-bench-import-") as folder:
@@ -782,7 +782,7 @@ def bench_import(settings: Settings, households: int, plain_households: int) -> 
 
                 # Plain: the same file read, checked and built the same way, then one
                 # save (one transaction) per household, in one process.
-                from scripts.importer import HouseholdRows, read_households
+                from services.importer import HouseholdRows, read_households
 
                 importer = Importer(ledger.app, system="plain", actor="bench", source="plain")
                 plain_started = time.perf_counter()
@@ -914,8 +914,8 @@ def _peak_rss_mb() -> float:
 
 
 def _rebuild_child(database_url: str, queue: Any) -> None:
-    from api.container import Ledger as ChildLedger
-    from api.settings import Settings as ChildSettings
+    from services.ledger import Ledger as ChildLedger
+    from services.settings import Settings as ChildSettings
 
     settings = ChildSettings(database_url=database_url, secret="bench-" + "x" * 32)
     ledger = ChildLedger.open(settings, seed=False)
@@ -952,7 +952,7 @@ def rebuild_peak_memory(settings: Settings) -> dict[str, Any]:
 def bench_memory(settings: Settings, sizes: tuple[int, int]) -> Row:
     """Peak memory of a rebuild of all views at two sizes of the log: it stays flat
     (the runner holds one page of 1,000 events and its view rows at a time)."""
-    from scripts.importer import import_parallel, import_registry, write_synthetic
+    from services.importer import import_parallel, import_registry, write_synthetic
 
     found = []
     for size in sizes:
@@ -995,8 +995,8 @@ def bench_api(settings: Settings, households: int, *, seconds: float, workers: i
     entitlements and their history under closed-loop load (max requests/s, p50, p99),
     and current entitlements at a fixed 200 requests/s (p99)."""
     from api.auth import issue_token
-    from scripts.importer import household_id, import_registry, write_synthetic
     from scripts.loadgen import closed_loop, fixed_rate, served
+    from services.importer import household_id, import_registry, write_synthetic
 
     rows: list[Row] = []
     with (
@@ -1063,8 +1063,8 @@ def bench_api(settings: Settings, households: int, *, seconds: float, workers: i
 def _jurisdiction(settings: Settings, index: int, households: int, start: Any, queue: Any) -> None:
     """One jurisdiction's ledger in its own database (schema or file): import, rebuild
     every view, a month's payment run; the seconds of each, timed after a common start."""
-    from api.payment_runs import run_payments
-    from scripts.importer import import_registry, write_synthetic
+    from services.importer import import_registry, write_synthetic
+    from services.payment_runs import run_payments
 
     try:
         with (

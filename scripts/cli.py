@@ -15,11 +15,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.auth import ROLES, TokenError, issue_token
-from api.container import Ledger
-from api.settings import Settings, SettingsError, load_settings
 from domain.errors import LedgerError
 from domain.money import format_yuan
 from projections.runner import VIEWS
+from services.ledger import Ledger
+from services.settings import Settings, SettingsError, load_settings
 
 cli = typer.Typer(
     help="The Jiaxing benefits ledger (共富十助). Settings come from LEDGER_* variables.",
@@ -148,7 +148,7 @@ def import_command(
     row was rejected."""
     import csv
 
-    from scripts.importer import count_rows, import_parallel, import_registry
+    from services.importer import count_rows, import_parallel, import_registry
 
     if not file.is_file():
         err.print(f"[red]no file {file}[/red]")
@@ -208,7 +208,7 @@ def payment_run(
     actor: Annotated[str, typer.Option(help="who starts the run (recorded)")] = "finance-cli",
 ) -> None:
     """Schedule the payments of a month (the same month again schedules nothing new)."""
-    from api.payment_runs import run_payments
+    from services.payment_runs import run_payments
 
     ledger = _open()
     try:
@@ -346,7 +346,7 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Print a household's state on a date as known at a time, and the events behind it."""
-    from scripts.audit import replay_household
+    from services.audit import replay_household
 
     try:
         hid = UUID(household_id)
@@ -495,7 +495,7 @@ def migrate(
 @cli.command("backup")
 def backup_command(path: Annotated[str, typer.Argument(help="a new file for the copy")]) -> None:
     """A consistent copy of the whole ledger (events, snapshots, views)."""
-    from scripts.backup import BackupError, backup
+    from services.backup import BackupError, backup
 
     try:
         typer.echo(backup(_settings(), Path(path)))
@@ -510,7 +510,7 @@ def restore_command(
     force: Annotated[bool, typer.Option(help="replace an existing ledger")] = False,
 ) -> None:
     """Put a copy back; then `ledger verify` checks it."""
-    from scripts.backup import BackupError, restore
+    from services.backup import BackupError, restore
 
     try:
         typer.echo(restore(_settings(), Path(path), force=force))
@@ -618,7 +618,7 @@ def import_bills_command(
 ) -> None:
     """Load medical settlement records in bulk (CSV), idempotent by settlement number; bad
     rows are listed with their line numbers (exit 1 if any)."""
-    from scripts.import_bills import import_bills
+    from services.import_bills import import_bills
 
     if not file.is_file():
         err.print(f"[red]no file {file}[/red]")

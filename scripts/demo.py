@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from fractions import Fraction
 from uuid import UUID
 
-from api.container import Ledger
 from domain.errors import LedgerError
 from domain.household import Household
 from domain.idnumber import check_character
@@ -21,6 +20,7 @@ from domain.medical import BillFigures
 from domain.money import format_yuan, yuan
 from domain.rules import Means
 from domain.standards import COUNTIES, StandardsBook
+from services.ledger import Ledger
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
@@ -233,9 +233,9 @@ def _medical_year(
 
 def _pay_month(ledger: Ledger, rng: random.Random, period: str) -> tuple[str, int, int]:
     """Run a month and record the bank's answers, 200 payment ledgers per transaction."""
-    from api.payment_runs import run_payments
     from domain.payments import ledger_id
     from projections import sql
+    from services.payment_runs import run_payments
 
     summary = run_payments(ledger, period, "finance01")
     ledger.runner.catch_up()
@@ -562,7 +562,7 @@ def _import_settlements(ledger: Ledger, rng: random.Random) -> str:
     import tempfile
     from pathlib import Path
 
-    from scripts.import_bills import HEADER, import_bills
+    from services.import_bills import HEADER, import_bills
 
     people = sorted(ledger.member_identity().items())[: max(len(ledger.member_identity()) // 10, 1)]
     lines = [HEADER]
@@ -590,8 +590,8 @@ def _import_settlements(ledger: Ledger, rng: random.Random) -> str:
 def _what_if_and_warnings(ledger: Ledger) -> tuple[str, str]:
     """A what-if of raising the city's dibao standard for 2026 (recorded nothing), and the
     early warnings on 2025-11-30 with one acknowledged and one resolved by a caseworker."""
-    from api import warnings
-    from api.simulation import Proposal, simulate
+    from services import warnings
+    from services.simulation import Proposal, simulate
 
     result = simulate(
         ledger,

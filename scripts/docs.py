@@ -70,7 +70,7 @@ def _first_sentence(text: str) -> str:
 
 def _openapi() -> dict[str, Any]:
     from api.main import create_app
-    from api.settings import Settings
+    from services.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(

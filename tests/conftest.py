@@ -20,8 +20,8 @@ import psycopg.errors
 import psycopg.sql
 import pytest
 
-from api.container import Ledger
-from api.settings import Settings
+from services.ledger import Ledger
+from services.settings import Settings
 
 PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("LEDGER_REQUIRE_POSTGRES", "") in ("1", "true", "yes")

@@ -12,7 +12,7 @@ from api.deps import LedgerDep, require
 from api.errors import error_body
 from api.schemas import QueryDate
 from domain.errors import InvalidInputError
-from scripts.audit import replay_household
+from services.audit import replay_household
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Auditor = Annotated[User, Depends(require("auditor"))]
@@ -64,7 +64,7 @@ def report(
 ) -> Response:
     """The household's audit report for the file: members, categories, entitlements and
     why, payments and every event with who and when; Chinese (zh) or English (en)."""
-    from scripts.report import render_html, render_pdf, report_data
+    from api.report import render_html, render_pdf, report_data
 
     data = report_data(ledger, household_id, as_of or date.today())
     if format_ == "pdf":

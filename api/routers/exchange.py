@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import User
 from api.deps import LedgerDep, require
-from api.exchange import event_feed
 from domain.errors import InvalidInputError
+from services.exchange import event_feed
 
 router = APIRouter(tags=["data exchange"])
 Department = Annotated[User, Depends(require("medical_insurance", "transport", "auditor"))]

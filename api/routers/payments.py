@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse
 
 from api.auth import User
 from api.deps import SEES_ACCOUNTS, Caseworker, LedgerDep, require
-from api.payment_runs import run_payments
 from api.schemas import AccountIn, AcknowledgementIn, PaymentRunIn, PaymentRunOut
 from domain.errors import InvalidInputError, NotFoundError
 from domain.money import format_yuan
 from domain.payments import mask_account
 from projections import sql
 from projections.pain001 import CreditTransfer, build_pain001
+from services.payment_runs import run_payments
 
 router = APIRouter(tags=["payments"])
 Finance = Annotated[User, Depends(require("finance"))]

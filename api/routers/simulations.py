@@ -8,10 +8,10 @@ from pydantic import Field
 from api.auth import User
 from api.deps import LedgerDep, require
 from api.schemas import BusinessDate, Input, Ratio, Yuan, example
-from api.simulation import Proposal, simulate
 from domain.errors import InvalidInputError
 from domain.money import parse_ratio, parse_yuan
 from domain.standards import CITY_CODE, KEYS, parse_value
+from services.simulation import Proposal, simulate
 
 router = APIRouter(prefix="/standards", tags=["standards"])
 Planner = Annotated[User, Depends(require("standards_admin", "finance"))]

@@ -8,11 +8,11 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from api.container import Ledger
 from domain.household import Household
 from domain.money import format_yuan, round_half_up, yuan
 from projections import sql
 from projections.queries import as_day
+from services.ledger import Ledger
 
 RUNS = (
     "SELECT period, run_id, status, payments, total_fen, households "
@@ -23,7 +23,7 @@ RUNS_BY_STATUS = (
     "SUM(recovered_fen) AS recovered_fen FROM {s}.ledger_payments "
     "GROUP BY run_period, status"
 )
-# The parts of a run, as the reconciliation names them (api/container.py).
+# The parts of a run, as the reconciliation names them (services/ledger.py).
 PARTS = (
     ("paid", ("paid",)),
     ("failed", ("failed",)),

@@ -22,15 +22,12 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import TokenError, read_token
-from api.container import Ledger
 from api.deps import READERS, SEES_ID_NUMBERS
 from api.errors import status_of, validation_problem
 from api.routers.care import VisitIn
 from api.routers.medical import _figures
 from api.routers.warnings import ResolutionIn
 from api.schemas import MedicalBillIn
-from api.warnings import act, summarise
-from api.warnings import warnings as warnings_on
 from api.web import charts
 from api.web.data import BY_HOUSEHOLD, default_cap_year, households_behind, payment_runs
 from api.web.i18n import LANGS, translator
@@ -53,7 +50,10 @@ from domain.idnumber import mask_id_number
 from domain.medical import cap_year_of
 from domain.money import format_yuan
 from domain.standards import CITY_CODE, COUNTIES, region_prefix
-from scripts.audit import replay_household
+from services.audit import replay_household
+from services.ledger import Ledger
+from services.warnings import act, summarise
+from services.warnings import warnings as warnings_on
 
 OVERSEERS = ("auditor", "finance", "approver")
 CARE_READERS = ("caseworker", "approver", "auditor")
@@ -668,7 +668,7 @@ def audit_page(request: Request, household_id: str, who: Auditor) -> HTMLRespons
 
 @router.get("/audit/households/{household_id}/report")
 def audit_report(request: Request, household_id: str, who: Auditor) -> Response:
-    from scripts.report import render_html, render_pdf, report_data
+    from api.report import render_html, render_pdf, report_data
 
     hid = _uuid(household_id)
     ledger = _ledger(request)

@@ -21,9 +21,9 @@ from uuid import UUID
 import httpx
 import pytest
 
-from api.container import Ledger
 from api.errors import IN_DOUBT, UNAVAILABLE
-from api.settings import Settings
+from services.ledger import Ledger
+from services.settings import Settings
 from tests.conftest import REQUIRE_PG
 from tests.e2e.conftest import Server, running_server
 from tests.e2e.test_http import AP, CW, events, register

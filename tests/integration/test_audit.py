@@ -14,14 +14,14 @@ import pytest
 from eventsourcing.utils import get_topic
 from typer.testing import CliRunner
 
-from api.container import Ledger
 from domain.chain import ChainBrokenError, digest, event_content
 from domain.household import Household
 from domain.medical import BillFigures
 from domain.money import yuan
-from scripts.audit import replay_household
 from scripts.cli import cli
 from scripts.demo import build_demo_city
+from services.audit import replay_household
+from services.ledger import Ledger
 from tests.conftest import _pg_conninfo
 from tests.helpers import household, means, rural_household
 
@@ -413,7 +413,7 @@ def test_replay_lists_only_payments_for_months_up_to_the_date(ledger):
     """§3: (15,000 x 3 - 10,000) / 12 = 2,916.67 a month from March, paid by the March and
     April runs. Replayed as of 2025-03-31 the state holds March's payment only; as of
     2025-04-30 both."""
-    from api.payment_runs import run_payments
+    from services.payment_runs import run_payments
 
     hid, ids = dibao_household(ledger)
     ledger.app.set_account(
@@ -443,7 +443,7 @@ def test_the_report_holds_grants_bills_relief_and_who_decided_in_words(ledger):
     WE#8): 3,000 over the 30,000 person cap paid by the fund. The Chinese report names
     the programmes, relations and events in Chinese, not by their codes; the English one
     in English; both give the grant, the bills, the relief and who decided."""
-    from scripts.report import render_html, report_data
+    from api.report import render_html, report_data
 
     hid, ids = dibao_household(ledger)
     collapsed = {"disaster_on": "2024-07-10", "loss": "house_collapsed"}
@@ -492,7 +492,7 @@ def test_the_application_role_cannot_rewrite_events(pg_schema, tmp_path, monkeyp
     false), records a household and its views. As ROLE, the superuser's kind of UPDATE
     (new state into an event row), a DELETE, switching the append-only trigger off, and
     lowering a stream's head are all refused."""
-    from api.settings import Settings
+    from services.settings import Settings
     from tests.conftest import PG_URL, pg_database_url
 
     role = f"ledger_app_{uuid.uuid4().hex[:8]}"
@@ -569,12 +569,12 @@ def test_a_pdf_report_without_a_chinese_font_is_refused_plainly(ledger, settings
     not a bare 500; the HTML report still answers."""
     from fastapi.testclient import TestClient
 
-    import scripts.report
+    import api.report
     from api.auth import issue_token
     from api.main import create_app
 
     hid, _ = household(ledger.app, 1)
-    monkeypatch.setattr(scripts.report.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(api.report.glob, "glob", lambda pattern: [])
     monkeypatch.delenv("LEDGER_REPORT_FONT", raising=False)
     token = issue_token(settings.secret.get_secret_value(), "auditor-chen", "auditor", 60)
     with TestClient(create_app(settings, ledger)) as client:

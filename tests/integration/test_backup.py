@@ -13,11 +13,11 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from api.container import Ledger
-from api.settings import Settings
 from projections.runner import VIEWS
 from scripts.cli import cli
 from scripts.demo import build_demo_city
+from services.ledger import Ledger
+from services.settings import Settings
 from tests.conftest import PG_URL, _pg_conninfo
 from tests.helpers import household
 

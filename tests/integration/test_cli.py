@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from api.auth import read_token
-from api.container import Ledger
 from domain.money import format_yuan
 from projections import sql
 from projections.entitlements import TABLES
 from scripts.cli import cli
+from services.ledger import Ledger
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
-from api.container import Ledger
-from api.payment_runs import run_payments
-from api.settings import Settings
 from scripts.cli import cli
+from services.ledger import Ledger
+from services.payment_runs import run_payments
+from services.settings import Settings
 from tests.integration.test_payments import lines
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "pre-s13-ledger.db"

@@ -19,8 +19,8 @@ from scripts.demo import build_demo_city
 
 CHILD = textwrap.dedent("""
     import sys, time
-    from api.settings import Settings
-    from api.container import Ledger
+    from services.settings import Settings
+    from services.ledger import Ledger
     settings = Settings(database_url=sys.argv[1], secret="k" * 40, data_dir=sys.argv[2])
     ledger = Ledger.open(settings)
     store = ledger.views
@@ -171,8 +171,8 @@ def test_an_event_store_that_refuses_writes_is_reported_and_nothing_is_half_appl
     from fastapi.testclient import TestClient
 
     from api.auth import issue_token
-    from api.container import Ledger
     from api.main import create_app
+    from services.ledger import Ledger
     from tests.conftest import behind_the_back
     from tests.helpers import means
     from tests.integration.test_payments import dibao
@@ -369,7 +369,7 @@ def test_a_retried_insert_that_finds_its_write_committed_is_in_doubt_not_a_confl
     from eventsourcing.persistence import OperationalError
     from eventsourcing.postgres import PostgresApplicationRecorder
 
-    from api.container import Ledger
+    from services.ledger import Ledger
     from tests.helpers import household, id_number
 
     ledger = Ledger.open(settings)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 
-from api.payment_runs import run_payments
 from projections import sql
+from services.payment_runs import run_payments
 from tests.helpers import id_number, means
 
 CW, AP = "caseworker-li", "approver-wang"

@@ -16,12 +16,12 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from api.container import Ledger
-from api.settings import Settings
 from domain.idnumber import check_character
 from domain.money import yuan
 from scripts.cli import cli
-from scripts.importer import COLUMNS, household_id, import_registry, write_synthetic
+from services.importer import COLUMNS, household_id, import_registry, write_synthetic
+from services.ledger import Ledger
+from services.settings import Settings
 from tests.conftest import _pg_conninfo, pg_database_url
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "registry.csv"
@@ -197,7 +197,7 @@ def test_an_interrupted_run_resumed_equals_one_clean_run(settings, tmp_path):
     finally:
         ledger.close()
 
-    from scripts.importer import import_parallel
+    from services.importer import import_parallel
 
     again = import_parallel(settings, path, workers=2, batch_size=8)
     assert (again.households_recorded, again.households_already) == (0, 60)

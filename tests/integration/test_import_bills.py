@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from api.container import Ledger
-from api.settings import Settings
 from domain.household import Household
 from domain.medical import BillFigures
 from domain.money import format_yuan, yuan
-from scripts.import_bills import import_bills
+from services.import_bills import import_bills
+from services.ledger import Ledger
+from services.settings import Settings
 from tests.helpers import id_number
 
 HOUSEHOLDS = 500  # 2 members each, 20 settlements per household

@@ -419,7 +419,7 @@ def test_cipher_key_encrypts_payloads_at_rest(settings):
     from eventsourcing.cryptography import AESCipher
     from pydantic import SecretStr
 
-    from api.container import Ledger
+    from services.ledger import Ledger
 
     ciphered = settings.model_copy(update={"cipher_key": SecretStr(AESCipher.create_key(32))})
     ledger = Ledger.open(ciphered)

@@ -8,11 +8,11 @@ from fractions import Fraction
 
 import pytest
 
-from api.payment_runs import run_payments
 from domain.errors import ConflictError, LedgerError, PolicyRuleError
 from domain.money import yuan
 from domain.payments import ledger_id
 from projections import sql
+from services.payment_runs import run_payments
 from tests.helpers import household, means
 
 AT = datetime(2025, 3, 5, 10, 0, tzinfo=UTC)

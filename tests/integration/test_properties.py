@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.container import Ledger
 from domain.errors import LedgerError
 from domain.medical import BillFigures
 from domain.money import format_yuan
 from projections.runner import VIEWS
-from scripts.audit import replay_household
+from services.audit import replay_household
+from services.ledger import Ledger
 from tests.helpers import household, means
 
 SNAPSHOT_INTERVAL = 3
@@ -129,8 +129,8 @@ def test_a_runs_payments_add_up_to_its_reconciliation(ledger, answers):
     returned + cancelled + outstanding, by count and by amount."""
     from datetime import datetime
 
-    from api.payment_runs import run_payments
     from projections import sql
+    from services.payment_runs import run_payments
 
     runs = len(ledger.views.query(sql.RUN_PERIODS, {}))
     period = f"{2030 + runs // 12}-{runs % 12 + 1:02d}"  # runs go month by month

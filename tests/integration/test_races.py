@@ -6,17 +6,17 @@ import multiprocessing
 import threading
 from datetime import UTC, date, datetime
 
-from api.payment_runs import run_payments
 from domain.errors import ConflictError
 from projections import sql
+from services.payment_runs import run_payments
 from tests.helpers import household, means
 
 
 def _writer(url: str, secret: str, folder: str, hid: str, n: int, out: object) -> None:
     from uuid import UUID
 
-    from api.container import Ledger
-    from api.settings import Settings
+    from services.ledger import Ledger
+    from services.settings import Settings
     from tests.helpers import id_number
 
     applied = refused = 0

@@ -12,12 +12,12 @@ import pytest
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.utils import Environment
 
-from api.container import Ledger
 from projections.postgres import PostgresViewStore
 from projections.runner import VIEWS, stock_projection
 from projections.sqlite import SQLiteViewStore
 from scripts.demo import build_demo_city
-from scripts.importer import import_registry, write_synthetic
+from services.importer import import_registry, write_synthetic
+from services.ledger import Ledger
 from tests.conftest import _pg_conninfo
 
 

@@ -13,13 +13,13 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import SecretStr
 
-from api.container import Ledger
 from domain.application import KNOWN_AT_WINDOW, LedgerApplication
 from domain.household import Household
 from domain.payments import PaymentLedger
-from scripts.audit import replay_household
 from scripts.bench import long_household
 from scripts.demo import build_demo_city
+from services.audit import replay_household
+from services.ledger import Ledger
 
 
 def without_snapshots(ledger: Ledger) -> Ledger:

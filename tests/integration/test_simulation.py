@@ -8,10 +8,10 @@ from fractions import Fraction
 
 import pytest
 
-from api.simulation import Proposal, simulate
 from domain.errors import InvalidInputError, PolicyRuleError
 from domain.money import format_yuan, yuan
 from domain.rules import Means
+from services.simulation import Proposal, simulate
 from tests.helpers import household
 
 CW, AP = "caseworker-li", "approver-wang"

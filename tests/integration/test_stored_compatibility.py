@@ -13,8 +13,8 @@ import json
 import shutil
 from pathlib import Path
 
-from api.container import Ledger
-from api.settings import Settings
+from services.ledger import Ledger
+from services.settings import Settings
 from tests.fixtures.make_pre_split import figures
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

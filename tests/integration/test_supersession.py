@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from api.payment_runs import run_payments
+from services.payment_runs import run_payments
 from tests.helpers import household, means
 from tests.integration.test_payments import determine, dibao, lines
 
@@ -183,7 +183,7 @@ def test_replay_as_known_before_and_after_the_backdated_reassessment(ledger):
     re-assessment's approver, dibao from 03-01); the entitlement view answers the same."""
     from datetime import UTC, datetime
 
-    from scripts.audit import replay_household
+    from services.audit import replay_household
 
     hid, _ = dibao(ledger, 2, 6000, date(2025, 6, 20))
     before = datetime.now(UTC)
@@ -218,7 +218,7 @@ def test_the_imported_twin_a_migrated_amount_is_replaced_from_the_reassessment_o
     recovers 30% of 1,000.00 (300.00) of the 2 x 1,100.00 overpaid and pays 700.00."""
     import csv
 
-    from scripts.importer import COLUMNS, household_id, import_registry
+    from services.importer import COLUMNS, household_id, import_registry
     from tests.helpers import id_number
 
     path = tmp_path / "registry.csv"

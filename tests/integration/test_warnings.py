@@ -9,13 +9,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from api import warnings as service
-from api.payment_runs import run_payments
 from domain.errors import ConflictError, InvalidInputError, NotFoundError
 from domain.medical import BillFigures
 from domain.money import yuan
 from domain.rules import Means
 from projections import sql
+from services import warnings as service
+from services.payment_runs import run_payments
 from tests.helpers import household, id_number
 
 CW, AP = "caseworker-li", "approver-wang"

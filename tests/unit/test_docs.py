@@ -27,9 +27,9 @@ def test_readme_gives_the_two_commands_and_postgres():
 
 def test_readme_settings_table_lists_every_setting_with_its_default():
     """docs/API.md: every setting has a documented default: each field of
-    api/settings.py appears in README's settings table as LEDGER_<NAME>, and the numeric
+    services/settings.py appears in README's settings table as LEDGER_<NAME>, and the numeric
     defaults are the code's."""
-    from api.settings import Settings
+    from services.settings import Settings
 
     readme = (ROOT / "README.md").read_text()
     rows = {

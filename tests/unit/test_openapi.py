@@ -17,8 +17,8 @@ import api.routers.warnings
 import api.schemas
 from api.main import create_app
 from api.schemas import SAMPLE_ID_NUMBER
-from api.settings import Settings
 from domain.idnumber import validate_id_number
+from services.settings import Settings
 
 
 @pytest.fixture(scope="module")

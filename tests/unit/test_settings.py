@@ -8,8 +8,8 @@ import pytest
 from eventsourcing.cryptography import AESCipher
 from typer.testing import CliRunner
 
-from api.settings import SettingsError, load_settings
 from scripts.cli import cli
+from services.settings import SettingsError, load_settings
 
 
 @pytest.mark.parametrize(

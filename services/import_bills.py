@@ -20,13 +20,13 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from api.container import Ledger
 from domain.errors import LedgerError
 from domain.household import Household
 from domain.idnumber import validate_id_number
 from domain.medical import BillFigures
 from domain.money import format_yuan, parse_yuan
 from domain.standards import StandardsBook, county_of
+from services.ledger import Ledger
 
 PAYER_COLUMNS = ("basic_insurance", "critical_illness_insurance", "medical_assistance", "charity")
 COLUMNS = ("settlement_number", "id_number", "settled_on", "total", *PAYER_COLUMNS, "self_paid")

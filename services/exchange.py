@@ -10,10 +10,10 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from api.container import Ledger
 from domain.household import Household
 from domain.idnumber import mask_id_number
 from domain.money import format_yuan
+from services.ledger import Ledger
 
 MEMBERSHIP = (
     Household.CategoryAssigned,

@@ -49,7 +49,7 @@ from domain.standards import county_of
 from projections import sql
 
 if TYPE_CHECKING:
-    from api.container import Ledger
+    from services.ledger import Ledger
 
 PERSON_LEVEL = ("dibao_single", "tekun")
 LEDGER_TOPIC = get_topic(PaymentLedger)

@@ -11,7 +11,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from api.container import Ledger
 from domain.errors import InvalidInputError, NotFoundError
 from domain.household import HOUSEHOLD_CATEGORIES, visit_tier
 from domain.money import round_half_up
@@ -34,6 +33,7 @@ from domain.warnings import (
 )
 from projections import sql
 from projections.queries import CareFacts, as_day
+from services.ledger import Ledger
 
 
 @dataclass(frozen=True)

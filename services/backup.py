@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from api.settings import Settings
+from services.settings import Settings
 
 
 class BackupError(Exception):

@@ -589,7 +589,7 @@ def import_registry(
 def _import_worker(
     settings: Any, path: Path, options: dict[str, Any], part: int, parts: int, queue: Any
 ) -> None:
-    from api.container import Ledger
+    from services.ledger import Ledger
 
     ledger = Ledger.open(settings)
     try:

@@ -13,7 +13,6 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from api.container import Ledger
 from domain.errors import InvalidInputError, LedgerError
 from domain.household import CAP_KEYS, MEANS_TESTED, Household, split_key
 from domain.money import format_yuan
@@ -32,6 +31,7 @@ from domain.standards import (
 )
 from projections import sql
 from projections.queries import as_day
+from services.ledger import Ledger
 
 # The standards the means test reads (a change of one may move households between
 # categories at their next determination; categories change only by determination).

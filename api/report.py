@@ -13,11 +13,11 @@ from uuid import UUID
 from fpdf import FPDF
 from jinja2 import Environment, select_autoescape
 
-from api.container import Ledger
 from api.web.i18n import translator
 from domain.idnumber import mask_id_number
 from domain.money import format_yuan
-from scripts.audit import replay_household
+from services.audit import replay_household
+from services.ledger import Ledger
 
 LABELS = {
     "zh": {
@@ -169,7 +169,7 @@ def render_html(data: dict[str, Any], lang: str = "zh") -> str:
 
 def cjk_font() -> str:
     """A font with Chinese glyphs: LEDGER_REPORT_FONT, or one Debian's packages install."""
-    from api.settings import load_settings  # LEDGER_REPORT_FONT, read in the one place
+    from services.settings import load_settings  # LEDGER_REPORT_FONT, read in the one place
 
     configured = load_settings().report_font
     candidates = [str(configured) if configured else ""]

@@ -16,7 +16,6 @@ import psycopg
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from api.settings import Settings
 from domain.application import LedgerApplication, Propagation, StandardChangeResult
 from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_household
 from domain.errors import NotFoundError
@@ -35,6 +34,7 @@ from projections.postgres import (
 )
 from projections.queries import CareFacts, CareStatus, InForce, as_day, in_force
 from projections.runner import CatchUpRunner
+from services.settings import Settings
 
 
 def build_views(env: dict[str, str]) -> ViewStore:

@@ -10,10 +10,10 @@ from uuid import UUID
 
 from eventsourcing.utils import resolve_topic
 
-from api.container import Ledger
 from domain.household import Household
 from domain.money import format_yuan
 from domain.payments import PaymentLedger, ledger_id
+from services.ledger import Ledger
 
 # The events the state's `decided_by` and `grants` read, decoded whole.
 DECISIONS = (Household.ApplicationDetermined, Household.GrantAwarded)
