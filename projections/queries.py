@@ -81,12 +81,23 @@ class CareFacts:
     visits: dict[str, list[date]]
     majors: dict[str, list[tuple[date, date | None]]]
 
-    def registered(self, household: str, on: date) -> bool:
-        return any(
-            as_day(c["effective_from"]) <= on
-            and (c["effective_to"] is None or on < as_day(c["effective_to"]))
+    def categories_on(
+        self, household: str, on: date, *, household_level: bool = False
+    ) -> list[dict[str, Any]]:
+        """The category spans in force on `on` (from their first day, up to but not
+        including `effective_to`): the one place the views' spans are read by date.
+        `household_level`: only the household's own (no member's)."""
+        return [
+            c
             for c in self.categories.get(household, [])
-        )
+            if as_day(c["effective_from"]) <= on
+            and (c["effective_to"] is None or on < as_day(c["effective_to"]))
+            and not (household_level and c["member_id"] != "")
+        ]
+
+    def registered(self, household: str, on: date) -> bool:
+        """A registered difficulty household (在册困难家庭): a category in force on `on`."""
+        return bool(self.categories_on(household, on))
 
     def member_facts(self, household: str, on: date) -> dict[str, dict[str, str]]:
         """Each member's value of each fact on `on`: the one with the latest effective

@@ -67,13 +67,8 @@ class Warning:
 
 
 def _household_category(facts: CareFacts, household: str, on: date) -> tuple[str, date] | None:
-    for c in facts.categories.get(household, []):
-        if (
-            c["member_id"] == ""
-            and c["category"] in HOUSEHOLD_CATEGORIES
-            and as_day(c["effective_from"]) <= on
-            and (c["effective_to"] is None or on < as_day(c["effective_to"]))
-        ):
+    for c in facts.categories_on(household, on, household_level=True):
+        if c["category"] in HOUSEHOLD_CATEGORIES:
             return str(c["category"]), as_day(c["effective_from"])
     return None
 

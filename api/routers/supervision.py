@@ -10,10 +10,11 @@ from api.deps import LedgerDep, Overseer
 from api.schemas import QueryDate
 from domain.errors import NotFoundError
 from domain.medical import cap_year_of
-from domain.money import format_yuan, round_half_up, yuan
+from domain.money import format_yuan, round_half_up
 from domain.standards import CITY_CODE, COUNTIES
 from projections import sql
 from projections.queries import as_day
+from services.metrics import TARGETS as T
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
 
@@ -36,12 +37,12 @@ def metrics(_: Overseer, ledger: LedgerDep, as_of: QueryDate | None = None) -> d
         found.append(
             {
                 "metric": "dibao_standard_annual",
-                "policy_item": "§2",
+                "policy_item": T["dibao_standard_annual"].policy_item,
                 "region_code": county,
                 "actual": format_yuan(standard),
-                "target": format_yuan(yuan(15000)),
+                "target": T["dibao_standard_annual"].shown,
                 "comparison": ">=",
-                "met": standard >= yuan(15000),
+                "met": T["dibao_standard_annual"].met(standard),
                 "standard_version": used.label,
             }
         )
@@ -53,13 +54,14 @@ def metrics(_: Overseer, ledger: LedgerDep, as_of: QueryDate | None = None) -> d
         found.append(
             {
                 "metric": "medical_comprehensive_coverage_rate",
-                "policy_item": "§15",
+                "policy_item": T["medical_comprehensive_coverage_rate"].policy_item,
                 "region_code": county,
                 "cap_year": cap_year,
                 "actual": rate(coverage) if coverage is not None else None,
-                "target": "0.8500",
+                "target": T["medical_comprehensive_coverage_rate"].shown,
                 "comparison": ">=",
-                "met": coverage is not None and coverage >= Fraction(85, 100),
+                "met": coverage is not None
+                and T["medical_comprehensive_coverage_rate"].met(coverage),
                 "basis": "(total - self-pay borne after waiver and cap relief) / total, "
                 f"bills served on or before {on.isoformat()}",
             }
@@ -68,13 +70,15 @@ def metrics(_: Overseer, ledger: LedgerDep, as_of: QueryDate | None = None) -> d
         found.append(
             {
                 "metric": "medical_over_cap_clearing_rate",
-                "policy_item": "§17",
+                "policy_item": T["medical_over_cap_clearing_rate"].policy_item,
                 "region_code": county,
                 "cap_year": cap_year,
                 "actual": rate(clearing) if clearing is not None else None,
-                "target": "1.0000",
+                "target": T["medical_over_cap_clearing_rate"].shown,
                 "comparison": ">=",
-                "met": None if clearing is None else clearing >= 1,
+                "met": None
+                if clearing is None
+                else T["medical_over_cap_clearing_rate"].met(clearing),
                 "basis": (
                     f"{format_yuan(m.relieved_fen)} of {format_yuan(m.excess_fen)} over the "
                     f"caps relieved by the medical safety fund; {m.cleared} of {m.over_cap} "
@@ -116,12 +120,12 @@ def _care_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:
         found.append(
             {
                 "metric": "visit_rate",
-                "policy_item": "§30",
+                "policy_item": T["visit_rate"].policy_item,
                 "region_code": county,
                 "actual": rate(visit_rate),
-                "target": "1.0000",
+                "target": T["visit_rate"].shown,
                 "comparison": ">=",
-                "met": visit_rate >= 1,
+                "met": T["visit_rate"].met(visit_rate),
                 "basis": f"{n['visited']} of {n['households']} registered households visited "
                 "within their tier's interval",
             }
@@ -131,12 +135,12 @@ def _care_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:
             found.append(
                 {
                     "metric": "job_referrals_per_unemployed_member",
-                    "policy_item": "§21",
+                    "policy_item": T["job_referrals_per_unemployed_member"].policy_item,
                     "region_code": county,
                     "actual": format_yuan(round_half_up(per_member * 100)),
-                    "target": "3.00",
+                    "target": T["job_referrals_per_unemployed_member"].shown,
                     "comparison": ">=",
-                    "met": per_member >= 3,
+                    "met": T["job_referrals_per_unemployed_member"].met(per_member),
                     "basis": f"{n['referrals']} referrals for {n['unemployed']} registered "
                     "unemployed members",
                 }
@@ -158,13 +162,7 @@ def _income_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:
     growth: dict[str, list[Fraction]] = {}
     for household, row in latest.items():
         county = str(row["region_code"])[:6]
-        categories = [
-            c
-            for c in facts.categories.get(household, [])
-            if c["member_id"] == ""
-            and as_day(c["effective_from"]) <= on
-            and (c["effective_to"] is None or on < as_day(c["effective_to"]))
-        ]
+        categories = facts.categories_on(household, on, household_level=True)
         per_capita = Fraction(int(row["annual_income_fen"]), int(row["household_size"]))
         if any(c["category"] == "low_income" for c in categories):
             low.setdefault(county, []).append(per_capita)
@@ -180,12 +178,12 @@ def _income_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:
         found.append(
             {
                 "metric": "low_income_per_capita_disposable_income",
-                "policy_item": "§2",
+                "policy_item": T["low_income_per_capita_disposable_income"].policy_item,
                 "region_code": county,
                 "actual": format_yuan(round_half_up(average)),
-                "target": "32000.00",
+                "target": T["low_income_per_capita_disposable_income"].shown,
                 "comparison": ">=",
-                "met": average >= yuan(32000),
+                "met": T["low_income_per_capita_disposable_income"].met(average),
                 "basis": f"average over {len(values)} low-income households' latest means record",
             }
         )
@@ -194,12 +192,12 @@ def _income_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:
         found.append(
             {
                 "metric": "rural_low_income_income_growth",
-                "policy_item": "§24",
+                "policy_item": T["rural_low_income_income_growth"].policy_item,
                 "region_code": county,
                 "actual": rate(average),
-                "target": "0.1000",
+                "target": T["rural_low_income_income_growth"].shown,
                 "comparison": ">=",
-                "met": average >= Fraction(1, 10),
+                "met": T["rural_low_income_income_growth"].met(average),
                 "basis": f"average year-on-year growth over {len(values)} rural households",
             }
         )
@@ -220,10 +218,10 @@ def _enrolment_metrics(facts: Any, on: date) -> list[dict[str, Any]]:
     return [
         {
             "metric": "medical_subsidised_enrolment_rate",
-            "policy_item": "§15",
+            "policy_item": T["medical_subsidised_enrolment_rate"].policy_item,
             "region_code": county,
             "actual": None,
-            "target": "1.0000",
+            "target": T["medical_subsidised_enrolment_rate"].shown,
             "comparison": ">=",
             "met": None,
             "basis": f"{persons} persons of registered difficulty households are due "
@@ -243,21 +241,21 @@ def _posts_metric(ledger: Any, on: date) -> dict[str, Any]:
     except NotFoundError:
         return {
             "metric": "public_welfare_posts",
-            "policy_item": "§22",
+            "policy_item": T["public_welfare_posts"].policy_item,
             "region_code": CITY_CODE,
             "actual": None,
-            "target": "1200",
+            "target": T["public_welfare_posts"].shown,
             "comparison": ">=",
             "met": None,
             "basis": "not recorded: set public_welfare_posts_reserved with POST /standards/changes",
         }
     return {
         "metric": "public_welfare_posts",
-        "policy_item": "§22",
+        "policy_item": T["public_welfare_posts"].policy_item,
         "region_code": CITY_CODE,
         "actual": str(int(posts)),
-        "target": "1200",
+        "target": T["public_welfare_posts"].shown,
         "comparison": ">=",
-        "met": posts >= 1200,
+        "met": T["public_welfare_posts"].met(posts),
         "standard_version": found.label,
     }

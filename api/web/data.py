@@ -9,10 +9,11 @@ from fractions import Fraction
 from typing import Any
 
 from domain.household import Household
-from domain.money import format_yuan, round_half_up, yuan
+from domain.money import format_yuan, round_half_up
 from projections import sql
 from projections.queries import as_day
 from services.ledger import Ledger
+from services.metrics import TARGETS
 
 RUNS = (
     "SELECT period, run_id, status, payments, total_fen, households "
@@ -138,8 +139,8 @@ def households_behind(
                             f"{format_yuan(h.relieved_fen)}",
                         )
                     )
-            elif h.total_fen and Fraction(h.total_fen - h.kept_fen, h.total_fen) < Fraction(
-                85, 100
+            elif h.total_fen and not TARGETS["medical_comprehensive_coverage_rate"].met(
+                Fraction(h.total_fen - h.kept_fen, h.total_fen)
             ):
                 found.append(
                     Behind(
@@ -163,7 +164,9 @@ def households_behind(
                 continue
             for member_id, member in sorted(facts.present_members(household, on).items()):
                 n = referrals.get((household, member_id), 0)
-                if member.get("employment") == "unemployed_registered" and n < 3:
+                if member.get("employment") == "unemployed_registered" and not TARGETS[
+                    "job_referrals_per_unemployed_member"
+                ].met(n):
                     found.append(
                         Behind(
                             household,
@@ -183,17 +186,11 @@ def households_behind(
             by_year.setdefault(household, {})[as_day(row["effective_on"]).year] = row
         found = []
         for household, row in sorted(latest.items()):
-            categories = [
-                c
-                for c in facts.categories.get(household, [])
-                if c["member_id"] == ""
-                and as_day(c["effective_from"]) <= on
-                and (c["effective_to"] is None or on < as_day(c["effective_to"]))
-            ]
+            categories = facts.categories_on(household, on, household_level=True)
             per_capita = Fraction(int(row["annual_income_fen"]), int(row["household_size"]))
             if metric == "low_income_per_capita_disposable_income":
                 low = any(c["category"] == "low_income" for c in categories)
-                if low and per_capita < yuan(32000):
+                if low and not TARGETS["low_income_per_capita_disposable_income"].met(per_capita):
                     shown = format_yuan(round_half_up(per_capita))
                     found.append(
                         Behind(
@@ -208,7 +205,8 @@ def households_behind(
                 continue
             before = by_year[household][years[-2]]
             previous = Fraction(int(before["annual_income_fen"]), int(before["household_size"]))
-            if previous and (per_capita - previous) / previous < Fraction(1, 10):
+            growth = (per_capita - previous) / previous if previous else None
+            if growth is not None and not TARGETS["rural_low_income_income_growth"].met(growth):
                 shown = percent((per_capita - previous) / previous)
                 found.append(
                     Behind(
