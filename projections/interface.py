@@ -86,17 +86,40 @@ def sorted_rows(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted(rows, key=lambda row: tuple("" if v is None else str(v) for v in row))
 
 
+class PositionMoved(Exception):
+    """Another process moved a view on (or reset it) since the position a batch was
+    worked out from was read: the batch is not written, and `found` holds the positions
+    as they are now, for the caller to carry on from."""
+
+    def __init__(self, found: dict[str, int]) -> None:
+        super().__init__(f"view positions moved on meanwhile: {found}")
+        self.found = found
+
+
 class ViewStore(TrackingRecorder, ABC):
-    """The views of the ledger in one database, each with its own tracking name."""
+    """The views of the ledger in one database, each with its own tracking name.
+
+    Every write to the views (`apply`, `apply_together`, `reset`) takes the views' write
+    lock first, in its own transaction (PostgreSQL: a transaction advisory lock of the
+    schema; SQLite: BEGIN IMMEDIATE), so that many processes may catch up the same views
+    at once: one writes at a time, and each checks under the lock that the positions it
+    worked from are still the views' positions."""
 
     @abstractmethod
     def apply(self, ops: list[Op], tracking: Tracking) -> None:
         """Write the ops and the tracking position in one transaction."""
 
     @abstractmethod
-    def apply_together(self, ops: list[Op], trackings: tuple[Tracking, ...]) -> None:
+    def apply_together(
+        self,
+        ops: list[Op],
+        trackings: tuple[Tracking, ...],
+        since: dict[str, int] | None = None,
+    ) -> None:
         """Write the ops of several views and each view's position in one transaction
-        (the ops of different views touch different tables)."""
+        (the ops of different views touch different tables). With `since` (tracking name:
+        the position the ops were worked out from), the positions are read again under
+        the lock first and, when any differs, nothing is written: PositionMoved."""
 
     @abstractmethod
     def reset(self, view_name: str, tables: tuple[str, ...]) -> None:

@@ -32,6 +32,7 @@ from projections.interface import (
     PENDING_SECONDS,
     EntitlementRow,
     Op,
+    PositionMoved,
     ViewStore,
     coalesced,
     grouped,
@@ -253,8 +254,43 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def apply(self, ops: list[Op], tracking: Tracking) -> None:
         self.apply_together(ops, (tracking,))
 
-    def apply_together(self, ops: list[Op], trackings: tuple[Tracking, ...]) -> None:
+    @contextmanager
+    def _locked(self) -> Iterator[Cursor[DictRow]]:
+        """A transaction that first takes the views' write lock: a transaction advisory
+        lock of this schema, held until it commits or rolls back (so a process that dies
+        holding it frees it). READ COMMITTED: each statement after the lock sees what
+        the lock's previous holder committed."""
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                (f"ledger-views/{self.datastore.schema}",),
+                prepare=True,
+            )
+            yield curs
+
+    def _positions_in(self, curs: Cursor[DictRow], names: list[str]) -> dict[str, int]:
+        curs.execute(
+            SQL(
+                "SELECT application_name, MAX(notification_id) AS max FROM {0}.{1} "
+                "WHERE application_name = ANY(%s) GROUP BY application_name"
+            ).format(self._schema, Identifier(self.tracking_table_name)),
+            (names,),
+            prepare=True,
+        )
+        found = {row["application_name"]: int(row["max"]) for row in curs.fetchall()}
+        return {name: found.get(name, 0) for name in names}
+
+    def apply_together(
+        self,
+        ops: list[Op],
+        trackings: tuple[Tracking, ...],
+        since: dict[str, int] | None = None,
+    ) -> None:
+        with self._locked() as curs:
+            if since is not None:
+                found = self._positions_in(curs, list(since))
+                if found != since:
+                    raise PositionMoved(found)
             self._write(curs, ops)
             # The library's own statement for the tracking row, in our transaction
             # (as its ftsprojection example does): there is no public variant.
@@ -279,7 +315,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             curs.executemany(statement, rows)
 
     def reset(self, view_name: str, tables: tuple[str, ...]) -> None:
-        with self.datastore.transaction(commit=True) as curs:
+        with self._locked() as curs:
             for table in reversed(tables):
                 curs.execute(SQL("DELETE FROM {s}.{t}").format(s=self._schema, t=Identifier(table)))
             curs.execute(

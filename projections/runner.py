@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from projections import care, entitlements, medical, payments, warnings
-from projections.interface import Op, ViewStore
+from projections.interface import Op, PositionMoved, ViewStore
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,10 @@ class CatchUpRunner:
     """Brings views up to the head of the application's notification log.
 
     `catch_up` is safe to call from many threads: one thread at a time does the
-    work, the others wait for it, so a reader always sees its own writes.
+    work, the others wait for it, so a reader always sees its own writes. And from
+    many processes on one ledger: each page is written under the views' write lock
+    only if the views are still at the positions it was worked out from; a page
+    another process wrote first is dropped and the catch-up carries on from there.
     """
 
     def __init__(
@@ -169,6 +172,7 @@ class CatchUpRunner:
             # can go straight there.
             new_position = head if len(notifications) < limit else notifications[-1].id
             ops: dict[str, list[Op]] = {v.name: [] for v in behind}
+            events: dict[str, int] = {v.name: 0 for v in behind}  # applied once written
             for notification in notifications:
                 event: Any = None
                 for view in behind:
@@ -180,28 +184,43 @@ class CatchUpRunner:
                     if event is None:
                         event = self.app.mapper.to_domain_event(notification)
                     ops[view.name].extend(view.ops_for(event, notification.id))
-                    applied += 1
+                    events[view.name] += 1
             moving = [v for v in behind if positions[v.name] < new_position]
             self._working_on = tuple(v.name for v in moving)
             try:
-                # Every view's rows and position in one transaction.
+                # Every view's rows and position in one transaction, written only when
+                # the views are still where these ops were worked out from (checked
+                # under the views' write lock: another process may be catching up too).
                 self.store.apply_together(
                     [op for v in moving for op in ops[v.name]],
                     tuple(Tracking(self.tracking_name(v), new_position) for v in moving),
+                    since={self.tracking_name(v): positions[v.name] for v in moving},
                 )
                 for view in moving:
                     positions[view.name] = new_position
+                applied += sum(events[v.name] for v in moving)
+            except PositionMoved as moved:
+                # Another process applied (some of) these events first, or a rebuild
+                # reset a view: nothing was written; carry on from where the views are.
+                for view in moving:
+                    name = self.tracking_name(view)
+                    positions[view.name] = moved.found.get(name, positions[view.name])
+                continue
             except Exception:
-                # A position read was stale (another process moved a view on), or the
-                # database refused some view's rows: view by view, each carrying on from
-                # where it is, so the others move on and the refused one is named.
+                # The database refused some view's rows: view by view, each carrying on
+                # from where it is, so the others move on and the refused one is named.
                 refused: tuple[str, Exception] | None = None
                 for view in moving:
                     self._working_on = (view.name,)
                     try:
                         positions[view.name] = self._advance(
-                            self.tracking_name(view), ops[view.name], new_position
+                            self.tracking_name(view),
+                            ops[view.name],
+                            positions[view.name],
+                            new_position,
                         )
+                        if positions[view.name] == new_position:
+                            applied += events[view.name]
                     except Exception as error:
                         refused = refused or (view.name, error)
                 if refused is not None:
@@ -211,17 +230,14 @@ class CatchUpRunner:
                 progress(min(positions[v.name] for v in views), head)
         return applied
 
-    def _advance(self, name: str, ops: list[Op], new_position: int) -> int:
-        """Write a batch and its position; the position afterwards. When the tracking row
-        is already at or past it (the position read was stale), nothing is written and
-        the position found is returned, so the caller carries on from there."""
+    def _advance(self, name: str, ops: list[Op], since: int, new_position: int) -> int:
+        """Write one view's batch and its position; the position afterwards. When the
+        view has moved on from `since` meanwhile (another process), nothing is written
+        and the position found is returned, so the caller carries on from there."""
         try:
-            self.store.apply(ops, Tracking(name, new_position))
-        except IntegrityError:
-            moved = self.store.max_tracking_id(name) or 0
-            if moved < new_position:
-                raise  # a real conflict in the rows, not the position
-            return moved
+            self.store.apply_together(ops, (Tracking(name, new_position),), since={name: since})
+        except PositionMoved as moved:
+            return moved.found.get(name, since)
         return new_position
 
     def rebuild(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from projections.interface import (
     PENDING_SECONDS,
     EntitlementRow,
     Op,
+    PositionMoved,
     ViewStore,
     coalesced,
     grouped,
@@ -168,8 +172,41 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
     def apply(self, ops: list[Op], tracking: Tracking) -> None:
         self.apply_together(ops, (tracking,))
 
-    def apply_together(self, ops: list[Op], trackings: tuple[Tracking, ...]) -> None:
-        with self.datastore.transaction(commit=True) as curs:
+    @contextmanager
+    def _locked(self) -> Iterator[SQLiteCursor]:
+        """A write transaction begun with BEGIN IMMEDIATE: the database's write lock is
+        taken before anything is read (waiting up to the lock timeout for another
+        process's), so what is read in it is the latest and stays so until it commits.
+        The library's transactions begin DEFERRED, whose reads may be older than the
+        lock the first write then takes."""
+        with self.datastore.get_connection(commit=True) as conn:
+            curs = conn.cursor()
+            try:
+                curs.execute("BEGIN IMMEDIATE")
+                try:
+                    yield curs
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
+                    raise
+            except sqlite3.IntegrityError as error:
+                raise IntegrityError(error) from error
+            except sqlite3.Error as error:
+                raise OperationalError(error) from error
+            finally:
+                curs.sqlite_cursor.close()
+
+    def apply_together(
+        self,
+        ops: list[Op],
+        trackings: tuple[Tracking, ...],
+        since: dict[str, int] | None = None,
+    ) -> None:
+        with self._locked() as curs:
+            if since is not None:
+                found = {name: self._max_tracking_id(name, curs) or 0 for name in since}
+                if found != since:
+                    raise PositionMoved(found)
             self._write(curs, ops)
             # The library's own statement for the tracking row, in our transaction
             # (as its ftsprojection example does): there is no public variant.
@@ -185,7 +222,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             curs.executemany(statement, rows)
 
     def reset(self, view_name: str, tables: tuple[str, ...]) -> None:
-        with self.datastore.transaction(commit=True) as curs:
+        with self._locked() as curs:
             for table in reversed(tables):
                 curs.execute(f"DELETE FROM {table}")
             curs.execute("DELETE FROM tracking WHERE application_name = ?", (view_name,))

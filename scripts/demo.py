@@ -11,15 +11,18 @@ import random
 from collections.abc import Callable
 from datetime import date, timedelta
 from fractions import Fraction
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import LedgerError
-from domain.household import Household
+from domain.household import PROPAGATED_KEYS, Household
 from domain.idnumber import check_character
 from domain.medical import BillFigures
 from domain.money import format_yuan, yuan
 from domain.rules import Means
-from domain.standards import COUNTIES, StandardsBook
+from domain.standards import CITY_CODE, COUNTIES, Standards, StandardsBook, standards_id
+from projections import sql
 from services.ledger import Ledger
 
 SURNAMES = (
@@ -36,6 +39,27 @@ STREETS = ["南湖路", "中山路", "禾兴路", "秀洲大道", "解放东路"
 CASEWORKERS = [f"caseworker{i:02d}" for i in range(1, 9)]
 APPROVERS = ["approver01", "approver02"]
 ProgressFn = Callable[[int, int], None]
+
+
+def demo_household_id(seed: int, n: int) -> UUID:
+    """The demo city's household `n` of `seed`: the same id in every run, so a run can
+    tell which of its households are already there (and sorted lists are the same)."""
+    return uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:demo:{seed}:{n}")
+
+
+class Ids:
+    """The ids a demo household's commands give (members, applications, bills), in
+    the order they are asked for: the same in every run of the same seed."""
+
+    def __init__(self, household_id: UUID) -> None:
+        self.household_id = household_id
+        self.count = 0
+
+    def __call__(self, kind: str) -> str:
+        self.count += 1
+        return str(
+            uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:{self.household_id}:{kind}:{self.count}")
+        )
 
 
 def id_number(rng: random.Random, county: str, birth_on: date) -> str:
@@ -59,6 +83,7 @@ def _helps_and_care(
     caseworker: str,
     approver: str,
     counts: dict[str, int],
+    ids: Ids,
 ) -> None:
     """The other helps, visits, referrals and dividends a year brings to a household."""
     start = date(2025, 4, 1)
@@ -77,6 +102,7 @@ def _helps_and_care(
                 member_id=member_id,
                 details=details or {},
                 actor=caseworker,
+                application_id=ids("application"),
             )
             household.determine(
                 app_id, decision="approve", reason="入户核实", actor=approver, book=book
@@ -173,6 +199,7 @@ def _medical_year(
     book: StandardsBook,
     caseworker: str,
     counts: dict[str, int],
+    ids: Ids,
 ) -> int:
     """Settlements through the year for about a third of the households; a few heavy
     ones go over the §17 caps; now and then one is corrected or cancelled."""
@@ -201,6 +228,7 @@ def _medical_year(
             settlement_number=f"JX{service_on:%Y%m%d}{rng.randrange(10**8):08d}",
             actor=caseworker,
             book=book,
+            bill_id=ids("bill"),
         )
         recorded.append(bill)
     if len(recorded) > 1 and rng.random() < 0.1:
@@ -231,23 +259,37 @@ def _medical_year(
     return len(recorded)
 
 
-def _pay_month(ledger: Ledger, rng: random.Random, period: str) -> tuple[str, int, int]:
-    """Run a month and record the bank's answers, 200 payment ledgers per transaction."""
+def _run_of(ledger: Ledger, period: str) -> object | None:
+    from domain.payments import run_id
+
+    try:
+        return ledger.app.repository.get(run_id(period))
+    except AggregateNotFoundError:
+        return None
+
+
+def _pay_month(ledger: Ledger, seed: int, period: str) -> tuple[str, int, int, bool]:
+    """Run a month (or finish it) and record the bank's answers to the payments still
+    without one, 200 payment ledgers per transaction; whether anything was recorded.
+    Each payment's answer from its own generator: the same whatever was there before."""
     from domain.payments import ledger_id
-    from projections import sql
     from services.payment_runs import run_payments
 
+    before = _run_of(ledger, period)
     summary = run_payments(ledger, period, "finance01")
+    added = before is None or not getattr(before, "completed", False)
     ledger.runner.catch_up()
     rows = ledger.views.query(sql.FEED_RUN, {"period": period})
     by_household: dict[str, list[dict[str, object]]] = {}
     for row in rows:
-        by_household.setdefault(str(row["household_id"]), []).append(row)
+        if row["status"] == "scheduled":
+            by_household.setdefault(str(row["household_id"]), []).append(row)
     at = f"{period}-05T10:00:00+08:00"
     batch = []
     for household, payments in sorted(by_household.items()):
         payment_ledger = ledger.app.repository.get(ledger_id(UUID(household)))
         for row in payments:
+            rng = random.Random(f"{seed}:bank:{row['payment_id']}")  # noqa: S311 - demo data
             status = "failed" if rng.random() < 0.01 else "paid"
             payment_ledger.acknowledge(
                 str(row["payment_id"]),
@@ -263,7 +305,45 @@ def _pay_month(ledger: Ledger, rng: random.Random, period: str) -> tuple[str, in
             batch = []
     if batch:
         ledger.app.save(*batch)
-    return period, summary.payments, summary.total_fen
+    return period, summary.payments, summary.total_fen, added or bool(by_household)
+
+
+def _standard_change(
+    ledger: Ledger,
+    *,
+    key: str,
+    value: int | Fraction,
+    effective_from: date,
+    basis: str,
+    region_code: str | None = None,
+    cited_income_growth: Fraction | None = None,
+    cited_urban_consumption_fen: int | None = None,
+) -> int | None:
+    """Record the change unless it is recorded (then finish its propagation if it was
+    cut short); the adjustments recorded now, None when there was nothing to do."""
+    region = region_code or CITY_CODE
+    try:
+        standards = ledger.app.repository.get(standards_id(region))
+    except AggregateNotFoundError:
+        standards = None
+    if isinstance(standards, Standards):
+        for change in standards.changes:
+            if (change.key, change.value, change.effective_from) == (key, value, effective_from):
+                if key in PROPAGATED_KEYS and change.version not in standards.propagated:
+                    done = ledger.propagate(region, change.version, actor="standards_admin01")
+                    return done.adjusted
+                return None
+    _, propagation = ledger.record_standard_change(
+        key=key,
+        value=value,
+        effective_from=effective_from,
+        basis=basis,
+        actor="standards_admin01",
+        region_code=region_code,
+        cited_income_growth=cited_income_growth,
+        cited_urban_consumption_fen=cited_urban_consumption_fen,
+    )
+    return propagation.adjusted
 
 
 def build_demo_city(
@@ -274,15 +354,28 @@ def build_demo_city(
     batch_size: int = 100,
     progress: ProgressFn | None = None,
 ) -> list[str]:
+    """Build the demo city of `seed`, or complete it: every step first looks for what
+    it would record (households by their demo ids, runs by period, standard changes,
+    answers, moves), so a second run, or one after an interruption, records only what
+    is missing, and the same seed gives the same city. The lines say what was added."""
     ledger.runner.catch_up()
-    existing = ledger.views.count("ledger_households")
-    if existing:
-        raise LedgerError(
-            f"the ledger already has {existing} households; the demo fills an empty ledger "
-            "(point LEDGER_DATABASE_URL at a new file or database)"
-        )
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     app = ledger.app
+    wanted = [demo_household_id(seed, n) for n in range(households)]
+    present = {UUID(str(r["household_id"])) for r in ledger.views.query(sql.RUN_REGIONS, {})}
+    strangers = present - set(wanted)
+    if strangers:
+        raise LedgerError(
+            f"the ledger already has {len(present)} households, {len(strangers)} of them not "
+            f"the demo city's (seed {seed}, {households} households); the demo fills an empty "
+            "ledger or completes its own city (point LEDGER_DATABASE_URL at a new file or "
+            "database)"
+        )
+    missing = [n for n, hid in enumerate(wanted) if hid not in present]
+    if present and missing and _run_of(ledger, "2025-02") is not None:
+        raise LedgerError(
+            f"the ledger holds a demo city of {len(present)} households whose year has been "
+            f"run; it cannot grow to {households} (use the same --households, or a new ledger)"
+        )
     counties = sorted(COUNTIES)
     books: dict[str, StandardsBook] = {c: app.standards_book(c) for c in counties}
     batch: list[Household] = []
@@ -290,7 +383,11 @@ def build_demo_city(
     categories: dict[str, int] = {}
     medical = {"bills": 0, "corrected": 0, "cancelled": 0}
     helps: dict[str, int] = {}
-    for n in range(households):
+    for done, n in enumerate(missing, start=1):
+        # Each household from its own generator: the same household whichever others
+        # are already there.
+        rng = random.Random(f"{seed}:household:{n}")  # noqa: S311 - demo data, not secrets
+        ids = Ids(wanted[n])
         county = counties[n % len(counties)]
         region = f"{county}{rng.randint(1, 12):03d}{rng.randint(1, 20):03d}"
         registered = date(2025, 1, 2) + timedelta(days=rng.randint(0, 60))
@@ -302,6 +399,7 @@ def build_demo_city(
             address=f"{rng.choice(STREETS)}{rng.randint(1, 999)}号",
             registered_on=registered,
             actor=caseworker,
+            household_id=wanted[n],
         )
         size = rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5))
         members = []
@@ -334,6 +432,7 @@ def build_demo_city(
                         if relation == "head" and rng.random() < 0.2
                         else None
                     ),
+                    member_id=ids("member"),
                 )
             )
         bank = rng.random() < 0.7  # else the 民生一卡通 card
@@ -370,6 +469,7 @@ def build_demo_city(
                 member_id=None,
                 details={},
                 actor=caseworker,
+                application_id=ids("application"),
             )
             household.determine(
                 app_id,
@@ -396,6 +496,7 @@ def build_demo_city(
                     member_id=ill[0],
                     details={},
                     actor=caseworker,
+                    application_id=ids("application"),
                 )
                 household.determine(
                     single,
@@ -414,6 +515,7 @@ def build_demo_city(
                 member_id=elder.member_id,
                 details={},
                 actor=caseworker,
+                application_id=ids("application"),
             )
             household.determine(
                 tekun,
@@ -441,16 +543,16 @@ def build_demo_city(
                     actor=caseworker,
                 )
         medical["bills"] += _medical_year(
-            rng, household, members, books[county], caseworker, medical
+            rng, household, members, books[county], caseworker, medical, ids
         )
-        _helps_and_care(rng, household, members, books[county], caseworker, approver, helps)
+        _helps_and_care(rng, household, members, books[county], caseworker, approver, helps, ids)
         batch.append(household)
         if len(batch) >= batch_size:
             events += sum(h.version for h in batch)
             app.save(*batch)
             batch = []
             if progress:
-                progress(n + 1, households)
+                progress(households - len(missing) + done, households)
     if batch:
         events += sum(h.version for h in batch)
         app.save(*batch)
@@ -458,52 +560,75 @@ def build_demo_city(
         progress(households, households)
 
     # Monthly payment runs; the bank pays almost everything (a few accounts fail).
-    runs = [_pay_month(ledger, rng, f"2025-{m:02d}") for m in range(2, 9)]
-    price, suspended = _price_subsidy_and_a_suspension(ledger)
+    runs = [_pay_month(ledger, seed, f"2025-{m:02d}") for m in range(2, 9)]
+    price, suspended, price_added = _price_subsidy_and_a_suspension(ledger)
 
     # Standard changes in the year, both reaching households through propagation; the
     # tekun rise is recorded late (from July, recorded after August's run): arrears.
-    _, tekun_adjusted = ledger.record_standard_change(
+    tekun_adjusted = _standard_change(
+        ledger,
         key="tekun_standard_annual",
         value=yuan(27000),
         effective_from=date(2025, 7, 1),
         basis="嘉民〔2025〕12号 (demo)",
-        actor="standards_admin01",
         cited_urban_consumption_fen=yuan(50000),
     )
-    _, county_adjusted = ledger.record_standard_change(
+    county_adjusted = _standard_change(
+        ledger,
         key="dibao_standard_annual",
         value=yuan(15600),
         effective_from=date(2025, 10, 1),
         basis="海民〔2025〕8号 (demo)",
-        actor="standards_admin01",
         region_code="330481",
         cited_income_growth=Fraction(4, 100),
     )
     # A person moves in with relatives mid-year, carrying their year's self-pay (§17).
-    movers = [h for h in ledger.views.households_with(("dibao",), "330402", date(2025, 8, 1))[:2]]
+    moved = False
+    movers = ledger.views.households_with(("dibao",), "330402", date(2025, 8, 1))[:2]
     if len(movers) == 2:
-        mover = next(iter(app.household(movers[0]).members))
-        app.move_member(
-            movers[0],
-            mover,
-            to_household_id=movers[1],
-            effective_on=date(2025, 8, 1),
-            actor=CASEWORKERS[0],
-        )
-    runs += [_pay_month(ledger, rng, f"2025-{m:02d}") for m in range(9, 12)]
-    imported = _import_settlements(ledger, rng)
-    what_if, warned = _what_if_and_warnings(ledger)
+        source = app.household(movers[0])
+        mover = next(iter(source.members))
+        if source.members[mover].left_on is None:
+            app.move_member(
+                movers[0],
+                mover,
+                to_household_id=movers[1],
+                effective_on=date(2025, 8, 1),
+                actor=CASEWORKERS[0],
+            )
+            moved = True
+    runs += [_pay_month(ledger, seed, f"2025-{m:02d}") for m in range(9, 12)]
+    imported, import_added = _import_settlements(ledger, seed)
+    what_if, warned, acted = _what_if_and_warnings(ledger)
     ledger.runner.catch_up()
+    added = (
+        bool(missing)
+        or any(run[3] for run in runs)
+        or price_added
+        or tekun_adjusted is not None
+        or county_adjusted is not None
+        or moved
+        or import_added
+        or acted > 0
+    )
+    if not added:
+        return [
+            f"demo city: {households} households (seed {seed}), complete: nothing to add",
+        ]
     fund = sum(r["relief_fen"] for r in ledger.fund_relief(2025, "3304"))
+
+    def adjustments(count: int | None) -> str:
+        return "already recorded" if count is None else f"{count} entitlement adjustments"
+
     return [
-        f"demo city: {households} households, {events} household events",
+        f"demo city: {households} households ({len(missing)} added now, "
+        f"{households - len(missing)} already there), {events} household events added",
         "categories: " + ", ".join(f"{k} {v}" for k, v in sorted(categories.items())),
-        f"tekun standard 27,000 from 2025-07-01: {tekun_adjusted.adjusted} entitlement adjustments",
-        f"海宁市 dibao standard 15,600 from 2025-10-01: {county_adjusted.adjusted} adjustments",
+        f"tekun standard 27,000 from 2025-07-01: {adjustments(tekun_adjusted)}",
+        f"海宁市 dibao standard 15,600 from 2025-10-01: {adjustments(county_adjusted)}",
         f"entitlement history rows: {ledger.views.count('ledger_entitlement_history')}",
         "payment runs 2025-02..2025-11: "
-        + ", ".join(f"{period} {n} ({format_yuan(total)})" for period, n, total in runs[:2])
+        + ", ".join(f"{period} {n} ({format_yuan(total)})" for period, n, total, _ in runs[:2])
         + f", …; September with arrears: {runs[7][1]} payments ({format_yuan(runs[7][2])})",
         "other helps: " + ", ".join(f"{k} {v}" for k, v in sorted(helps.items())),
         price,
@@ -517,54 +642,70 @@ def build_demo_city(
     ]
 
 
-def _price_subsidy_and_a_suspension(ledger: Ledger) -> tuple[str, str]:
+def _price_subsidy_and_a_suspension(ledger: Ledger) -> tuple[str, str, bool]:
     """§6: the CPI rise recorded for September (3.6%, the trigger is 3.5%) starts the price
     subsidy for the heads of five 南湖 dibao households; one dibao household is suspended
-    from 2025-09-11 pending a review and resumed from 2025-09-21 (paid pro rata)."""
-    ledger.record_standard_change(
-        key="cpi_yoy",
-        value=Fraction(36, 1000),
-        effective_from=date(2025, 9, 1),
-        basis="嘉兴市统计局 2025年9月 CPI (demo)",
-        actor="standards_admin01",
+    from 2025-09-11 pending a review and resumed from 2025-09-21 (paid pro rata). Each
+    part only when not recorded yet; whether anything was."""
+    added = (
+        _standard_change(
+            ledger,
+            key="cpi_yoy",
+            value=Fraction(36, 1000),
+            effective_from=date(2025, 9, 1),
+            basis="嘉兴市统计局 2025年9月 CPI (demo)",
+        )
+        is not None
     )
     app = ledger.app
     ledger.runner.catch_up()
     nanhu = ledger.views.households_with(("dibao",), "330402", date(2025, 9, 1))
     for hid in nanhu[:5]:
-        head = next(m for m in app.household(hid).members.values() if m.relation == "head")
-        application = app.submit_application(
+        household = app.household(hid)
+        if any(a.programme == "price_subsidy" for a in household.applications.values()):
+            continue
+        head = next(m for m in household.members.values() if m.relation == "head")
+        application = app.update(
             hid,
-            programme="price_subsidy",
-            effective_from=date(2025, 9, 1),
-            means=None,
-            member_id=head.member_id,
-            details=None,
-            actor=CASEWORKERS[0],
+            lambda h, head_id=head.member_id, hid=hid: h.submit_application(
+                programme="price_subsidy",
+                effective_from=date(2025, 9, 1),
+                means=None,
+                member_id=head_id,
+                details={},
+                actor=CASEWORKERS[0],
+                application_id=str(uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:{hid}:price")),
+            ),
         )
         app.determine(hid, application, decision="approve", reason="CPI 3.6%", actor=APPROVERS[0])
+        added = True
     reviewed = nanhu[5] if len(nanhu) > 5 else None
-    if reviewed is not None:
+    if reviewed is not None and not app.household(reviewed).suspensions_of("dibao"):
         for command, on, why in (
             (app.suspend_entitlement, date(2025, 9, 11), "待复核：收入变化核查"),
             (app.resume_entitlement, date(2025, 9, 21), "复核完成"),
         ):
             command(reviewed, "dibao", None, effective_on=on, reason=why, actor=APPROVERS[0])
+        added = True
     return (
         f"price subsidy (§6, CPI 3.6% from 2025-09): {min(len(nanhu), 5)} households",
         f"dibao suspended 2025-09-11..2025-09-20 and resumed: household {reviewed}",
+        added,
     )
 
 
-def _import_settlements(ledger: Ledger, rng: random.Random) -> str:
+def _import_settlements(ledger: Ledger, seed: int) -> tuple[str, bool]:
     """December's settlements arrive as a settlement system's CSV (`ledger import-bills`),
-    once with a bad row, then again: the second import records nothing new."""
+    once with a bad row, then again: the second import records nothing new (nor does
+    either when a run before recorded them)."""
     import tempfile
     from pathlib import Path
 
     from services.import_bills import HEADER, import_bills
 
-    people = sorted(ledger.member_identity().items())[: max(len(ledger.member_identity()) // 10, 1)]
+    rng = random.Random(f"{seed}:settlements")  # noqa: S311 - reproducible demo data
+    identities = ledger.member_identity()
+    people = sorted(identities.items())[: max(len(identities) // 10, 1)]
     lines = [HEADER]
     for n, (_, who) in enumerate(people):
         self_paid = rng.randint(1, 400_000)
@@ -580,14 +721,15 @@ def _import_settlements(ledger: Ledger, rng: random.Random) -> str:
         path.write_text("".join(lines), encoding="utf-8")
         first = import_bills(ledger, path)
         second = import_bills(ledger, path)
-    return (
+    line = (
         f"import-bills: {first.rows} settlement rows, {first.recorded} recorded, "
         f"{len(first.errors)} refused (line {first.errors[0][0] if first.errors else '-'}); "
         f"imported again: {second.recorded} recorded, {second.already_recorded} already there"
     )
+    return line, first.recorded + second.recorded > 0
 
 
-def _what_if_and_warnings(ledger: Ledger) -> tuple[str, str]:
+def _what_if_and_warnings(ledger: Ledger) -> tuple[str, str, int]:
     """A what-if of raising the city's dibao standard for 2026 (recorded nothing), and the
     early warnings on 2025-11-30 with one acknowledged and one resolved by a caseworker."""
     from services import warnings
@@ -606,8 +748,12 @@ def _what_if_and_warnings(ledger: Ledger) -> tuple[str, str]:
     )
     on = date(2025, 11, 30)
     found = warnings.warnings(ledger, on)
-    acted = [w for w in found if w.status == "open"][:2]
-    for w, status in zip(acted, ("acknowledged", "resolved"), strict=False):
+    # The first two warnings of the list (sorted by day, household, rule): the same two
+    # in every run of the seed; acted on once.
+    acted = [w for w in found[:2] if w.status == "open"]
+    for w, status in zip(found[:2], ("acknowledged", "resolved"), strict=False):
+        if w.status != "open":
+            continue
         warnings.act(
             ledger,
             UUID(w.warning_id),
@@ -622,6 +768,6 @@ def _what_if_and_warnings(ledger: Ledger) -> tuple[str, str]:
     warned = (
         f"early warnings on {on.isoformat()}: "
         + ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items()))
-        + f" ({len(acted)} acted on by a caseworker)"
+        + f" ({min(len(found), 2)} acted on by a caseworker)"
     )
-    return what_if, warned
+    return what_if, warned, len(acted)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import IntegrityError
 
@@ -210,6 +210,15 @@ def _post(household: Household, rows: Iterable[tuple[Row, str]], book: Standards
                 settlement_number=row.settlement_number,
                 actor=ACTOR,
                 book=book,
+                # From the household, the settlement and the bills before it: the same
+                # bill id whenever the same file is imported into the same ledger.
+                bill_id=str(
+                    uuid5(
+                        NAMESPACE_URL,
+                        f"urn:jiaxing-ledger:{household.id}:settlement:"
+                        f"{row.settlement_number}:{len(household.bills)}",
+                    )
+                ),
             )
         except LedgerError as error:
             errors.append((row.line, error.field or "", error.message))

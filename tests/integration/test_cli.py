@@ -31,14 +31,14 @@ def run(*args: str) -> str:
 
 
 def test_demo_city_replay_and_rebuild(env):
-    """`ledger demo` builds 1,000 households with a year of events; a second run refuses to
-    fill a ledger that is not empty; `replay` of a household agrees with the entitlement
-    view; `rebuild` gives back identical rows."""
+    """`ledger demo` builds 1,000 households with a year of events; a second run finds the
+    city complete and adds nothing (exit 0); `replay` of a household agrees with the
+    entitlement view; `rebuild` gives back identical rows."""
     output = run("demo", "--households", "1000")
-    assert "demo city: 1000 households" in output
+    assert "demo city: 1000 households (1000 added now" in output
     assert "tekun standard 27,000" in output
-    again = CliRunner().invoke(cli, ["demo"], catch_exceptions=False)
-    assert again.exit_code == 1 and "already has 1000 households" in again.output
+    again = run("demo")
+    assert "demo city: 1000 households (seed 2025), complete: nothing to add" in again
 
     ledger = Ledger.open(env)
     try:
