@@ -135,18 +135,7 @@ class CategoriesPart(EntitlementsPart):
             if not same:
                 ended.add(entitlement_key(span.category, span.member_id))
         for key in sorted(ended):
-            if key in self.bases:
-                programme, person = split_key(key)
-                self.trigger_event(
-                    self.EntitlementBasisSet,
-                    programme=programme,
-                    member_id=person,
-                    inputs=None,
-                    application_id=None,
-                    actor=actor,
-                    effective_on=on,
-                )
-                self._reconcile(key, book, actor=actor, cause="determination", reason=why)
+            self._end_entitlement(key, on, actor, book, why)
         if goes_on:
             return
         self.trigger_event(
@@ -169,15 +158,25 @@ class CategoriesPart(EntitlementsPart):
             actor=actor,
             effective_on=on,
         )
-        key = entitlement_key(span.category, span.member_id)
-        if key in self.bases:
-            self.trigger_event(
-                self.EntitlementBasisSet,
-                programme=span.category,
-                member_id=span.member_id,
-                inputs=None,
-                application_id=None,
-                actor=actor,
-                effective_on=on,
-            )
-            self._reconcile(key, book, actor=actor, cause="determination", reason=reason)
+        self._end_entitlement(
+            entitlement_key(span.category, span.member_id), on, actor, book, reason
+        )
+
+    def _end_entitlement(
+        self, key: EntitlementKey, on: date, actor: str, book: StandardsBook, reason: str
+    ) -> None:
+        """A category's monthly entitlement (if it has one) is not in force from `on`:
+        a basis of nothing from then, and its timeline reconciled."""
+        if key not in self.bases:
+            return
+        programme, person = split_key(key)
+        self.trigger_event(
+            self.EntitlementBasisSet,
+            programme=programme,
+            member_id=person,
+            inputs=None,
+            application_id=None,
+            actor=actor,
+            effective_on=on,
+        )
+        self._reconcile(key, book, actor=actor, cause="determination", reason=reason)
