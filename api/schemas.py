@@ -18,9 +18,10 @@ from pydantic import (
 )
 
 from domain.errors import InvalidInputError
-from domain.household import EMPLOYMENT, RELATIONS, SCHOOL_STAGES
-from domain.medical import ITEM_KINDS
+from domain.household import EMPLOYMENT, RELATIONS
 from domain.money import parse_ratio, parse_yuan
+from domain.policy.s11_education_aid import STAGES as SCHOOL_STAGES
+from domain.policy.s17_medical_caps import ITEM_KINDS
 from domain.text import check_text
 
 EARLIEST = date(1900, 1, 1)

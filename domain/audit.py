@@ -12,12 +12,14 @@ from uuid import UUID
 from domain.chain import GENESIS, ChainBrokenError, check
 from domain.errors import LedgerError
 from domain.household import CORRECTION, MIGRATED, STALE_SNAPSHOT, Household, _step
-from domain.medical import hospital_waiver
-from domain.rules import AMOUNT_STANDARD, Means, cash_amount, means_test, village_subsidy
+from domain.policy.registry import REGISTRY
+from domain.policy.s05_means_test import Means, means_test
+from domain.policy.s16_hospital_waiver import hospital_waiver
+from domain.policy.s23_village_subsidy import village_subsidy
 from domain.standards import StandardsBook
 
 BookAt = Callable[[str, datetime], StandardsBook]
-# The recorded inputs a monthly amount is computed from (see rules.cash_amount).
+# The recorded inputs a monthly amount is computed from (see Programme.amount).
 BASIS_KEYS = (
     "countable_income_fen",
     "household_size",
@@ -106,45 +108,64 @@ def recompute_household(
         if isinstance(event, Household.EntitlementChanged) and event.cause == CORRECTION:
             corrections.append(f"{event.programme} from {event.effective_on.isoformat()}")
         if household is not None:
-            book = book_at(household.region_code, event.timestamp)
-            try:
-                problems = list(_recompute(household, event, book))
-            except LedgerError as error:  # the recorded inputs no longer pass the rule
-                problems = [f"cannot be recomputed: {error.message}"]
-            for problem in problems:
-                report.recompute_mismatches.append(
-                    {
-                        "household_id": str(event.originator_id),
-                        "version": event.originator_version,
-                        "event": type(event).__name__,
-                        "problem": problem,
-                    }
-                )
+            _recompute_event(household, event, book_at, report)
         household = event.mutate(household)
         stored = (snapshots or {}).get(event.originator_version)
         if stored is not None and household is not None:
-            try:
-                state = stored().__dict__
-                if STALE_SNAPSHOT in state:  # never used: see Household.class_version
-                    report.stale_snapshots += 1
-                    continue
-                same = state == household.__dict__
-            except Exception:  # a snapshot that no longer decodes differs too
-                same = False
-            if not same:
-                report.chain_breaks.append(
-                    {
-                        "stream_id": str(event.originator_id),
-                        "version": event.originator_version,
-                        "reason": "snapshot differs from its events",
-                    }
-                )
-
+            _compare_snapshot(household, event, stored, report)
     if household is None or not events:
         return
     hid = str(events[0].originator_id)
     if corrections:
         report.corrected.append({"household_id": hid, "corrections": corrections})
+    _check_drift(household, hid, book_at, report)
+
+
+def _recompute_event(
+    household: Household, event: Any, book_at: BookAt, report: VerifyReport
+) -> None:
+    book = book_at(household.region_code, event.timestamp)
+    check = _CHECKS.get(type(event).__name__)
+    if check is None:
+        return
+    try:
+        problems = list(check(household, event, book))
+    except LedgerError as error:  # the recorded inputs no longer pass the rule
+        problems = [f"cannot be recomputed: {error.message}"]
+    for problem in problems:
+        report.recompute_mismatches.append(
+            {
+                "household_id": str(event.originator_id),
+                "version": event.originator_version,
+                "event": type(event).__name__,
+                "problem": problem,
+            }
+        )
+
+
+def _compare_snapshot(
+    household: Household, event: Any, stored: Callable[[], Any], report: VerifyReport
+) -> None:
+    try:
+        state = stored().__dict__
+        if STALE_SNAPSHOT in state:  # never used: see Household.class_version
+            report.stale_snapshots += 1
+            return
+        same = state == household.__dict__
+    except Exception:  # a snapshot that no longer decodes differs too
+        same = False
+    if not same:
+        report.chain_breaks.append(
+            {
+                "stream_id": str(event.originator_id),
+                "version": event.originator_version,
+                "reason": "snapshot differs from its events",
+            }
+        )
+
+
+def _check_drift(household: Household, hid: str, book_at: BookAt, report: VerifyReport) -> None:
+    """Today's entitlements against what the bases give by POLICY ch. 13 (`drifted`)."""
     book = book_at(household.region_code, datetime.now(UTC))
     try:
         drifted = household.drifted(book)
@@ -162,99 +183,117 @@ def recompute_household(
         report.drifted.append({"household_id": hid, "entitlements": drifted})
 
 
-def _recompute(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
-    if isinstance(event, Household.ApplicationDetermined) and event.outcome == "approved":
-        application = household.applications[event.application_id]
-        migrated = event.decision == "migrate"  # the category came from the old system
-        if application.programme in ("dibao", "marginal", "low_income") and not migrated:
-            means = Means.from_dict(event.inputs)
-            result = means_test(
-                means, int(event.inputs["household_size"]), book, application.effective_from
-            )
-            if result.category != event.category:
-                yield f"means test gives {result.category}, recorded {event.category}"
-        basis = {k: int(v) for k, v in event.inputs.items() if k in BASIS_KEYS}
-        for line in event.entitlements:
-            if "amount_fen" in line:  # a one-off grant (§11, §14, §28)
-                granted = household.grant_amount(application, book).monthly_fen
-                if granted != line["amount_fen"]:
-                    yield (
-                        f"{line['programme']} recomputes to {granted} fen, "
-                        f"recorded {line['amount_fen']}"
-                    )
-            if line["programme"] in AMOUNT_STANDARD and "monthly_fen" in line:
-                if migrated and MIGRATED in basis:
-                    # Held as the old system recorded it: the figure in its basis.
-                    held = basis[MIGRATED]
-                else:
-                    on = application.effective_from
-                    held = cash_amount(line["programme"], basis, book, on).monthly_fen
-                if held != line["monthly_fen"]:
-                    yield (
-                        f"{line['programme']} recomputes to {held} fen, "
-                        f"recorded {line['monthly_fen']}"
-                    )
-    elif isinstance(event, Household.GrantAwarded):
-        grant = household.grant_amount(household.applications[event.application_id], book)
-        if grant.monthly_fen != event.amount_fen:
-            yield (
-                f"{event.programme} grant recomputes to {grant.monthly_fen} fen, "
-                f"recorded {event.amount_fen}"
-            )
-    elif isinstance(event, Household.MedicalReliefGranted):
-        relief = household.bills[event.bill_id].relief_fen
-        if relief != event.amount_fen:
-            yield (
-                f"the fund's payout for bill {event.bill_id} is {event.amount_fen} fen, "
-                f"the bill's relief {relief}"
-            )
-    elif isinstance(event, Household.DividendRecorded):
-        subsidy = village_subsidy(event.amount_fen)
-        if subsidy != event.village_subsidy_fen:
-            yield (
-                f"village subsidy recomputes to {subsidy} fen (50% of {event.amount_fen}), "
-                f"recorded {event.village_subsidy_fen}"
-            )
-    elif isinstance(event, Household.EntitlementChanged):
-        key = event.programme + (f"/{event.member_id}" if event.member_id else "")
-        want = _step(household._desired(key, book), event.effective_on)
-        if want is None or (want.monthly_fen, want.ended) != (event.monthly_fen, event.ended):
-            got = None if want is None else (want.monthly_fen, want.ended)
-            yield (
-                f"{key} on {event.effective_on.isoformat()} recomputes to {got}, "
-                f"recorded {(event.monthly_fen, event.ended)}"
-            )
-    elif isinstance(event, Household.MedicalBillRecorded):
-        eligible, who = household._waiver_eligibility(event.member_id, event.effective_on)
-        items = tuple((str(kind), int(amount)) for kind, amount in event.items)
-        waived = hospital_waiver(items, eligible, who).waived_fen
-        counted = event.self_paid_fen - min(waived, event.self_paid_fen)
+def _determination(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
+    if event.outcome != "approved":
+        return
+    application = household.applications[event.application_id]
+    migrated = event.decision == "migrate"  # the category came from the old system
+    if REGISTRY[application.programme].means_tested and not migrated:
+        means = Means.from_dict(event.inputs)
+        result = means_test(
+            means, int(event.inputs["household_size"]), book, application.effective_from
+        )
+        if result.category != event.category:
+            yield f"means test gives {result.category}, recorded {event.category}"
+    basis = {k: int(v) for k, v in event.inputs.items() if k in BASIS_KEYS}
+    for line in event.entitlements:
+        if "amount_fen" in line:  # a one-off grant (§11, §14, §28)
+            granted = household.grant_amount(application, book).monthly_fen
+            if granted != line["amount_fen"]:
+                yield (
+                    f"{line['programme']} recomputes to {granted} fen, "
+                    f"recorded {line['amount_fen']}"
+                )
+        declared = REGISTRY[line["programme"]]
+        if declared.pays_monthly and "monthly_fen" in line:
+            if migrated and MIGRATED in basis:
+                held = basis[MIGRATED]  # held as the old system recorded it
+            else:
+                held = declared.amount(basis, book, application.effective_from).monthly_fen
+            if held != line["monthly_fen"]:
+                yield (
+                    f"{line['programme']} recomputes to {held} fen, recorded {line['monthly_fen']}"
+                )
+
+
+def _grant(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
+    grant = household.grant_amount(household.applications[event.application_id], book)
+    if grant.monthly_fen != event.amount_fen:
+        yield (
+            f"{event.programme} grant recomputes to {grant.monthly_fen} fen, "
+            f"recorded {event.amount_fen}"
+        )
+
+
+def _relief(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
+    relief = household.bills[event.bill_id].relief_fen
+    if relief != event.amount_fen:
+        yield (
+            f"the fund's payout for bill {event.bill_id} is {event.amount_fen} fen, "
+            f"the bill's relief {relief}"
+        )
+
+
+def _dividend(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
+    subsidy = village_subsidy(event.amount_fen)
+    if subsidy != event.village_subsidy_fen:
+        yield (
+            f"village subsidy recomputes to {subsidy} fen (50% of {event.amount_fen}), "
+            f"recorded {event.village_subsidy_fen}"
+        )
+
+
+def _entitlement(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
+    key = event.programme + (f"/{event.member_id}" if event.member_id else "")
+    want = _step(household._desired(key, book), event.effective_on)
+    if want is None or (want.monthly_fen, want.ended) != (event.monthly_fen, event.ended):
+        got = None if want is None else (want.monthly_fen, want.ended)
+        yield (
+            f"{key} on {event.effective_on.isoformat()} recomputes to {got}, "
+            f"recorded {(event.monthly_fen, event.ended)}"
+        )
+
+
+def _bill(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
+    eligible, who = household._waiver_eligibility(event.member_id, event.effective_on)
+    items = tuple((str(kind), int(amount)) for kind, amount in event.items)
+    waived = hospital_waiver(items, eligible, who).waived_fen
+    counted = event.self_paid_fen - min(waived, event.self_paid_fen)
+    split = household._split_for(
+        event.member_id, event.cap_year, event.effective_on, counted, book, None
+    )[0]
+    recorded = (event.waived_fen, event.counted_fen, event.kept_fen, event.relief_fen)
+    figures = (waived, counted, split.kept_fen, split.relief_fen)
+    if recorded != figures:
+        yield f"bill {event.bill_id} recomputes to {figures}, recorded {recorded}"
+
+
+def _relief_adjusted(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
+    bill = household.bills[event.bill_id]
+    if bill.cancelled:
+        again = (0, 0)
+    else:
         split = household._split_for(
-            event.member_id, event.cap_year, event.effective_on, counted, book, None
+            bill.member_id, bill.cap_year, bill.service_on, bill.counted_fen, book, bill.seq
         )[0]
-        recorded = (event.waived_fen, event.counted_fen, event.kept_fen, event.relief_fen)
-        figures = (waived, counted, split.kept_fen, split.relief_fen)
-        if recorded != figures:
-            yield f"bill {event.bill_id} recomputes to {figures}, recorded {recorded}"
-    elif isinstance(event, Household.MedicalReliefAdjusted):
-        bill = household.bills[event.bill_id]
-        if bill.cancelled:
-            again = (0, 0)
-        else:
-            split = household._split_for(
-                bill.member_id,
-                bill.cap_year,
-                bill.service_on,
-                bill.counted_fen,
-                book,
-                before_seq=bill.seq,
-            )[0]
-            again = (split.kept_fen, split.relief_fen)
-        if again != (event.kept_fen, event.relief_fen):
-            yield (
-                f"bill {event.bill_id} split recomputes to {again}, recorded "
-                f"{(event.kept_fen, event.relief_fen)}"
-            )
+        again = (split.kept_fen, split.relief_fen)
+    if again != (event.kept_fen, event.relief_fen):
+        yield (
+            f"bill {event.bill_id} split recomputes to {again}, recorded "
+            f"{(event.kept_fen, event.relief_fen)}"
+        )
+
+
+# What each recorded result is recomputed with, by event class.
+_CHECKS: dict[str, Callable[[Household, Any, StandardsBook], Iterable[str]]] = {
+    "ApplicationDetermined": _determination,
+    "GrantAwarded": _grant,
+    "MedicalReliefGranted": _relief,
+    "DividendRecorded": _dividend,
+    "EntitlementChanged": _entitlement,
+    "MedicalBillRecorded": _bill,
+    "MedicalReliefAdjusted": _relief_adjusted,
+}
 
 
 class StandardsHistory:

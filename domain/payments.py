@@ -27,6 +27,22 @@ from eventsourcing.domain import Aggregate
 from domain.chain import Chained, ChainedEvent
 from domain.errors import ConflictError, InvalidInputError, NotFoundError, PolicyRuleError
 from domain.money import format_yuan, round_half_up
+from domain.policy.base import param, ratio
+
+# POLICY ch. 11: recoveries are spread over payments; a payment the bank keeps refusing
+# is cancelled.
+PARAMETERS = (
+    ratio(
+        "recovery_max_share",
+        "most of one payment for a recovery",
+        param(Fraction(3, 10), "PARAM recovery share"),
+    ),
+    ratio(
+        "payment_max_failures",
+        "failed tries before cancelling",
+        param(Fraction(3), "PARAM: tries before cancelling"),
+    ),
+)
 
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACK_STATUSES = ("paid", "failed", "returned")

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -27,8 +28,35 @@ from eventsourcing.domain import Aggregate
 from domain.chain import Chained, ChainedEvent
 from domain.errors import ConflictError, InvalidInputError
 from domain.money import format_ratio, format_yuan, round_half_up
-from domain.rules import Means, means_test, months_later
-from domain.standards import StandardsBook
+from domain.policy.base import param, ratio
+from domain.policy.counting import months_later
+from domain.policy.s05_means_test import Means, means_test
+
+if TYPE_CHECKING:
+    from domain.standards import StandardsBook
+
+PARAMETERS = (
+    ratio(
+        "warning_medical_share",
+        "illness-poverty warning threshold",
+        param(Fraction(1, 2), "PARAM §12 warnings"),
+    ),
+    ratio(
+        "warning_referral_days",
+        "days to the referrals warning (§12)",
+        param(Fraction(30), "PARAM §12: 30 days"),
+    ),
+    ratio(
+        "warning_visit_overdue_factor",
+        "visit intervals before a warning (§12)",
+        param(Fraction(2), "PARAM §12: twice"),
+    ),
+    ratio(
+        "warning_payment_failures",
+        "failures in a row before a warning",
+        param(Fraction(2), "PARAM §12: twice in a row"),
+    ),
+)
 
 RULES = (
     "illness_poverty",

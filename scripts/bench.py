@@ -30,9 +30,9 @@ from rich.table import Table
 from domain.application import LedgerApplication
 from domain.household import Household
 from domain.idnumber import check_character
-from domain.medical import BillFigures
 from domain.money import yuan
-from domain.rules import Means
+from domain.policy.s05_means_test import Means
+from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import StandardsBook
 from projections.postgres import PostgresViewStore
 from projections.runner import VIEWS, ViewSpec, stock_projection

@@ -16,11 +16,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import LedgerError
-from domain.household import PROPAGATED_KEYS, Household
+from domain.household import Household
 from domain.idnumber import check_character
-from domain.medical import BillFigures
 from domain.money import format_yuan, yuan
-from domain.rules import Means
+from domain.policy.registry import REGISTRY
+from domain.policy.s05_means_test import Means
+from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import CITY_CODE, COUNTIES, Standards, StandardsBook, standards_id
 from projections import sql
 from services.ledger import Ledger
@@ -329,7 +330,7 @@ def _standard_change(
     if isinstance(standards, Standards):
         for change in standards.changes:
             if (change.key, change.value, change.effective_from) == (key, value, effective_from):
-                if key in PROPAGATED_KEYS and change.version not in standards.propagated:
+                if key in REGISTRY.propagated_keys() and change.version not in standards.propagated:
                     done = ledger.propagate(region, change.version, actor="standards_admin01")
                     return done.adjusted
                 return None

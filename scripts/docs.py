@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from domain.standards import KEYS, SEEDS, format_value
+from domain.standards import KEYS, format_value, seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "STANDARDS.md"
@@ -33,7 +33,7 @@ def standards_table() -> str:
         f"| `{seed.key}` | {format_value(seed.key, seed.value)} | "
         f"{seed.effective_from.isoformat()} | "
         f"{_kind(seed.placeholder)} | {seed.basis} |"
-        for seed in SEEDS
+        for seed in seeds()
     ]
     return HEADER + "\n".join(rows) + "\n"
 
@@ -45,11 +45,11 @@ def policy_standards_table() -> str:
         "|---|---|---|---|",
     ]
     for key, declared in KEYS.items():
-        seeds = [s for s in SEEDS if s.key == key]
+        dated = [s for s in seeds() if s.key == key]
         values = "; ".join(
-            f"{format_value(key, s.value)} ({s.effective_from.isoformat()})" for s in seeds
+            f"{format_value(key, s.value)} ({s.effective_from.isoformat()})" for s in dated
         )
-        kinds = " / ".join(dict.fromkeys(_kind(s.placeholder) for s in seeds)) or "none seeded"
+        kinds = " / ".join(dict.fromkeys(_kind(s.placeholder) for s in dated)) or "none seeded"
         lines.append(f"| `{key}` | {declared.meaning} | {values or '–'} | {kinds} |")
     return "\n".join(lines) + "\n"
 

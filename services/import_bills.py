@@ -23,8 +23,8 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import LedgerError
 from domain.household import Household
 from domain.idnumber import validate_id_number
-from domain.medical import BillFigures
 from domain.money import format_yuan, parse_yuan
+from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import StandardsBook, county_of
 from services.ledger import Ledger
 

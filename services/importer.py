@@ -34,6 +34,7 @@ from domain.household import RELATIONS, RESIDENCES, Household
 from domain.idnumber import validate_id_number
 from domain.money import parse_yuan
 from domain.payments import ACCOUNT_KINDS, validate_account
+from domain.policy.registry import REGISTRY
 from domain.standards import StandardsBook, validate_region_code
 
 # Fixed: ids derived from it must not change between runs or releases.
@@ -67,7 +68,7 @@ MEMBER_FIELDS = (
 )
 COLUMNS = HOUSEHOLD_FIELDS + MEMBER_FIELDS
 REQUIRED = ("household_no", "region_code", "residence", "address", "registered_on", "name")
-HOUSEHOLD_CATEGORIES = ("dibao", "marginal", "low_income")
+HOUSEHOLD_CATEGORIES = REGISTRY.exclusive_categories()  # the means-tested, one at a time
 MEMBER_CATEGORIES = ("tekun", "dibao_single")
 YES = ("yes", "y", "true", "1", "是")
 NO = ("", "no", "n", "false", "0", "否")

@@ -19,10 +19,11 @@ from eventsourcing.utils import Environment
 from domain.application import LedgerApplication, Propagation, StandardChangeResult
 from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_household
 from domain.errors import NotFoundError
-from domain.household import CAP_KEYS, PROPAGATED_KEYS, Household
-from domain.medical import excess_over_caps
-from domain.rules import AMOUNT_STANDARD, PAUSABLE
-from domain.standards import Standards, StandardsBook, StandardValue, region_prefix
+from domain.household import Household
+from domain.policy.base import StandardValue
+from domain.policy.registry import REGISTRY
+from domain.policy.s17_medical_caps import CAP_KEYS, excess_over_caps
+from domain.standards import Standards, StandardsBook, region_prefix
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
 from projections.postgres import (
@@ -195,7 +196,7 @@ class Ledger:
         completion. Idempotent: running it again records no household change."""
         change = self.app.standard_change(region_code, version)
         propagation = Propagation()
-        if change.key in PROPAGATED_KEYS:
+        if change.key in REGISTRY.propagated_keys():
             self.runner.catch_up()
             ids = self.affected_households(region_code, change.key, change.effective_from)
             propagation = self.app.propagate_change(
@@ -216,11 +217,12 @@ class Ledger:
         served on or after `since`. From the views; each household's stream decides."""
         prefix = region_prefix(region_code)
         found: set[UUID] = set()
-        programmes = tuple(p for p, keys in AMOUNT_STANDARD.items() if key in keys)
+        using = [p for p in REGISTRY if key in (p.amount_keys or ())]
+        programmes = tuple(p.name for p in using)
         if programmes:
             # A paused price subsidy (CPI below the trigger) resumes when CPI or the trigger
             # changes: its households are found whatever their latest amount.
-            paused = any(p in PAUSABLE for p in programmes)
+            paused = any(p.pausable for p in using)
             found |= set(self.views.households_with(programmes, prefix, since, paused=paused))
         if key in CAP_KEYS:
             rows = self.views.query(

@@ -14,9 +14,12 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import InvalidInputError, LedgerError
-from domain.household import CAP_KEYS, MEANS_TESTED, Household, split_key
+from domain.household import Household, split_key
 from domain.money import format_yuan
-from domain.rules import means_test, months_later
+from domain.policy.counting import months_later
+from domain.policy.registry import REGISTRY
+from domain.policy.s05_means_test import means_test
+from domain.policy.s17_medical_caps import CAP_KEYS
 from domain.standards import (
     CITY_CODE,
     COUNTIES,
@@ -135,13 +138,13 @@ def _amounts(household: Household, on: date) -> dict[str, int]:
 def _category(household: Household, book: StandardsBook, on: date) -> tuple[str, str] | None:
     """(current category, category the latest approved means would test on `on`)."""
     current = household.household_category_on(on)
-    if current is None or current.category not in MEANS_TESTED:
+    if current is None or current.category not in REGISTRY.means_tested():
         return None
     approved = [
         a
         for a in household.applications.values()
         if a.decision == "approved"
-        and a.programme in MEANS_TESTED
+        and a.programme in REGISTRY.means_tested()
         and a.means is not None
         and a.effective_from <= on
     ]
@@ -178,7 +181,7 @@ def simulate(
         for span in ledger.views.query(sql.CARE_CATEGORIES, {}):
             held_by = str(span["household_id"])
             if (
-                span["category"] in MEANS_TESTED
+                span["category"] in REGISTRY.means_tested()
                 and span["effective_to"] is None
                 and as_day(span["effective_from"]) <= effective_from
                 and any(regions.get(held_by, "").startswith(p) for p in means_regions)

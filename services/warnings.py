@@ -12,8 +12,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import InvalidInputError, NotFoundError
-from domain.household import HOUSEHOLD_CATEGORIES, visit_tier
+from domain.household import visit_tier
 from domain.money import round_half_up
+from domain.policy.registry import REGISTRY
 from domain.standards import StandardsBook, county_of
 from domain.warnings import (
     STATUSES,
@@ -68,7 +69,7 @@ class Warning:
 
 def _household_category(facts: CareFacts, household: str, on: date) -> tuple[str, date] | None:
     for c in facts.categories_on(household, on, household_level=True):
-        if c["category"] in HOUSEHOLD_CATEGORIES:
+        if c["category"] in REGISTRY.exclusive_categories():
             return str(c["category"]), as_day(c["effective_from"])
     return None
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from domain.application import LedgerApplication
 from domain.idnumber import check_character
 from domain.money import yuan
-from domain.rules import Means
+from domain.policy.s05_means_test import Means
 
 _SEQ = itertools.count(100)
 

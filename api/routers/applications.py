@@ -14,7 +14,7 @@ from api.schemas import (
     EntitlementOut,
 )
 from domain.money import format_yuan, parse_yuan
-from domain.rules import Means
+from domain.policy.s05_means_test import Means
 
 router = APIRouter(prefix="/households/{household_id}/applications", tags=["applications"])
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from api.deps import Caseworker, LedgerDep, Overseer, Reader
 from api.schemas import MedicalBillIn, MedicalBillOut, MoveIn
 from domain.household import MedicalBill
-from domain.medical import BillFigures
 from domain.money import format_yuan, parse_yuan
+from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import CITY_CODE, region_prefix, validate_region_code
 
 router = APIRouter(tags=["medical"])

@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from api.deps import LedgerDep, Overseer
 from api.schemas import QueryDate
 from domain.errors import NotFoundError
-from domain.medical import cap_year_of
 from domain.money import format_yuan, round_half_up
+from domain.policy.s17_medical_caps import cap_year_of
 from domain.standards import CITY_CODE, COUNTIES
 from projections import sql
 from projections.queries import as_day

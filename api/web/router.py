@@ -47,8 +47,8 @@ from api.web.session import (
 from domain.errors import LedgerError, NotFoundError
 from domain.household import Household
 from domain.idnumber import mask_id_number
-from domain.medical import cap_year_of
 from domain.money import format_yuan
+from domain.policy.s17_medical_caps import cap_year_of
 from domain.standards import CITY_CODE, COUNTIES, region_prefix
 from services.audit import replay_household
 from services.ledger import Ledger

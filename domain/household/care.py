@@ -17,10 +17,8 @@ from domain.household.medical import (
 from domain.household.state import (
     HouseholdEvent,
 )
-from domain.rules import (
-    months_later,
-    village_subsidy,
-)
+from domain.policy.counting import months_later
+from domain.policy.s23_village_subsidy import village_subsidy
 
 if TYPE_CHECKING:
     from domain.household import Household
@@ -166,7 +164,7 @@ class CarePart(MedicalPart):
         disabled or ill member; quarterly otherwise; the strictest wins. None when the
         household is not a registered difficulty household on `on`."""
         return visit_tier(
-            registered=self._registered_on(on),
+            registered=self.is_registered_on(on),
             major_change_open=any(
                 c[0] is not None and c[0] <= on and (c[1] is None or c[1] > on)
                 for c in self.major_changes

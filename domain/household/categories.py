@@ -10,13 +10,13 @@ from domain.household.entitlements import (
     EntitlementsPart,
 )
 from domain.household.state import (
-    HOUSEHOLD_CATEGORIES,
     CategorySpan,
     EntitlementKey,
     HouseholdEvent,
     entitlement_key,
     split_key,
 )
+from domain.policy.registry import REGISTRY
 from domain.standards import StandardsBook
 
 if TYPE_CHECKING:
@@ -95,12 +95,16 @@ class CategoriesPart(EntitlementsPart):
         dibao needs a marginal household (§5): it ends with it the same way."""
 
         def competes(span: CategorySpan) -> bool:
-            if category in HOUSEHOLD_CATEGORIES:
-                return span.category in HOUSEHOLD_CATEGORIES or (
-                    category != "marginal" and span.category == "dibao_single"
+            if category in exclusive:
+                return span.category in exclusive or (
+                    category != within.get(span.category, category)
                 )
             return (span.category, span.member_id) == (category, member_id)
 
+        exclusive = REGISTRY.exclusive_categories()
+        # A person's category that needs a household category (one-person dibao needs
+        # a marginal household, §5) ends when the household's changes to another.
+        within = {p.name: p.within for p in REGISTRY if p.within is not None}
         why = f"replaced by {category} from {on.isoformat()} (application {application_id}, §13)"
         goes_on = False
         ended: set[EntitlementKey] = set()

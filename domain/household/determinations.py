@@ -5,7 +5,7 @@ with a standard change or with POLICY ch. 13."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import uuid4
 
 from domain.errors import (
@@ -15,41 +15,25 @@ from domain.errors import (
     PolicyRuleError,
     SeparationOfDutiesError,
 )
-from domain.household.helps import (
-    HelpsPart,
-)
+from domain.household.grants import GrantsPart
 from domain.household.state import (
-    AMOUNT_KEYS,
-    CAP_KEYS,
-    CATEGORY_PROGRAMMES,
     CORRECTION,
-    GRANTS,
-    HOUSEHOLD_CATEGORIES,
-    MEANS_TESTED,
     MIGRATED,
     MIGRATED_VERSION,
-    PERSON_PROGRAMMES,
-    SUBSIDIES,
     ApplicationRecord,
     Determination,
     HouseholdEvent,
-    _choice,
 )
 from domain.money import format_yuan
-from domain.rules import (
-    AMOUNT_STANDARD,
-    cash_amount,
-    means_test,
-)
+from domain.policy.base import CATEGORY, GRANT, Amount, Assessment, Programme, choice
+from domain.policy.registry import REGISTRY
+from domain.policy.s17_medical_caps import CAP_KEYS
 from domain.standards import StandardsBook
-
-if TYPE_CHECKING:
-    pass
 
 Event = HouseholdEvent
 
 
-class DeterminationsPart(HelpsPart):
+class DeterminationsPart(GrantsPart):
     def determine(
         self,
         application_id: str,
@@ -79,9 +63,7 @@ class DeterminationsPart(HelpsPart):
                 application, decision, reason, "rejected", None, explanation, {}, {}, [], actor
             )
             return Determination(application_id, "rejected", None, [], explanation)
-        if application.programme in SUBSIDIES:
-            return self._approve_subsidy(application, reason, actor, book)
-        if application.programme in GRANTS:
+        if REGISTRY[application.programme].kind is GRANT:
             return self._approve_grant(application, reason, actor, book)
         return self._approve(application, reason, actor, book)
 
@@ -124,7 +106,7 @@ class DeterminationsPart(HelpsPart):
         basis: dict[str, int] = {}
         versions: dict[str, str] = {}
         entitlements: list[dict[str, Any]] = []
-        paid = programme in AMOUNT_STANDARD
+        paid = REGISTRY[programme].pays_monthly
         if paid and monthly_fen is not None:
             basis, versions, line, entitlement = self._migrated_amount(
                 programme, person, effective_from, monthly_fen, countable_income_fen, book
@@ -171,11 +153,12 @@ class DeterminationsPart(HelpsPart):
     ) -> str | None:
         """A migrated record's fields against the programme: who holds it, from when, and
         which amounts it may carry. Returns the member holding it (None: the household)."""
-        _choice("programme", programme, CATEGORY_PROGRAMMES)
-        person = member_id if programme in PERSON_PROGRAMMES else None
-        if programme in PERSON_PROGRAMMES and member_id is None:
+        choice("programme", programme, REGISTRY.categories())
+        declared = REGISTRY[programme]
+        person = member_id if declared.person_level else None
+        if declared.person_level and member_id is None:
             raise InvalidInputError(f"{programme} is held by one member", "member_id")
-        if programme not in PERSON_PROGRAMMES and member_id is not None:
+        if not declared.person_level and member_id is not None:
             raise InvalidInputError(f"{programme} is held by the household", "member_id")
         if person is not None and not self.member(person).present_on(effective_from):
             raise PolicyRuleError("the member is not in the household then", "member_id")
@@ -185,12 +168,12 @@ class DeterminationsPart(HelpsPart):
             )
         if self.size_on(effective_from) == 0:
             raise PolicyRuleError("the household has no members then", "effective_from")
-        paid = programme in AMOUNT_STANDARD
+        paid = declared.pays_monthly
         if paid and monthly_fen is None:
             raise InvalidInputError(f"{programme} needs its current monthly amount", "amount")
         if not paid and monthly_fen:
             raise InvalidInputError(f"{programme} pays no monthly amount", "amount")
-        if countable_income_fen is not None and programme != "dibao":
+        if countable_income_fen is not None and not declared.takes_income:
             raise InvalidInputError("a countable income is recorded for dibao only", "income")
         return person
 
@@ -207,21 +190,9 @@ class DeterminationsPart(HelpsPart):
         when they agree (standard changes then recompute it), else the amount held as
         migrated. Returns the basis, the standard versions, the explanation's line and
         the determination's entitlement line."""
-        rule_inputs: dict[str, int] | None = {}
-        if programme == "dibao":
-            rule_inputs = (
-                None
-                if countable_income_fen is None
-                else {
-                    "countable_income_fen": countable_income_fen,
-                    "household_size": self.size_on(effective_from),
-                }
-            )
-        rule = (
-            None
-            if rule_inputs is None
-            else cash_amount(programme, rule_inputs, book, effective_from)
-        )
+        declared = REGISTRY[programme]
+        rule_inputs = declared.migration_basis(countable_income_fen, self.size_on(effective_from))
+        rule = None if rule_inputs is None else declared.amount(rule_inputs, book, effective_from)
         recorded = f"The old system's monthly amount is {format_yuan(monthly_fen)}"
         versions: dict[str, str] = {}
         if rule is not None and rule.monthly_fen == monthly_fen and rule_inputs is not None:
@@ -254,34 +225,33 @@ class DeterminationsPart(HelpsPart):
     def _approve(
         self, application: ApplicationRecord, reason: str, actor: str, book: StandardsBook
     ) -> Determination:
-        """A category programme approved: its rule's inputs (§2/§5 means test, one-person
-        dibao, tekun), the determination with its monthly amount, the category from its
-        date (POLICY ch. 13) and the entitlement."""
+        """A category or monthly programme approved: its rule's assessment (the §5 means
+        test, one-person dibao, tekun, each subsidy's conditions), the determination with
+        its monthly amount, a category from its date (POLICY ch. 13), and the entitlement
+        paid by the runs (recomputed when its standards change)."""
+        programme = REGISTRY[application.programme]
         on = application.effective_from
-        programme = application.programme
-        member_id = application.member_id
-        category = programme
-        if programme in MEANS_TESTED:
-            inputs, versions, basis_inputs, lines = self._means_tested(application, book)
-        elif programme == "dibao_single":
-            inputs, versions, basis_inputs, lines = self._one_person_dibao(application)
-        else:  # tekun
-            inputs, versions, basis_inputs, lines = self._tekun(application, reason)
+        person = application.member_id if programme.person_level else None
+        assessed = programme.assess(self, application, reason, book)
         entitlements: list[dict[str, Any]] = []
-        if programme in AMOUNT_STANDARD:
-            amount = cash_amount(programme, basis_inputs, book, on)
-            versions[amount.standard.key] = amount.standard.label
-            lines.append(amount.explanation)
+        if programme.pays_monthly:
+            amount = self._first_amount(programme, assessed, on, book)
+            assessed.versions[amount.standard.key] = amount.standard.label
+            assessed.lines.append(amount.explanation)
             entitlements.append(
                 {
-                    "programme": programme,
-                    "member_id": member_id if programme in PERSON_PROGRAMMES else None,
+                    "programme": programme.name,
+                    "member_id": person,
                     "monthly_fen": amount.monthly_fen,
                     "effective_from": on.isoformat(),
                     "standard_version": amount.standard.label,
                 }
             )
-        explanation = " ".join(lines)
+        category = programme.name if programme.kind is CATEGORY else None
+        inputs = assessed.inputs
+        if category is None and person:
+            inputs = {**inputs, "member_id": person}
+        explanation = " ".join(assessed.lines)
         self._record_determination(
             application,
             "approve",
@@ -290,102 +260,30 @@ class DeterminationsPart(HelpsPart):
             category,
             explanation,
             inputs,
-            versions,
+            assessed.versions,
             entitlements,
             actor,
         )
-        self._assign_category(
-            category,
-            member_id if category in PERSON_PROGRAMMES else None,
-            on,
-            application.application_id,
-            actor,
-            book,
-        )
-        if programme in AMOUNT_STANDARD:
-            person = member_id if programme in PERSON_PROGRAMMES else None
-            self._entitle(application, person, basis_inputs, None, actor, book)
+        if category is not None:
+            self._assign_category(category, person, on, application.application_id, actor, book)
+        if programme.pays_monthly:
+            self._entitle(application, person, assessed.basis, assessed.ends_on, actor, book)
         return Determination(
             application.application_id, "approved", category, entitlements, explanation
         )
 
-    def _means_tested(
-        self, application: ApplicationRecord, book: StandardsBook
-    ) -> tuple[dict[str, Any], dict[str, str], dict[str, int], list[str]]:
-        """§2/§5: the means test must give the programme applied for; dibao's amount rests
-        on the countable income and the household's size."""
-        on = application.effective_from
-        programme = application.programme
-        means = application.means
-        if means is None:  # refused at submission; kept for the type checker
-            raise PolicyRuleError("the application has no means", "means")
-        result = means_test(means, self.size_on(on), book, on)
-        inputs: dict[str, Any] = {
-            **means.as_dict(),
-            "household_size": result.household_size,
-            "countable_income_fen": result.countable_income_fen,
-        }
-        if result.category != programme:
+    @staticmethod
+    def _first_amount(
+        programme: Programme, assessed: Assessment, on: date, book: StandardsBook
+    ) -> Amount:
+        amount = programme.amount(assessed.basis, book, on)
+        if amount.paused:  # the price subsidy: CPI below the trigger on the date
             raise PolicyRuleError(
-                f"the means test does not support {programme}: {result.explanation}",
-                "decision",
+                f"the price subsidy is paid while CPI is at or above the trigger: "
+                f"{amount.explanation}",
+                "effective_from",
             )
-        basis: dict[str, int] = {}
-        if programme == "dibao":
-            basis = {
-                "countable_income_fen": result.countable_income_fen,
-                "household_size": result.household_size,
-            }
-        return inputs, dict(result.standard_versions), basis, [result.explanation]
-
-    def _one_person_dibao(
-        self, application: ApplicationRecord
-    ) -> tuple[dict[str, Any], dict[str, str], dict[str, int], list[str]]:
-        """§5 单人户低保: a severely ill or disabled member of a marginal household."""
-        on = application.effective_from
-        member_id = application.member_id
-        member = self.member(member_id or "")
-        current = self.household_category_on(on)
-        if current is None or current.category != "marginal":
-            raise PolicyRuleError(
-                "one-person dibao is for a member of a marginal household (§5); this "
-                f"household is {current.category if current else 'in no category'} on "
-                f"{on.isoformat()}",
-                "programme",
-            )
-        if not member.present_on(on):
-            raise PolicyRuleError("the member is not in the household then", "member_id")
-        if not (
-            member.attribute("severe_illness", on) or member.attribute("severe_disability", on)
-        ):
-            raise PolicyRuleError(
-                "one-person dibao needs a severe illness (重病) or severe disability (重残) "
-                f"recorded for the member on {on.isoformat()} (§5)",
-                "member_id",
-            )
-        inputs = {
-            "member_id": member_id,
-            "severe_illness": member.attribute("severe_illness", on),
-            "severe_disability": member.attribute("severe_disability", on),
-            "household_category": "marginal",
-        }
-        condition = "ill" if member.attribute("severe_illness", on) else "disabled"
-        line = (
-            f"{member.name} is severely {condition} in a marginal household and is taken "
-            "into dibao as a one-person household (§5)."
-        )
-        return inputs, {}, {}, [line]
-
-    def _tekun(
-        self, application: ApplicationRecord, reason: str
-    ) -> tuple[dict[str, Any], dict[str, str], dict[str, int], list[str]]:
-        """特困: a member with no working-age income and no supporter, as the approver finds."""
-        member_id = application.member_id
-        member = self.member(member_id or "")
-        if not member.present_on(application.effective_from):
-            raise PolicyRuleError("the member is not in the household then", "member_id")
-        line = f"{member.name} is determined 特困 (no working-age income, no supporter): {reason}."
-        return {"member_id": member_id}, {}, {}, [line]
+        return amount
 
     def correct(
         self, book: StandardsBook, determined: list[tuple[str, str]], *, actor: str
@@ -400,6 +298,7 @@ class DeterminationsPart(HelpsPart):
         entitlement is brought in line with its bases (now folded by §13): one change
         point per date that differs, cause `correction`. Idempotent."""
         done: list[str] = []
+        exclusive = REGISTRY.exclusive_categories()
         position = {app_id: i for i, (app_id, _) in enumerate(determined)}
         for span in [s for s in self.categories if s.effective_to is None]:
             later = [
@@ -407,8 +306,8 @@ class DeterminationsPart(HelpsPart):
                 for app_id, category in determined
                 if position[app_id] > position.get(span.application_id or "", len(determined))
                 and (
-                    category in HOUSEHOLD_CATEGORIES
-                    if span.category in HOUSEHOLD_CATEGORIES
+                    category in exclusive
+                    if span.category in exclusive
                     else category == span.category
                     and self.applications[app_id].member_id == span.member_id
                 )
@@ -435,7 +334,7 @@ class DeterminationsPart(HelpsPart):
         differences recorded as MedicalReliefAdjusted). Idempotent; returns the number
         of changes recorded."""
         count = 0
-        if key in AMOUNT_KEYS:
+        if key in REGISTRY.amount_keys():
             count += self.adjust_entitlements(book, actor=actor, reason=reason)
         if key in CAP_KEYS:
             years = {

@@ -14,10 +14,8 @@ from domain.errors import (
     PolicyRuleError,
 )
 from domain.household.state import (
-    GRANTS,
     MIGRATED,
     MIGRATED_VERSION,
-    PROGRAMMES,
     SUSPENSION,
     ApplicationRecord,
     Basis,
@@ -34,10 +32,7 @@ from domain.household.state import (
     supersede,
 )
 from domain.money import format_yuan
-from domain.rules import (
-    AMOUNT_STANDARD,
-    cash_amount,
-)
+from domain.policy.registry import REGISTRY
 from domain.standards import StandardsBook
 
 if TYPE_CHECKING:
@@ -200,11 +195,16 @@ class EntitlementsPart(HouseholdState):
         )
         self._reconcile(key, book, actor=actor, cause="resumption", reason=f"resumed: {reason}")
 
+    def entitlement_periods(
+        self, programme: str, member_id: str | None
+    ) -> list[tuple[date, date | None]]:
+        """The periods the entitlement's bases grant, [start, end) with None for open."""
+        return _periods(self.bases.get(entitlement_key(programme, member_id), []))
+
     def _monthly_key(self, programme: str, member_id: str | None) -> EntitlementKey:
-        if programme not in PROGRAMMES or programme in GRANTS:
+        if programme not in REGISTRY.monthly():
             raise InvalidInputError(
-                "programme must be a monthly programme: "
-                + ", ".join(p for p in PROGRAMMES if p not in GRANTS),
+                "programme must be a monthly programme: " + ", ".join(REGISTRY.monthly()),
                 "programme",
             )
         if member_id is not None:
@@ -272,14 +272,15 @@ class EntitlementsPart(HouseholdState):
                     "determination",
                 )
                 continue
+            declared = REGISTRY[programme]
             dates = [
                 basis.effective_from,
                 *book.change_dates(
-                    *AMOUNT_STANDARD[programme], after=basis.effective_from, before=end
+                    *(declared.amount_keys or ()), after=basis.effective_from, before=end
                 ),
             ]
             for on in dates:
-                amount = cash_amount(programme, basis.inputs, book, on)
+                amount = declared.amount(basis.inputs, book, on)
                 desired[on.isoformat()] = Point(
                     on, amount.monthly_fen, amount.paused, amount.standard.label, amount.explanation
                 )
@@ -391,8 +392,3 @@ def _periods(bases: list[Basis]) -> list[tuple[date, date | None]]:
         for i, basis in enumerate(bases)
         if basis.inputs is not None
     ]
-
-
-def _months(start: date, end: date) -> int:
-    """Calendar months from `start` to `end` (exact for the periods `months_later` ends)."""
-    return (end.year - start.year) * 12 + end.month - start.month

@@ -24,16 +24,13 @@ from domain.household.state import (
     Member,
 )
 from domain.idnumber import validate_id_number
-from domain.medical import (
+from domain.policy.s16_hospital_waiver import (
     WAIVER_HOUSEHOLD_CATEGORIES,
     WAIVER_PERSON_CATEGORIES,
-    BillFigures,
-    CapSplit,
     Waiver,
-    cap_split,
-    cap_year_of,
     hospital_waiver,
 )
+from domain.policy.s17_medical_caps import BillFigures, CapSplit, cap_split, cap_year_of
 from domain.standards import StandardsBook
 
 if TYPE_CHECKING:

@@ -18,14 +18,14 @@ from domain.household.state import (
     EMPLOYMENT,
     MEMBER_FLAGS,
     RELATIONS,
-    SCHOOL_STAGES,
     AttributeChange,
     HouseholdEvent,
     Member,
-    _choice,
 )
 from domain.idnumber import validate_id_number
 from domain.payments import validate_account
+from domain.policy.base import choice
+from domain.policy.s11_education_aid import STAGES as SCHOOL_STAGES
 
 if TYPE_CHECKING:
     from domain.household import Household
@@ -102,9 +102,9 @@ class MembershipPart(CategoriesPart):
         if not name.strip():
             raise InvalidInputError("name must not be empty", "name")
         id_number = validate_id_number(id_number)
-        _choice("relation", relation, RELATIONS)
-        _choice("school_stage", school_stage, SCHOOL_STAGES, optional=True)
-        _choice("employment", employment, EMPLOYMENT, optional=True)
+        choice("relation", relation, RELATIONS)
+        choice("school_stage", school_stage, SCHOOL_STAGES, optional=True)
+        choice("employment", employment, EMPLOYMENT, optional=True)
         joined = joined_on or self.registered_on
         if birth_on > joined:
             raise InvalidInputError("birth_on must not be after the member joins", "birth_on")
@@ -140,8 +140,8 @@ class MembershipPart(CategoriesPart):
             raise InvalidInputError(f"unknown member change {sorted(unknown)[0]}", "changes")
         if not changes:
             raise InvalidInputError("a member change must change something", "changes")
-        _choice("school_stage", changes.get("school_stage"), SCHOOL_STAGES, optional=True)
-        _choice("employment", changes.get("employment"), EMPLOYMENT, optional=True)
+        choice("school_stage", changes.get("school_stage"), SCHOOL_STAGES, optional=True)
+        choice("employment", changes.get("employment"), EMPLOYMENT, optional=True)
         if effective_on < member.joined_on:
             raise InvalidInputError(
                 f"effective_on is before the member joined ({member.joined_on.isoformat()})",

@@ -19,83 +19,11 @@ from domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from domain.rules import (
-    AMOUNT_STANDARD,
-    Means,
-)
+from domain.policy.registry import REGISTRY
+from domain.policy.s05_means_test import Means
 from domain.standards import validate_region_code
 
-# The standards whose change reaches recorded households (Ledger.propagate).
-AMOUNT_KEYS = frozenset(k for keys in AMOUNT_STANDARD.values() for k in keys)
-
-
-CAP_KEYS = frozenset({"medical_cap_individual_annual", "medical_cap_household_annual"})
-
-
-PROPAGATED_KEYS = AMOUNT_KEYS | CAP_KEYS
-
-
-PROGRAMMES = (
-    "dibao",
-    "dibao_single",
-    "tekun",
-    "marginal",
-    "low_income",
-    "charity_living_subsidy",
-    "virtual_job_subsidy",
-    "unemployed_temporary_subsidy",
-    "eldercare_service_subsidy",
-    "rent_subsidy",
-    "education_aid",
-    "renovation_grant",
-    "disaster_relief",
-    "price_subsidy",
-)
-
-
-CATEGORY_PROGRAMMES = ("dibao", "dibao_single", "tekun", "marginal", "low_income")
-
-
-SUBSIDIES = (  # monthly, paid by the payment runs
-    "charity_living_subsidy",
-    "virtual_job_subsidy",
-    "unemployed_temporary_subsidy",
-    "eldercare_service_subsidy",
-    "rent_subsidy",
-    "price_subsidy",
-)
-
-
-GRANTS = ("education_aid", "renovation_grant", "disaster_relief")  # one-off
-
-
-HOUSEHOLD_CATEGORIES = ("dibao", "marginal", "low_income")  # exclusive, household level
-
-
-MEANS_TESTED = ("dibao", "marginal", "low_income")
-
-
-PERSON_PROGRAMMES = (
-    "dibao_single",
-    "tekun",
-    "charity_living_subsidy",
-    "virtual_job_subsidy",  # §7 对城镇在册困难家庭成员: per member
-    "unemployed_temporary_subsidy",
-    "eldercare_service_subsidy",
-    "price_subsidy",
-)
-
-
-CARE = ("home_community", "institution")  # §27 居家社区养老服务 / 入住养老机构
-
-
-UNEMPLOYED_SUBSIDY_MONTHS = 6  # §21: for at most 6 months
-
-
 RELATIONS = ("head", "spouse", "child", "parent", "other")
-
-
-SCHOOL_STAGES = ("preschool", "primary", "junior", "senior", "university")
 
 
 EMPLOYMENT = ("employed", "unemployed_registered", "not_in_labour_force")
@@ -298,13 +226,6 @@ def _reason(text: str) -> str:
 MEDICAL_FUND = "medical_safety_fund"  # 医保暖心无忧基金 (§17)
 
 
-def _choice(name: str, value: Any, allowed: tuple[str, ...], *, optional: bool = False) -> None:
-    if value is None and optional:
-        return
-    if value not in allowed:
-        raise InvalidInputError(f"{name} must be one of {', '.join(allowed)}", name)
-
-
 class HouseholdEvent(ChainedEvent):
     actor: str
     effective_on: date
@@ -398,7 +319,7 @@ class HouseholdState(Chained):
 
     def household_category_on(self, on: date) -> CategorySpan | None:
         for span in self.categories_on(on):
-            if span.category in HOUSEHOLD_CATEGORIES:
+            if span.category in REGISTRY.exclusive_categories():
                 return span
         return None
 
@@ -410,7 +331,7 @@ class HouseholdState(Chained):
                 found.append((key, point))
         return found
 
-    def _registered_on(self, on: date) -> bool:
+    def is_registered_on(self, on: date) -> bool:
         """A registered difficulty household (在册困难家庭): a category in force on `on`."""
         return bool(self.categories_on(on))
 

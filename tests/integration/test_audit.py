@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from domain.chain import ChainBrokenError, digest, event_content
 from domain.household import Household
-from domain.medical import BillFigures
 from domain.money import yuan
+from domain.policy.s17_medical_caps import BillFigures
 from scripts.cli import cli
 from scripts.demo import build_demo_city
 from services.audit import replay_household

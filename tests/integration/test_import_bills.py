@@ -11,8 +11,8 @@ from pathlib import Path
 from uuid import uuid4
 
 from domain.household import Household
-from domain.medical import BillFigures
 from domain.money import format_yuan, yuan
+from domain.policy.s17_medical_caps import BillFigures
 from services.import_bills import import_bills
 from services.ledger import Ledger
 from services.settings import Settings

@@ -101,7 +101,7 @@ def test_low_income_band_includes_100000_and_refuses_a_fen_more(ledger):
     100,000.01 is refused with the rule's reason and records nothing."""
     for income, ok in ((yuan(96000), True), (yuan(100000), True), (yuan(100000) + 1, False)):
         hid, _ = household(ledger.app, 4)
-        from domain.rules import Means
+        from domain.policy.s05_means_test import Means
 
         app_id = ledger.app.submit_application(
             hid,

@@ -10,8 +10,8 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.errors import InvalidInputError
 from domain.household import Household
-from domain.medical import BillFigures
 from domain.money import yuan
+from domain.policy.s17_medical_caps import BillFigures
 from projections.medical import TABLES
 from tests.helpers import household
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import LedgerError
-from domain.medical import BillFigures
 from domain.money import format_yuan
+from domain.policy.s17_medical_caps import BillFigures
 from projections.runner import VIEWS
 from services.audit import replay_household
 from services.ledger import Ledger

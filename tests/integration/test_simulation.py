@@ -10,7 +10,7 @@ import pytest
 
 from domain.errors import InvalidInputError, PolicyRuleError
 from domain.money import format_yuan, yuan
-from domain.rules import Means
+from domain.policy.s05_means_test import Means
 from services.simulation import Proposal, simulate
 from tests.helpers import household
 

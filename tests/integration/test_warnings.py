@@ -10,9 +10,9 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.errors import ConflictError, InvalidInputError, NotFoundError
-from domain.medical import BillFigures
 from domain.money import yuan
-from domain.rules import Means
+from domain.policy.s05_means_test import Means
+from domain.policy.s17_medical_caps import BillFigures
 from projections import sql
 from services import warnings as service
 from services.payment_runs import run_payments

@@ -10,11 +10,11 @@ from domain.household import Household
 from domain.money import yuan
 from domain.standards import (
     CITY_CODE,
-    SEEDS,
     Standards,
     StandardsBook,
     add_missing_seeds,
     default_city_standards,
+    seeds,
 )
 from tests.helpers import id_number, means
 
@@ -668,7 +668,7 @@ def test_an_older_ledger_gets_the_defaults_of_keys_added_since():
     defaults (CPI rise 0, age 60) recorded when the ledger opens, once; a key with a value
     of its own (the dibao standard) is left alone."""
     city = Standards.open(CITY_CODE, "system:seed", date(2023, 1, 1))
-    for seed in SEEDS:
+    for seed in seeds():
         if seed.key not in ("cpi_yoy", "eldercare_min_age"):
             city.record_change(
                 key=seed.key,

@@ -9,8 +9,8 @@ import pytest
 
 from domain.errors import ConflictError, InvalidInputError, NotFoundError
 from domain.household import Household
-from domain.medical import BillFigures, excess_over_caps
 from domain.money import yuan
+from domain.policy.s17_medical_caps import BillFigures, excess_over_caps
 from domain.standards import StandardsBook, default_city_standards
 from tests.helpers import id_number, means
 

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.household import Household, _step
-from domain.medical import BillFigures
 from domain.money import yuan
 from domain.payments import Segment, owed_for_period, recovery_deduction
-from domain.rules import Means
+from domain.policy.s05_means_test import Means
+from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import StandardsBook, default_city_standards
 from tests.helpers import id_number
 

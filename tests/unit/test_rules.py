@@ -4,10 +4,12 @@ from datetime import date
 from fractions import Fraction
 
 import pytest
+from domain.policy.registry import REGISTRY
+from domain.policy.s05_means_test import Means, means_test
+from domain.policy.s06_dibao import dibao_allowance
 
 from domain.errors import InvalidInputError, PolicyRuleError
 from domain.money import yuan
-from domain.rules import Means, dibao_allowance, dibao_single_allowance, means_test, tekun_support
 from domain.standards import StandardsBook, default_city_standards, validate_change
 
 ON = date(2025, 7, 1)  # dibao 15,000 a year (1,250 a month) is in force
@@ -65,7 +67,7 @@ def test_dibao_needs_income_strictly_below_the_standard(book):
 
 def test_example_5_one_person_dibao_gets_the_full_standard(book):
     """§5/§6: 15,000 / 12 = 1,250.00 a month."""
-    assert dibao_single_allowance(book, ON).monthly_fen == 125_000
+    assert REGISTRY["dibao_single"].amount({}, book, ON).monthly_fen == 125_000
 
 
 def test_example_6_tekun_floor_and_amount(book):
@@ -91,7 +93,7 @@ def test_example_6_tekun_floor_and_amount(book):
             override_reason=None,
         )
     assert "24000.00" in caught.value.message
-    assert tekun_support(book, ON).monthly_fen == 216_667  # 26,000 / 12 = 2,166.666... -> .67
+    assert REGISTRY["tekun"].amount({}, book, ON).monthly_fen == 216_667  # 26,000 / 12 = 2,166.666... -> .67
 
 
 def test_example_7_dibao_rise_below_cited_income_growth(book):

@@ -1,14 +1,13 @@
-"""Medical self-pay rules (POLICY.md §6; plan items 15-17) as pure functions.
+"""Plan §17 健全兜底保障机制: a household's and each person's self-paid medical costs are
+capped in the year (SEED 30,000 per person, 50,000 per household), the overflow paid by
+the medical safety fund (医保暖心无忧基金). POLICY ch. 6; conventions in docs/MEDICAL.md:
 
-Conventions (docs/MEDICAL.md):
-- `total`, `insurance_paid` and `self_paid` are the settlement's figures before the
-  §16 hospital waiver; `total = insurance_paid + self_paid`.
-- The §16 waiver is computed from the itemised lines and is borne by the hospital:
-  it comes off the patient's self-paid part. What is left is the self-pay the §17
-  caps count (`counted`).
-- §17: kept = min(counted, person cap - person paid, household cap - household paid),
-  relief = counted - kept, paid by the medical safety fund (医保暖心无忧基金).
-  Both accumulations grow by `kept` only. Bills count in the order they are recorded.
+- `total`, `insurance_paid` and `self_paid` are the settlement's figures before the §16
+  hospital waiver; `total = insurance_paid + self_paid`. What is left after the waiver is
+  the self-pay the caps count (`counted`).
+- kept = min(counted, person cap - person paid, household cap - household paid),
+  relief = counted - kept. Both accumulations grow by `kept` only. Bills count in the
+  order they are recorded.
 """
 
 from __future__ import annotations
@@ -18,7 +17,40 @@ from datetime import date
 from fractions import Fraction
 
 from domain.errors import InvalidInputError
-from domain.money import format_yuan, round_half_up
+from domain.money import format_ratio, format_yuan, yuan
+from domain.policy.base import ProposedChange, money, param, ratio, seed
+
+
+def whole_month(change: ProposedChange) -> None:
+    """The cap year's first month is a whole month number, 1 to 12."""
+    value = Fraction(change.value)
+    if value.denominator != 1 or not 1 <= value <= 12:
+        raise InvalidInputError(
+            f"value must be a whole month number from 1 to 12 for the cap year's first "
+            f"month (§17), not {format_ratio(value)}",
+            "value",
+        )
+
+
+PARAMETERS = (
+    money(
+        "medical_cap_individual_annual", "self-pay cap per person", seed(yuan(30000), "SEED §17")
+    ),
+    money(
+        "medical_cap_household_annual",
+        "self-pay cap per household",
+        seed(yuan(50000), "SEED §17"),
+    ),
+    ratio(
+        "medical_cap_year_start_month",
+        "month the cap year starts",
+        param(Fraction(1), "PARAM §17: calendar year"),
+        rule=whole_month,
+    ),
+)
+
+# The standards whose change recomputes the cap years of recorded bills.
+CAP_KEYS = frozenset({"medical_cap_individual_annual", "medical_cap_household_annual"})
 
 ITEM_KINDS = (
     "consultation",
@@ -32,13 +64,6 @@ ITEM_KINDS = (
     "other",
 )
 PAYERS = ("basic_insurance", "critical_illness_insurance", "medical_assistance", "charity")
-# §16: 门诊诊查费、门急诊留观诊查费、住院诊查费全免; 床位费、等级护理费、手术费减免50%.
-WAIVED_IN_FULL = ("consultation", "observation", "inpatient_consultation")
-WAIVED_HALF = ("bed", "nursing", "surgery")
-# Who the §16 waiver is for: tekun (including disabled tekun persons), dibao and
-# marginal members; one-person dibao members are dibao.
-WAIVER_HOUSEHOLD_CATEGORIES = ("dibao", "marginal")
-WAIVER_PERSON_CATEGORIES = ("tekun", "dibao_single")
 
 
 @dataclass(frozen=True)
@@ -91,34 +116,6 @@ class BillFigures:
                 raise InvalidInputError("items amounts must not be negative", "items")
         if sum(a for _, a in self.items) > self.total_fen:
             raise InvalidInputError("the itemised lines add up to more than the total", "items")
-
-
-@dataclass(frozen=True)
-class Waiver:
-    waived_fen: int
-    explanation: str
-
-
-def hospital_waiver(items: tuple[tuple[str, int], ...], eligible: bool, who: str) -> Waiver:
-    """§16: consultation fees waived in full, bed, nursing and surgery fees halved.
-
-    Computed exactly and rounded once (half-up) on the bill's waived total.
-    """
-    if not eligible:
-        return Waiver(0, f"No §16 waiver: {who}.")
-    exact = Fraction(0)
-    parts = []
-    for kind, amount in items:
-        if kind in WAIVED_IN_FULL:
-            exact += amount
-            parts.append(f"{kind} {format_yuan(amount)} in full")
-        elif kind in WAIVED_HALF:
-            exact += Fraction(amount, 2)
-            parts.append(f"{kind} {format_yuan(amount)} x 50%")
-    waived = round_half_up(exact)
-    if not parts:
-        return Waiver(0, f"§16 applies ({who}) but the bill lists no waivable item.")
-    return Waiver(waived, f"§16 waiver ({who}): {'; '.join(parts)} = {format_yuan(waived)}.")
 
 
 @dataclass(frozen=True)

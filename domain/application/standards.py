@@ -1,0 +1,232 @@
+"""The standards: their seeds, changes (checked by the plan's rules) and the propagation
+of a change to every household it reaches (POLICY ch. 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from datetime import date
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.application.base import PROPAGATION_BATCH, LedgerBase, Propagation, StandardChangeResult
+from domain.errors import InvalidInputError, LedgerError, NotFoundError
+from domain.household import (
+    Household,
+)
+from domain.policy.base import StandardValue
+from domain.policy.registry import REGISTRY
+from domain.standards import (
+    CITY_CODE,
+    COUNTIES,
+    KEYS,
+    Change,
+    Standards,
+    StandardsBook,
+    add_missing_seeds,
+    county_of,
+    default_city_standards,
+    standards_id,
+    validate_change,
+    validate_region_code,
+)
+
+
+class StandardsLedger(LedgerBase):
+    """Commands over the standards timelines."""
+
+    # ---------------------------------------------------------------- standards
+
+    def seed_standards(self) -> bool:
+        """Open the city's standards with the defaults of POLICY.md (idempotent); on an
+        existing ledger, record the defaults of keys declared since it was opened.
+        True when the city's standards were opened now."""
+        try:
+            city: Any = self.repository.get(standards_id(CITY_CODE))
+        except AggregateNotFoundError:
+            city = None
+        if city is not None:
+            if add_missing_seeds(city):
+                with suppress(IntegrityError):  # added concurrently by another process
+                    self.save(city)
+            return False
+        try:
+            self.save(default_city_standards())
+        except IntegrityError:
+            return False  # seeded concurrently by another process
+        return True
+
+    def standards_book(self, region_code: str) -> StandardsBook:
+        """The standards of a region: its county's own over the city's (§10)."""
+        city = self._standards(CITY_CODE)
+        if city is None:
+            raise NotFoundError("the city's standards are not seeded; run `ledger demo` or seed")
+        county_code = county_of(region_code)
+        county = self._standards(county_code) if county_code != CITY_CODE else None
+        return StandardsBook(city, county)
+
+    def standard_change(self, region_code: str, version: int) -> Change:
+        """The recorded change of `version` in the region's own standards."""
+        standards = self._standards(region_code)
+        if standards is None:
+            raise NotFoundError(f"no standards for {region_code}", "region_code")
+        return standards.change(version)
+
+    def _standards(self, region_code: str) -> Standards | None:
+        try:
+            found: Any = self.repository.get(standards_id(region_code))
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(found, Standards):
+            raise TypeError(f"stream {standards_id(region_code)} is not a standards timeline")
+        return found
+
+    def record_standard_change(
+        self,
+        *,
+        key: str,
+        value: StandardValue,
+        effective_from: date,
+        basis: str,
+        actor: str,
+        region_code: str | None = None,
+        cited_income_growth: Fraction | None = None,
+        cited_urban_consumption_fen: int | None = None,
+        override_reason: str | None = None,
+    ) -> StandardChangeResult:
+        if key not in KEYS:
+            raise InvalidInputError(f"unknown standard key {key!r}", "key")
+        if not basis.strip():
+            raise InvalidInputError("basis must cite the legal basis of the change", "basis")
+        region = validate_region_code(region_code or CITY_CODE)
+        if region != CITY_CODE and region not in COUNTIES:
+            raise InvalidInputError(
+                "standards are set by the city (330400) or a county", "region_code"
+            )
+
+        def attempt() -> tuple[list[Any], StandardChangeResult]:
+            book = self.standards_book(region)
+            validate_change(
+                book,
+                key=key,
+                value=value,
+                effective_from=effective_from,
+                cited_income_growth=cited_income_growth,
+                cited_urban_consumption_fen=cited_urban_consumption_fen,
+                override_reason=override_reason,
+            )
+            standards = book.county if region != CITY_CODE else book.city
+            if standards is None:
+                standards = Standards.open(region, actor, effective_from)
+            standards.record_change(
+                key=key,
+                value=value,
+                effective_from=effective_from,
+                basis=basis,
+                actor=actor,
+                cited_income_growth=cited_income_growth,
+                cited_urban_consumption_fen=cited_urban_consumption_fen,
+                override_reason=override_reason,
+            )
+            # Its version: the one its event gave the stream (saved below, or retried).
+            return [standards], StandardChangeResult(region, key, standards.version)
+
+        return self.retrying(attempt, "the standards")
+
+    # --------------------------------------------------------------- households
+
+    def propagate_change(
+        self,
+        household_ids: Iterable[UUID],
+        *,
+        key: str,
+        effective_from: date,
+        actor: str,
+        reason: str,
+    ) -> Propagation:
+        """Bring each household in line with a change of `key` from `effective_from`
+        (`Household.apply_standard_change`), saving many households per transaction.
+        Idempotent: a household already in line records nothing. A household whose
+        recompute a rule refuses records nothing and is reported in `refused`; the
+        others go on, so the propagation never stops half-way."""
+        result = Propagation()
+        books: dict[str, StandardsBook] = {}
+
+        def apply(household: Household) -> int:
+            region = county_of(household.region_code)
+            if region not in books:
+                books[region] = self.standards_book(household.region_code)
+            return household.apply_standard_change(
+                books[region], key=key, effective_from=effective_from, actor=actor, reason=reason
+            )
+
+        def refused(hid: UUID, error: LedgerError) -> None:
+            result.refused.append(
+                {"household_id": str(hid), "field": error.field or "", "message": error.message}
+            )
+
+        def flush(ids: Sequence[UUID]) -> None:
+            changed: list[tuple[Household, int]] = []
+            for hid in ids:
+                household = self.household(hid)
+                try:
+                    count = apply(household)
+                except LedgerError as error:
+                    refused(hid, error)
+                    continue
+                if count:
+                    changed.append((household, count))
+            if not changed:
+                return
+            try:
+                self.save(*(household for household, _ in changed))
+                result.adjusted += sum(count for _, count in changed)
+            except IntegrityError:
+                # A household changed under us: one at a time, with retry.
+                for household, _ in changed:
+                    try:
+                        result.adjusted += self.update(household.id, apply)
+                    except LedgerError as error:
+                        refused(household.id, error)
+
+        batch: list[UUID] = []
+        for hid in household_ids:
+            batch.append(hid)
+            if len(batch) >= PROPAGATION_BATCH:
+                flush(batch)
+                batch = []
+        if batch:
+            flush(batch)
+        return result
+
+    def complete_propagation(
+        self, region_code: str, version: int, propagation: Propagation, *, actor: str
+    ) -> None:
+        """Record on the standards stream that the change of `version` has reached every
+        household it can affect (`ledger verify` reports the changes without it)."""
+
+        def attempt() -> tuple[list[Any], None]:
+            standards = self._standards(region_code)
+            if standards is None:
+                raise NotFoundError(f"no standards for {region_code}", "region_code")
+            standards.complete_propagation(
+                version, adjusted=propagation.adjusted, refused=propagation.refused, actor=actor
+            )
+            return [standards], None
+
+        self.retrying(attempt, "the standards")
+
+    def unfinished_propagations(self) -> list[tuple[str, Change]]:
+        """(region, change) of every recorded change whose propagation is unfinished."""
+        found: list[tuple[str, Change]] = []
+        for region in (CITY_CODE, *sorted(COUNTIES)):
+            standards = self._standards(region)
+            if standards is not None:
+                found += [(region, c) for c in standards.unfinished(REGISTRY.propagated_keys())]
+        return found
+
+    # ---------------------------------------------------------------- audit
