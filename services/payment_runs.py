@@ -45,13 +45,14 @@ from domain.payments import (
     retry_payment_id,
     run_id,
 )
+from domain.policy.registry import REGISTRY
 from domain.standards import county_of
 from projections import sql
 
 if TYPE_CHECKING:
     from services.ledger import Ledger
 
-PERSON_LEVEL = ("dibao_single", "tekun")
+PERSON_LEVEL = REGISTRY.person_categories()  # paid to the person where they have an account
 LEDGER_TOPIC = get_topic(PaymentLedger)
 
 

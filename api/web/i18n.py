@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from domain.policy.registry import REGISTRY
+
 LANGS = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -196,24 +198,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "public_welfare_posts": ("公益性岗位（个）", "Public-welfare posts"),
 }
 
-# The codes the ledger records (programmes and categories, relations, residence, payment
-# kinds, event types), for pages and reports; an unknown code is shown as it is.
+# The codes the ledger records besides the programmes (whose words are their own
+# declaration's, `title_zh` and `title`): relations, residence, payment kinds, event
+# types, for pages and reports; an unknown code is shown as it is.
 CODES: dict[str, tuple[str, str]] = {
-    "tekun": ("特困供养", "Tekun support"),
-    "dibao": ("低保", "Dibao"),
-    "dibao_single": ("单人户低保", "One-person dibao"),
-    "marginal": ("低保边缘", "Marginal (dibao edge)"),
-    "low_income": ("低收入家庭", "Low-income household"),
     "rural_low_income": ("低收入农户", "Rural low-income household"),
-    "charity_living_subsidy": ("慈善生活补助", "Charity living subsidy"),
-    "virtual_job_subsidy": ("爱心虚拟岗", "Virtual job subsidy"),
-    "unemployed_temporary_subsidy": ("失业人员临时生活补助", "Unemployed temporary subsidy"),
-    "eldercare_service_subsidy": ("养老服务补贴", "Eldercare service subsidy"),
-    "rent_subsidy": ("租赁补贴", "Rent subsidy"),
-    "price_subsidy": ("价格补贴", "Price subsidy"),
-    "education_aid": ("慈善助学", "Education aid"),
-    "renovation_grant": ("暖巢改造", "暖巢 renovation"),
-    "disaster_relief": ("受灾救助", "Disaster relief"),
     "head": ("户主", "Head"),
     "spouse": ("配偶", "Spouse"),
     "child": ("子女", "Child"),
@@ -288,6 +277,9 @@ class Words:
 
     def code(self, code: str | None) -> str:
         """A recorded code (programme, category, relation, event type …) in words."""
+        programme = REGISTRY.programmes.get(code or "")
+        if programme is not None:
+            return (programme.title_zh, programme.title)[self.index]
         pair = CODES.get(code or "")
         return pair[self.index] if pair else (code or "")
 

@@ -4,12 +4,12 @@ from datetime import date
 from fractions import Fraction
 
 import pytest
-from domain.policy.registry import REGISTRY
-from domain.policy.s05_means_test import Means, means_test
-from domain.policy.s06_dibao import dibao_allowance
 
 from domain.errors import InvalidInputError, PolicyRuleError
 from domain.money import yuan
+from domain.policy.registry import REGISTRY
+from domain.policy.s05_means_test import Means, means_test
+from domain.policy.s06_dibao import dibao_allowance
 from domain.standards import StandardsBook, default_city_standards, validate_change
 
 ON = date(2025, 7, 1)  # dibao 15,000 a year (1,250 a month) is in force
@@ -93,7 +93,8 @@ def test_example_6_tekun_floor_and_amount(book):
             override_reason=None,
         )
     assert "24000.00" in caught.value.message
-    assert REGISTRY["tekun"].amount({}, book, ON).monthly_fen == 216_667  # 26,000 / 12 = 2,166.666... -> .67
+    # 26,000 / 12 = 2,166.666... -> 2,166.67
+    assert REGISTRY["tekun"].amount({}, book, ON).monthly_fen == 216_667
 
 
 def test_example_7_dibao_rise_below_cited_income_growth(book):
