@@ -1,4 +1,4 @@
-"""Bearer tokens (PyJWT, HS256) carrying the user and the role (POLICY.md §9)."""
+"""Bearer tokens (PyJWT, HS256) carrying the user and the role (POLICY ch. 9)."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ class Input(BaseModel):
 
 
 class StandardChangeIn(Input):
-    """A standard's new value from a date (POLICY.md §6, §10; docs/STANDARDS.md)."""
+    """A standard's new value from a date (POLICY ch. 3, ch. 10; docs/STANDARDS.md)."""
 
     model_config = example(
         key="dibao_standard_annual",
@@ -160,7 +160,7 @@ class StandardChangeOut(BaseModel):
 
 
 class HouseholdIn(Input):
-    """A household registered in a county (POLICY.md §1)."""
+    """A household registered in a county (POLICY ch. 1)."""
 
     model_config = example(
         region_code="330402", residence="urban", address="南湖路1号", registered_on="2025-01-01"
@@ -245,7 +245,7 @@ class MemberChangeIn(Input):
 
 
 class MeansIn(Input):
-    """The household's means for the §2/§5 test, in yuan a year."""
+    """The household's means for the §5 means test (POLICY ch. 2), in yuan a year."""
 
     model_config = example(annual_income="4200.00", rigid_deductions="0", car_insurance_value="0")
 
@@ -288,7 +288,7 @@ class ApplicationCreated(BaseModel):
 
 
 class DeterminationIn(Input):
-    """An approver's decision; never on an application the same user submitted (§9)."""
+    """An approver's decision; never on an application the same user submitted (POLICY ch. 9)."""
 
     model_config = example(decision="approve", reason="家计核查属实")
 
@@ -431,7 +431,7 @@ class BillItemIn(Input):
 
 
 class MedicalBillIn(Input):
-    """A medical bill of a member (POLICY.md §15-17, docs/MEDICAL.md)."""
+    """A medical bill of a member (POLICY ch. 15-17, docs/MEDICAL.md)."""
 
     model_config = example(
         member_id=SAMPLE_MEMBER,
@@ -493,7 +493,7 @@ class MoveIn(Input):
 
 
 class AccountIn(Input):
-    """Where the member's payments go (§4)."""
+    """Where the member's payments go (POLICY ch. 4)."""
 
     model_config = example(
         kind="bank", account_number="6222021234567890123", bank_name="中国工商银行嘉兴分行"
@@ -523,7 +523,7 @@ class SuspensionIn(Input):
 
 
 class PaymentRunIn(Input):
-    """The month to pay (§4)."""
+    """The month to pay (POLICY ch. 4)."""
 
     model_config = example(period="2025-07")
 

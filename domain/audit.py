@@ -43,7 +43,7 @@ class VerifyReport:
     # affect (cut short): `ledger propagate` completes them.
     unfinished_propagations: list[dict[str, Any]] = field(default_factory=list)
     # Entitlements whose recorded amounts differ from what the household's bases give by
-    # POLICY.md §13 and today's standards (e.g. written before the §13 fix, when a
+    # POLICY ch. 13 and today's standards (e.g. written before the POLICY ch. 13 fix, when a
     # backdated re-assessment did not replace a later-dated determination): `ledger
     # correct` records the corrections.
     drifted: list[dict[str, Any]] = field(default_factory=list)

@@ -2,7 +2,7 @@
 
 One rounding function, :func:`round_half_up`, turns an exact amount (a
 :class:`fractions.Fraction` or :class:`decimal.Decimal` of fen) into integer fen,
-half-up (POLICY.md §11: rounding happens once, on the final amount of a line).
+half-up (POLICY ch. 11: rounding happens once, on the final amount of a line).
 """
 
 from __future__ import annotations

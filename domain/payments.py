@@ -1,4 +1,4 @@
-"""Payments (docs/POLICY.md §4, §11; docs/PAYMENTS.md) as rules and aggregates.
+"""Payments (POLICY ch. 4, ch. 11; docs/PAYMENTS.md) as rules and aggregates.
 
 - A `PaymentRun` per month claims the period: two runs of the same month, even at the
   same moment, cannot both start (the run's id is derived from the period).
@@ -205,7 +205,8 @@ def owed_for_period(points: list[Segment], period: str) -> tuple[int, str]:
 
 
 def recovery_deduction(balance_fen: int, gross_fen: int, share: Fraction) -> int:
-    """§4 recoveries: at most `share` of a payment (half-up), never more than is owed back."""
+    """POLICY ch. 4 recoveries: at most `share` of a payment (half-up), never more than
+    is owed back."""
     if balance_fen <= 0 or gross_fen <= 0:
         return 0
     return min(balance_fen, round_half_up(share * gross_fen))
@@ -434,10 +435,8 @@ def plan_entitlement(
                     "arrears",
                     period,
                     diff,
-                    (
-                        f"补发 arrears for {period}: owed now {why_then}; scheduled before "
-                        f"{format_yuan(net)}; difference {format_yuan(diff)}"
-                    ),
+                    f"补发 arrears for {period}: owed now {why_then}; scheduled before "
+                    f"{format_yuan(net)}; difference {format_yuan(diff)}",
                 )
             )
         elif diff < 0:
@@ -447,13 +446,22 @@ def plan_entitlement(
                     "member_id": key.member_id,
                     "period": period,
                     "amount_fen": -diff,
-                    "explanation": (
-                        f"追回 overpaid for {period}: owed now {why_then}; scheduled "
-                        f"{format_yuan(net)}; overpaid {format_yuan(-diff)}"
-                    ),
+                    "explanation": f"追回 overpaid for {period}: owed now {why_then}; scheduled "
+                    f"{format_yuan(net)}; overpaid {format_yuan(-diff)}",
                 }
             )
     balance = key.recovery_balance + sum(o["amount_fen"] for o in overpayments)
+    return _with_recoveries(key, raw, balance, share, share_label), overpayments
+
+
+def _with_recoveries(
+    key: KeyHistory,
+    raw: list[tuple[str, str, int, str]],
+    balance: int,
+    share: Fraction,
+    share_label: str,
+) -> list[PlannedLine]:
+    """Each line with what it recovers of the balance (at most `share` of it)."""
     lines: list[PlannedLine] = []
     for kind, period, gross, why_line in raw:
         recovered = recovery_deduction(balance, gross, share)
@@ -467,7 +475,7 @@ def plan_entitlement(
         lines.append(
             PlannedLine(key.programme, key.member_id, period, kind, gross, recovered, why_line)
         )
-    return lines, overpayments
+    return lines
 
 
 def moved_period(run_period: str) -> str:
@@ -494,7 +502,7 @@ def has_ended(key: KeyHistory, run_period: str) -> bool:
 def move_balance(
     ended: KeyHistory, to: KeyHistory, amount_fen: int, run_period: str, share_label: str
 ) -> list[dict[str, Any]]:
-    """§4 recoveries "until settled" when the entitlement overpaid has ended: its balance
+    """POLICY ch. 4 recoveries "until settled" when the entitlement overpaid has ended: its balance
     moves to another monthly entitlement of the household, recovered from that one's
     payments at the same share limit. Two overpayment entries, netting to zero."""
     where = f"{to.programme}{'/' + to.member_id if to.member_id else ''}"

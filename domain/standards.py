@@ -78,7 +78,7 @@ def county_of(region_code: str) -> str:
 
 
 def validate_region_code(region_code: object, field: str = "region_code") -> str:
-    """Six digits (or 12 with township and village) inside Jiaxing (GB/T 2260, §10)."""
+    """Six digits (or 12 with township and village) inside Jiaxing (GB/T 2260, POLICY ch. 10)."""
     if (
         not isinstance(region_code, str)
         or not region_code.isdigit()
@@ -299,7 +299,7 @@ def add_missing_seeds(standards: Standards) -> int:
 
 class StandardsBook:
     """The standards in force for one household's region: its county's own values
-    over the city's (§10). Built from the loaded aggregates; read-only."""
+    over the city's (POLICY ch. 10). Built from the loaded aggregates; read-only."""
 
     def __init__(self, city: Standards, county: Standards | None = None) -> None:
         self.city = city

@@ -1,4 +1,4 @@
-"""Early warnings (POLICY.md §12; plan §1 智能预警, §3 返贫预警) as pure rules, and the
+"""Early warnings (POLICY ch. 12; plan §1 智能预警, §3 返贫预警) as pure rules, and the
 `WarningCase` aggregate that records what a caseworker did about one warning.
 
 Each rule is a function of facts (read from the views) and standards that returns a
@@ -39,22 +39,22 @@ PARAMETERS = (
     ratio(
         "warning_medical_share",
         "illness-poverty warning threshold",
-        param(Fraction(1, 2), "PARAM §12 warnings"),
+        param(Fraction(1, 2), "PARAM POLICY ch. 12 warnings"),
     ),
     ratio(
         "warning_referral_days",
-        "days to the referrals warning (§12)",
-        param(Fraction(30), "PARAM §12: 30 days"),
+        "days to the referrals warning (POLICY ch. 12)",
+        param(Fraction(30), "PARAM POLICY ch. 12: 30 days"),
     ),
     ratio(
         "warning_visit_overdue_factor",
-        "visit intervals before a warning (§12)",
-        param(Fraction(2), "PARAM §12: twice"),
+        "visit intervals before a warning (POLICY ch. 12)",
+        param(Fraction(2), "PARAM POLICY ch. 12: twice"),
     ),
     ratio(
         "warning_payment_failures",
         "failures in a row before a warning",
-        param(Fraction(2), "PARAM §12: twice in a row"),
+        param(Fraction(2), "PARAM POLICY ch. 12: twice in a row"),
     ),
 )
 
@@ -84,7 +84,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class MeansRecord:
-    """An approved means test as recorded (§2): before and after the §5 deductions."""
+    """An approved means test as recorded (POLICY ch. 2): before and after the §5 deductions."""
 
     effective_on: date
     annual_income_fen: int
@@ -105,7 +105,7 @@ def warning_id(household_id: str, rule: str, trigger: str) -> UUID:
 def latest(means: list[MeansRecord], on: date) -> MeansRecord | None:
     """The latest means record effective on or before `on` (the last recorded wins)."""
     found = [m for m in means if m.effective_on <= on]
-    # POLICY.md §13: the records come in recording order; the last one recorded rules.
+    # POLICY ch. 13: the records come in recording order; the last one recorded rules.
     return found[-1] if found else None
 
 
@@ -147,7 +147,7 @@ def illness_poverty(
     return Finding(
         rule,
         True,
-        f"因病致贫 risk (illness-driven poverty): {words}, exceeded (§12).",
+        f"因病致贫 risk (illness-driven poverty): {words}, exceeded (POLICY ch. 12).",
         raised,
         means.effective_on.isoformat(),
     )
@@ -273,7 +273,7 @@ def rural_income_fall(rural_low_income: bool, means: list[MeansRecord], on: date
     if not rural_low_income:
         return Finding(rule, False, "not a rural low-income household")
     by_year: dict[int, MeansRecord] = {}
-    for record in (m for m in means if m.effective_on <= on):  # recording order (§13)
+    for record in (m for m in means if m.effective_on <= on):  # recording order (POLICY ch. 13)
         by_year[record.effective_on.year] = record
     years = sorted(by_year)
     if len(years) < 2:

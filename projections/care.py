@@ -105,7 +105,7 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
                 },
             )
         ]
-    if isinstance(event, Household.CategorySuperseded):  # §13: removed, or ended there
+    if isinstance(event, Household.CategorySuperseded):  # POLICY ch. 13: removed, or ended there
         keys = {
             "household_id": hid,
             "category": event.category,

@@ -21,7 +21,7 @@ def in_force(rows: list[EntitlementRow], as_of: date) -> list[InForce]:
     Within one entitlement the change point with the latest `effective_from` on or
     before `as_of` applies; two points on the same date go to the later record. The
     amount runs until the next date whose point changes it (a later point that records
-    the same amount, such as a §13 correction, does not end it), and it is answered
+    the same amount, such as a POLICY ch. 13 correction, does not end it), and it is answered
     from the first point of the row of points that give it.
     """
     by_key: dict[tuple[str, str | None], list[EntitlementRow]] = {}

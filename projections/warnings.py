@@ -1,4 +1,4 @@
-"""The warnings view (POLICY.md §12): the facts the early-warning rules need that no
+"""The warnings view (POLICY ch. 12): the facts the early-warning rules need that no
 other view keeps (means with their §5 deductions, failed payment tries and their dates),
 and the caseworkers' actions on warnings (WarningCase streams). The rules themselves
 (domain/warnings.py) are evaluated over this view and the care, medical and payments

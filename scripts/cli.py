@@ -255,7 +255,7 @@ def propagate(
 def correct(
     actor: Annotated[str, typer.Option(help="who records the corrections")] = "system:correct",
 ) -> None:
-    """Bring households recorded before the §13 fix in line: a backdated re-assessment
+    """Bring households recorded before the POLICY ch. 13 fix in line: a backdated re-assessment
     replaces the determinations recorded before it from its date on (category start and
     amounts); the next payment run recovers what was overpaid. Idempotent; lists the
     households corrected."""
@@ -448,7 +448,7 @@ def verify(
         for item in report.drifted:
             typer.echo(
                 f"DRIFT household {item['household_id']}: {', '.join(item['entitlements'])} "
-                "differ from what the latest recorded determinations give (§13): run "
+                "differ from what the latest recorded determinations give (POLICY ch. 13): run "
                 "`ledger correct`"
             )
         for item in report.corrected:

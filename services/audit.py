@@ -57,7 +57,7 @@ def replay_household(
     listed += [_listed("payments", e.originator_version, type(e), vars(e)) for e in payment_events]
     month = f"{as_of:%Y-%m}"
     # Who decided each entitlement: the approver of the latest recorded approval naming
-    # it that is in force by `as_of` (POLICY.md §13: recording order decides).
+    # it that is in force by `as_of` (POLICY ch. 13: recording order decides).
     decided_by: dict[tuple[str, str | None], str] = {}
     for e in events:
         if isinstance(e, Household.ApplicationDetermined) and e.outcome == "approved":

@@ -1,6 +1,6 @@
-"""The data-exchange feed for partner departments (plan §4(二) data sharing): the ledger's
-own events, in notification-log order, turned into what each department's role may see
-(docs/EXCHANGE.md). Each item carries the state after its event (read from the
+"""The data-exchange feed for partner departments (plan 四(二), data sharing): the
+ledger's own events, in notification-log order, turned into what each department's role
+may see (docs/EXCHANGE.md). Each item carries the state after its event (read from the
 household's stream at that version), so a consumer applies items as upserts."""
 
 from __future__ import annotations

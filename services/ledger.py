@@ -241,7 +241,7 @@ class Ledger:
         return done
 
     def correct(self, *, actor: str) -> list[tuple[UUID, list[str]]]:
-        """Bring every household recorded before the POLICY.md §13 fix in line (`ledger
+        """Bring every household recorded before the POLICY ch. 13 fix in line (`ledger
         correct`): the households corrected and what was corrected in each. Idempotent.
         The next payment run recovers (or pays as arrears) what the corrected months
         were paid wrongly."""

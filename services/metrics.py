@@ -13,7 +13,7 @@ from domain.money import yuan
 @dataclass(frozen=True)
 class Target:
     metric: str
-    policy_item: str  # the plan's item
+    policy_item: str  # the plan's item (§N), or its part 二、工作目标 (targets)
     value: Fraction  # fen for money, a plain ratio or count otherwise
     shown: str  # as the API answers it
 
@@ -24,13 +24,18 @@ class Target:
 TARGETS: dict[str, Target] = {
     t.metric: t
     for t in (
-        Target("dibao_standard_annual", "§2", Fraction(yuan(15000)), "15000.00"),
+        Target("dibao_standard_annual", "二、工作目标", Fraction(yuan(15000)), "15000.00"),
         Target("medical_comprehensive_coverage_rate", "§15", Fraction(85, 100), "0.8500"),
         Target("medical_over_cap_clearing_rate", "§17", Fraction(1), "1.0000"),
         Target("medical_subsidised_enrolment_rate", "§15", Fraction(1), "1.0000"),
         Target("visit_rate", "§30", Fraction(1), "1.0000"),
         Target("job_referrals_per_unemployed_member", "§21", Fraction(3), "3.00"),
-        Target("low_income_per_capita_disposable_income", "§2", Fraction(yuan(32000)), "32000.00"),
+        Target(
+            "low_income_per_capita_disposable_income",
+            "二、工作目标",
+            Fraction(yuan(32000)),
+            "32000.00",
+        ),
         Target("rural_low_income_income_growth", "§24", Fraction(1, 10), "0.1000"),
         Target("public_welfare_posts", "§22", Fraction(1200), "1200"),
     )

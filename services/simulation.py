@@ -150,7 +150,7 @@ def _category(household: Household, book: StandardsBook, on: date) -> tuple[str,
     ]
     if not approved:
         return None
-    # POLICY.md §13: the latest recorded determination rules, not the latest dated.
+    # POLICY ch. 13: the latest recorded determination rules, not the latest dated.
     latest = max(approved, key=lambda a: a.determined_at or 0)
     assert latest.means is not None
     try:

@@ -106,7 +106,7 @@ def _visit_clock(facts: CareFacts, household: str, on: date) -> tuple[str, date 
 def findings(
     ledger: Ledger, on: date, region_prefix: str = "3304", household: str | None = None
 ) -> list[tuple[str, str, Finding]]:
-    """Every rule of §12 for every household in the region on `on`: (household,
+    """Every rule of POLICY ch. 12 for every household in the region on `on`: (household,
     region_code, finding) for each finding that fires."""
     facts = ledger.care_facts()
     households = {

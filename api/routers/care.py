@@ -35,7 +35,7 @@ class VisitIn(Input):
 
 
 class MajorChangeIn(Input):
-    """A major change in the household's life: visits become more frequent (§3)."""
+    """A major change in the household's life: visits become more frequent (§30)."""
 
     model_config = example(reported_on="2025-04-01", description="户主住院")
 

@@ -149,9 +149,9 @@ def _care_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:
 
 
 def _income_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:
-    """§2 low-income households' per-capita income (latest means record, by county,
-    against 32,000) and §24 the year-on-year growth of rural registered households'
-    per-capita income (against 10%)."""
+    """The plan's target (二、工作目标) for low-income households' per-capita income
+    (latest means record, by county, against 32,000) and §24 the year-on-year growth of
+    rural registered households' per-capita income (against 10%)."""
     latest: dict[str, dict[str, Any]] = {}
     by_year: dict[str, dict[int, dict[str, Any]]] = {}
     for row in ledger.views.query(sql.CARE_MEANS, {"on": on}):

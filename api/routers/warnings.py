@@ -44,7 +44,7 @@ def list_warnings(
     status: Literal["open", "acknowledged", "resolved"] | None = None,
     on: QueryDate | None = None,
 ) -> list[dict[str, Any]]:
-    """The early warnings of §12 on `on` (default today): each rule evaluated for every
+    """The early warnings of POLICY ch. 12 on `on` (default today): each rule evaluated for every
     household of the region, with the caseworkers' actions (open until acknowledged or
     resolved). A resolved warning stays listed (as resolved) when it no longer fires."""
     return [

@@ -224,7 +224,7 @@ CODES: dict[str, tuple[str, str]] = {
     "ApplicationDetermined": ("审批决定", "Application determined"),
     "CategoryAssigned": ("认定救助类别", "Category assigned"),
     "CategoryEnded": ("救助类别终止", "Category ended"),
-    "CategorySuperseded": ("救助类别被后续认定取代", "Category superseded (§13)"),
+    "CategorySuperseded": ("救助类别被后续认定取代", "Category superseded (POLICY ch. 13)"),
     "EntitlementBasisSet": ("待遇依据", "Entitlement basis set"),
     "EntitlementChanged": ("待遇变更", "Entitlement changed"),
     "GrantAwarded": ("一次性救助", "Grant awarded"),

@@ -1,7 +1,7 @@
 """The web workspace at /ui: pages for supervisors, caseworkers and auditors, served by
 the ledger itself (Jinja2 templates, one stylesheet, charts as inline SVG, no script).
 
-Each page checks the role as the API does (POLICY.md §9); forms call the same domain
+Each page checks the role as the API does (POLICY ch. 9); forms call the same domain
 commands and say the same validation messages as the API (api/errors.py)."""
 
 from __future__ import annotations
@@ -747,7 +747,7 @@ def _page_number(request: Request, pages: int) -> int:
 
 @router.get("/warnings")
 def warnings_page(request: Request, who: CareReader) -> HTMLResponse:
-    """§12: the early warnings of a region on a date, by county and one by one; a
+    """POLICY ch. 12: the early warnings of a region on a date, by county and one by one; a
     caseworker acknowledges or resolves each with a note (the API's own command)."""
     status = request.query_params.get("status") or None
     if status is not None and status not in WARNING_STATUSES:

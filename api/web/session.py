@@ -1,5 +1,5 @@
 """Who is looking: the API's bearer token kept in an HttpOnly, SameSite=Strict cookie,
-checked against the same roles as the API (POLICY.md §9); the CSRF token of the forms."""
+checked against the same roles as the API (POLICY ch. 9); the CSRF token of the forms."""
 
 from __future__ import annotations
 

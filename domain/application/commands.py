@@ -399,7 +399,7 @@ class LedgerApplication(StandardsLedger):
         return self.retrying(attempt, "the households")
 
     def correct_household(self, household_id: UUID, *, actor: str) -> list[str]:
-        """Bring a household in line with POLICY.md §13 (`Household.correct`), and replace
+        """Bring a household in line with POLICY ch. 13 (`Household.correct`), and replace
         a snapshot of an older state version by a current one. Idempotent: a household
         in line records nothing. Returns what was corrected."""
 

@@ -3,7 +3,7 @@ of a change to every household it reaches (POLICY ch. 3)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import date
 from fractions import Fraction
@@ -61,7 +61,7 @@ class StandardsLedger(LedgerBase):
         return True
 
     def standards_book(self, region_code: str) -> StandardsBook:
-        """The standards of a region: its county's own over the city's (§10)."""
+        """The standards of a region: its county's own over the city's (POLICY ch. 10)."""
         city = self._standards(CITY_CODE)
         if city is None:
             raise NotFoundError("the city's standards are not seeded; run `ledger demo` or seed")
@@ -164,44 +164,43 @@ class StandardsLedger(LedgerBase):
                 books[region], key=key, effective_from=effective_from, actor=actor, reason=reason
             )
 
+        ids = list(household_ids)
+        for start in range(0, len(ids), PROPAGATION_BATCH):
+            self._propagate_batch(ids[start : start + PROPAGATION_BATCH], apply, result)
+        return result
+
+    def _propagate_batch(
+        self, ids: Sequence[UUID], apply: Callable[[Household], int], result: Propagation
+    ) -> None:
+        """One transaction for the households of `ids` a change alters; on a conflict
+        (a household changed under us), one at a time with retry."""
+
         def refused(hid: UUID, error: LedgerError) -> None:
             result.refused.append(
                 {"household_id": str(hid), "field": error.field or "", "message": error.message}
             )
 
-        def flush(ids: Sequence[UUID]) -> None:
-            changed: list[tuple[Household, int]] = []
-            for hid in ids:
-                household = self.household(hid)
-                try:
-                    count = apply(household)
-                except LedgerError as error:
-                    refused(hid, error)
-                    continue
-                if count:
-                    changed.append((household, count))
-            if not changed:
-                return
+        changed: list[tuple[Household, int]] = []
+        for hid in ids:
+            household = self.household(hid)
             try:
-                self.save(*(household for household, _ in changed))
-                result.adjusted += sum(count for _, count in changed)
-            except IntegrityError:
-                # A household changed under us: one at a time, with retry.
-                for household, _ in changed:
-                    try:
-                        result.adjusted += self.update(household.id, apply)
-                    except LedgerError as error:
-                        refused(household.id, error)
-
-        batch: list[UUID] = []
-        for hid in household_ids:
-            batch.append(hid)
-            if len(batch) >= PROPAGATION_BATCH:
-                flush(batch)
-                batch = []
-        if batch:
-            flush(batch)
-        return result
+                count = apply(household)
+            except LedgerError as error:
+                refused(hid, error)
+                continue
+            if count:
+                changed.append((household, count))
+        if not changed:
+            return
+        try:
+            self.save(*(household for household, _ in changed))
+            result.adjusted += sum(count for _, count in changed)
+        except IntegrityError:
+            for household, _ in changed:
+                try:
+                    result.adjusted += self.update(household.id, apply)
+                except LedgerError as error:
+                    refused(household.id, error)
 
     def complete_propagation(
         self, region_code: str, version: int, propagation: Propagation, *, actor: str

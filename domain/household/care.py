@@ -154,7 +154,7 @@ class CarePart(MedicalPart):
         return subsidy
 
     def rural_low_income_on(self, on: date) -> bool:
-        """低收入农户 (POLICY.md §1 `rural_low_income`, §23): a rural household holding a
+        """低收入农户 (POLICY ch. 1 `rural_low_income`, §23): a rural household holding a
         household category on `on` (dibao, marginal or low-income; the flag combines with
         them and needs no determination of its own)."""
         return self.residence == "rural" and self.household_category_on(on) is not None

@@ -56,7 +56,7 @@ class CategoriesPart(EntitlementsPart):
                     span.effective_to = self.effective_on
 
     class CategorySuperseded(Event):
-        """A later-recorded determination rules from `effective_on` (POLICY.md §13): the
+        """A later-recorded determination rules from `effective_on` (POLICY ch. 13): the
         span that started on `span_from` is removed if it starts on or after that date,
         and otherwise ends there."""
 
@@ -87,56 +87,24 @@ class CategoriesPart(EntitlementsPart):
         actor: str,
         book: StandardsBook,
     ) -> None:
-        """The category from `on`, by POLICY.md §13: this determination is the latest
+        """The category from `on`, by POLICY ch. 13: this determination is the latest
         recorded, so it rules from `on` on whole. Among the spans it competes with (the
         household's categories for a household category, the member's own for a person's),
         one that starts on or after `on` is superseded (removed), one that runs past `on`
         ends there; a span of the same category already open before `on` goes on. One-person
         dibao needs a marginal household (§5): it ends with it the same way."""
-
-        def competes(span: CategorySpan) -> bool:
-            if category in exclusive:
-                return span.category in exclusive or (
-                    category != within.get(span.category, category)
-                )
-            return (span.category, span.member_id) == (category, member_id)
-
-        exclusive = REGISTRY.exclusive_categories()
-        # A person's category that needs a household category (one-person dibao needs
-        # a marginal household, §5) ends when the household's changes to another.
-        within = {p.name: p.within for p in REGISTRY if p.within is not None}
-        why = f"replaced by {category} from {on.isoformat()} (application {application_id}, §13)"
+        why = (
+            f"replaced by {category} from {on.isoformat()} (application {application_id}, "
+            "POLICY ch. 13)"
+        )
         goes_on = False
         ended: set[EntitlementKey] = set()
-        for span in [s for s in self.categories if competes(s)]:
+        for span in self._competing(category, member_id):
             same = (span.category, span.member_id) == (category, member_id)
             if same and span.effective_from <= on and span.effective_to is None:
                 goes_on = True  # the new determination sets the new amounts
                 continue
-            if span.effective_from < on and span.effective_to is None:
-                self.trigger_event(
-                    self.CategoryEnded,
-                    category=span.category,
-                    member_id=span.member_id,
-                    reason=why,
-                    actor=actor,
-                    effective_on=on,
-                )
-            elif span.effective_from >= on or (
-                span.effective_to is not None and span.effective_to > on
-            ):
-                self.trigger_event(
-                    self.CategorySuperseded,
-                    category=span.category,
-                    member_id=span.member_id,
-                    span_from=span.effective_from,
-                    reason=why,
-                    actor=actor,
-                    effective_on=on,
-                )
-            else:
-                continue  # ended before `on`: untouched
-            if not same:
+            if self._replace_span(span, on, why, actor) and not same:
                 ended.add(entitlement_key(span.category, span.member_id))
         for key in sorted(ended):
             self._end_entitlement(key, on, actor, book, why)
@@ -150,6 +118,48 @@ class CategoriesPart(EntitlementsPart):
             actor=actor,
             effective_on=on,
         )
+
+    def _competing(self, category: str, member_id: str | None) -> list[CategorySpan]:
+        """The spans a determination of `category` (for `member_id`) competes with."""
+        exclusive = REGISTRY.exclusive_categories()
+        # A person's category that needs a household category (one-person dibao needs
+        # a marginal household, §5) ends when the household's changes to another.
+        within = {p.name: p.within for p in REGISTRY if p.within is not None}
+
+        def competes(span: CategorySpan) -> bool:
+            if category in exclusive:
+                return span.category in exclusive or (
+                    category != within.get(span.category, category)
+                )
+            return (span.category, span.member_id) == (category, member_id)
+
+        return [s for s in self.categories if competes(s)]
+
+    def _replace_span(self, span: CategorySpan, on: date, why: str, actor: str) -> bool:
+        """End at `on` a span open before it, or supersede one that starts on or after it
+        or runs past it; False for a span ended before `on` (untouched)."""
+        if span.effective_from < on and span.effective_to is None:
+            self.trigger_event(
+                self.CategoryEnded,
+                category=span.category,
+                member_id=span.member_id,
+                reason=why,
+                actor=actor,
+                effective_on=on,
+            )
+            return True
+        if span.effective_from >= on or (span.effective_to is not None and span.effective_to > on):
+            self.trigger_event(
+                self.CategorySuperseded,
+                category=span.category,
+                member_id=span.member_id,
+                span_from=span.effective_from,
+                reason=why,
+                actor=actor,
+                effective_on=on,
+            )
+            return True
+        return False
 
     def _end_category(
         self, span: CategorySpan, on: date, actor: str, book: StandardsBook, reason: str

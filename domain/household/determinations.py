@@ -1,5 +1,5 @@
 """Determinations: approval or rejection (with separation of duties, POLICY ch. 9),
-migration from the old system, the §2/§5 categories, and bringing entitlements in line
+migration from the old system, the §5 categories (POLICY ch. 1-2), and bringing entitlements in line
 with a standard change or with POLICY ch. 13."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class DeterminationsPart(GrantsPart):
         if application.submitted_by == actor:
             raise SeparationOfDutiesError(
                 "the approver may not determine an application they submitted (separation of "
-                "duties, §9)"
+                "duties, POLICY ch. 9)"
             )
         if decision == "reject":
             explanation = f"Rejected by {actor}: {reason}"
@@ -82,23 +82,13 @@ class DeterminationsPart(GrantsPart):
     ) -> Determination:
         """A category (and its monthly amount) taken over from the system a bureau migrates
         from (`ledger import`): recorded as an application and its determination, then the
-        same category, basis and entitlement events as any determination.
-
-        The old system decided the category; no means test is run again here. The amount
-        is checked against the ledger's rule on what the old record gives (dibao: the
-        countable income and the household's size; tekun and one-person dibao: the
-        standard). When they agree the entitlement rests on the rule's ordinary inputs and
-        standard changes recompute it; when they do not (or the record gives no income to
-        recompute from) the old amount is recorded as migrated (`MIGRATED` in its basis):
-        it is held as it was, standard changes leave it alone, and the household's next
-        determination replaces it. `ledger verify` checks a migrated amount against the
-        figure recorded in its basis."""
+        same category, basis and entitlement events as any determination. The old system
+        decided the category; no means test is run again here (the amount:
+        `_migrated_amount`)."""
         person = self._check_migration(
             programme, member_id, effective_from, monthly_fen, countable_income_fen
         )
-        label = {"dibao": "dibao", "marginal": "marginal", "low_income": "low-income"}.get(
-            programme, programme
-        )
+        label = "low-income" if programme == "low_income" else programme
         lines = [
             f"Migrated from {source}: {label} from {effective_from.isoformat()}, as "
             "determined there (no means test is run again here)."
@@ -113,18 +103,10 @@ class DeterminationsPart(GrantsPart):
             )
             lines.append(line)
             entitlements.append(entitlement)
-        new_id = application_id or str(uuid4())
-        self.trigger_event(
-            self.ApplicationSubmitted,
-            application_id=new_id,
-            programme=programme,
-            member_id=person,
-            means=None,
-            details={"migrated_from": source},
-            actor=actor,
-            effective_on=effective_from,
+        application = self._received_from(
+            source, programme, person, effective_from, actor, application_id
         )
-        application = self.applications[new_id]
+        new_id = application.application_id
         explanation = " ".join(lines)
         self._record_determination(
             application,
@@ -142,6 +124,29 @@ class DeterminationsPart(GrantsPart):
         if paid:
             self._entitle(application, person, basis, None, actor, book)
         return Determination(new_id, "approved", programme, entitlements, explanation)
+
+    def _received_from(
+        self,
+        source: str,
+        programme: str,
+        person: str | None,
+        effective_from: date,
+        actor: str,
+        application_id: str | None,
+    ) -> ApplicationRecord:
+        """The migrated record as an application received (its determination follows)."""
+        new_id = application_id or str(uuid4())
+        self.trigger_event(
+            self.ApplicationSubmitted,
+            application_id=new_id,
+            programme=programme,
+            member_id=person,
+            means=None,
+            details={"migrated_from": source},
+            actor=actor,
+            effective_on=effective_from,
+        )
+        return self.applications[new_id]
 
     def _check_migration(
         self,
@@ -186,10 +191,15 @@ class DeterminationsPart(GrantsPart):
         countable_income_fen: int | None,
         book: StandardsBook,
     ) -> tuple[dict[str, int], dict[str, str], str, dict[str, Any]]:
-        """The old system's monthly amount beside the ledger's rule: the rule's inputs
-        when they agree (standard changes then recompute it), else the amount held as
-        migrated. Returns the basis, the standard versions, the explanation's line and
-        the determination's entitlement line."""
+        """The old system's monthly amount beside the ledger's rule on what the old record
+        gives (dibao: the countable income and the household's size; tekun and one-person
+        dibao: the standard). When they agree the entitlement rests on the rule's ordinary
+        inputs and standard changes recompute it; when they do not (or the record gives no
+        income to recompute from) the old amount is recorded as migrated (`MIGRATED` in its
+        basis): held as it was, left alone by standard changes, replaced by the household's
+        next determination; `ledger verify` checks it against the figure in its basis.
+        Returns the basis, the standard versions, the explanation's line and the
+        determination's entitlement line."""
         declared = REGISTRY[programme]
         rule_inputs = declared.migration_basis(countable_income_fen, self.size_on(effective_from))
         rule = None if rule_inputs is None else declared.amount(rule_inputs, book, effective_from)
@@ -288,14 +298,14 @@ class DeterminationsPart(GrantsPart):
     def correct(
         self, book: StandardsBook, determined: list[tuple[str, str]], *, actor: str
     ) -> list[str]:
-        """Bring a household recorded before the POLICY.md §13 fix in line (`ledger
+        """Bring a household recorded before the POLICY ch. 13 fix in line (`ledger
         correct`); returns what it corrected. `determined` is the stream's approved
         determinations in recording order, (application id, category).
 
         Before the fix a backdated determination of the category already open left the
         span's start where it was: when the latest recorded determination of that
         category starts before the open span, the span moves to its date. Then every
-        entitlement is brought in line with its bases (now folded by §13): one change
+        entitlement is brought in line with its bases (now folded by POLICY ch. 13): one change
         point per date that differs, cause `correction`. Idempotent."""
         done: list[str] = []
         exclusive = REGISTRY.exclusive_categories()
@@ -319,7 +329,7 @@ class DeterminationsPart(GrantsPart):
             if on < span.effective_from:
                 self._assign_category(span.category, span.member_id, on, app_id, actor, book)
                 done.append(f"{span.category} from {on.isoformat()}")
-        reason = "correction by POLICY.md §13 (the latest recorded determination rules)"
+        reason = "correction by POLICY ch. 13 (the latest recorded determination rules)"
         for key in sorted(self.bases):
             if self._reconcile(key, book, actor=actor, cause=CORRECTION, reason=reason):
                 done.append(key)

@@ -51,7 +51,7 @@ class EntitlementsPart(HouseholdState):
         application_id: str | None
 
         def apply(self, aggregate: Household) -> None:
-            # POLICY.md §13: the latest *recorded* basis rules from its date on, so it
+            # POLICY ch. 13: the latest *recorded* basis rules from its date on, so it
             # replaces every basis recorded before it that starts on or after that date
             # (recording order, not date order, decides). What stays is in date order.
             key = entitlement_key(self.programme, self.member_id)
@@ -323,7 +323,7 @@ class EntitlementsPart(HouseholdState):
 
     def drifted(self, book: StandardsBook) -> list[EntitlementKey]:
         """The entitlements whose recorded amounts differ from what their bases give by
-        POLICY.md §13 and the standards (`ledger verify` lists them; `ledger correct`
+        POLICY ch. 13 and the standards (`ledger verify` lists them; `ledger correct`
         records the corrections)."""
         return [key for key in sorted(self.bases) if self._differences(key, book)]
 

@@ -47,7 +47,7 @@ MIGRATED_VERSION = "migrated"
 SUSPENSION = "suspension"
 
 
-CORRECTION = "correction"  # an entitlement brought in line with POLICY.md §13 (`ledger correct`)
+CORRECTION = "correction"  # an entitlement brought in line with POLICY ch. 13 (`ledger correct`)
 
 
 EntitlementKey = str  # "programme" or "programme/member_id"
@@ -111,7 +111,7 @@ class ApplicationRecord:
     submitted_by: str
     decision: str | None = None
     # The stream version its determination was recorded at: which of two determinations
-    # was recorded later (POLICY.md §13), whatever their effective dates.
+    # was recorded later (POLICY ch. 13), whatever their effective dates.
     determined_at: int | None = None
 
 
@@ -199,7 +199,7 @@ Timeline = dict[str, Point]  # change points by ISO date (JSON-friendly for snap
 
 
 def supersede(bases: list[Basis], new: Basis) -> list[Basis]:
-    """The bases in force after `new` is recorded (POLICY.md §13): for each day the basis
+    """The bases in force after `new` is recorded (POLICY ch. 13): for each day the basis
     of the most recently recorded determination whose date is on or before that day. The
     earlier-recorded bases from `new`'s date on are replaced whole; those before it hold
     until it. The list stays in date order, one basis a date."""
@@ -232,7 +232,7 @@ class HouseholdEvent(ChainedEvent):
 
 
 class HouseholdState(Chained):
-    # Snapshot state versions. 2: bases and categories folded by POLICY.md §13 (the
+    # Snapshot state versions. 2: bases and categories folded by POLICY ch. 13 (the
     # latest recorded determination rules from its date on). A version 1 snapshot was
     # folded by date order and cannot be upcast (the recording order is not in it): it
     # is marked stale, and the application folds the household from its events instead.

@@ -36,7 +36,7 @@ PARAMETERS = (
     ratio(
         "marginal_multiplier",
         "marginal line as a multiple of dibao",
-        param(Fraction(3, 2), "PARAM §1: 1.5 x dibao"),
+        param(Fraction(3, 2), "PARAM POLICY ch. 1: 1.5 x dibao"),
     ),
     money(
         "low_income_household_annual_limit",
@@ -147,11 +147,14 @@ def _category(
     per_capita: Fraction, dibao_monthly: Fraction, marginal_monthly: Fraction
 ) -> tuple[str | None, str]:
     if per_capita < dibao_monthly:
-        return "dibao", "Per-capita income is below the dibao standard (低于): dibao (§1)."
+        return (
+            "dibao",
+            "Per-capita income is below the dibao standard (低于): dibao (POLICY ch. 1).",
+        )
     if per_capita < marginal_monthly:
         return "marginal", (
             "Per-capita income is at or above the dibao standard and below the marginal line: "
-            "marginal (低保边缘, §1)."
+            "marginal (低保边缘, POLICY ch. 1)."
         )
     return None, ""
 

@@ -1,6 +1,6 @@
 """Plan §6 建立救助标准动态调整机制, the dibao standard, and the dibao category with its
 differential allowance (差额救助, POLICY ch. 4). The standard's target, 15,000 a year by
-2025, is the plan's §2 (二、工作目标)."""
+2025, is one of the plan's targets (二、工作目标)."""
 
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ PARAMETERS = (
     money(
         "dibao_standard_annual",
         "低保标准, yuan per person per year",
-        param(yuan(13800), "PARAM: before the §2 target"),
-        seed(yuan(15000), "SEED §2: 15,000 by 2025", date(2025, 1, 1)),
+        param(yuan(13800), "PARAM: before the plan's 2025 target (二、工作目标)"),
+        seed(yuan(15000), "SEED 二、工作目标: 15,000 by 2025", date(2025, 1, 1)),
         rule=rises_with_income,
     ),
 )
@@ -76,9 +76,9 @@ def dibao_allowance(
     return Amount(
         monthly,
         found,
-        f"Dibao differential (§4): ({format_yuan(annual)} / 12 - {income} / {household_size} "
-        f"/ 12) x {household_size} = {format_yuan(monthly)} a month from {on.isoformat()} "
-        f"({found.label}).",
+        f"Dibao differential (POLICY ch. 4): ({format_yuan(annual)} / 12 - {income} / "
+        f"{household_size} / 12) x {household_size} = {format_yuan(monthly)} a month from "
+        f"{on.isoformat()} ({found.label}).",
     )
 
 

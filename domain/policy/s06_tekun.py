@@ -86,8 +86,8 @@ class Tekun(Programme):
         return Amount(
             monthly,
             found,
-            f"Tekun support (§4, §6): {format_yuan(annual)} / 12 = {format_yuan(monthly)} a "
-            f"month from {on.isoformat()} ({found.label}).",
+            f"Tekun support (POLICY ch. 4, §6): {format_yuan(annual)} / 12 = "
+            f"{format_yuan(monthly)} a month from {on.isoformat()} ({found.label}).",
         )
 
 
