@@ -9,7 +9,6 @@ import pytest
 from domain.errors import (
     ConflictError,
     InvalidInputError,
-    PolicyRuleError,
     SeparationOfDutiesError,
 )
 from domain.household import Household
@@ -64,7 +63,7 @@ def test_every_event_has_actor_and_effective_date(book):
 
 
 def test_the_submitter_may_not_determine(book):
-    """§9 separation of duties."""
+    """POLICY ch. 9 separation of duties."""
     h = make(1)
     app_id = h.submit_application(
         programme="dibao",
@@ -91,63 +90,6 @@ def test_an_application_is_determined_once(book):
     h.determine(app_id, decision="reject", reason="材料不全", actor="ap", book=book)
     with pytest.raises(ConflictError):
         h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
-
-
-def test_marginal_to_dibao_ends_one_person_dibao(book):
-    """§5: one-person dibao needs a marginal household; when the household itself becomes
-    dibao the one-person dibao ends from that date and the household allowance starts."""
-    h = make(3, severe=(1,))
-    member = list(h.members)[1]
-    marginal = h.submit_application(
-        programme="marginal",
-        effective_from=date(2025, 2, 1),
-        means=means(54000),
-        member_id=None,
-        details={},
-        actor="cw",
-    )
-    h.determine(marginal, decision="approve", reason="ok", actor="ap", book=book)
-    single = h.submit_application(
-        programme="dibao_single",
-        effective_from=date(2025, 2, 1),
-        means=None,
-        member_id=member,
-        details={},
-        actor="cw",
-    )
-    h.determine(single, decision="approve", reason="重残", actor="ap", book=book)
-    dibao = h.submit_application(
-        programme="dibao",
-        effective_from=date(2025, 6, 1),
-        means=means(18000),
-        member_id=None,
-        details={},
-        actor="cw",
-    )
-    h.determine(dibao, decision="approve", reason="收入下降", actor="ap", book=book)
-    may = dict(h.entitlements_on(date(2025, 5, 31)))
-    june = dict(h.entitlements_on(date(2025, 6, 1)))
-    assert may == {f"dibao_single/{member}": may[f"dibao_single/{member}"]}
-    assert may[f"dibao_single/{member}"].monthly_fen == 125_000
-    # (15,000 x 3 - 18,000) / 12 = 2,250.00
-    assert {k: p.monthly_fen for k, p in june.items()} == {"dibao": 225_000}
-    assert [c.category for c in h.categories_on(date(2025, 6, 1))] == ["dibao"]
-
-
-def test_one_person_dibao_is_refused_outside_a_marginal_household(book):
-    h = make(2, severe=(0,))
-    member = next(iter(h.members))
-    app_id = h.submit_application(
-        programme="dibao_single",
-        effective_from=date(2025, 2, 1),
-        means=None,
-        member_id=member,
-        details={},
-        actor="cw",
-    )
-    with pytest.raises(PolicyRuleError) as caught:
-        h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
-    assert "marginal" in caught.value.message
 
 
 def test_adjust_entitlements_is_idempotent(book):

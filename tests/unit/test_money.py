@@ -1,4 +1,4 @@
-"""Money: integer fen inside, decimal yuan strings outside, one rounding (§11)."""
+"""Money: integer fen inside, decimal yuan strings outside, one rounding (POLICY ch. 11)."""
 
 from decimal import Decimal
 from fractions import Fraction

@@ -1,4 +1,5 @@
-"""Payment rules as pure functions (POLICY.md §4, §11; worked examples 14 and 15)."""
+"""Payment rules as pure functions (domain/payments.py; POLICY ch. 4, ch. 11; worked
+examples 14 and 15). Not one plan item: they pay every monthly programme."""
 
 from datetime import date
 from fractions import Fraction
@@ -22,9 +23,9 @@ from domain.payments import (
 )
 
 
-def test_example_14_pro_rata_from_the_eleventh_of_february():
-    """900.00 a month from 2025-02-11: 18 of February's 28 days -> 900 x 18/28 = 578.571...
-    -> 578.57."""
+def test_pro_rata_from_the_eleventh_of_february():
+    """Worked example 14: 900.00 a month from 2025-02-11: 18 of February's 28 days ->
+    900 x 18/28 = 578.571... -> 578.57."""
     owed, why = owed_for_period([Segment(date(2025, 2, 11), 90_000, False)], "2025-02")
     assert owed == 57_857
     assert "18/28" in why
@@ -44,8 +45,8 @@ def test_an_ended_entitlement_is_paid_to_the_day_before_it_ends():
     assert owed_for_period(points, "2025-04")[0] == 0
 
 
-def test_example_15_recovery_at_the_share_limit():
-    """1,000 overpaid; 2,000 a month; 30%: 600 this month, 400 the next."""
+def test_recovery_at_the_share_limit():
+    """Worked example 15: 1,000 overpaid; 2,000 a month; 30%: 600 this month, 400 the next."""
     share = Fraction(3, 10)
     assert recovery_deduction(100_000, 200_000, share) == 60_000
     assert recovery_deduction(40_000, 200_000, share) == 40_000

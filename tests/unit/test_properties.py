@@ -139,7 +139,7 @@ determination = st.tuples(
 @settings(max_examples=60, deadline=None)
 @given(st.lists(determination, min_size=1, max_size=8))
 def test_the_latest_recorded_determination_rules_every_day(determinations):
-    """POLICY.md §13: for each day D of 2025 the dibao in force is that of the most
+    """POLICY ch. 13: for each day D of 2025 the dibao in force is that of the most
     recently recorded approved determination whose date is on or before D, computed here
     independently as (15,000 x 2 - income) / 12 rounded half up (§2, §4); before every
     such date nothing is in force. The category spans from the first day any
