@@ -1,5 +1,5 @@
-"""Plan §30 home visits (the visit tiers of domain/household/care.py; no
-domain/policy module): the strictest tier wins."""
+"""Plan §30 home visits (domain/policy/s30_visit_tiers.py, applied by
+domain/household/care.py): the strictest tier wins."""
 
 from __future__ import annotations
 
