@@ -50,8 +50,15 @@ def require(*roles: str) -> Callable[[User], Coroutine[Any, Any, User]]:
     return check
 
 
+# Who may do what (POLICY ch. 9), each set once: the API's dependencies below and the
+# web pages (api/web/router.py) use these.
 INTERNAL = ("caseworker", "approver", "finance", "standards_admin", "auditor")
 READERS = ("caseworker", "approver", "finance", "auditor")
+OVERSEERS = ("auditor", "finance", "approver")  # supervision figures, relief, reports
+CARE_READERS = ("caseworker", "approver", "auditor")  # visits, warnings
+FEED_READERS = ("finance", "auditor")  # the disbursement feed
+PLANNERS = ("standards_admin", "finance")  # what-if simulations
+DEPARTMENTS = ("medical_insurance", "transport", "auditor")  # data-exchange feeds
 SEES_ID_NUMBERS = ("caseworker", "approver")
 SEES_ACCOUNTS = ("finance",)  # whole account numbers; everyone else sees them masked
 
@@ -60,4 +67,8 @@ Approver = Annotated[User, Depends(require("approver"))]
 StandardsAdmin = Annotated[User, Depends(require("standards_admin"))]
 Reader = Annotated[User, Depends(require(*READERS))]
 Internal = Annotated[User, Depends(require(*INTERNAL))]
-Overseer = Annotated[User, Depends(require("auditor", "finance", "approver"))]
+Overseer = Annotated[User, Depends(require(*OVERSEERS))]
+CareReader = Annotated[User, Depends(require(*CARE_READERS))]
+FeedReader = Annotated[User, Depends(require(*FEED_READERS))]
+Auditor = Annotated[User, Depends(require("auditor"))]
+Finance = Annotated[User, Depends(require("finance"))]

@@ -31,6 +31,7 @@ from domain.policy.base import param, ratio
 
 # POLICY ch. 11: recoveries are spread over payments; a payment the bank keeps refusing
 # is cancelled.
+PLAN_ITEMS = "POLICY ch. 4, ch. 11"  # for docs/MAP.md
 PARAMETERS = (
     ratio(
         "recovery_max_share",

@@ -31,10 +31,12 @@ from domain.money import format_ratio, format_yuan, round_half_up
 from domain.policy.base import param, ratio
 from domain.policy.counting import months_later
 from domain.policy.s05_means_test import Means, means_test
+from domain.policy.s30_visit_tiers import WEEK_DAYS, clock_start, intervals_after
 
 if TYPE_CHECKING:
     from domain.standards import StandardsBook
 
+PLAN_ITEMS = "§1, §3 (POLICY ch. 12)"  # for docs/MAP.md
 PARAMETERS = (
     ratio(
         "warning_medical_share",
@@ -68,7 +70,7 @@ RULES = (
     "payment_failing",
 )
 REFERRALS_EXPECTED = 3  # §21: at least 3 job referrals for each registered unemployed member
-MAJOR_CHANGE_VISIT_DAYS = 7  # §30: weekly visits after a major adverse change
+MAJOR_CHANGE_VISIT_DAYS = WEEK_DAYS  # §30: weekly visits after a major adverse change
 STATUSES = ("open", "acknowledged", "resolved")
 ACTIONS = ("acknowledged", "resolved")
 
@@ -225,15 +227,8 @@ def visit_overdue_long(
     if tier is None:
         return Finding(rule, False, "not a registered difficulty household")
     factor = int(book.ratio("warning_visit_overdue_factor", on)[0])
-    start = (
-        max(d for d in (last_visit, anchor) if d is not None)
-        if tier == "weekly"
-        else (last_visit or anchor)
-    )
-    if tier == "weekly":
-        limit = start + timedelta(days=7 * factor)
-    else:
-        limit = months_later(start, (1 if tier == "monthly" else 3) * factor)
+    start = clock_start(tier, last_visit, anchor)
+    limit = intervals_after(tier, start, factor)
     since = f"last visit {last_visit.isoformat()}" if last_visit else f"no visit since {start}"
     words = f"{tier} tier (§30), {since}; {factor} x the interval ends on {limit.isoformat()}"
     if on <= limit:

@@ -116,7 +116,7 @@ class CareFacts:
         }
 
     def status(self, household: str, on: date) -> CareStatus | None:
-        from domain.household import visit_due, visit_tier
+        from domain.policy.s30_visit_tiers import visit_due, visit_tier
 
         open_changes = [
             r for r, s in self.majors.get(household, []) if r <= on and (s is None or s > on)

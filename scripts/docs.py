@@ -1,8 +1,8 @@
 """Generated parts of the docs, kept true by a test (tests/unit/test_docs.py).
 
 Run `python -m scripts.docs` to rewrite them: the standards table at the end of
-docs/STANDARDS.md, the standards table of docs/POLICY.md, and the operations and bodies
-of docs/API.md (from the application's routes and its OpenAPI schema). Each generated
+docs/STANDARDS.md, the standards table of docs/POLICY.md, the plan items' table of
+docs/MAP.md (from the registry), and the operations and bodies of docs/API.md (from the application's routes and its OpenAPI schema). Each generated
 part of POLICY.md and API.md sits between a `<!-- BEGIN generated: NAME -->` and an
 `<!-- END generated: NAME -->` line; everything else is written by hand.
 """
@@ -15,12 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from domain.policy.registry import REGISTRY
 from domain.standards import KEYS, format_value, seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "STANDARDS.md"
 POLICY = ROOT / "docs" / "POLICY.md"
 API = ROOT / "docs" / "API.md"
+MAP = ROOT / "docs" / "MAP.md"
 HEADER = "| key | value | from | kind | basis |\n|---|---|---|---|---|\n"
 
 
@@ -150,8 +152,36 @@ def api_bodies() -> str:
     return "\n".join(parts)
 
 
+def plan_map() -> str:
+    """One row per module of the registry: the plan item, its code, what it declares and
+    its unit tests (tests/unit/policy/test_<module>.py)."""
+    lines = [
+        "| plan item | module | programmes (kind, level) | standards | tests |",
+        "|---|---|---|---|---|",
+    ]
+    for module in REGISTRY.modules:
+        path = Path(inspect.getfile(module)).resolve().relative_to(ROOT)
+        stem = path.stem
+        numbered = stem[0] == "s" and stem[1:3].isdigit()
+        item = f"§{int(stem[1:3])}" if numbered else str(getattr(module, "PLAN_ITEMS", "–"))
+        programmes = ", ".join(
+            f"`{p.name}` ({p.kind.value}, {p.level.value})"
+            for p in getattr(module, "PROGRAMMES", ())
+        )
+        keys = ", ".join(f"`{p.key}`" for p in getattr(module, "PARAMETERS", ()))
+        tail = stem.split("_", 1)[1] if numbered else stem
+        tests = sorted((ROOT / "tests" / "unit" / "policy").glob(f"test_*{tail}.py"))
+        found = ", ".join(f"[{t.name}](../{t.relative_to(ROOT)})" for t in tests)
+        lines.append(
+            f"| {item} | [{path.name}](../{path}) | {programmes or '–'} | {keys or '–'} | "
+            f"{found or '–'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 GENERATED: dict[Path, dict[str, Callable[[], str]]] = {
     POLICY: {"standards": policy_standards_table},
+    MAP: {"plan": plan_map},
     API: {"operations": api_operations, "bodies": api_bodies},
 }
 

@@ -12,9 +12,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import InvalidInputError, NotFoundError
-from domain.household import visit_tier
 from domain.money import round_half_up
 from domain.policy.registry import REGISTRY
+from domain.policy.s30_visit_tiers import visit_tier
 from domain.standards import StandardsBook, county_of
 from domain.warnings import (
     STATUSES,

@@ -4,18 +4,16 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.auth import User
-from api.deps import LedgerDep, require
+from api.deps import Auditor, LedgerDep
 from api.errors import error_body
 from api.schemas import QueryDate
 from domain.errors import InvalidInputError
 from services.audit import replay_household
 
 router = APIRouter(prefix="/audit", tags=["audit"])
-Auditor = Annotated[User, Depends(require("auditor"))]
 
 
 @router.get("/households/{household_id}/replay")

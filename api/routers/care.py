@@ -8,14 +8,13 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from api.auth import User
-from api.deps import Caseworker, LedgerDep, require
+from api.deps import CareReader, Caseworker, LedgerDep, require
 from api.schemas import BusinessDate, Input, QueryDate, Text, Yuan, example
 from domain.idnumber import mask_id_number
 from domain.money import format_yuan, parse_yuan
 from domain.standards import CITY_CODE, county_of, region_prefix, validate_region_code
 
 router = APIRouter(tags=["visits and records"])
-CareReader = Annotated[User, Depends(require("caseworker", "approver", "auditor"))]
 Transport = Annotated[User, Depends(require("transport", "auditor"))]
 
 

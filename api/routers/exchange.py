@@ -5,12 +5,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import User
-from api.deps import LedgerDep, require
+from api.deps import DEPARTMENTS, LedgerDep, require
 from domain.errors import InvalidInputError
 from services.exchange import event_feed
 
 router = APIRouter(tags=["data exchange"])
-Department = Annotated[User, Depends(require("medical_insurance", "transport", "auditor"))]
+Department = Annotated[User, Depends(require(*DEPARTMENTS))]
 
 
 @router.get("/feeds/events")

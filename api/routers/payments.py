@@ -3,14 +3,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import User
-from api.deps import SEES_ACCOUNTS, Caseworker, LedgerDep, require
+from api.deps import SEES_ACCOUNTS, Caseworker, FeedReader, Finance, LedgerDep
 from api.schemas import AccountIn, AcknowledgementIn, PaymentRunIn, PaymentRunOut
 from domain.errors import InvalidInputError, NotFoundError
 from domain.money import format_yuan
@@ -20,8 +20,6 @@ from projections.pain001 import CreditTransfer, build_pain001
 from services.payment_runs import run_payments
 
 router = APIRouter(tags=["payments"])
-Finance = Annotated[User, Depends(require("finance"))]
-FeedReader = Annotated[User, Depends(require("finance", "auditor"))]
 PAYER_NAME = "嘉兴市民政局社会救助资金专户"
 PAYER_ACCOUNT = "330400000000000000"
 

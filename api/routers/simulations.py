@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from api.auth import User
-from api.deps import LedgerDep, require
+from api.deps import PLANNERS, LedgerDep, require
 from api.schemas import BusinessDate, Input, Ratio, Yuan, example
 from domain.errors import InvalidInputError
 from domain.money import parse_ratio, parse_yuan
@@ -14,7 +14,7 @@ from domain.standards import CITY_CODE, KEYS, parse_value
 from services.simulation import Proposal, simulate
 
 router = APIRouter(prefix="/standards", tags=["standards"])
-Planner = Annotated[User, Depends(require("standards_admin", "finance"))]
+Planner = Annotated[User, Depends(require(*PLANNERS))]
 
 
 class ProposedChangeIn(Input):

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from api.auth import User
-from api.deps import Caseworker, LedgerDep, require
+from api.deps import CARE_READERS, Caseworker, LedgerDep, require
 from api.schemas import BusinessDate, Input, QueryDate, example
 from domain.standards import CITY_CODE, region_prefix, validate_region_code
 from services import warnings as service
 
 router = APIRouter(tags=["early warnings"])
-WarningReader = Annotated[User, Depends(require("caseworker", "approver", "auditor"))]
+WarningReader = Annotated[User, Depends(require(*CARE_READERS))]
 
 
 class ResolutionIn(Input):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import TokenError, read_token
-from api.deps import READERS, SEES_ID_NUMBERS
+from api.deps import CARE_READERS, FEED_READERS, OVERSEERS, READERS, SEES_ID_NUMBERS
 from api.errors import status_of, validation_problem
 from api.routers.care import VisitIn
 from api.routers.medical import _figures
@@ -55,9 +55,6 @@ from services.ledger import Ledger
 from services.warnings import act, summarise
 from services.warnings import warnings as warnings_on
 
-OVERSEERS = ("auditor", "finance", "approver")
-CARE_READERS = ("caseworker", "approver", "auditor")
-FEED_READERS = ("finance", "auditor")
 BEIJING = timezone(timedelta(hours=8))
 
 router = APIRouter(prefix=PATH, include_in_schema=False)

@@ -13,7 +13,6 @@ the library defines each part's event classes again on `Household`."""
 
 from __future__ import annotations
 
-from domain.household.care import visit_due, visit_tier
 from domain.household.determinations import DeterminationsPart
 from domain.household.state import (
     CORRECTION,
@@ -78,6 +77,4 @@ __all__ = [
     "entitlement_key",
     "split_key",
     "supersede",
-    "visit_due",
-    "visit_tier",
 ]

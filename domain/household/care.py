@@ -3,7 +3,7 @@ referrals and village dividends."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from domain.errors import (
@@ -17,8 +17,8 @@ from domain.household.medical import (
 from domain.household.state import (
     HouseholdEvent,
 )
-from domain.policy.counting import months_later
 from domain.policy.s23_village_subsidy import village_subsidy
+from domain.policy.s30_visit_tiers import visit_tier
 
 if TYPE_CHECKING:
     from domain.household import Household
@@ -175,29 +175,3 @@ class CarePart(MedicalPart):
                 for m in self.members.values()
             ),
         )
-
-
-def visit_tier(
-    *, registered: bool, major_change_open: bool, severe: bool
-) -> tuple[str, str] | None:
-    """The tier and why (§30); None for a household not registered."""
-    if not registered:
-        return None
-    if major_change_open:
-        return "weekly", "a major adverse change is open (not yet stabilised)"
-    if severe:
-        return "monthly", "a member is severely disabled or severely ill"
-    return "quarterly", "a registered difficulty household"
-
-
-def visit_due(tier: str, last_visit: date | None, anchor: date) -> date:
-    """The next visit's due date: the interval after the last visit (or after the anchor:
-    the major change for the weekly tier, else the start of registration)."""
-    start = (
-        max(d for d in (last_visit, anchor) if d is not None)
-        if tier == "weekly"
-        else (last_visit or anchor)
-    )
-    if tier == "weekly":
-        return start + timedelta(days=7)
-    return months_later(start, 1 if tier == "monthly" else 3)

@@ -2,7 +2,7 @@
 standard exists for the ledger when its module is listed here; nothing else names it.
 
 Adding a programme is one new module (its `PARAMETERS` and `PROGRAMMES`, see
-`base.Programme`) and one line in `MODULES`; tests/unit/test_registry.py shows it with a
+`base.Programme`) and one line in `MODULES`; tests/integration/test_registry.py shows it with a
 fictitious one."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from domain.policy import (
     s23_village_subsidy,
     s27_eldercare,
     s28_disaster_relief,
+    s30_visit_tiers,
 )
 from domain.policy.base import (
     CATEGORY,
@@ -61,6 +62,7 @@ MODULES: tuple[Any, ...] = (
     s23_village_subsidy,
     s27_eldercare,
     s28_disaster_relief,
+    s30_visit_tiers,
     payments,  # POLICY ch. 11: recoveries and failed payments
     warnings,  # §1 智能预警, §3 返贫预警 (POLICY ch. 12)
 )

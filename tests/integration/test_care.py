@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from domain.errors import PolicyRuleError
-from domain.household import visit_due
+from domain.policy.s30_visit_tiers import visit_due
 from tests.helpers import household, means, rural_household
 
 CW = "caseworker-li"

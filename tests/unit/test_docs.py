@@ -14,7 +14,7 @@ def test_standards_doc_lists_every_default_and_marks_placeholders():
     """docs/STANDARDS.md ends with the table generated from the seeds (python -m scripts.docs)."""
     doc = (ROOT / "docs" / "STANDARDS.md").read_text()
     assert doc.endswith(standards_table())
-    assert "PARAM (placeholder) | PARAM §1: 1.5 x dibao |" in doc
+    assert "PARAM (placeholder) | PARAM POLICY ch. 1: 1.5 x dibao |" in doc
     assert "| `medical_cap_individual_annual` | 30000.00 | 2023-01-01 | SEED |" in doc
 
 
