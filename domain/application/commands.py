@@ -28,6 +28,11 @@ from domain.policy.s17_medical_caps import BillFigures
 class LedgerApplication(StandardsLedger):
     """Commands of the benefits ledger. Every command takes the acting user."""
 
+    # The library names an application after its own class unless it says otherwise;
+    # the name is in every view's tracking record ("Ledger/entitlements") and in the
+    # environment's prefixes, so it stays what stored ledgers were written with.
+    name = "Ledger"
+
     def add_member(self, household_id: UUID, *, actor: str, **member: Any) -> str:
         return self.update(household_id, lambda h: h.add_member(actor=actor, **member))
 

@@ -139,14 +139,7 @@ class CategoriesPart(EntitlementsPart):
         """End at `on` a span open before it, or supersede one that starts on or after it
         or runs past it; False for a span ended before `on` (untouched)."""
         if span.effective_from < on and span.effective_to is None:
-            self.trigger_event(
-                self.CategoryEnded,
-                category=span.category,
-                member_id=span.member_id,
-                reason=why,
-                actor=actor,
-                effective_on=on,
-            )
+            self._category_ended(span, on, why, actor)
             return True
         if span.effective_from >= on or (span.effective_to is not None and span.effective_to > on):
             self.trigger_event(
@@ -161,9 +154,7 @@ class CategoriesPart(EntitlementsPart):
             return True
         return False
 
-    def _end_category(
-        self, span: CategorySpan, on: date, actor: str, book: StandardsBook, reason: str
-    ) -> None:
+    def _category_ended(self, span: CategorySpan, on: date, reason: str, actor: str) -> None:
         self.trigger_event(
             self.CategoryEnded,
             category=span.category,
@@ -172,6 +163,11 @@ class CategoriesPart(EntitlementsPart):
             actor=actor,
             effective_on=on,
         )
+
+    def _end_category(
+        self, span: CategorySpan, on: date, actor: str, book: StandardsBook, reason: str
+    ) -> None:
+        self._category_ended(span, on, reason, actor)
         self._end_entitlement(
             entitlement_key(span.category, span.member_id), on, actor, book, reason
         )

@@ -2,38 +2,19 @@
 standard exists for the ledger when its module is listed here; nothing else names it.
 
 Adding a programme is one new module (its `PARAMETERS` and `PROGRAMMES`, see
-`base.Programme`) and one line in `MODULES`; tests/integration/test_registry.py shows it with a
-fictitious one."""
+`base.Programme`) and one line in `PLAN_ITEMS`; tests/integration/test_registry.py
+shows it with a fictitious one."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from types import ModuleType
 from typing import Any
 
 from domain import payments, warnings
 from domain.errors import InvalidInputError
-from domain.policy import (
-    s05_dibao_single,
-    s05_means_test,
-    s06_dibao,
-    s06_price_subsidy,
-    s06_tekun,
-    s07_virtual_job,
-    s08_charity_living,
-    s11_education_aid,
-    s12_rent_subsidy,
-    s14_renovation,
-    s16_hospital_waiver,
-    s17_medical_caps,
-    s21_unemployed_subsidy,
-    s22_public_welfare_posts,
-    s23_village_subsidy,
-    s27_eldercare,
-    s28_disaster_relief,
-    s30_visit_tiers,
-)
 from domain.policy.base import (
     CATEGORY,
     GRANT,
@@ -43,27 +24,33 @@ from domain.policy.base import (
     Programme,
     ProgrammeKind,
 )
+from domain.policy.s17_medical_caps import CAP_KEYS
 
-MODULES: tuple[Any, ...] = (
-    s05_means_test,
-    s05_dibao_single,
-    s06_dibao,
-    s06_tekun,
-    s06_price_subsidy,
-    s07_virtual_job,
-    s08_charity_living,
-    s11_education_aid,
-    s12_rent_subsidy,
-    s14_renovation,
-    s16_hospital_waiver,
-    s17_medical_caps,
-    s21_unemployed_subsidy,
-    s22_public_welfare_posts,
-    s23_village_subsidy,
-    s27_eldercare,
-    s28_disaster_relief,
-    s30_visit_tiers,
-    payments,  # POLICY ch. 11: recoveries and failed payments
+# One line a plan item: its module under domain/policy/ (then the two aggregates'
+# modules that declare standards of their own).
+PLAN_ITEMS = (
+    "s05_means_test",
+    "s05_dibao_single",
+    "s06_dibao",
+    "s06_tekun",
+    "s06_price_subsidy",
+    "s07_virtual_job",
+    "s08_charity_living",
+    "s11_education_aid",
+    "s12_rent_subsidy",
+    "s14_renovation",
+    "s16_hospital_waiver",
+    "s17_medical_caps",
+    "s21_unemployed_subsidy",
+    "s22_public_welfare_posts",
+    "s23_village_subsidy",
+    "s27_eldercare",
+    "s28_disaster_relief",
+    "s30_visit_tiers",
+)
+MODULES: tuple[ModuleType, ...] = (
+    *(import_module(f"domain.policy.{name}") for name in PLAN_ITEMS),
+    payments,  # POLICY ch. 4, ch. 11: recoveries and failed payments
     warnings,  # §1 智能预警, §3 返贫预警 (POLICY ch. 12)
 )
 
@@ -221,7 +208,7 @@ class Registry:
 
     def propagated_keys(self) -> frozenset[str]:
         """Every standard whose change reaches recorded households (Ledger.propagate)."""
-        return self.amount_keys() | s17_medical_caps.CAP_KEYS
+        return self.amount_keys() | CAP_KEYS
 
     def seeds(self) -> list[tuple[str, Default]]:
         """Every default, in the order a new city stream records them."""

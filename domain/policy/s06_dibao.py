@@ -86,7 +86,7 @@ class Dibao(MeansTested):
     name = "dibao"
     title = "Dibao"
     title_zh = "低保"
-    plan_item = "§5"
+    plan_item = "§6"  # its standard and amount; the category is granted by the §5 test
     amount_keys = ("dibao_standard_annual",)
     takes_income = True
 

@@ -265,7 +265,7 @@ def test_a_propagation_cut_short_is_reported_and_completed_by_ledger_propagate(
 
     from typer.testing import CliRunner
 
-    import domain.application
+    import domain.application.standards
     from domain.household import Household
     from domain.money import yuan
     from scripts.cli import cli
@@ -293,7 +293,7 @@ def test_a_propagation_cut_short_is_reported_and_completed_by_ledger_propagate(
         return original(self, book, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(domain.application, "PROPAGATION_BATCH", 1)
+        patch.setattr(domain.application.standards, "PROPAGATION_BATCH", 1)
         patch.setattr(Household, "apply_standard_change", dies_after_one)
         with pytest.raises(RuntimeError):
             ledger.record_standard_change(
