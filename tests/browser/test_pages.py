@@ -87,7 +87,7 @@ def test_sign_in_keeps_the_token_in_an_httponly_strict_cookie_and_sign_out_drops
 
 
 def test_each_role_is_refused_the_pages_it_may_not_see(web, city):
-    """POLICY.md §9 as the API applies it: 403 and a page that says so."""
+    """POLICY ch. 9 as the API applies it: 403 and a page that says so."""
     refused = [
         (CW, "/ui/supervision"),
         (CW, "/ui/payments"),

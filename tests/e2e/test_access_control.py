@@ -17,7 +17,7 @@ OPEN = {"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 INTERNAL = {"caseworker", "approver", "finance", "standards_admin", "auditor"}
 READERS = {"caseworker", "approver", "finance", "auditor"}
 OVERSEERS = {"auditor", "finance", "approver"}
-# Who may use each route (POLICY.md §9), written out so that a change shows here.
+# Who may use each route (POLICY ch. 9), written out so that a change shows here.
 ALLOWED = {
     ("POST", "/standards/changes"): {"standards_admin"},
     ("GET", "/standards"): INTERNAL,

@@ -1,4 +1,4 @@
-"""Subsidy and grant applications over HTTP (POLICY.md §4, §5): exact amounts, and bad
+"""Subsidy and grant applications over HTTP (POLICY ch. 4, ch. 5): exact amounts, and bad
 details refused naming the field with nothing recorded."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Medical bills and caps over HTTP (POLICY.md §6, plan items 15-17)."""
+"""Medical bills and caps over HTTP (POLICY ch. 6, plan items 15-17)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Early warnings, what-if simulations and the partner departments' event feed over HTTP
-(POLICY.md §12, §3 standards changes, §8-§9 data exchange)."""
+(POLICY ch. 12, ch. 3 standards changes, ch. 8-9 data exchange)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A ledger recorded before the POLICY.md §13 fix opens with it: `ledger verify` names
+"""A ledger recorded before the POLICY ch. 13 fix opens with it: `ledger verify` names
 the households whose amounts are wrong, `ledger correct` records their corrections (and
 replaces the old state version's snapshots), and the next payment run recovers what was
 overpaid at 30% of a payment (PARAM `recovery_max_share`, §11).

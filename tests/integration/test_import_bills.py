@@ -1,4 +1,4 @@
-"""`ledger import-bills` on both backends (POLICY.md §6 caps, §17): 10,000 settlement rows
+"""`ledger import-bills` on both backends (POLICY ch. 6, the §17 caps): 10,000 settlement rows
 with a few bad ones; the good ones load, the bad ones are reported by line number, a
 second import records nothing new, and every bill's split is what §17 gives when the
 bills are posted one by one."""

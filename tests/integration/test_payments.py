@@ -1,4 +1,4 @@
-"""Payment runs on both backends (POLICY.md §4, §11; ARCHITECTURE.md "Money flow")."""
+"""Payment runs on both backends (POLICY ch. 4, ch. 11; ARCHITECTURE.md "Money flow")."""
 
 from __future__ import annotations
 

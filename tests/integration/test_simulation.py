@@ -194,7 +194,7 @@ def test_simulation_considers_an_entitlement_that_ended_after_the_date(ledger):
 
 
 def test_the_what_if_follows_the_latest_recorded_determination(ledger):
-    """POLICY.md §13 in the what-if. Two members: marginal from 2025-01-01 at 31,200
+    """POLICY ch. 13 in the what-if. Two members: marginal from 2025-01-01 at 31,200
     (1,300.00 a head a month), then a re-assessment from 2025-05-01 at 36,000 (1,500.00
     a head), then one from 2025-03-01 at 31,200 again, recorded last: it rules from 03-01
     on. Raising dibao to 16,200 (1,350.00 a month) from 07-01, the recorded-last means

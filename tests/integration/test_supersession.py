@@ -1,4 +1,4 @@
-"""POLICY.md §13 on both backends: for each day the amount in force is that of the most
+"""POLICY ch. 13 on both backends: for each day the amount in force is that of the most
 recently *recorded* determination whose effective date is on or before that day; a
 backdated re-assessment replaces, from its date on and whole, every determination
 recorded before it (category span included), and months already paid are recovered at

@@ -1,4 +1,4 @@
-"""Early warnings (POLICY.md §12) on both backends: for each rule one household that
+"""Early warnings (POLICY ch. 12) on both backends: for each rule one household that
 triggers it and one just below its threshold, figures worked out from the policy; a
 caseworker's resolution survives `rebuild`."""
 

@@ -89,8 +89,8 @@ def test_the_docs_cite_only_what_the_repository_holds():
 
 
 def test_the_cited_policy_and_api_docs_are_in_the_repository():
-    """The README cites docs/POLICY.md and docs/API.md; the §-numbers the code and the
-    docs cite (POLICY.md §9 roles, §11 rounding, §12 warnings ...) are its sections."""
+    """The README cites docs/POLICY.md and docs/API.md; the chapters the code and the
+    docs cite (POLICY ch. 9 roles, ch. 11 rounding, ch. 12 warnings ...) are its own."""
     readme = (ROOT / "README.md").read_text()
     assert "(docs/POLICY.md)" in readme and "(docs/API.md)" in readme
     policy = (ROOT / "docs" / "POLICY.md").read_text()
@@ -114,3 +114,32 @@ def test_policy_and_api_docs_carry_the_generated_parts():
     )
     assert "| GET | `/health` | none (no token) |" in api
     assert "330402198001010022" in api  # the member example's valid ID number
+
+
+def test_a_section_sign_is_the_plans_item_and_a_chapter_is_policy_ch():
+    """"§N" is only the plan's item N (1 to 32); the rulebook's chapters are "POLICY ch. N"
+    (1 to 15). No text the repository holds writes "POLICY.md §N" or "POLICY §N", and
+    every "POLICY ch. N" and "§N" names one that exists."""
+    import subprocess
+
+    files = subprocess.run(
+        ["git", "ls-files", "*.py", "*.md", "*.html"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    problems = []
+    for name in files:
+        if name.startswith("tests/fixtures/make_pre"):
+            continue  # written by and for an earlier release, kept as it was
+        text = (ROOT / name).read_text()
+        for found in re.finditer(r"POLICY(?:\.md)? ?§ ?\d+", text):
+            problems.append(f"{name}: {found.group(0)!r}")
+        for found in re.finditer(r"POLICY ch\. (\d+)", text):
+            if not 1 <= int(found.group(1)) <= 15:
+                problems.append(f"{name}: {found.group(0)!r}")
+        for found in re.finditer(r"§(\d+)", text):
+            if not 1 <= int(found.group(1)) <= 33:  # §33: the tests' fictitious item
+                problems.append(f"{name}: {found.group(0)!r}")
+    assert problems == []
