@@ -1,6 +1,7 @@
-"""The ledger application (`LedgerApplication`), in three layers: `base` (storage,
+"""The ledger application (`LedgerApplication`), in four layers: `base` (storage,
 loading as known at any time, snapshots, the retry helper), `standards` (seeds, changes,
-propagation) and `commands` (every household command)."""
+propagation), `path` (the statutory path's steps) and `commands` (every household
+command)."""
 
 from domain.application.base import (
     KNOWN_AT_WINDOW,
@@ -12,6 +13,7 @@ from domain.application.base import (
     StandardChangeResult,
 )
 from domain.application.commands import LedgerApplication
+from domain.application.path import PathLedger
 from domain.application.standards import StandardsLedger
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "KnownAt",
     "LedgerApplication",
     "LedgerBase",
+    "PathLedger",
     "Propagation",
     "StandardChangeResult",
     "StandardsLedger",

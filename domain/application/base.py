@@ -28,6 +28,7 @@ from domain.household import (
     Household,
     MedicalBill,
     Member,
+    PathRecord,
     Point,
     Suspension,
 )
@@ -131,6 +132,7 @@ class LedgerBase(Application[UUID]):
             Point,
             Suspension,
             CategorySpan,
+            PathRecord,
             Means,
             MedicalBill,
             PaymentState,

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.application.standards import StandardsLedger
+from domain.application.path import PathLedger
 from domain.errors import NotFoundError
 from domain.household import (
     Determination,
@@ -25,7 +25,7 @@ from domain.policy.s05_means_test import Means
 from domain.policy.s17_medical_caps import BillFigures
 
 
-class LedgerApplication(StandardsLedger):
+class LedgerApplication(PathLedger):
     """Commands of the benefits ledger. Every command takes the acting user."""
 
     # The library names an application after its own class unless it says otherwise;
@@ -62,6 +62,8 @@ class LedgerApplication(StandardsLedger):
         actor: str,
         member_id: str | None = None,
         details: dict[str, Any] | None = None,
+        consents: list[dict[str, Any]] | None = None,
+        received_on: date | None = None,
     ) -> str:
         return self.update(
             household_id,
@@ -72,6 +74,8 @@ class LedgerApplication(StandardsLedger):
                 member_id=member_id,
                 details=details or {},
                 actor=actor,
+                consents=consents,
+                received_on=received_on,
             ),
         )
 
@@ -83,11 +87,14 @@ class LedgerApplication(StandardsLedger):
         decision: str,
         reason: str,
         actor: str,
+        on: date | None = None,
     ) -> Determination:
+        """`on`: the decision's date, which the statutory path needs (POLICY ch. 14)."""
+
         def command(household: Household) -> Determination:
             book = self.standards_book(household.region_code)
             return household.determine(
-                application_id, decision=decision, reason=reason, actor=actor, book=book
+                application_id, decision=decision, reason=reason, actor=actor, book=book, on=on
             )
 
         return self.update(household_id, command)

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from domain.errors import (
     InvalidInputError,
+    PolicyRuleError,
 )
 from domain.household.care import (
     CarePart,
@@ -15,6 +16,7 @@ from domain.household.care import (
 from domain.household.state import (
     ApplicationRecord,
     HouseholdEvent,
+    PathRecord,
 )
 from domain.policy.registry import REGISTRY
 from domain.policy.s05_means_test import Means
@@ -44,6 +46,34 @@ class ApplicationsPart(CarePart):
                 self.actor,
             )
 
+    class ApplicationReceived(Event):
+        """An application on the statutory path (POLICY ch. 14), received on its date with
+        every member's signed authorisation of the economic-status check (授权书)."""
+
+        application_id: str
+        programme: str
+        member_id: str | None
+        effective_from: date
+        means: dict[str, int] | None
+        details: dict[str, Any]
+        consents: list[dict[str, Any]]
+
+        def apply(self, aggregate: Household) -> None:
+            aggregate.applications[self.application_id] = ApplicationRecord(
+                self.application_id,
+                self.programme,
+                self.effective_from,
+                self.member_id,
+                Means.from_dict(self.means) if self.means is not None else None,
+                dict(self.details),
+                self.actor,
+                path=PathRecord(
+                    self.effective_on,
+                    consents=[dict(c) for c in self.consents],
+                    declared=dict(self.means) if self.means is not None else None,
+                ),
+            )
+
     class ApplicationDetermined(Event):
         application_id: str
         decision: str
@@ -70,7 +100,13 @@ class ApplicationsPart(CarePart):
         details: dict[str, Any],
         actor: str,
         application_id: str | None = None,
+        consents: list[dict[str, Any]] | None = None,
+        received_on: date | None = None,
     ) -> str:
+        """Record a well-formed application. One for a programme on the statutory path
+        (POLICY ch. 14) is received on `received_on` (default `effective_from`) with
+        `consents`: every member present then, each with the date they signed the
+        authorisation (`{"member_id", "signed_on"}`)."""
         declared = REGISTRY[programme]
         person = member_id or details.get("member_id")
         if person is not None:
@@ -89,17 +125,58 @@ class ApplicationsPart(CarePart):
             )
         declared.check_details(details, effective_from)
         new_id = application_id or str(uuid4())
+        fields: dict[str, Any] = {
+            "application_id": new_id,
+            "programme": programme,
+            "member_id": str(person) if person is not None else None,
+            "means": means.as_dict() if means is not None else None,
+            "details": details,
+            "actor": actor,
+        }
+        if not declared.follows_path:
+            self.trigger_event(self.ApplicationSubmitted, **fields, effective_on=effective_from)
+            return new_id
+        on = received_on or effective_from
+        signed = self._check_consents(consents, on)
         self.trigger_event(
-            self.ApplicationSubmitted,
-            application_id=new_id,
-            programme=programme,
-            member_id=str(person) if person is not None else None,
-            means=means.as_dict() if means is not None else None,
-            details=details,
-            actor=actor,
-            effective_on=effective_from,
+            self.ApplicationReceived,
+            **fields,
+            effective_from=effective_from,
+            consents=signed,
+            effective_on=on,
         )
         return new_id
+
+    def _check_consents(
+        self, consents: list[dict[str, Any]] | None, on: date
+    ) -> list[dict[str, Any]]:
+        """Every member present on `on` signed the authorisation (授权书) by then."""
+        present = sorted(m.member_id for m in self.members.values() if m.present_on(on))
+        signed: dict[str, date] = {}
+        for i, consent in enumerate(consents or []):
+            member_id = str(consent.get("member_id") or "")
+            self.member(member_id, field_name=f"consents[{i}].member_id")
+            try:
+                signed_on = date.fromisoformat(str(consent.get("signed_on")))
+            except ValueError:
+                raise InvalidInputError(
+                    f"consents[{i}].signed_on must be an ISO date", f"consents[{i}].signed_on"
+                ) from None
+            if signed_on > on:
+                raise InvalidInputError(
+                    f"consents[{i}].signed_on is after the receipt ({on.isoformat()})",
+                    f"consents[{i}].signed_on",
+                )
+            signed[member_id] = signed_on
+        missing = [m for m in present if m not in signed]
+        if missing:
+            names = ", ".join(self.members[m].name for m in missing)
+            raise PolicyRuleError(
+                f"every member signs the authorisation of the economic-status check (授权书, "
+                f"POLICY ch. 14); missing: {names}",
+                "consents",
+            )
+        return [{"member_id": m, "signed_on": signed[m]} for m in sorted(signed)]
 
     def _record_determination(
         self,

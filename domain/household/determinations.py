@@ -42,7 +42,10 @@ class DeterminationsPart(GrantsPart):
         reason: str,
         actor: str,
         book: StandardsBook,
+        on: date | None = None,
     ) -> Determination:
+        """Approve or reject. On the statutory path (POLICY ch. 14) the decision is dated
+        `on` and comes only where `decision_blocked` lets it."""
         application = self.applications.get(application_id)
         if application is None:
             raise NotFoundError(f"no application {application_id} in this household")
@@ -57,15 +60,24 @@ class DeterminationsPart(GrantsPart):
                 "the approver may not determine an application they submitted (separation of "
                 "duties, POLICY ch. 9)"
             )
+        self.decision_blocked(application, decision, on, actor)
         if decision == "reject":
-            explanation = f"Rejected by {actor}: {reason}"
+            explanation = " ".join(
+                [*self.path_lines(application), f"Rejected by {actor}: {reason}"]
+            )
             self._record_determination(
                 application, decision, reason, "rejected", None, explanation, {}, {}, [], actor
             )
-            return Determination(application_id, "rejected", None, [], explanation)
-        if REGISTRY[application.programme].kind is GRANT:
-            return self._approve_grant(application, reason, actor, book)
-        return self._approve(application, reason, actor, book)
+            determined = Determination(application_id, "rejected", None, [], explanation)
+        elif REGISTRY[application.programme].kind is GRANT:
+            determined = self._approve_grant(application, reason, actor, book)
+        else:
+            determined = self._approve(application, reason, actor, book)
+        if application.path is not None and on is not None:
+            self.trigger_event(
+                self.PathDecided, application_id=application_id, actor=actor, effective_on=on
+            )
+        return determined
 
     def migrate(
         self,
@@ -243,6 +255,7 @@ class DeterminationsPart(GrantsPart):
         on = application.effective_from
         person = application.member_id if programme.person_level else None
         assessed = programme.assess(self, application, reason, book)
+        assessed.lines[:0] = self.path_lines(application)
         entitlements: list[dict[str, Any]] = []
         if programme.pays_monthly:
             amount = self._first_amount(programme, assessed, on, book)

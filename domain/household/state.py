@@ -113,6 +113,59 @@ class ApplicationRecord:
     # The stream version its determination was recorded at: which of two determinations
     # was recorded later (POLICY ch. 13), whatever their effective dates.
     determined_at: int | None = None
+    # Its statutory path (POLICY ch. 14), for a programme that follows one; None for an
+    # application recorded before the path, or for a help decided in one step.
+    path: PathRecord | None = None
+
+
+@dataclass
+class PathRecord:
+    """Where an application is on its statutory path (POLICY ch. 14) and what each step
+    recorded. Dates are business dates; lists and dicts only (snapshots store them)."""
+
+    received_on: date
+    consents: list[dict[str, Any]] = field(default_factory=list)  # member_id, signed_on
+    declared: dict[str, int] | None = None  # the means as the applicant declared them
+    pauses: list[dict[str, Any]] = field(default_factory=list)  # from, to, documents
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # by request id
+    report: dict[str, Any] | None = None  # on, means, answers cited
+    investigations: list[dict[str, Any]] = field(default_factory=list)  # on, staff, findings
+    notice: dict[str, Any] | None = None  # from, until (last day), by
+    reopened_on: date | None = None  # an upheld objection: investigate again after it
+    objections: dict[str, dict[str, Any]] = field(default_factory=dict)  # by objection id
+    extension: dict[str, Any] | None = None  # on, reason, by
+    withdrawn: dict[str, Any] | None = None  # on, reason
+    decided_on: date | None = None
+    letters: list[dict[str, Any]] = field(default_factory=list)  # on, kind, delivered by
+    appeals: dict[str, dict[str, Any]] = field(default_factory=dict)  # by appeal id
+
+    def stage(self) -> str:
+        """Where it stands: withdrawn, decided, noticed, investigated, checked, received."""
+        if self.withdrawn is not None:
+            return "withdrawn"
+        if self.decided_on is not None:
+            return "decided"
+        if self.notice is not None:
+            return "noticed"
+        if self.investigated():
+            return "investigated"
+        return "checked" if self.report is not None else "received"
+
+    def investigated(self) -> bool:
+        """An investigation stands (one after an upheld objection, if there was one)."""
+        return any(
+            self.reopened_on is None or i["on"] >= self.reopened_on for i in self.investigations
+        )
+
+    def paused(self) -> list[tuple[date, date | None]]:
+        """The spans the clock stood still (documents awaited), `to` None while open."""
+        return [(p["from"], p["to"]) for p in self.pauses]
+
+    def investigators(self) -> set[str]:
+        return {name for i in self.investigations for name in i["staff"]}
+
+    def open_objections(self) -> list[str]:
+        return [oid for oid, o in self.objections.items() if o.get("outcome") is None]
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,12 @@ class Programme:
         return self.amount_keys is not None
 
     @property
+    def follows_path(self) -> bool:
+        """A category is received, checked, investigated and noticed before its decision
+        (POLICY ch. 14); the monthly helps and the grants are decided in one step."""
+        return self.kind is CATEGORY
+
+    @property
     def person_level(self) -> bool:
         return self.level is PERSON
 

@@ -6,6 +6,7 @@ from datetime import date
 from domain.household import Household
 from domain.standards import StandardsBook, default_city_standards, validate_change
 from tests.helpers import id_number, means
+from tests.path import consents, decide
 
 ON = date(2025, 7, 1)  # dibao 15,000 a year (1,250 a month) is in force
 
@@ -52,8 +53,9 @@ def approve(h, book, programme, on, means=None, member_id=None, details=None):
         member_id=member_id,
         details=details or {},
         actor="cw",
+        consents=consents(h, on),
     )
-    return h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+    return decide(h, app_id, book)
 
 
 def monthly(h, programme, on, member=None):
