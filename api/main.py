@@ -24,6 +24,7 @@ from api.routers import (
     health,
     households,
     medical,
+    path,
     payments,
     simulations,
     standards,
@@ -38,23 +39,27 @@ from services.settings import Settings, load_settings
 log = logging.getLogger("ledger.api")
 
 # The API's routers, in the order of /docs (scripts/docs.py lists their routes' roles).
-ROUTERS = tuple(
-    module.router
-    for module in (
-        health,
-        standards,
-        simulations,
-        households,
-        applications,
-        entitlements,
-        medical,
-        payments,
-        supervision,
-        audit,
-        care,
-        warnings,
-        exchange,
-    )
+ROUTERS = (
+    path.worklists,
+    *(
+        module.router
+        for module in (
+            health,
+            standards,
+            simulations,
+            households,
+            applications,
+            path,
+            entitlements,
+            medical,
+            payments,
+            supervision,
+            audit,
+            care,
+            warnings,
+            exchange,
+        )
+    ),
 )
 
 

@@ -258,6 +258,15 @@ class MeansIn(Input):
     )
 
 
+class ConsentIn(Input):
+    """One member's signed authorisation of the economic-status check (授权书)."""
+
+    model_config = example(member_id="1", signed_on="2025-02-01")
+
+    member_id: str = Field(description="the member who signed")
+    signed_on: BusinessDate = Field(description="the day they signed")
+
+
 class ApplicationIn(Input):
     """An application for a programme, decided later by an approver."""
 
@@ -277,6 +286,14 @@ class ApplicationIn(Input):
     details: dict[str, Any] | None = Field(
         default=None, description="programme-specific inputs (docs/HELPS.md)"
     )
+    consents: list[ConsentIn] | None = Field(
+        default=None,
+        description="a category's application (POLICY ch. 14): every member present on the "
+        "receipt date signs the authorisation of the economic-status check (授权书)",
+    )
+    received_on: BusinessDate | None = Field(
+        default=None, description="the receipt date on the statutory path (default effective_from)"
+    )
 
 
 class ApplicationCreated(BaseModel):
@@ -294,6 +311,10 @@ class DeterminationIn(Input):
 
     decision: Literal["approve", "reject"] = Field(description="approve or reject")
     reason: Text = Field(description="why (kept in the event)")
+    on: BusinessDate | None = Field(
+        default=None,
+        description="the decision's date on the statutory path (default today, Beijing time)",
+    )
 
 
 class EntitlementOut(BaseModel):
@@ -576,3 +597,95 @@ class ErrorOut(BaseModel):
     error: str = Field(description="a stable code: invalid_input, policy_rule, forbidden ...")
     message: str = Field(description="what is wrong, for people")
     field: str | None = Field(default=None, description="the input at fault, when one is")
+
+
+# ---------------------------------------------------------------- the statutory path
+
+
+class StepIn(Input):
+    """A step of the application's statutory path on a date (POLICY ch. 14)."""
+
+    model_config = example(on="2025-02-03")
+
+    on: BusinessDate = Field(description="the step's date")
+
+
+class DocumentsIn(StepIn):
+    model_config = example(documents="户口簿、收入证明", on="2025-02-03")
+
+    documents: Text = Field(description="the documents awaited (the clock pauses meanwhile)")
+
+
+class CheckIn(StepIn):
+    model_config = example(request_id="tax-2025-0001", department="tax", on="2025-02-03")
+
+    request_id: Text = Field(description="the request's own id (idempotent)")
+    department: Literal["tax", "social_insurance", "housing", "vehicles", "bank_deposits"] = Field(
+        description="the partner department asked"
+    )
+
+
+class CheckAnswerIn(StepIn):
+    model_config = example(finding="no taxable income", amount="0.00", on="2025-02-07")
+
+    finding: Text = Field(description="what the department found")
+    amount: Yuan | None = Field(default=None, description="an amount it reports, in yuan")
+
+
+class CheckReportIn(StepIn):
+    model_config = example(means={"annual_income": "4200.00"}, on="2025-02-10")
+
+    means: MeansIn = Field(description="the means the check found: the decision uses these")
+
+
+class InvestigationIn(StepIn):
+    model_config = example(staff=["社工李", "社工王"], findings="家中无贵重物品", on="2025-02-11")
+
+    staff: list[Text] = Field(description="who investigated (at least investigators_min)")
+    findings: Text = Field(description="what they found")
+
+
+class ObjectionIn(StepIn):
+    model_config = example(objection_id="o-1", raised_by="村民张", text="有车", on="2025-02-13")
+
+    objection_id: Text = Field(description="the objection's own id (idempotent)")
+    raised_by: Text = Field(description="who raised it")
+    text: Text = Field(description="what it says")
+
+
+class ResolutionIn(StepIn):
+    model_config = example(outcome="dismissed", reason="车辆已过户", on="2025-02-14")
+
+    outcome: Literal["upheld", "dismissed"] = Field(
+        description="upheld: back to a new investigation and notice"
+    )
+    reason: Text = Field(description="why")
+
+
+class ReasonIn(StepIn):
+    model_config = example(reason="申请人要求", on="2025-02-14")
+
+    reason: Text = Field(description="why")
+
+
+class AppealIn(StepIn):
+    model_config = example(appeal_id="a-1", kind="review", grounds="收入核算有误", on="2025-03-20")
+
+    appeal_id: Text = Field(description="the appeal's own id (idempotent)")
+    kind: Literal["review", "reconsideration"] = Field(description="复核 or 行政复议")
+    grounds: Text = Field(description="the grounds")
+
+
+class AppealDecisionIn(StepIn):
+    model_config = example(outcome="upheld", reason="维持原决定", on="2025-04-01")
+
+    outcome: Literal["upheld", "changed", "withdrawn"] = Field(description="the outcome")
+    reason: Text = Field(description="why")
+
+
+class StepOut(BaseModel):
+    """What a step recorded."""
+
+    recorded: bool = Field(description="false when the same step was already recorded")
+    stage: str = Field(description="where the application now stands")
+    notice_until: str | None = Field(default=None, description="the notice's last day")

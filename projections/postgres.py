@@ -41,6 +41,15 @@ from projections.interface import (
 from projections.sql import HOUSEHOLDS_WITH, KIND_ORDER, WRITES, postgres_dialect
 
 _CREATE = (
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_applications (application_id text PRIMARY KEY, "
+    "household_id uuid NOT NULL, programme text NOT NULL, member_id text, "
+    "received_on date NOT NULL, effective_from date NOT NULL, report_on date, "
+    "investigated_on date, reopened_on date, notice_from date, notice_until date, "
+    "open_objections integer NOT NULL, extended_on date, withdrawn_on date, "
+    "decided_on date, outcome text, letter_on date)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_application_pauses ("
+    "notification_id bigint PRIMARY KEY, application_id text NOT NULL, from_on date NOT NULL, "
+    "to_on date)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_households ("
     "household_id uuid PRIMARY KEY, region_code text NOT NULL, "
     "residence text NOT NULL, registered_on date NOT NULL)",

@@ -14,7 +14,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from projections import care, entitlements, medical, payments, warnings
+from projections import applications, care, entitlements, medical, payments, warnings
 from projections.interface import Op, PositionMoved, ViewStore
 
 
@@ -34,6 +34,9 @@ VIEWS: dict[str, ViewSpec] = {
     payments.NAME: ViewSpec(payments.NAME, payments.TABLES, payments.TOPICS, payments.ops_for),
     care.NAME: ViewSpec(care.NAME, care.TABLES, care.TOPICS, care.ops_for),
     warnings.NAME: ViewSpec(warnings.NAME, warnings.TABLES, warnings.TOPICS, warnings.ops_for),
+    applications.NAME: ViewSpec(
+        applications.NAME, applications.TABLES, applications.TOPICS, applications.ops_for
+    ),
 }
 
 

@@ -10,6 +10,64 @@ _ENTITLEMENT_REGION = _REGION % "ledger_households"
 _MEDICAL_REGION = _REGION % "ledger_medical_households"
 
 WRITES: dict[str, tuple[str, ...]] = {
+    # applications view (POLICY ch. 14)
+    "app_received": (
+        "INSERT INTO {s}.ledger_applications (application_id, household_id, programme, "
+        "member_id, received_on, effective_from, open_objections) VALUES (:application_id, "
+        ":household_id, :programme, :member_id, :received_on, :effective_from, 0)",
+    ),
+    "app_reported": (
+        "UPDATE {s}.ledger_applications SET report_on = :on WHERE application_id = :application_id",
+    ),
+    "app_investigated": (
+        "UPDATE {s}.ledger_applications SET investigated_on = :on WHERE application_id = "
+        ":application_id",
+    ),
+    "app_noticed": (
+        "UPDATE {s}.ledger_applications SET notice_from = :on, notice_until = :until "
+        "WHERE application_id = :application_id",
+    ),
+    "app_objection": (
+        "UPDATE {s}.ledger_applications SET open_objections = open_objections + 1 "
+        "WHERE application_id = :application_id",
+    ),
+    "app_dismissed": (
+        "UPDATE {s}.ledger_applications SET open_objections = open_objections - 1 "
+        "WHERE application_id = :application_id",
+    ),
+    "app_upheld": (
+        "UPDATE {s}.ledger_applications SET open_objections = open_objections - 1, "
+        "notice_from = NULL, notice_until = NULL, reopened_on = :on "
+        "WHERE application_id = :application_id",
+    ),
+    "app_extended": (
+        "UPDATE {s}.ledger_applications SET extended_on = :on WHERE application_id = "
+        ":application_id",
+    ),
+    "app_withdrawn": (
+        "UPDATE {s}.ledger_applications SET withdrawn_on = :on WHERE application_id = "
+        ":application_id",
+    ),
+    "app_decided": (
+        "UPDATE {s}.ledger_applications SET decided_on = :on WHERE application_id = "
+        ":application_id",
+    ),
+    "app_outcome": (
+        "UPDATE {s}.ledger_applications SET outcome = :outcome WHERE application_id = "
+        ":application_id",
+    ),
+    "app_letter": (
+        "UPDATE {s}.ledger_applications SET letter_on = COALESCE(letter_on, :on) "
+        "WHERE application_id = :application_id",
+    ),
+    "app_pause": (
+        "INSERT INTO {s}.ledger_application_pauses (notification_id, application_id, "
+        "from_on) VALUES (:notification_id, :application_id, :on)",
+    ),
+    "app_resume": (
+        "UPDATE {s}.ledger_application_pauses SET to_on = :on WHERE application_id = "
+        ":application_id AND to_on IS NULL",
+    ),
     # entitlements view
     "household": (
         "INSERT INTO {s}.ledger_households (household_id, region_code, residence, "
@@ -402,4 +460,17 @@ MEDICAL_HOUSEHOLDS_SINCE = (
     "SELECT DISTINCT household_id FROM {s}.ledger_medical_bills "
     "WHERE service_on >= :since AND region_code LIKE :prefix AND NOT cancelled "
     "ORDER BY household_id"
+)
+
+# The worklist: applications on the path with their steps' dates, in one region.
+APPLICATIONS = (
+    "SELECT a.*, h.region_code FROM {s}.ledger_applications a JOIN {s}.ledger_households h "
+    "ON h.household_id = a.household_id WHERE h.region_code LIKE :prefix "
+    "ORDER BY a.received_on, a.application_id"
+)
+APPLICATION_PAUSES = (
+    "SELECT p.application_id, p.from_on, p.to_on FROM {s}.ledger_application_pauses p "
+    "JOIN {s}.ledger_applications a ON a.application_id = p.application_id "
+    "JOIN {s}.ledger_households h ON h.household_id = a.household_id "
+    "WHERE h.region_code LIKE :prefix ORDER BY p.notification_id"
 )

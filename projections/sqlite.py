@@ -54,6 +54,15 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
         statements += [
+            "CREATE TABLE IF NOT EXISTS ledger_applications (application_id TEXT PRIMARY KEY, "
+            "household_id TEXT NOT NULL, programme TEXT NOT NULL, member_id TEXT, "
+            "received_on TEXT NOT NULL, effective_from TEXT NOT NULL, report_on TEXT, "
+            "investigated_on TEXT, reopened_on TEXT, notice_from TEXT, notice_until TEXT, "
+            "open_objections INTEGER NOT NULL, extended_on TEXT, withdrawn_on TEXT, "
+            "decided_on TEXT, outcome TEXT, letter_on TEXT)",
+            "CREATE TABLE IF NOT EXISTS ledger_application_pauses ("
+            "notification_id INTEGER PRIMARY KEY, application_id TEXT NOT NULL, "
+            "from_on TEXT NOT NULL, to_on TEXT)",
             "CREATE TABLE IF NOT EXISTS ledger_households ("
             "household_id TEXT PRIMARY KEY, region_code TEXT NOT NULL, "
             "residence TEXT NOT NULL, registered_on TEXT NOT NULL)",

@@ -15,6 +15,7 @@ from api.schemas import (
 )
 from domain.money import format_yuan, parse_yuan
 from domain.policy.s05_means_test import Means
+from services.clock import beijing_today
 
 router = APIRouter(prefix="/households/{household_id}/applications", tags=["applications"])
 
@@ -37,6 +38,15 @@ def submit(household_id: UUID, body: ApplicationIn, user: Caseworker, ledger: Le
         member_id=body.member_id,
         details=body.details,
         actor=user.name,
+        consents=(
+            [
+                {"member_id": c.member_id, "signed_on": c.signed_on.isoformat()}
+                for c in body.consents
+            ]
+            if body.consents is not None
+            else None
+        ),
+        received_on=body.received_on,
     )
     return ApplicationCreated(application_id=application_id)
 
@@ -54,9 +64,16 @@ def determine(
     ledger: LedgerDep,
 ) -> Any:
     """Approve or reject. An approval the rules do not support is refused (400) with the
-    rule's reason; the approver may not be the submitter (403)."""
+    rule's reason; the approver may not be the submitter or an investigator (403); on the
+    statutory path an approval before the notice has run, or with an objection open, is
+    409 naming the stage (POLICY ch. 14)."""
     result = ledger.app.determine(
-        household_id, application_id, decision=body.decision, reason=body.reason, actor=user.name
+        household_id,
+        application_id,
+        decision=body.decision,
+        reason=body.reason,
+        actor=user.name,
+        on=body.on or beijing_today(),
     )
     return DeterminationOut(
         outcome=result.outcome,

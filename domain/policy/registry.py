@@ -51,6 +51,7 @@ PLAN_ITEMS = (
 MODULES: tuple[ModuleType, ...] = (
     *(import_module(f"domain.policy.{name}") for name in PLAN_ITEMS),
     payments,  # POLICY ch. 4, ch. 11: recoveries and failed payments
+    import_module("domain.policy.application_path"),  # POLICY ch. 14, ch. 15
     warnings,  # §1 智能预警, §3 返贫预警 (POLICY ch. 12)
 )
 
