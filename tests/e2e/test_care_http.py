@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_http import AP, CW, approve_dibao, events, register
+from tests.e2e.test_http import AP, CW, approve_dibao, consents, decide, events, register
 from tests.helpers import id_number
 
 
@@ -149,7 +149,7 @@ def test_income_and_posts_metrics(server):
     32,000 target. §24: a rural household of two at 20,000 in 2024 and 23,000 in 2025:
     10,000 -> 11,500 per head, growth 0.1500 (met). §22: posts are null until the bureau
     records them, then 1,300 against 1,200 (met)."""
-    cw, ap = server.token(*CW), server.token(*AP)
+    cw = server.token(*CW)
     low, _ = register(server, members=4, region="330482")
     app_id = server.client.post(
         f"/households/{low}/applications",
@@ -158,13 +158,10 @@ def test_income_and_posts_metrics(server):
             "programme": "low_income",
             "effective_from": "2025-01-01",
             "means": {"annual_income": "96000"},
+            "consents": consents(server, low, "2025-01-01"),
         },
     ).json()["application_id"]
-    server.client.post(
-        f"/households/{low}/applications/{app_id}/determination",
-        headers=ap,
-        json={"decision": "approve", "reason": "ok"},
-    )
+    assert decide(server, low, app_id).status_code == 200
     rural = server.client.post(
         "/households",
         headers=cw,
@@ -190,13 +187,14 @@ def test_income_and_posts_metrics(server):
         app_id = server.client.post(
             f"/households/{rural}/applications",
             headers=cw,
-            json={"programme": "dibao", "effective_from": on, "means": {"annual_income": income}},
+            json={
+                "programme": "dibao",
+                "effective_from": on,
+                "means": {"annual_income": income},
+                "consents": consents(server, rural, on),
+            },
         ).json()["application_id"]
-        r = server.client.post(
-            f"/households/{rural}/applications/{app_id}/determination",
-            headers=ap,
-            json={"decision": "approve", "reason": "ok"},
-        )
+        r = decide(server, rural, app_id)
         assert r.status_code == 200, r.text
     auditor = server.token("auditor-zhao", "auditor")
     metrics = server.client.get(

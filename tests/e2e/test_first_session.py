@@ -4,12 +4,15 @@ ledger (no LEDGER_SECRET: the server and `ledger token` share the key they creat
 LEDGER_DATA_DIR, as on a fresh clone).
 
 The amounts it prints, worked out from docs/POLICY.md:
-- §2 means test: per-capita monthly income = 4,200 / 1 member / 12 = 350.00;
-- §3 standards: `dibao_standard_annual` 15,000 from 2025-01-01 (SEED) = 1,250.00 a month;
-- §4 dibao = (1,250.00 − 350.00) × 1 = **900.00** a month from 2025-02-11;
-- §11 pro rata: February 2025 pays 900.00 × 18 / 28 days = 578.5714… → **578.57** (half-up,
-  rounded once), the run's total and the feed line's gross and amount;
-- §6 caps (plan §17): self-pay 35,000 of a member with nothing paid yet this year:
+- POLICY ch. 14: received 2025-02-11, the notice published 02-13 runs 7 days to
+  **2025-02-19**, the approval on 02-20;
+- POLICY ch. 2 means test: per-capita monthly income = 4,200 / 1 member / 12 = 350.00;
+- POLICY ch. 3 standards: `dibao_standard_annual` 15,000 from 2025-01-01 (SEED) = 1,250.00
+  a month;
+- POLICY ch. 4 dibao = (1,250.00 − 350.00) × 1 = **900.00** a month from 2025-02-11;
+- POLICY ch. 11 pro rata: February 2025 pays 900.00 × 18 / 28 days = 578.5714… →
+  **578.57** (half-up, rounded once), the run's total and the feed line's gross and amount;
+- POLICY ch. 6 caps (plan §17): self-pay 35,000 of a member with nothing paid yet this year:
   kept = min(35,000, 30,000 − 0, 50,000 − 0) = **30,000.00**, relief **5,000.00**."""
 
 from __future__ import annotations
@@ -95,7 +98,10 @@ def test_the_first_session_runs_as_written(tmp_path: Path) -> None:
     out = done.stdout
     assert done.returncode == 0, f"{out}\n{done.stderr}"
     lines = out.splitlines()
-    assert lines[0] == "900.00"  # the determination's monthly amount (§4)
+    assert lines[0] == "2025-02-19"  # the notice from 02-13 for 7 days (POLICY ch. 14)
+    assert lines[1] == "900.00"  # the determination's monthly amount (POLICY ch. 4)
+    assert lines[2] == "decided"  # the notice letter delivered
+    lines = lines[2:]
     assert lines[1] == "***************0123"  # the account, masked to the caseworker
     assert re.fullmatch(
         r"run [0-9a-f-]{36} for 2025-02: 1 payments scheduled, total 578\.57 to 1 households",
@@ -111,6 +117,13 @@ def test_the_first_session_runs_as_written(tmp_path: Path) -> None:
     replay = "\n".join(lines[6:])
     assert "Categories: dibao" in replay
     assert re.search(r"dibao\s*│\s*│\s*900\.00\s*│\s*2025-02-11", replay), replay
-    for event in ("Registered", "MemberAdded", "ApplicationDetermined", "MedicalReliefGranted"):
+    for event in (
+        "Registered",
+        "MemberAdded",
+        "ApplicationReceived",
+        "NoticePublished",
+        "ApplicationDetermined",
+        "MedicalReliefGranted",
+    ):
         assert event in replay
     assert verified.returncode == 0, verified.stdout + verified.stderr  # chains, recomputes

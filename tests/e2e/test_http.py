@@ -44,22 +44,84 @@ def register(server, members=4, region="330402"):
     return hid, ids
 
 
+STAFF = ["investigator-zhao", "investigator-qian"]
+
+
+def consents(server, hid, on):
+    """Every member present on `on` signs the authorisation that day (POLICY ch. 14)."""
+    r = server.client.get(f"/households/{hid}", headers=server.token(*CW))
+    assert r.status_code == 200, r.text
+    return [
+        {"member_id": m["member_id"], "signed_on": on}
+        for m in r.json()["members"]
+        if m["joined_on"] <= on and (m["left_on"] is None or m["left_on"] > on)
+    ]
+
+
+def walk(server, hid, app_id):
+    """Take a received application through the check, the investigation and the 7-day
+    notice on its receipt date (POLICY ch. 14); returns the first day it may be decided."""
+    from datetime import date, timedelta
+
+    cw = server.token(*CW)
+    base = f"/households/{hid}/applications/{app_id}"
+    state = server.client.get(base, headers=cw).json()
+    on = state["path"]["received_on"]
+    steps = [
+        ("/checks", {"request_id": f"{app_id}-tax", "department": "tax", "on": on}),
+        (f"/checks/{app_id}-tax/answer", {"finding": "as declared", "on": on}),
+    ]
+    if state["means"] is not None:
+        means = state["means"]
+        steps.append(
+            (
+                "/check-report",
+                {
+                    "on": on,
+                    "means": {
+                        "annual_income": means["annual_income"],
+                        "rigid_deductions": means["rigid_deductions"],
+                        "car_insurance_value": means["car_insurance_value"],
+                    },
+                },
+            )
+        )
+    steps += [
+        ("/investigations", {"staff": STAFF, "findings": "属实", "on": on}),
+        ("/notice", {"on": on}),
+    ]
+    for path, body in steps:
+        r = server.client.post(base + path, headers=cw, json=body)
+        assert r.status_code == 200, (path, r.text)
+    until = date.fromisoformat(r.json()["notice_until"])
+    return (until + timedelta(days=1)).isoformat()
+
+
+def decide(server, hid, app_id, decision="approve", reason="ok"):
+    """`walk`, then the approver's decision on the first day it may come."""
+    on = walk(server, hid, app_id)
+    return server.client.post(
+        f"/households/{hid}/applications/{app_id}/determination",
+        headers=server.token(*AP),
+        json={"decision": decision, "reason": reason, "on": on},
+    )
+
+
 def approve_dibao(server, hid, effective_from, annual_income):
-    """Submit a dibao application (caseworker) and approve it (approver)."""
-    app_id = server.client.post(
+    """Receive a dibao application (caseworker), walk its path and approve it (approver)."""
+    r = server.client.post(
         f"/households/{hid}/applications",
         headers=server.token(*CW),
         json={
             "programme": "dibao",
             "effective_from": effective_from,
             "means": {"annual_income": annual_income},
+            "consents": consents(server, hid, effective_from),
         },
-    ).json()["application_id"]
-    r = server.client.post(
-        f"/households/{hid}/applications/{app_id}/determination",
-        headers=server.token(*AP),
-        json={"decision": "approve", "reason": "ok"},
     )
+    assert r.status_code == 201, r.text
+    app_id = r.json()["application_id"]
+    r = decide(server, hid, app_id)
     assert r.status_code == 200, r.text
     return app_id
 
@@ -81,15 +143,12 @@ def test_dibao_household_from_registration_to_entitlement(server):
             "programme": "dibao",
             "effective_from": "2025-03-01",
             "means": {"annual_income": "24000", "rigid_deductions": "4800.00"},
+            "consents": consents(server, hid, "2025-03-01"),
         },
     )
     assert r.status_code == 201, r.text
     app_id = r.json()["application_id"]
-    r = server.client.post(
-        f"/households/{hid}/applications/{app_id}/determination",
-        headers=server.token(*AP),
-        json={"decision": "approve", "reason": "入户核查属实"},
-    )
+    r = decide(server, hid, app_id, reason="入户核查属实")
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["outcome"] == "approved" and body["category"] == "dibao"
@@ -283,6 +342,7 @@ def test_separation_of_duties_over_http(server):
             "programme": "dibao",
             "effective_from": "2025-03-01",
             "means": {"annual_income": "0"},
+            "consents": consents(server, hid, "2025-03-01"),
         },
     )
     app_id = r.json()["application_id"]

@@ -126,8 +126,8 @@ def test_the_api_survives_postgresql_going_away(server, outage_cluster, outage_u
         return body["name"], r
 
     def determination(client: httpx.Client, n: int) -> tuple[Any, httpx.Response]:
-        """A household with a member and a dibao application, then its determination (the
-        write under test); a refusal on the way there is kept as it is."""
+        """A household with a member and a disaster-relief application (§28), then its
+        determination (the write under test); a refusal on the way there is kept as it is."""
         r = client.post(
             "/households",
             headers=cw,
@@ -145,10 +145,10 @@ def test_the_api_survives_postgresql_going_away(server, outage_cluster, outage_u
         r = client.post(
             f"/households/{target}/applications",
             headers=cw,
-            json={
-                "programme": "dibao",
+            json={  # decided in one step (a category's path has steps of its own)
+                "programme": "disaster_relief",
                 "effective_from": "2025-03-01",
-                "means": {"annual_income": "0"},
+                "details": {"disaster_on": "2025-03-01", "loss": "house_damaged"},
             },
         )
         if r.status_code != 201:
