@@ -1,6 +1,7 @@
-"""The ledger application (`LedgerApplication`), in three layers: `base` (storage,
+"""The ledger application (`LedgerApplication`), in four layers: `base` (storage,
 loading as known at any time, snapshots, the retry helper), `standards` (seeds, changes,
-propagation) and `commands` (every household command)."""
+propagation), `calendar` (the working-day calendar) and `commands` (every household
+command)."""
 
 from domain.application.base import (
     KNOWN_AT_WINDOW,
@@ -11,6 +12,7 @@ from domain.application.base import (
     Propagation,
     StandardChangeResult,
 )
+from domain.application.calendar import CalendarLedger, CalendarMarkResult
 from domain.application.commands import LedgerApplication
 from domain.application.standards import StandardsLedger
 
@@ -18,6 +20,8 @@ __all__ = [
     "KNOWN_AT_WINDOW",
     "MAX_RETRIES",
     "PROPAGATION_BATCH",
+    "CalendarLedger",
+    "CalendarMarkResult",
     "KnownAt",
     "LedgerApplication",
     "LedgerBase",
