@@ -116,6 +116,7 @@ class Ledger:
         migrate = settings.migrate_on_start
         if seed and migrate:
             app.seed_standards()
+            app.seed_calendar()
         views = build_views(env)
         recorder: Any = app.recorder
         if isinstance(views, PostgresViewStore):

@@ -1,7 +1,7 @@
-"""The ledger application (`LedgerApplication`), in four layers: `base` (storage,
-loading as known at any time, snapshots, the retry helper), `standards` (seeds, changes,
-propagation), `path` (the statutory path's steps) and `commands` (every household
-command)."""
+"""The ledger application (`LedgerApplication`), in parts over `base` (storage, loading
+as known at any time, snapshots, the retry helper): `standards` (seeds, changes,
+propagation), `path` (the statutory path's steps), `calendar` (the working-day calendar)
+and `commands` (every household command)."""
 
 from domain.application.base import (
     KNOWN_AT_WINDOW,
@@ -12,6 +12,7 @@ from domain.application.base import (
     Propagation,
     StandardChangeResult,
 )
+from domain.application.calendar import CalendarLedger, CalendarMarkResult
 from domain.application.commands import LedgerApplication
 from domain.application.path import PathLedger
 from domain.application.standards import StandardsLedger
@@ -20,6 +21,8 @@ __all__ = [
     "KNOWN_AT_WINDOW",
     "MAX_RETRIES",
     "PROPAGATION_BATCH",
+    "CalendarLedger",
+    "CalendarMarkResult",
     "KnownAt",
     "LedgerApplication",
     "LedgerBase",

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.application.calendar import CalendarLedger
 from domain.application.path import PathLedger
 from domain.errors import NotFoundError
 from domain.household import (
@@ -25,7 +26,7 @@ from domain.policy.s05_means_test import Means
 from domain.policy.s17_medical_caps import BillFigures
 
 
-class LedgerApplication(PathLedger):
+class LedgerApplication(PathLedger, CalendarLedger):
     """Commands of the benefits ledger. Every command takes the acting user."""
 
     # The library names an application after its own class unless it says otherwise;

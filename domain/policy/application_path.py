@@ -19,56 +19,76 @@ from __future__ import annotations
 from datetime import date, timedelta
 from fractions import Fraction
 
-from domain.errors import ConflictError
-from domain.policy.base import param, ratio
+from domain.errors import ConflictError, PolicyRuleError
+from domain.policy.base import ProposedChange, param, ratio
 
 PLAN_ITEMS = "POLICY ch. 14, ch. 15"  # for docs/MAP.md
+
+
+def _whole_count(change: ProposedChange) -> None:
+    """A count is a whole number, 1 or more."""
+    value = Fraction(change.value)
+    if value.denominator != 1 or value < 1:
+        raise PolicyRuleError(
+            f"value {value} for {change.key} must be a whole number, 1 or more (a count)",
+            "value",
+        )
+
 
 PARAMETERS = (
     ratio(
         "check_answer_days",
-        "working days a partner department has to answer a check",
-        param(Fraction(5), "PARAM POLICY ch. 14: 5 working days"),
+        "working days a partner department has to answer the economic-status check",
+        param(Fraction(5), "PARAM POLICY ch. 14: 5 working days (核对)"),
+        rule=_whole_count,
     ),
     ratio(
         "investigators_min",
-        "staff a home investigation needs",
+        "staff at least on a home investigation (入户调查)",
         param(Fraction(2), "PARAM POLICY ch. 14: at least two staff"),
+        rule=_whole_count,
     ),
     ratio(
         "public_notice_days",
-        "days the public notice runs",
+        "days the proposed decision is publicly noticed (公示)",
         param(Fraction(7), "PARAM POLICY ch. 14: 7 days"),
+        rule=_whole_count,
     ),
     ratio(
         "decision_working_days",
         "working days from receipt to the decision",
-        param(Fraction(30), "PARAM POLICY ch. 14: 30 working days"),
+        param(Fraction(30), "PARAM POLICY ch. 14: 30 working days from receipt"),
+        rule=_whole_count,
     ),
     ratio(
         "decision_working_days_max",
-        "working days with the one extension",
-        param(Fraction(45), "PARAM POLICY ch. 14: 45 working days"),
+        "working days to the decision when extended once with a reason",
+        param(Fraction(45), "PARAM POLICY ch. 14: extendable once to 45 working days"),
+        rule=_whole_count,
     ),
     ratio(
         "appeal_days",
-        "days after the notice letter to ask for review",
-        param(Fraction(60), "PARAM POLICY ch. 14: 60 days"),
+        "days after the notice to ask for review or appeal (复核 / 行政复议)",
+        param(Fraction(60), "PARAM POLICY ch. 14: 60 days of the notice"),
+        rule=_whole_count,
     ),
     ratio(
         "review_months_stable",
-        "months between reviews of a stable household",
+        "months between periodic reviews of households with stable income (定期核查)",
         param(Fraction(12), "PARAM POLICY ch. 15: once a year"),
+        rule=_whole_count,
     ),
     ratio(
         "review_months_variable",
-        "months between reviews of an irregular income",
+        "months between reviews of households with irregular income or members able to work",
         param(Fraction(6), "PARAM POLICY ch. 15: every six months"),
+        rule=_whole_count,
     ),
     ratio(
         "phase_out_months",
-        "months the allowance continues after work is taken up",
-        param(Fraction(6), "PARAM POLICY ch. 15: the bureau sets it"),
+        "months a dibao allowance continues after work lifts income above the line (渐退期)",
+        param(Fraction(6), "PARAM POLICY ch. 15: placeholder 6, the bureau sets it"),
+        rule=_whole_count,
     ),
 )
 

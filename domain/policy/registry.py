@@ -15,6 +15,7 @@ from typing import Any
 
 from domain import payments, warnings
 from domain.errors import InvalidInputError
+from domain.policy import application_path
 from domain.policy.base import (
     CATEGORY,
     GRANT,
@@ -51,7 +52,7 @@ PLAN_ITEMS = (
 MODULES: tuple[ModuleType, ...] = (
     *(import_module(f"domain.policy.{name}") for name in PLAN_ITEMS),
     payments,  # POLICY ch. 4, ch. 11: recoveries and failed payments
-    import_module("domain.policy.application_path"),  # POLICY ch. 14, ch. 15
+    application_path,  # POLICY ch. 14, ch. 15: the application's path, reviews
     warnings,  # §1 智能预警, §3 返贫预警 (POLICY ch. 12)
 )
 
