@@ -68,6 +68,7 @@ RULES = (
     "major_change_unvisited",
     "rural_income_fall",
     "payment_failing",
+    "decision_overdue",
 )
 REFERRALS_EXPECTED = 3  # §21: at least 3 job referrals for each registered unemployed member
 MAJOR_CHANGE_VISIT_DAYS = WEEK_DAYS  # §30: weekly visits after a major adverse change
@@ -308,6 +309,26 @@ def payment_failing(
         f"(the latest on {failed_on.isoformat()}); check the payee's account.",
         failed_on,
         payment_id,
+    )
+
+
+def decision_overdue(
+    application_id: str, used: int, limit: int, due_on: date | None, on: date
+) -> Finding:
+    """POLICY ch. 14: an application on the statutory path still undecided after its
+    `decision_working_days` (or, extended, `decision_working_days_max`) working days from
+    receipt, the days its clock was paused not counted. Raised from the day after the
+    deadline, once per application."""
+    rule = "decision_overdue"
+    if used <= limit or due_on is None:
+        return Finding(rule, False, f"{used} of {limit} working days used")
+    return Finding(
+        rule,
+        True,
+        f"审批超期 (decision overdue): application {application_id} has used {used} working "
+        f"days of {limit}; the deadline was {due_on.isoformat()} (POLICY ch. 14).",
+        due_on + timedelta(days=1),
+        application_id,
     )
 
 

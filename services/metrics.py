@@ -38,5 +38,6 @@ TARGETS: dict[str, Target] = {
         ),
         Target("rural_low_income_income_growth", "§24", Fraction(1, 10), "0.1000"),
         Target("public_welfare_posts", "§22", Fraction(1200), "1200"),
+        Target("applications_decided_on_time", "POLICY ch. 14", Fraction(1), "1.0000"),
     )
 }

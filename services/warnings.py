@@ -15,12 +15,13 @@ from domain.errors import InvalidInputError, NotFoundError
 from domain.money import round_half_up
 from domain.policy.registry import REGISTRY
 from domain.policy.s30_visit_tiers import visit_tier
-from domain.standards import StandardsBook, county_of
+from domain.standards import CITY_CODE, StandardsBook, county_of
 from domain.warnings import (
     STATUSES,
     Finding,
     MeansRecord,
     WarningCase,
+    decision_overdue,
     eligible_for_more,
     illness_poverty,
     latest,
@@ -34,6 +35,7 @@ from domain.warnings import (
 )
 from projections import sql
 from projections.queries import CareFacts, as_day
+from services.applications import worklist
 from services.ledger import Ledger
 
 
@@ -137,6 +139,7 @@ def findings(
     failures: dict[str, list[dict[str, Any]]] = {}
     for r in ledger.views.query(sql.WARN_FAILURES, {}):
         failures.setdefault(str(r["household_id"]), []).append(r)
+    late = _late_applications(ledger, on)
     books: dict[str, StandardsBook] = {}
     found: list[tuple[str, str, Finding]] = []
     for hid in sorted(households):
@@ -176,8 +179,31 @@ def findings(
                     int(r["failures"]), str(r["payment_id"]), as_day(r["failed_on"]), book, on
                 )
             )
+        for item in late.get(hid, []):
+            results.append(
+                decision_overdue(
+                    item["application_id"],
+                    item["working_days_used"],
+                    item["working_days_limit"],
+                    as_day(item["due_on"]) if item["due_on"] else None,
+                    on,
+                )
+            )
         found += [(hid, region, f) for f in results if f.fires]
     return found
+
+
+def _late_applications(ledger: Ledger, on: date) -> dict[str, list[dict[str, Any]]]:
+    """The open applications past their decision deadline on `on`, by household."""
+    late: dict[str, list[dict[str, Any]]] = {}
+    after: str | None = None
+    while True:
+        page = worklist(ledger, region=CITY_CODE, on=on, overdue=True, after=after, limit=500)
+        for item in page["items"]:
+            late.setdefault(item["household_id"], []).append(item)
+        after = page["next"]
+        if after is None:
+            return late
 
 
 def warnings(

@@ -14,6 +14,7 @@ from domain.policy.s17_medical_caps import cap_year_of
 from domain.standards import CITY_CODE, COUNTIES
 from projections import sql
 from projections.queries import as_day
+from services.applications import on_time
 from services.metrics import TARGETS as T
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
@@ -93,7 +94,31 @@ def metrics(_: Overseer, ledger: LedgerDep, as_of: QueryDate | None = None) -> d
     found += _income_metrics(ledger, facts, on)
     found += _enrolment_metrics(facts, on)
     found.append(_posts_metric(ledger, on))
+    found += _on_time_metrics(ledger, on)
     return {"as_of": on.isoformat(), "metrics": found}
+
+
+def _on_time_metrics(ledger: Any, on: date) -> list[dict[str, Any]]:
+    """POLICY ch. 14: the applications on the statutory path decided by `on` within their
+    working-day deadline, per county, against 100%."""
+    target = T["applications_decided_on_time"]
+    found = []
+    for county in on_time(ledger, region=CITY_CODE, on=on):
+        share = Fraction(county["on_time"], county["decided"])
+        found.append(
+            {
+                "metric": "applications_decided_on_time",
+                "policy_item": target.policy_item,
+                "region_code": county["county"],
+                "actual": rate(share),
+                "target": target.shown,
+                "comparison": ">=",
+                "met": target.met(share),
+                "basis": f"{county['on_time']} of {county['decided']} applications decided "
+                "within their deadline in working days",
+            }
+        )
+    return found
 
 
 def _care_metrics(ledger: Any, facts: Any, on: date) -> list[dict[str, Any]]:

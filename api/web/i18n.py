@@ -52,6 +52,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "major_change_unvisited": ("重大变故未走访", "Major change not visited"),
     "rural_income_fall": ("返贫预警：收入下降", "Rural income fall"),
     "payment_failing": ("发放连续失败", "Payment failing"),
+    "decision_overdue": ("审批超期", "Decision overdue"),
     "note": ("处理说明", "Note"),
     "act": ("处理", "Act"),
     "acknowledge": ("知悉", "Acknowledge"),
@@ -196,6 +197,7 @@ METRICS: dict[str, tuple[str, str]] = {
         "Rural low-income households' income growth",
     ),
     "public_welfare_posts": ("公益性岗位（个）", "Public-welfare posts"),
+    "applications_decided_on_time": ("按期审批率", "Applications decided on time"),
 }
 
 # The codes the ledger records besides the programmes (whose words are their own
