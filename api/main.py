@@ -18,6 +18,7 @@ from api.outage import DatabaseGuard, OutageMiddleware
 from api.routers import (
     applications,
     audit,
+    calendar,
     care,
     entitlements,
     exchange,
@@ -43,6 +44,7 @@ ROUTERS = tuple(
     for module in (
         health,
         standards,
+        calendar,
         simulations,
         households,
         applications,
