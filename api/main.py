@@ -18,6 +18,7 @@ from api.outage import DatabaseGuard, OutageMiddleware
 from api.routers import (
     applications,
     audit,
+    calendar,
     care,
     entitlements,
     exchange,
@@ -46,6 +47,7 @@ ROUTERS = (
         for module in (
             health,
             standards,
+            calendar,
             simulations,
             households,
             applications,

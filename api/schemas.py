@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    StrictBool,
     ValidationInfo,
     field_validator,
 )
@@ -124,6 +125,80 @@ class StandardChangeIn(Input):
     override_reason: Annotated[str, Field(max_length=2000)] | None = Field(
         default=None, description="why a dibao rise below cited_income_growth is recorded anyway"
     )
+
+
+class CalendarDayIn(Input):
+    """A day of the city's working-day calendar (POLICY ch. 14): a public holiday
+    (`working` false) or a make-up working day 调休 (`working` true), or a correction of
+    either. The day's latest mark decides; the same mark again records nothing."""
+
+    model_config = example(
+        day="2027-02-06", working=True, basis="国务院办公厅关于2027年部分节假日安排的通知"
+    )
+
+    day: BusinessDate = Field(description="the day marked")
+    working: StrictBool = Field(description="true: a working day; false: not (a holiday)")
+    basis: Text = Field(description="why: the notice or decision that sets it")
+
+
+class CalendarDayOut(BaseModel):
+    """A day's latest mark on the calendar."""
+
+    model_config = example(
+        day="2027-02-06",
+        working=True,
+        basis="国务院办公厅关于2027年部分节假日安排的通知",
+        actor="admin-chen",
+        version="calendar:75",
+        weekday="Saturday",
+    )
+
+    day: date = Field(description="the day marked")
+    working: bool = Field(description="true: a working day; false: not")
+    basis: str = Field(description="why, as recorded")
+    actor: str = Field(description="who recorded the mark (system:seed for a default)")
+    version: str = Field(description="the calendar stream's version that recorded it")
+    weekday: str = Field(description="the day of the week, in English")
+
+
+class CalendarMarkOut(CalendarDayOut):
+    """The day's mark after the request; `recorded` false when it was already so."""
+
+    model_config = example(
+        day="2027-02-06",
+        working=True,
+        basis="国务院办公厅关于2027年部分节假日安排的通知",
+        actor="admin-chen",
+        version="calendar:75",
+        weekday="Saturday",
+        recorded=True,
+    )
+
+    recorded: bool = Field(description="true: recorded now; false: already the day's mark")
+
+
+class CalendarYearOut(BaseModel):
+    """A year of the calendar: the days marked (holidays, make-up days, corrections) and
+    the working days of each month."""
+
+    model_config = example(
+        year=2026,
+        days=[
+            {
+                "day": "2026-02-14",
+                "working": True,
+                "basis": "PARAM: the bureau confirms against the State Council notice",
+                "actor": "system:seed",
+                "version": "calendar:40",
+                "weekday": "Saturday",
+            }
+        ],
+        working_days={"2026-01": 21, "2026-02": 16},
+    )
+
+    year: int = Field(description="the year listed")
+    days: list[CalendarDayOut] = Field(description="the year's marked days, in date order")
+    working_days: dict[str, int] = Field(description='working days per month, keyed "YYYY-MM"')
 
 
 class RefusedHousehold(BaseModel):

@@ -11,19 +11,22 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.application.base import LedgerBase
-from domain.calendar import WorkCalendar, add_missing_days, calendar_id, default_calendar
+from domain.calendar import Mark, WorkCalendar, add_missing_days, calendar_id, default_calendar
 from domain.errors import NotFoundError
 
 
 @dataclass(frozen=True)
 class CalendarMarkResult:
-    """What `mark_calendar_day` did: `recorded` False when the day's latest mark already
-    said the same (nothing new); `version` is the calendar stream's version then."""
+    """What `mark_calendar_day` did: the day's latest mark after it, and `recorded`
+    False when that mark already said the same (nothing new recorded)."""
 
-    day: date
-    working: bool
+    mark: Mark
     recorded: bool
-    version: int
+
+    @property
+    def version(self) -> int:
+        """The calendar stream's version that recorded the day's mark."""
+        return self.mark.version
 
 
 class CalendarLedger(LedgerBase):
@@ -62,7 +65,7 @@ class CalendarLedger(LedgerBase):
         def attempt() -> tuple[list[Any], CalendarMarkResult]:
             calendar = self._calendar() or default_calendar()
             recorded = calendar.mark(day, working, basis, actor)
-            return [calendar], CalendarMarkResult(day, working, recorded, calendar.version)
+            return [calendar], CalendarMarkResult(calendar.marks[day], recorded)
 
         return self.retrying(attempt, "the calendar")
 

@@ -22,6 +22,8 @@ ALLOWED = {
     ("POST", "/standards/changes"): {"standards_admin"},
     ("GET", "/standards"): INTERNAL,
     ("POST", "/standards/simulations"): {"standards_admin", "finance"},
+    ("GET", "/calendar"): INTERNAL,
+    ("POST", "/calendar/days"): {"standards_admin"},
     ("POST", "/households"): {"caseworker"},
     ("GET", "/households/{household_id}"): READERS,
     ("POST", "/households/{household_id}/members"): {"caseworker"},
