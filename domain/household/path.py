@@ -193,7 +193,9 @@ class PathPart(ApplicationsPart):
         application_id: str
 
         def apply(self, aggregate: Household) -> None:
-            _path(aggregate, self.application_id).decided_on = self.effective_on
+            path = _path(aggregate, self.application_id)
+            path.decided_on = self.effective_on
+            path.decided_by = self.actor
 
     class NoticeLetterSent(Event):
         """告知书 delivered to the applicant."""
@@ -686,6 +688,11 @@ class PathPart(ApplicationsPart):
             raise InvalidInputError("an appeal's decision gives its reasons", "reason")
         if on < appeal["lodged_on"]:
             raise InvalidInputError("the decision is dated before the appeal", "on")
+        if actor == application.path.decided_by:
+            raise SeparationOfDutiesError(
+                "an appeal is decided by someone other than the one who decided the "
+                "application (POLICY ch. 14)"
+            )
         self.trigger_event(
             self.AppealDecided,
             application_id=application_id,

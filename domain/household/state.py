@@ -136,6 +136,7 @@ class PathRecord:
     extension: dict[str, Any] | None = None  # on, reason, by
     withdrawn: dict[str, Any] | None = None  # on, reason
     decided_on: date | None = None
+    decided_by: str | None = None
     letters: list[dict[str, Any]] = field(default_factory=list)  # on, kind, delivered by
     appeals: dict[str, dict[str, Any]] = field(default_factory=dict)  # by appeal id
 

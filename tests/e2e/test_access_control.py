@@ -33,6 +33,39 @@ ALLOWED = {
     ("POST", "/households/{household_id}/applications/{application_id}/determination"): {
         "approver"
     },
+    ("POST", "/households/{household_id}/applications/{application_id}/documents"): {"caseworker"},
+    ("POST", "/households/{household_id}/applications/{application_id}/documents/received"): {
+        "caseworker"
+    },
+    ("POST", "/households/{household_id}/applications/{application_id}/checks"): {"caseworker"},
+    (
+        "POST",
+        "/households/{household_id}/applications/{application_id}/checks/{request_id}/answer",
+    ): {"caseworker"},
+    ("POST", "/households/{household_id}/applications/{application_id}/check-report"): {
+        "caseworker"
+    },
+    ("POST", "/households/{household_id}/applications/{application_id}/investigations"): {
+        "caseworker"
+    },
+    ("POST", "/households/{household_id}/applications/{application_id}/notice"): {"caseworker"},
+    ("POST", "/households/{household_id}/applications/{application_id}/objections"): {"caseworker"},
+    (
+        "POST",
+        "/households/{household_id}/applications/{application_id}/objections/{objection_id}/resolution",
+    ): {"approver"},
+    ("POST", "/households/{household_id}/applications/{application_id}/extension"): {"approver"},
+    ("POST", "/households/{household_id}/applications/{application_id}/withdrawal"): {"caseworker"},
+    ("POST", "/households/{household_id}/applications/{application_id}/letter"): {"caseworker"},
+    ("POST", "/households/{household_id}/applications/{application_id}/appeals"): {"caseworker"},
+    (
+        "POST",
+        "/households/{household_id}/applications/{application_id}/appeals/{appeal_id}/decision",
+    ): {"approver"},
+    ("GET", "/households/{household_id}/applications/{application_id}"): READERS,
+    ("GET", "/households/{household_id}/applications/{application_id}/letter"): READERS,
+    ("GET", "/households/{household_id}/applications/{application_id}/letter.pdf"): READERS,
+    ("GET", "/applications"): READERS,
     ("GET", "/households/{household_id}/entitlements"): READERS,
     ("GET", "/households/{household_id}/entitlements/history"): READERS,
     ("POST", "/households/{household_id}/entitlements/{programme}/suspension"): {"approver"},

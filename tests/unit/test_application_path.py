@@ -282,6 +282,15 @@ def test_a_refusal_comes_with_its_letter_and_an_appeal_within_60_days(book):
             book=book,
         )
     assert "61 days later" in late.value.message
+    with pytest.raises(SeparationOfDutiesError):  # not the one who decided
+        h.decide_appeal(
+            app_id,
+            appeal_id="a-1",
+            outcome="upheld",
+            reason="维持",
+            on=date(2025, 5, 20),
+            actor="ap",
+        )
     decided = h.decide_appeal(
         app_id,
         appeal_id="a-1",
