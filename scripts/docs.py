@@ -2,8 +2,9 @@
 
 Run `python -m scripts.docs` to rewrite them: the standards table at the end of
 docs/STANDARDS.md, the standards table of docs/POLICY.md, the plan items' table of
-docs/MAP.md (from the registry), and the operations and bodies of docs/API.md (from the application's routes and its OpenAPI schema). Each generated
-part of POLICY.md and API.md sits between a `<!-- BEGIN generated: NAME -->` and an
+docs/MAP.md (from the registry), and the operations and bodies of docs/API.md (from the
+application's routes and its OpenAPI schema). Each generated part of POLICY.md, MAP.md
+and API.md sits between a `<!-- BEGIN generated: NAME -->` and an
 `<!-- END generated: NAME -->` line; everything else is written by hand.
 """
 

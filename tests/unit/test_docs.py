@@ -117,7 +117,7 @@ def test_policy_and_api_docs_carry_the_generated_parts():
 
 
 def test_a_section_sign_is_the_plans_item_and_a_chapter_is_policy_ch():
-    """"§N" is only the plan's item N (1 to 32); the rulebook's chapters are "POLICY ch. N"
+    """A "§N" is only the plan's item N (1 to 32); the rulebook's chapters are "POLICY ch. N"
     (1 to 15). No text the repository holds writes "POLICY.md §N" or "POLICY §N", and
     every "POLICY ch. N" and "§N" names one that exists."""
     import subprocess
