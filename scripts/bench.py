@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -92,17 +92,86 @@ def _bill_figures(n: int) -> BillFigures:
     return BillFigures(self_paid * 2, self_paid, self_paid, {}, ())
 
 
+STAFF = ["bench-zhao", "bench-qian"]  # the home investigation's two staff
+
+
+def _consents(household: Household, on: date) -> list[dict[str, str]]:
+    """Every member present on `on` signs the check's authorisation that day (POLICY ch. 14)."""
+    return [
+        {"member_id": m.member_id, "signed_on": on.isoformat()}
+        for m in household.members.values()
+        if m.present_on(on)
+    ]
+
+
+def _walk(household: Household, application_id: str, book: StandardsBook) -> date:
+    """The statutory path (POLICY ch. 14) on the aggregate, every step on the receipt date:
+    one check answered, the report, the investigation, the notice; returns the first day
+    the decision may come."""
+    application = household.applications[application_id]
+    path = application.path
+    if path is None:
+        return application.effective_from
+    on = path.received_on
+    request = f"{application_id}-tax"
+    household.request_check(
+        application_id, request_id=request, department="tax", on=on, actor="bench"
+    )
+    household.record_check_answer(
+        application_id,
+        request_id=request,
+        finding="as declared",
+        amount_fen=None,
+        on=on,
+        actor="bench",
+    )
+    if application.means is not None:
+        household.attach_check_report(application_id, means=application.means, on=on, actor="bench")
+    household.record_investigation(
+        application_id, staff=STAFF, findings="as declared", on=on, actor="bench", book=book
+    )
+    until = household.publish_notice(application_id, on=on, actor="bench", book=book)
+    return until + timedelta(days=1)
+
+
+def _app_walk(app: LedgerApplication, household_id: UUID, application_id: str) -> date:
+    """`_walk` through the ledger's commands (`path_step`: each step saved)."""
+    application = app.household(household_id).applications[application_id]
+    path = application.path
+    if path is None:
+        return application.effective_from
+    on = path.received_on
+    request = f"{application_id}-tax"
+
+    def step(name: str, **arguments: Any) -> Any:
+        return app.path_step(household_id, application_id, name, actor="bench", **arguments)
+
+    step("request_check", request_id=request, department="tax", on=on)
+    step("record_check_answer", request_id=request, finding="as declared", amount_fen=None, on=on)
+    if application.means is not None:
+        step("attach_check_report", means=application.means, on=on)
+    step("record_investigation", staff=STAFF, findings="as declared", on=on)
+    return step("publish_notice", on=on) + timedelta(days=1)
+
+
 def _determine(household: Household, book: StandardsBook, n: int) -> None:
+    received = date(2025, 3, 1)
     application = household.submit_application(
         programme="dibao",
-        effective_from=date(2025, 3, 1),
+        effective_from=received,
         means=Means(yuan(6000 + n % 20 * 100), yuan(1200), 0),
         member_id=None,
         details={},
         actor="bench",
+        consents=_consents(household, received),
     )
     household.determine(
-        application, decision="approve", reason="bench", actor="bench-approver", book=book
+        application,
+        decision="approve",
+        reason="bench",
+        actor="bench-approver",
+        book=book,
+        on=_walk(household, application, book),
     )
 
 
@@ -219,9 +288,15 @@ def bench_writes(settings: Settings, households: int, plain_households: int) -> 
                         effective_from=date(2025, 3, 1),
                         means=Means(yuan(6000 + n % 20 * 100), yuan(1200), 0),
                         actor="bench",
+                        consents=_consents(app.household(hid), date(2025, 3, 1)),
                     )
                     app.determine(
-                        hid, application, decision="approve", reason="bench", actor="bench-approver"
+                        hid,
+                        application,
+                        decision="approve",
+                        reason="bench",
+                        actor="bench-approver",
+                        on=_app_walk(app, hid, application),
                     )
                     plain_det_events += app.household(hid).version - before
 

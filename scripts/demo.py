@@ -76,6 +76,158 @@ def _birth(rng: random.Random, low: int, high: int) -> date:
     return date(2025 - rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
 
 
+def _consents(household: Household, on: date) -> list[dict[str, str]]:
+    """Every member present on `on` signs the authorisation of the check that day (授权书)."""
+    return [
+        {"member_id": m.member_id, "signed_on": on.isoformat()}
+        for m in household.members.values()
+        if m.present_on(on)
+    ]
+
+
+def _staff(caseworker: str) -> list[str]:
+    """The two staff of a home investigation: the caseworker and the next one."""
+    other = CASEWORKERS[(CASEWORKERS.index(caseworker) + 1) % len(CASEWORKERS)]
+    return [caseworker, other]
+
+
+def _walk(
+    household: Household,
+    app_id: str,
+    book: StandardsBook,
+    caseworker: str,
+    to: str = "noticed",
+) -> date:
+    """Take an application received on the household along the statutory path (POLICY
+    ch. 14), every step on its receipt date, up to stage `to` (checked, investigated,
+    noticed); returns the first day it may be decided (the day after the notice ends)."""
+    application = household.applications[app_id]
+    path = application.path
+    if path is None:
+        return application.effective_from
+    on = path.received_on
+    request = f"{app_id}-tax"
+    household.request_check(app_id, request_id=request, department="tax", on=on, actor=caseworker)
+    household.record_check_answer(
+        app_id, request_id=request, finding="与申报一致", amount_fen=None, on=on, actor=caseworker
+    )
+    if application.means is not None:
+        household.attach_check_report(app_id, means=application.means, on=on, actor=caseworker)
+    if to == "checked":
+        return on
+    household.record_investigation(
+        app_id,
+        staff=_staff(caseworker),
+        findings="入户核查属实",
+        on=on,
+        actor=caseworker,
+        book=book,
+    )
+    if to == "investigated":
+        return on
+    until = household.publish_notice(app_id, on=on, actor=caseworker, book=book)
+    return until + timedelta(days=1)
+
+
+def _decide(
+    household: Household,
+    app_id: str,
+    book: StandardsBook,
+    caseworker: str,
+    approver: str,
+    reason: str,
+) -> date:
+    """`_walk`, then the approval on the first day it may come; an application the rules
+    refuse is rejected that day with the rule's reason (and the error raised again)."""
+    on = _walk(household, app_id, book, caseworker)
+    try:
+        household.determine(
+            app_id, decision="approve", reason=reason, actor=approver, book=book, on=on
+        )
+    except LedgerError as refused:
+        household.determine(
+            app_id,
+            decision="reject",
+            reason=f"不符合条件：{refused.message}",
+            actor=approver,
+            book=book,
+            on=on,
+        )
+        raise
+    return on
+
+
+# The extra applications left along the path for the worklists (one household in 25):
+# each a re-assessment of the household's category received late in November.
+PATH_SLOTS = (
+    "documents",
+    "received",
+    "checked",
+    "investigated",
+    "objection",
+    "noticed",
+    "withdrawn",
+    "letter",
+)
+
+
+def _path_worklist(
+    rng: random.Random,
+    household: Household,
+    slot: str,
+    means: Means,
+    book: StandardsBook,
+    caseworker: str,
+    approver: str,
+    ids: Ids,
+) -> str | None:
+    """A re-assessment of the household's category left at `slot`; the stage it is at
+    (None: the household is in no category then)."""
+    received = date(2025, 11, 17) + timedelta(days=rng.randint(0, 6))
+    category = household.household_category_on(received)
+    if category is None:
+        return None
+    app_id = household.submit_application(
+        programme=category.category,
+        effective_from=received,
+        means=means,
+        member_id=None,
+        details={},
+        actor=caseworker,
+        application_id=ids("application"),
+        consents=_consents(household, received),
+    )
+    if slot == "documents":
+        household.request_documents(
+            app_id, documents="近三个月工资流水", on=received, actor=caseworker
+        )
+    elif slot in ("checked", "investigated"):
+        _walk(household, app_id, book, caseworker, to=slot)
+    elif slot == "withdrawn":
+        _walk(household, app_id, book, caseworker, to="checked")
+        household.withdraw_application(
+            app_id, reason="申请人撤回：已就业", on=received + timedelta(days=2), actor=caseworker
+        )
+    elif slot in ("objection", "noticed"):
+        _walk(household, app_id, book, caseworker)
+        if slot == "objection":
+            household.record_objection(
+                app_id,
+                objection_id=f"{app_id}-objection",
+                raised_by="邻居（匿名）",
+                text="反映家中有经营收入未申报",
+                on=received + timedelta(days=2),
+                actor=caseworker,
+            )
+    elif slot == "letter":
+        try:
+            on = _decide(household, app_id, book, caseworker, approver, "年度复核属实")
+        except LedgerError:
+            on = household.applications[app_id].path.decided_on or received
+        household.send_letter(app_id, on=on, actor=caseworker)
+    return household.applications[app_id].path.stage()
+
+
 def _helps_and_care(
     rng: random.Random,
     household: Household,
@@ -384,6 +536,7 @@ def build_demo_city(
     categories: dict[str, int] = {}
     medical = {"bills": 0, "corrected": 0, "cancelled": 0}
     helps: dict[str, int] = {}
+    stages: dict[str, int] = {}
     for done, n in enumerate(missing, start=1):
         # Each household from its own generator: the same household whichever others
         # are already there.
@@ -471,17 +624,12 @@ def build_demo_city(
                 details={},
                 actor=caseworker,
                 application_id=ids("application"),
+                consents=_consents(household, start),
             )
-            household.determine(
-                app_id,
-                decision="approve",
-                reason="入户核查属实",
-                actor=approver,
-                book=books[county],
-            )
+            _decide(household, app_id, books[county], caseworker, approver, "入户核查属实")
             categories[programme] = categories.get(programme, 0) + 1
         except LedgerError:
-            pass  # a low-income band above the limit for its size: no category
+            pass  # a low-income band above the limit for its size: rejected, no category
         if programme == "marginal":
             ill = [
                 m
@@ -498,14 +646,9 @@ def build_demo_city(
                     details={},
                     actor=caseworker,
                     application_id=ids("application"),
+                    consents=_consents(household, start),
                 )
-                household.determine(
-                    single,
-                    decision="approve",
-                    reason="重病单人户",
-                    actor=approver,
-                    book=books[county],
-                )
+                _decide(household, single, books[county], caseworker, approver, "重病单人户")
                 categories["dibao_single"] = categories.get("dibao_single", 0) + 1
         if rng.random() < 0.08:
             elder = household.members[members[-1]]
@@ -517,14 +660,9 @@ def build_demo_city(
                 details={},
                 actor=caseworker,
                 application_id=ids("application"),
+                consents=_consents(household, start),
             )
-            household.determine(
-                tekun,
-                decision="approve",
-                reason="无劳动能力、无赡养人",
-                actor=approver,
-                book=books[county],
-            )
+            _decide(household, tekun, books[county], caseworker, approver, "无劳动能力、无赡养人")
             categories["tekun"] = categories.get("tekun", 0) + 1
         # Later in the year: a child moves up a school stage, someone falls ill.
         for member_id in members:
@@ -547,6 +685,19 @@ def build_demo_city(
             rng, household, members, books[county], caseworker, medical, ids
         )
         _helps_and_care(rng, household, members, books[county], caseworker, approver, helps, ids)
+        if n % 25 == 12:  # the worklists' applications, from a generator of their own
+            stage = _path_worklist(
+                random.Random(f"{seed}:path:{n}"),  # noqa: S311 - demo data
+                household,
+                PATH_SLOTS[n // 25 % len(PATH_SLOTS)],
+                means,
+                books[county],
+                caseworker,
+                approver,
+                ids,
+            )
+            if stage is not None:
+                stages[stage] = stages.get(stage, 0) + 1
         batch.append(household)
         if len(batch) >= batch_size:
             events += sum(h.version for h in batch)
@@ -632,6 +783,8 @@ def build_demo_city(
         + ", ".join(f"{period} {n} ({format_yuan(total)})" for period, n, total, _ in runs[:2])
         + f", …; September with arrears: {runs[7][1]} payments ({format_yuan(runs[7][2])})",
         "other helps: " + ", ".join(f"{k} {v}" for k, v in sorted(helps.items())),
+        "applications along the statutory path (POLICY ch. 14), left for the worklists: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(stages.items())) or "none"),
         price,
         suspended,
         f"medical bills: {medical['bills']} ({medical['corrected']} corrected, "

@@ -10,6 +10,7 @@ from domain.application import LedgerApplication
 from domain.idnumber import check_character
 from domain.money import yuan
 from domain.policy.s05_means_test import Means
+from tests.path import app_consents, app_decide
 
 _SEQ = itertools.count(100)
 
@@ -84,6 +85,7 @@ def rural_household(ledger, region_code, category="dibao", income=0):
             effective_from=date(2025, 1, 1),
             means=means(income),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id)
     return hid

@@ -24,6 +24,7 @@ from services.audit import replay_household
 from services.ledger import Ledger
 from tests.conftest import _pg_conninfo
 from tests.helpers import household, means, rural_household
+from tests.path import app_consents, app_decide
 
 
 def dibao_household(ledger, members=3, income=10000):
@@ -34,8 +35,9 @@ def dibao_household(ledger, members=3, income=10000):
         effective_from=date(2025, 3, 1),
         means=means(income),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     return hid, ids
 
 
@@ -248,8 +250,9 @@ def approve(ledger, hid, programme, on, details):
         means=None,
         details=details,
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, on),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
 
 
 def test_forged_grants_are_caught_by_recomputation(ledger):

@@ -9,6 +9,7 @@ import pytest
 from domain.errors import PolicyRuleError
 from domain.policy.s30_visit_tiers import visit_due
 from tests.helpers import household, means, rural_household
+from tests.path import app_consents, app_decide
 
 CW = "caseworker-li"
 
@@ -18,9 +19,14 @@ def registered(ledger, severe=(), region="330402", residence="urban", employment
         ledger.app, 2, registered_on=date(2024, 1, 1), severe=severe, region_code=region
     )
     app_id = ledger.app.submit_application(
-        hid, programme="dibao", effective_from=date(2025, 1, 1), means=means(0), actor=CW
+        hid,
+        programme="dibao",
+        effective_from=date(2025, 1, 1),
+        means=means(0),
+        actor=CW,
+        consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     return hid, ids
 
 

@@ -14,6 +14,7 @@ from projections import sql
 from projections.entitlements import TABLES
 from scripts.cli import cli
 from services.ledger import Ledger
+from tests.path import app_consents, app_decide
 
 
 @pytest.fixture
@@ -99,8 +100,9 @@ def test_payment_run_and_feed_export(env):
             effective_from=date(2025, 1, 1),
             means=means(6000),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     finally:
         ledger.close()
     first = run("payment-run", "2025-01")

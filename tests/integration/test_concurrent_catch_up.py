@@ -11,6 +11,7 @@ from typing import Any
 from projections.runner import VIEWS, CatchUpRunner
 from services.ledger import Ledger
 from tests.helpers import household, means
+from tests.path import app_consents, app_decide
 
 TABLES = tuple(t for view in VIEWS.values() for t in view.tables)
 
@@ -45,8 +46,9 @@ def _write_households(ledger: Ledger, count: int) -> None:
             effective_from=date(2025, 2, 1),
             means=means(0),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 2, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
 
 
 def test_processes_catching_up_at_once_keep_the_views_exact(ledger, settings, tmp_path):

@@ -16,6 +16,7 @@ import pytest
 
 from projections.runner import VIEWS
 from scripts.demo import build_demo_city
+from tests.path import app_consents, app_decide, app_walk
 
 CHILD = textwrap.dedent("""
     import sys, time
@@ -193,7 +194,9 @@ def test_an_event_store_that_refuses_writes_is_reported_and_nothing_is_half_appl
             effective_from=date(2025, 2, 1),
             means=means(0),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 2, 1)),
         )
+        app_walk(ledger.app, hid, app_id)  # to be decided: only the write is refused
         head = ledger.app.recorder.max_notification_id()
         if sqlite:
             ledger.close()
@@ -280,8 +283,9 @@ def test_a_propagation_cut_short_is_reported_and_completed_by_ledger_propagate(
             effective_from=date(2025, 3, 1),
             means=means(0),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
         hids.append(hid)
     original = Household.apply_standard_change
     calls = []

@@ -8,6 +8,7 @@ from fractions import Fraction
 from projections import sql
 from services.payment_runs import run_payments
 from tests.helpers import id_number, means
+from tests.path import app_consents, app_decide
 
 CW, AP = "caseworker-li", "approver-wang"
 
@@ -21,8 +22,9 @@ def approve(app, hid, programme, on, member_id=None, details=None, income=None):
         member_id=member_id,
         details=details,
         actor=CW,
+        consents=app_consents(app, hid, on),
     )
-    return app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    return app_decide(app, hid, app_id, decision="approve", reason="ok", actor=AP)
 
 
 def test_every_programme_in_the_history_and_monthly_ones_in_the_run(ledger):

@@ -19,6 +19,7 @@ from domain.money import yuan
 from domain.standards import CITY_CODE, Standards, standards_id
 from projections.entitlements import TABLES
 from tests.helpers import household, id_number, means
+from tests.path import app_consents, app_decide, app_walk
 
 
 def amounts(ledger, hid, on, known_at=None):
@@ -38,9 +39,10 @@ def test_dibao_household_differential_with_rigid_deductions(ledger):
         effective_from=date(2025, 3, 1),
         means=means(24000, 4800),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
     )
-    result = ledger.app.determine(
-        hid, app_id, decision="approve", reason="核查属实", actor="approver-wang"
+    result = app_decide(
+        ledger.app, hid, app_id, decision="approve", reason="核查属实", actor="approver-wang"
     )
     assert result.category == "dibao"
     assert result.entitlements[0]["monthly_fen"] == (125_000 - 40_000) * 4 == 340_000
@@ -74,9 +76,10 @@ def test_marginal_household_member_with_severe_disability_gets_one_person_dibao(
         effective_from=date(2025, 2, 1),
         means=means(54000),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 2, 1)),
     )
-    outcome = ledger.app.determine(
-        hid, marginal, decision="approve", reason="ok", actor="approver-wang"
+    outcome = app_decide(
+        ledger.app, hid, marginal, decision="approve", reason="ok", actor="approver-wang"
     )
     assert outcome.category == "marginal" and outcome.entitlements == []
     single = ledger.app.submit_application(
@@ -86,8 +89,9 @@ def test_marginal_household_member_with_severe_disability_gets_one_person_dibao(
         means=None,
         member_id=members[2],
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 2, 1)),
     )
-    ledger.app.determine(hid, single, decision="approve", reason="重病", actor="approver-wang")
+    app_decide(ledger.app, hid, single, decision="approve", reason="重病", actor="approver-wang")
     assert amounts(ledger, hid, date(2025, 2, 1)) == {("dibao_single", members[2]): 125_000}
     state = ledger.app.household(hid)
     assert sorted(c.category for c in state.categories_on(date(2025, 2, 1))) == [
@@ -109,17 +113,19 @@ def test_low_income_band_includes_100000_and_refuses_a_fen_more(ledger):
             effective_from=date(2025, 3, 1),
             means=Means(income, 0, 0),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
         )
+        on = app_walk(ledger.app, hid, app_id)
         version = ledger.app.household(hid).version
         if ok:
             result = ledger.app.determine(
-                hid, app_id, decision="approve", reason="ok", actor="approver-wang"
+                hid, app_id, decision="approve", reason="ok", actor="approver-wang", on=on
             )
             assert result.category == "low_income"
         else:
             with pytest.raises(PolicyRuleError) as caught:
                 ledger.app.determine(
-                    hid, app_id, decision="approve", reason="ok", actor="approver-wang"
+                    hid, app_id, decision="approve", reason="ok", actor="approver-wang", on=on
                 )
             assert "100000.00" in caught.value.message
             assert ledger.app.household(hid).version == version
@@ -135,9 +141,15 @@ def test_tekun_person_gets_the_tekun_standard_by_month(ledger):
         means=None,
         member_id=members[0],
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 4, 1)),
     )
-    result = ledger.app.determine(
-        hid, app_id, decision="approve", reason="无劳动能力无赡养人", actor="approver-wang"
+    result = app_decide(
+        ledger.app,
+        hid,
+        app_id,
+        decision="approve",
+        reason="无劳动能力无赡养人",
+        actor="approver-wang",
     )
     assert result.entitlements[0]["monthly_fen"] == 216_667
     assert amounts(ledger, hid, date(2025, 4, 1)) == {("tekun", members[0]): 216_667}
@@ -215,8 +227,9 @@ def test_retroactive_standard_change_adjusts_the_entitlement(ledger):
         effective_from=date(2025, 3, 1),
         means=means(10000),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     known_before = datetime.now(UTC)
     assert amounts(ledger, hid, date(2025, 4, 1)) == {("dibao", None): 291_667}
 
@@ -275,8 +288,9 @@ def test_county_standard_overrides_the_city_only_in_that_county(ledger):
             effective_from=date(2025, 3, 1),
             means=means(0),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     ledger.record_standard_change(
         key="dibao_standard_annual",
         value=yuan(15600),
@@ -295,11 +309,17 @@ def test_separation_of_duties_records_nothing(ledger):
     """§9: the approver may not determine an application they submitted."""
     hid, _ = household(ledger.app, 1, actor="zhang")
     app_id = ledger.app.submit_application(
-        hid, programme="dibao", effective_from=date(2025, 3, 1), means=means(0), actor="zhang"
+        hid,
+        programme="dibao",
+        effective_from=date(2025, 3, 1),
+        means=means(0),
+        actor="zhang",
+        consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
     )
+    on = app_walk(ledger.app, hid, app_id)
     version = ledger.app.household(hid).version
     with pytest.raises(SeparationOfDutiesError):
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="zhang")
+        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="zhang", on=on)
     assert ledger.app.household(hid).version == version
 
 
@@ -313,8 +333,9 @@ def test_rebuild_gives_identical_rows(ledger):
             effective_from=date(2025, 3, 1),
             means=means(1000 * n),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     ledger.record_standard_change(
         key="dibao_standard_annual",
         value=yuan(15600),
@@ -468,8 +489,9 @@ def test_retroactive_rise_reaches_a_temporary_subsidy_with_a_future_end(ledger):
             means=income,
             member_id=person,
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     subsidy = ("unemployed_temporary_subsidy", member)
     assert amounts(ledger, hid, date(2025, 5, 1)) == {subsidy: 125_000}
     _, propagation = ledger.record_standard_change(
@@ -518,8 +540,9 @@ def test_a_raised_rent_floor_gates_new_approvals_and_never_breaks_a_propagation(
             means=means(0) if programme == "dibao" else None,
             details={**details, "average_market_rent": "2400"} if details else None,
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     _, floor = ledger.record_standard_change(
         key="rent_subsidy_min_ratio",
         value=Fraction(1, 2),
@@ -571,8 +594,9 @@ def test_a_household_whose_recompute_is_refused_is_reported_and_the_rest_adjuste
             effective_from=date(2025, 3, 1),
             means=means(0),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     refused_version = ledger.app.household(refused_hid).version
     original = Household.apply_standard_change
 

@@ -14,6 +14,7 @@ from domain.payments import ledger_id
 from projections import sql
 from services.payment_runs import run_payments
 from tests.helpers import household, means
+from tests.path import app_consents, app_decide
 
 AT = datetime(2025, 3, 5, 10, 0, tzinfo=UTC)
 
@@ -36,9 +37,14 @@ def dibao(ledger, members: int, income: int, start: date, account: bool = True):
 
 def determine(ledger, hid, income, start):
     app_id = ledger.app.submit_application(
-        hid, programme="dibao", effective_from=start, means=means(income), actor="caseworker-li"
+        hid,
+        programme="dibao",
+        effective_from=start,
+        means=means(income),
+        actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, start),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
 
 
 def lines(ledger, period=None):
@@ -274,8 +280,9 @@ def test_retroactive_rise_reaches_an_ended_dibao_and_the_next_run_pays_its_arrea
         effective_from=date(2025, 4, 1),
         means=means(18000),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 4, 1)),
     )
-    ledger.app.determine(hid, marginal, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, marginal, decision="approve", reason="ok", actor="approver-wang")
     for period in ("2025-04", "2025-05"):
         run_payments(ledger, period, "finance-zhou")
     assert lines(ledger, "2025-04") == []
@@ -326,11 +333,12 @@ def test_a_late_determination_pays_the_months_already_run_as_arrears(ledger):
         effective_from=date(2025, 1, 1),
         means=means(0),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
     )
     run_payments(ledger, "2025-01", "finance-zhou")
     run_payments(ledger, "2025-02", "finance-zhou")
     assert lines(ledger, "2025-02") == [("2025-02", "2025-02", "regular", 75_000, 0, 75_000)]
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     march = run_payments(ledger, "2025-03", "finance-zhou")
     assert sorted(lines(ledger, "2025-03")) == [
         ("2025-03", "2025-01", "arrears", 125_000, 0, 125_000),
@@ -532,8 +540,9 @@ def _marginal_from_february(ledger, hid, members, single: bool):
         effective_from=date(2025, 2, 1),
         means=means(54000),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 2, 1)),
     )
-    ledger.app.determine(hid, marginal, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, marginal, decision="approve", reason="ok", actor="approver-wang")
     if single:
         app_id = ledger.app.submit_application(
             hid,
@@ -542,8 +551,11 @@ def _marginal_from_february(ledger, hid, members, single: bool):
             means=None,
             member_id=members[2],
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 2, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="重病", actor="approver-wang")
+        app_decide(
+            ledger.app, hid, app_id, decision="approve", reason="重病", actor="approver-wang"
+        )
 
 
 def _three_on_dibao(ledger):
@@ -625,8 +637,9 @@ def test_an_ended_entitlement_is_paid_to_the_day_before_its_end_and_not_after(le
         effective_from=date(2025, 3, 16),
         means=means(54000),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 3, 16)),
     )
-    ledger.app.determine(hid, marginal, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, marginal, decision="approve", reason="ok", actor="approver-wang")
     march = run_payments(ledger, "2025-03", "finance-zhou")
     assert lines(ledger, "2025-03") == [("2025-03", "2025-03", "regular", 36_290, 0, 36_290)]
     assert march.total_fen == 36_290

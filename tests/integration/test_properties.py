@@ -20,6 +20,7 @@ from projections.runner import VIEWS
 from services.audit import replay_household
 from services.ledger import Ledger
 from tests.helpers import household, means
+from tests.path import app_consents, app_decide
 
 SNAPSHOT_INTERVAL = 3
 DATES = (date(2025, 1, 1), date(2025, 2, 28), date(2025, 6, 1), date(2025, 12, 31))
@@ -65,9 +66,10 @@ def test_rebuild_equals_live_views_and_replay_equals_live_state(snapshotting, me
                     effective_from=date(2025, 1 + step % 12, 1),
                     means=means(value),
                     actor="caseworker-li",
+                    consents=app_consents(ledger.app, hid, date(2025, 1 + step % 12, 1)),
                 )
-                ledger.app.determine(
-                    hid, app_id, decision="approve", reason="ok", actor="approver-wang"
+                app_decide(
+                    ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang"
                 )
             elif kind == "bill":
                 ledger.app.record_medical_bill(
@@ -142,8 +144,9 @@ def test_a_runs_payments_add_up_to_its_reconciliation(ledger, answers):
             effective_from=date(2025, 1, 1),
             means=means(1000 * n),
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     run_payments(ledger, period, "finance-zhou")
     ledger.runner.catch_up()
     rows = ledger.views.query(sql.FEED_RUN, {"period": period})

@@ -10,6 +10,7 @@ from domain.errors import ConflictError
 from projections import sql
 from services.payment_runs import run_payments
 from tests.helpers import household, means
+from tests.path import app_consents, app_decide
 
 
 def _writer(url: str, secret: str, folder: str, hid: str, n: int, out: object) -> None:
@@ -90,8 +91,9 @@ def test_concurrent_acknowledgements_record_once(ledger):
         effective_from=date(2025, 2, 1),
         means=means(0),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 2, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     run_payments(ledger, "2025-02", "finance-zhou")
     ledger.runner.catch_up()
     [payment] = ledger.views.query(sql.FEED_RUN, {"period": "2025-02"})

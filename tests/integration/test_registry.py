@@ -17,6 +17,7 @@ from projections import sql
 from services.payment_runs import run_payments
 from tests.fixtures.policy import s33_heating_subsidy
 from tests.helpers import household, means, rural_household
+from tests.path import app_consents, app_decide
 
 CW, AP = "caseworker-li", "approver-wang"
 
@@ -62,9 +63,14 @@ def test_a_new_programme_needs_one_module_and_one_registry_line(ledger):
 
         urban, _ = household(app, 1)  # urban, in dibao
         dibao = app.submit_application(
-            urban, programme="dibao", effective_from=date(2025, 1, 1), means=means(0), actor=CW
+            urban,
+            programme="dibao",
+            effective_from=date(2025, 1, 1),
+            means=means(0),
+            actor=CW,
+            consents=app_consents(app, urban, date(2025, 1, 1)),
         )
-        app.determine(urban, dibao, decision="approve", reason="核实", actor=AP)
+        app_decide(app, urban, dibao, decision="approve", reason="核实", actor=AP)
         refused = app.submit_application(
             urban,
             programme="heating_subsidy",

@@ -13,6 +13,7 @@ from domain.money import format_yuan, yuan
 from domain.policy.s05_means_test import Means
 from services.simulation import Proposal, simulate
 from tests.helpers import household
+from tests.path import app_consents, app_decide
 
 CW, AP = "caseworker-li", "approver-wang"
 RAISE = Proposal(
@@ -30,8 +31,9 @@ def approve(ledger, hid, programme, income):
         effective_from=date(2025, 1, 1),
         means=Means(income, 0, 0),
         actor=CW,
+        consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor=AP)
 
 
 def city(ledger):
@@ -179,8 +181,9 @@ def test_simulation_considers_an_entitlement_that_ended_after_the_date(ledger):
         effective_from=date(2025, 4, 1),
         means=Means(yuan(18000), 0, 0),
         actor=CW,
+        consents=app_consents(ledger.app, hid, date(2025, 4, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor=AP)
     raise_ = Proposal(
         key="dibao_standard_annual",
         value=yuan(15600),
@@ -208,16 +211,18 @@ def test_the_what_if_follows_the_latest_recorded_determination(ledger):
             effective_from=start,
             means=Means(yuan(income), 0, 0),
             actor=CW,
+            consents=app_consents(ledger.app, hid, start),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor=AP)
     app_id = ledger.app.submit_application(
         hid,
         programme="marginal",
         effective_from=date(2025, 3, 1),
         means=Means(yuan(31200), 0, 0),
         actor=CW,
+        consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor=AP)
     result = simulate(ledger, [RAISE], date(2025, 7, 1))
     assert [
         (c["household_id"], c["category"], c["would_test"]) for c in result["category_changes"]

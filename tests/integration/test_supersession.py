@@ -14,6 +14,7 @@ from datetime import date
 from services.payment_runs import run_payments
 from tests.helpers import household, means
 from tests.integration.test_payments import determine, dibao, lines
+from tests.path import app_consents, app_decide
 
 
 def _in_force(ledger, hid, on):
@@ -48,9 +49,10 @@ def test_a_backdated_reassessment_replaces_the_later_determination_and_recovers(
         effective_from=date(2025, 3, 1),
         means=means(18000),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
     )
-    answer = ledger.app.determine(
-        hid, app_id, decision="approve", reason="re-assessed", actor="approver-wang"
+    answer = app_decide(
+        ledger.app, hid, app_id, decision="approve", reason="re-assessed", actor="approver-wang"
     )
     assert [(e["monthly_fen"], e["effective_from"]) for e in answer.entitlements] == [
         (100_000, "2025-03-01")
@@ -129,8 +131,9 @@ def test_a_backdated_determination_of_another_category_supersedes_the_later_one(
         effective_from=date(2025, 6, 1),
         means=means(36000),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 6, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     assert _categories(ledger, hid) == [("marginal", date(2025, 6, 1), None)]
     determine(ledger, hid, 18000, date(2025, 3, 1))
     assert _categories(ledger, hid) == [("dibao", date(2025, 3, 1), None)]
@@ -161,8 +164,9 @@ def test_a_backdated_person_level_determination_moves_that_members_span(ledger):
             means=None,
             member_id=ids[1],
             actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, start),
         )
-        ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
     spans = ledger.app.household(hid).categories
     assert [(s.category, s.member_id, s.effective_from, s.effective_to) for s in spans] == [
         ("tekun", ids[1], date(2025, 3, 1), None)
@@ -193,8 +197,11 @@ def test_replay_as_known_before_and_after_the_backdated_reassessment(ledger):
         effective_from=date(2025, 3, 1),
         means=means(18000),
         actor="caseworker-li",
+        consents=app_consents(ledger.app, hid, date(2025, 3, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="re-assessed", actor="approver-he")
+    app_decide(
+        ledger.app, hid, app_id, decision="approve", reason="re-assessed", actor="approver-he"
+    )
     on = date(2025, 7, 1)
     then = replay_household(ledger, hid, on, before)
     now = replay_household(ledger, hid, on, None)

@@ -17,6 +17,7 @@ from projections import sql
 from services import warnings as service
 from services.payment_runs import run_payments
 from tests.helpers import household, id_number
+from tests.path import app_consents, app_decide
 
 CW, AP = "caseworker-li", "approver-wang"
 
@@ -31,8 +32,9 @@ def approve(ledger, hid, programme, income, start, deductions=0, member_id=None)
         else None,
         member_id=member_id,
         actor=CW,
+        consents=app_consents(ledger.app, hid, start),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor=AP)
 
 
 def fired(ledger, on, rule):

@@ -16,6 +16,7 @@ from domain.idnumber import check_character
 from domain.money import yuan
 from domain.standards import StandardsBook, default_city_standards
 from tests.helpers import id_number, means
+from tests.path import consents, decide, walk
 
 
 def make(members: int, severe: tuple[int, ...] = ()) -> Household:
@@ -53,8 +54,9 @@ def test_every_event_has_actor_and_effective_date(book):
         member_id=None,
         details={},
         actor="cw",
+        consents=consents(h, date(2025, 3, 1)),
     )
-    h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+    decide(h, app_id, book)
     events = h.collect_events()
     assert len(events) >= 6
     for event in events:
@@ -72,9 +74,11 @@ def test_the_submitter_may_not_determine(book):
         member_id=None,
         details={},
         actor="same",
+        consents=consents(h, date(2025, 3, 1)),
     )
+    on = walk(h, app_id, book)
     with pytest.raises(SeparationOfDutiesError):
-        h.determine(app_id, decision="approve", reason="ok", actor="same", book=book)
+        h.determine(app_id, decision="approve", reason="ok", actor="same", book=book, on=on)
 
 
 def test_an_application_is_determined_once(book):
@@ -86,10 +90,12 @@ def test_an_application_is_determined_once(book):
         member_id=None,
         details={},
         actor="cw",
+        consents=consents(h, date(2025, 3, 1)),
     )
-    h.determine(app_id, decision="reject", reason="材料不全", actor="ap", book=book)
+    on = walk(h, app_id, book)
+    h.determine(app_id, decision="reject", reason="材料不全", actor="ap", book=book, on=on)
     with pytest.raises(ConflictError):
-        h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+        h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book, on=on)
 
 
 def test_adjust_entitlements_is_idempotent(book):
@@ -101,8 +107,9 @@ def test_adjust_entitlements_is_idempotent(book):
         member_id=None,
         details={},
         actor="cw",
+        consents=consents(h, date(2025, 3, 1)),
     )
-    h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+    decide(h, app_id, book)
     assert h.adjust_entitlements(book, actor="sys", reason="again") == 0
     assert dict(h.entitlements_on(date(2025, 3, 1)))["dibao"].monthly_fen == yuan(3400)
 

@@ -18,6 +18,7 @@ from domain.policy.s05_means_test import Means
 from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import StandardsBook, default_city_standards
 from tests.helpers import id_number
+from tests.path import consents, decide
 
 BOOK = StandardsBook(default_city_standards())
 bill = st.tuples(
@@ -170,14 +171,9 @@ def test_the_latest_recorded_determination_rules_every_day(determinations):
             member_id=None,
             details={},
             actor="cw",
+            consents=consents(h, on),
         )
-        h.determine(
-            app_id,
-            decision="approve" if approved else "reject",
-            reason="r",
-            actor="ap",
-            book=BOOK,
-        )
+        decide(h, app_id, BOOK, decision="approve" if approved else "reject", reason="r")
         if approved:
             recorded.append((on, yuan(income)))
     replayed = None

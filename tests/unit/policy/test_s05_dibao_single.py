@@ -11,6 +11,7 @@ from domain.errors import PolicyRuleError
 from domain.household import Household
 from domain.policy.registry import REGISTRY
 from tests.helpers import id_number, means
+from tests.path import consents, decide, walk
 
 ON = date(2025, 7, 1)  # dibao 15,000 a year (1,250 a month) is in force
 
@@ -55,8 +56,9 @@ def test_s05_marginal_to_dibao_ends_one_person_dibao(book):
         member_id=None,
         details={},
         actor="cw",
+        consents=consents(h, date(2025, 2, 1)),
     )
-    h.determine(marginal, decision="approve", reason="ok", actor="ap", book=book)
+    decide(h, marginal, book)
     single = h.submit_application(
         programme="dibao_single",
         effective_from=date(2025, 2, 1),
@@ -64,8 +66,9 @@ def test_s05_marginal_to_dibao_ends_one_person_dibao(book):
         member_id=member,
         details={},
         actor="cw",
+        consents=consents(h, date(2025, 2, 1)),
     )
-    h.determine(single, decision="approve", reason="重残", actor="ap", book=book)
+    decide(h, single, book, reason="重残")
     dibao = h.submit_application(
         programme="dibao",
         effective_from=date(2025, 6, 1),
@@ -73,8 +76,9 @@ def test_s05_marginal_to_dibao_ends_one_person_dibao(book):
         member_id=None,
         details={},
         actor="cw",
+        consents=consents(h, date(2025, 6, 1)),
     )
-    h.determine(dibao, decision="approve", reason="收入下降", actor="ap", book=book)
+    decide(h, dibao, book, reason="收入下降")
     may = dict(h.entitlements_on(date(2025, 5, 31)))
     june = dict(h.entitlements_on(date(2025, 6, 1)))
     assert may == {f"dibao_single/{member}": may[f"dibao_single/{member}"]}
@@ -94,7 +98,9 @@ def test_s05_one_person_dibao_is_refused_outside_a_marginal_household(book):
         member_id=member,
         details={},
         actor="cw",
+        consents=consents(h, date(2025, 2, 1)),
     )
+    on = walk(h, app_id, book)
     with pytest.raises(PolicyRuleError) as caught:
-        h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+        h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book, on=on)
     assert "marginal" in caught.value.message

@@ -11,6 +11,7 @@ import pytest
 from domain.household import Household
 from domain.money import yuan
 from tests.helpers import id_number, means
+from tests.path import consents, decide
 from tests.unit.policy.bills import bill, make
 
 
@@ -26,8 +27,9 @@ def test_s16_waivers_on_an_itemised_bill_of_a_dibao_member(book):
         member_id=None,
         details={},
         actor="cw",
+        consents=consents(h, date(2025, 1, 1)),
     )
-    h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+    decide(h, app_id, book)
     items = (
         ("consultation", 50),
         ("bed", 600),
@@ -49,8 +51,9 @@ def determined(h, book, programme, member_id=None, income=None):
         member_id=member_id,
         details={},
         actor="cw",
+        consents=consents(h, date(2025, 1, 1)),
     )
-    h.determine(app_id, decision="approve", reason="ok", actor="ap", book=book)
+    decide(h, app_id, book)
 
 
 def in_category(book, case):
