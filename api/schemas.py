@@ -20,6 +20,7 @@ from pydantic import (
 
 from domain.errors import InvalidInputError
 from domain.household import EMPLOYMENT, RELATIONS
+from domain.household.life_events import LIFE_EVENT_KINDS
 from domain.money import parse_ratio, parse_yuan
 from domain.policy.s11_education_aid import STAGES as SCHOOL_STAGES
 from domain.policy.s17_medical_caps import ITEM_KINDS
@@ -390,6 +391,28 @@ class DeterminationIn(Input):
         default=None,
         description="the decision's date on the statutory path (default today, Beijing time)",
     )
+
+
+class LifeEventIn(Input):
+    """A member's death, move of registered residence (户籍迁出) or imprisonment, as
+    reported (POLICY ch. 15): a proposal an approver confirms or rejects."""
+
+    model_config = example(kind="death", on="2025-05-10", source="民政局殡葬管理所")
+
+    kind: Literal[LIFE_EVENT_KINDS] = Field(  # type: ignore[valid-type]
+        description="death, residence_moved_out or imprisonment"
+    )
+    on: BusinessDate = Field(description="the event's date (the day of death, of the move)")
+    source: Text = Field(description="who reported it: caseworker or a partner department")
+
+
+class LifeEventDecisionIn(Input):
+    """An approver's decision on a life event; never by its reporter (POLICY ch. 9)."""
+
+    model_config = example(decision="confirm", reason="死亡证明核实")
+
+    decision: Literal["confirm", "reject"] = Field(description="confirm or reject")
+    reason: Text = Field(description="why (kept in the event)")
 
 
 class EntitlementOut(BaseModel):

@@ -272,6 +272,34 @@ def correct(
     typer.echo(f"{len(done)} households corrected")
 
 
+@cli.command()
+def claims(
+    actor: Annotated[str, typer.Option(help="who records the claims")] = "system:claims",
+) -> None:
+    """One person, one place (POLICY ch. 15) for a ledger from before identity claims:
+    claim each present member's ID number for their household (once, after upgrading or
+    after a bulk import); a number found in two households is listed by county and
+    household, claimed for neither. Idempotent. Exits 1 if any number is in two."""
+    ledger = _open()
+    try:
+        done = ledger.claims(actor=actor)
+    except LedgerError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    typer.echo(f"{done['created']} claims recorded")
+    for duplicate in done["duplicates"]:
+        typer.echo(
+            "one ID number in households "
+            + ", ".join(duplicate["households"])
+            + f" ({', '.join(duplicate['counties'])}): record a move or a departure"
+        )
+    if done["duplicates"]:
+        typer.echo(f"{len(done['duplicates'])} ID numbers are in more than one household")
+        raise typer.Exit(1)
+
+
 feed = typer.Typer(help="The disbursement feed.", no_args_is_help=True)
 cli.add_typer(feed, name="feed")
 

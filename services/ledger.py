@@ -256,6 +256,14 @@ class Ledger:
         self.runner.catch_up()
         return done
 
+    def claims(self, *, actor: str) -> dict[str, Any]:
+        """One person, one place for a ledger recorded before identity claims (`ledger
+        claims`, POLICY ch. 15): a claim for every present member's ID number that has
+        none; a number present in two households is reported, not claimed. Idempotent."""
+        self.runner.catch_up()
+        ids = [UUID(str(r["household_id"])) for r in self.views.query(sql.ALL_HOUSEHOLDS, {})]
+        return self.app.backfill_claims(ids, actor=actor)
+
     # ----------------------------------------------------------------- payments
 
     def reconciliation(self, period: str) -> dict[str, Any]:

@@ -8,11 +8,20 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from api.auth import User
-from api.deps import SEES_ACCOUNTS, SEES_ID_NUMBERS, Caseworker, LedgerDep, Reader
+from api.deps import (
+    SEES_ACCOUNTS,
+    SEES_ID_NUMBERS,
+    Approver,
+    Caseworker,
+    LedgerDep,
+    Reader,
+)
 from api.schemas import (
     EventOut,
     HouseholdCreated,
     HouseholdIn,
+    LifeEventDecisionIn,
+    LifeEventIn,
     MemberChangeIn,
     MemberCreated,
     MemberIn,
@@ -122,6 +131,52 @@ def change_member(
         household_id, member_id, effective_on=body.effective_on, changes=changes, actor=user.name
     )
     return {"member_id": member_id, "effective_on": body.effective_on.isoformat()}
+
+
+def _life_event(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in record.items()}
+
+
+@router.post("/{household_id}/members/{member_id}/life-events", status_code=201)
+def report_life_event(
+    household_id: UUID, member_id: str, body: LifeEventIn, user: Caseworker, ledger: LedgerDep
+) -> dict[str, str]:
+    """Report a member's death, move of registered residence or imprisonment (POLICY
+    ch. 15): recorded as a proposal (`LifeEventReported`); nothing changes until an
+    approver confirms it."""
+    event_id = ledger.app.report_life_event(
+        household_id,
+        member_id,
+        kind=body.kind,
+        on=body.on,
+        source=body.source,
+        actor=user.name,
+    )
+    return {"event_id": event_id, "state": "reported"}
+
+
+@router.post("/{household_id}/life-events/{event_id}/decision")
+def decide_life_event(
+    household_id: UUID,
+    event_id: str,
+    body: LifeEventDecisionIn,
+    user: Approver,
+    ledger: LedgerDep,
+) -> dict[str, Any]:
+    """Confirm or reject a reported life event; not by its reporter (403). Confirmed, it
+    ends (death, residence moved out) or suspends (imprisonment) what depends on the
+    member, and lists the household-level amounts that need a re-assessment. A decided
+    event takes no more decisions (409)."""
+    decided = ledger.app.decide_life_event(
+        household_id, event_id, decision=body.decision, reason=body.reason, actor=user.name
+    )
+    return _life_event(decided)
+
+
+@router.get("/{household_id}/life-events")
+def life_events(household_id: UUID, user: Reader, ledger: LedgerDep) -> list[dict[str, Any]]:
+    """The household's life events as reported and decided, in the order reported."""
+    return [_life_event(r) for r in ledger.app.life_events(household_id)]
 
 
 def event_data(event: Any, user: User) -> dict[str, Any]:
