@@ -784,6 +784,8 @@ class AppealDecisionIn(StepIn):
 class StepOut(BaseModel):
     """What a step recorded."""
 
+    model_config = example(recorded=True, stage="noticed", notice_until="2025-02-19")
+
     recorded: bool = Field(description="false when the same step was already recorded")
     stage: str = Field(description="where the application now stands")
     notice_until: str | None = Field(default=None, description="the notice's last day")
