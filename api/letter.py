@@ -18,7 +18,17 @@ from domain.money import format_yuan
 from domain.policy.registry import REGISTRY
 from services.ledger import Ledger
 
-TITLES = {"approved": "救助审核确认告知书（批准）", "rejected": "救助审核确认告知书（不予批准）"}
+TITLES = {
+    "approval": "救助审核确认告知书（批准）",
+    "refusal": "救助审核确认告知书（不予批准）",
+    "change": "救助审核确认告知书（变更）",
+}
+
+
+def _kind(outcome: str, details: dict[str, Any]) -> str:
+    if outcome != "approved":
+        return "refusal"
+    return "change" if details.get("reopened_from") else "approval"
 
 
 def letter_data(ledger: Ledger, household_id: UUID, application_id: str) -> dict[str, Any]:
@@ -46,7 +56,7 @@ def letter_data(ledger: Ledger, household_id: UUID, application_id: str) -> dict
         if "monthly_fen" in e
     ]
     return {
-        "title": TITLES.get(determined.outcome, "告知书"),
+        "title": TITLES[_kind(determined.outcome, application.details)],
         "approved": determined.outcome == "approved",
         "applicant": head.name if head else "",
         "address": household.address,

@@ -779,6 +779,9 @@ class AppealDecisionIn(StepIn):
 
     outcome: Literal["upheld", "changed", "withdrawn"] = Field(description="the outcome")
     reason: Text = Field(description="why")
+    means: MeansIn | None = Field(
+        default=None, description="changed: the means the appeal found, for the new decision"
+    )
 
 
 class StepOut(BaseModel):
@@ -789,3 +792,6 @@ class StepOut(BaseModel):
     recorded: bool = Field(description="false when the same step was already recorded")
     stage: str = Field(description="where the application now stands")
     notice_until: str | None = Field(default=None, description="the notice's last day")
+    reopened_as: str | None = Field(
+        default=None, description="an appeal decided changed: the application to decide anew"
+    )

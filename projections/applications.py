@@ -31,6 +31,7 @@ TOPICS = tuple(
         Household.NoticeLetterSent,
         Household.DocumentsRequested,
         Household.DocumentsReceived,
+        Household.ApplicationReopened,
     )
 )
 
@@ -64,6 +65,9 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
                 },
             )
         ]
+    if isinstance(event, Household.ApplicationReopened):
+        # Decided anew on the path it had: its steps' dates are the original's.
+        return [Op("app_reopened", {**key, "reopened_from": event.reopened_from})]
     if isinstance(event, Household.NoticePublished):
         return [Op("app_noticed", {**key, "on": event.effective_on, "until": event.until})]
     if isinstance(event, Household.ObjectionResolved):

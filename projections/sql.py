@@ -16,6 +16,14 @@ WRITES: dict[str, tuple[str, ...]] = {
         "member_id, received_on, effective_from, open_objections) VALUES (:application_id, "
         ":household_id, :programme, :member_id, :received_on, :effective_from, 0)",
     ),
+    "app_reopened": (
+        "INSERT INTO {s}.ledger_applications (application_id, household_id, programme, "
+        "member_id, received_on, effective_from, report_on, investigated_on, reopened_on, "
+        "notice_from, notice_until, open_objections, extended_on) SELECT :application_id, "
+        "household_id, programme, member_id, received_on, effective_from, report_on, "
+        "investigated_on, reopened_on, notice_from, notice_until, 0, extended_on "
+        "FROM {s}.ledger_applications WHERE application_id = :reopened_from",
+    ),
     "app_reported": (
         "UPDATE {s}.ledger_applications SET report_on = :on WHERE application_id = :application_id",
     ),

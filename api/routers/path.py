@@ -35,6 +35,15 @@ from domain.standards import validate_region_code
 from services.applications import application_state, worklist
 from services.clock import beijing_today
 
+
+def _means(body: Any) -> Means:
+    return Means(
+        parse_yuan(body.annual_income, "means.annual_income"),
+        parse_yuan(body.rigid_deductions, "means.rigid_deductions"),
+        parse_yuan(body.car_insurance_value, "means.car_insurance_value"),
+    )
+
+
 router = APIRouter(
     prefix="/households/{household_id}/applications/{application_id}", tags=["applications"]
 )
@@ -49,6 +58,7 @@ def _step(
         recorded=done is not False,
         stage=path.stage(),
         notice_until=path.notice["until"].isoformat() if path.notice else None,
+        reopened_as=done.get("reopened_as") if isinstance(done, dict) else None,
     )
 
 
@@ -126,18 +136,13 @@ def attach_check_report(
     ledger: LedgerDep,
 ) -> Any:
     """The check report: its means are the means the decision uses."""
-    means = Means(
-        parse_yuan(body.means.annual_income, "means.annual_income"),
-        parse_yuan(body.means.rigid_deductions, "means.rigid_deductions"),
-        parse_yuan(body.means.car_insurance_value, "means.car_insurance_value"),
-    )
     return _step(
         ledger,
         household_id,
         application_id,
         "attach_check_report",
         user.name,
-        means=means,
+        means=_means(body.means),
         on=body.on,
     )
 
@@ -290,6 +295,7 @@ def decide_appeal(
         outcome=body.outcome,
         reason=body.reason,
         on=body.on,
+        means=_means(body.means) if body.means is not None else None,
     )
 
 

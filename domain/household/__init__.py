@@ -3,10 +3,10 @@
 It is assembled from per-concern parts, each a class over the one below it (its events
 beside the commands that trigger them): `state` (the facts and the questions asked of
 them), `entitlements`, `categories`, `membership`, `medical`, `care`, `applications`,
-`path` (the statutory path of POLICY ch. 14), `grants`, `determinations` and
-`life_events` (POLICY ch. 15). What a programme grants and how much is not here: each
-programme's rules are its plan item's module in `domain/policy/`, which the parts ask
-through `REGISTRY`.
+`path` (the statutory path of POLICY ch. 14), `appeals` (the letter, review and
+appeal), `grants`, `determinations` and `life_events` (POLICY ch. 15). What a programme
+grants and how much is not here: each programme's rules are its plan item's module in
+`domain/policy/`, which the parts ask through `REGISTRY`.
 
 The class keeps its name and module (`domain.household:Household`), so the stored event
 topics (`domain.household:Household.MemberAdded`, ...) and snapshots resolve as before:

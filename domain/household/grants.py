@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from domain.household.path import PathPart
+from domain.household.appeals import AppealsPart
 from domain.household.state import (
     ApplicationRecord,
     Determination,
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 Event = HouseholdEvent
 
 
-class GrantsPart(PathPart):
+class GrantsPart(AppealsPart):
     class GrantAwarded(Event):
         """A one-off grant (education aid, 暖巢 renovation, disaster relief)."""
 

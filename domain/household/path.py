@@ -11,7 +11,7 @@ decision itself is `DeterminationsPart.determine`, which asks `decision_blocked`
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from domain.errors import (
     ConflictError,
@@ -24,8 +24,6 @@ from domain.household.applications import ApplicationsPart
 from domain.household.state import ApplicationRecord, HouseholdEvent, PathRecord
 from domain.money import format_yuan
 from domain.policy.application_path import (
-    APPEAL_OUTCOMES,
-    APPEALS,
     DEPARTMENTS,
     NOTICED,
     notice_until,
@@ -196,43 +194,6 @@ class PathPart(ApplicationsPart):
             path = _path(aggregate, self.application_id)
             path.decided_on = self.effective_on
             path.decided_by = self.actor
-
-    class NoticeLetterSent(Event):
-        """告知书 delivered to the applicant."""
-
-        application_id: str
-        kind: str
-
-        def apply(self, aggregate: Household) -> None:
-            _path(aggregate, self.application_id).letters.append(
-                {"on": self.effective_on, "kind": self.kind, "by": self.actor}
-            )
-
-    class AppealLodged(Event):
-        application_id: str
-        appeal_id: str
-        kind: str
-        grounds: str
-
-        def apply(self, aggregate: Household) -> None:
-            _path(aggregate, self.application_id).appeals[self.appeal_id] = {
-                "kind": self.kind,
-                "lodged_on": self.effective_on,
-                "grounds": self.grounds,
-                "outcome": None,
-                "reason": None,
-                "decided_on": None,
-            }
-
-    class AppealDecided(Event):
-        application_id: str
-        appeal_id: str
-        outcome: str
-        reason: str
-
-        def apply(self, aggregate: Household) -> None:
-            appeal = _path(aggregate, self.application_id).appeals[self.appeal_id]
-            appeal.update(outcome=self.outcome, reason=self.reason, decided_on=self.effective_on)
 
     # ------------------------------------------------------------------ the steps
 
@@ -600,106 +561,3 @@ class PathPart(ApplicationsPart):
                 )
             )
         return lines
-
-    def send_letter(self, application_id: str, *, on: date, actor: str) -> str:
-        """Records the notice letter's delivery; returns its kind (approval, refusal)."""
-        application = self.applications.get(application_id)
-        if application is None or application.path is None:
-            raise NotFoundError(f"no application {application_id} on the statutory path")
-        path = application.path
-        if path.decided_on is None:
-            raise ConflictError(
-                f"application {application_id} is {path.stage()}: the letter follows the decision",
-                "stage",
-            )
-        if on < path.decided_on:
-            raise InvalidInputError("the letter is dated before the decision", "on")
-        kind = "approval" if application.decision == "approved" else "refusal"
-        self.trigger_event(
-            self.NoticeLetterSent,
-            application_id=application_id,
-            kind=kind,
-            actor=actor,
-            effective_on=on,
-        )
-        return kind
-
-    def lodge_appeal(
-        self,
-        application_id: str,
-        *,
-        appeal_id: str,
-        kind: str,
-        grounds: str,
-        on: date,
-        actor: str,
-        book: StandardsBook,
-    ) -> bool:
-        application = self.applications.get(application_id)
-        if application is None or application.path is None:
-            raise NotFoundError(f"no application {application_id} on the statutory path")
-        path = application.path
-        if appeal_id in path.appeals:
-            return False
-        choice("kind", kind, APPEALS)
-        if not grounds.strip():
-            raise InvalidInputError("an appeal states its grounds", "grounds")
-        if not path.letters:
-            raise ConflictError("an appeal is against a decision notified by letter", "stage")
-        days = int(book.ratio("appeal_days", on)[0])
-        served = path.letters[0]["on"]
-        if (on - served).days > days:
-            raise PolicyRuleError(
-                f"the letter of {served.isoformat()} allows {days} days to ask for review or "
-                f"appeal (POLICY ch. 14); {on.isoformat()} is {(on - served).days} days later",
-                "on",
-            )
-        self.trigger_event(
-            self.AppealLodged,
-            application_id=application_id,
-            appeal_id=appeal_id,
-            kind=kind,
-            grounds=grounds.strip(),
-            actor=actor,
-            effective_on=on,
-        )
-        return True
-
-    def decide_appeal(
-        self,
-        application_id: str,
-        *,
-        appeal_id: str,
-        outcome: str,
-        reason: str,
-        on: date,
-        actor: str,
-    ) -> dict[str, Any]:
-        application = self.applications.get(application_id)
-        if application is None or application.path is None:
-            raise NotFoundError(f"no application {application_id} on the statutory path")
-        appeal = application.path.appeals.get(appeal_id)
-        if appeal is None:
-            raise NotFoundError(f"no appeal {appeal_id}", "appeal_id")
-        if appeal["outcome"] is not None:
-            raise ConflictError(f"appeal {appeal_id} is already {appeal['outcome']}", "stage")
-        choice("outcome", outcome, APPEAL_OUTCOMES)
-        if not reason.strip():
-            raise InvalidInputError("an appeal's decision gives its reasons", "reason")
-        if on < appeal["lodged_on"]:
-            raise InvalidInputError("the decision is dated before the appeal", "on")
-        if actor == application.path.decided_by:
-            raise SeparationOfDutiesError(
-                "an appeal is decided by someone other than the one who decided the "
-                "application (POLICY ch. 14)"
-            )
-        self.trigger_event(
-            self.AppealDecided,
-            application_id=application_id,
-            appeal_id=appeal_id,
-            outcome=outcome,
-            reason=reason.strip(),
-            actor=actor,
-            effective_on=on,
-        )
-        return dict(application.path.appeals[appeal_id])

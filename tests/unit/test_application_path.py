@@ -300,3 +300,43 @@ def test_a_refusal_comes_with_its_letter_and_an_appeal_within_60_days(book):
         actor="reviewer",
     )
     assert decided["outcome"] == "upheld"
+
+
+def test_an_appeal_decided_changed_reopens_it_for_a_new_decision(book):
+    """Approved 03-17 at 1,250.00 (no income), the letter served 03-18; on appeal the
+    review finds 3,000 a year and decides `changed` on 04-10: the application is reopened
+    on its path with those means, and the new decision (by another approver, 04-11) gives
+    (15,000 - 3,000) / 12 = 1,000.00 from 03-03, the latest recorded (POLICY ch. 13)."""
+    h, app_id = received()
+    checked(h, app_id, book)
+    h.publish_notice(app_id, on=NOTICE, actor="cw", book=book)
+    h.determine(
+        app_id, decision="approve", reason="ok", actor="ap", book=book, on=date(2025, 3, 17)
+    )
+    h.send_letter(app_id, on=date(2025, 3, 18), actor="cw")
+    h.lodge_appeal(
+        app_id,
+        appeal_id="a-1",
+        kind="review",
+        grounds="收入有误",
+        on=date(2025, 3, 25),
+        actor="cw",
+        book=book,
+    )
+    decided = h.decide_appeal(
+        app_id,
+        appeal_id="a-1",
+        outcome="changed",
+        reason="重新核算",
+        on=date(2025, 4, 10),
+        actor="reviewer",
+        means=means(3000),
+    )
+    again = decided["reopened_as"]
+    assert h.applications[again].path.stage() == "noticed"
+    assert h.applications[again].details["reopened_from"] == app_id
+    new = h.determine(
+        again, decision="approve", reason="复核变更", actor="ap-2", book=book, on=date(2025, 4, 11)
+    )
+    assert new.entitlements[0]["monthly_fen"] == 100_000
+    assert dict(h.entitlements_on(date(2025, 3, 3)))["dibao"].monthly_fen == 100_000
