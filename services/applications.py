@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.calendar import add_working_days, working_days_between
-
 from domain.errors import InvalidInputError, NotFoundError
 from domain.money import format_yuan
 from domain.standards import StandardsBook, region_prefix
@@ -37,7 +36,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def application_state(ledger: Ledger, household_id: UUID, application_id: str) -> dict[str, Any]:
+def application_state(
+    ledger: Ledger, household_id: UUID, application_id: str, on: date | None = None
+) -> dict[str, Any]:
+    """The application, its path step by step, and on the path its clock on `on`."""
     household = ledger.app.household(household_id)
     application = household.applications.get(application_id)
     if application is None:
@@ -55,8 +57,24 @@ def application_state(ledger: Ledger, household_id: UUID, application_id: str) -
         "path": None,
     }
     if path is not None:
-        steps = asdict(path)
-        answer["path"] = _plain(steps)
+        answer["path"] = _plain(asdict(path))
+        book = ledger.app.standards_book(household.region_code)
+        row = {
+            "received_on": path.received_on,
+            "extended_on": path.extension["on"] if path.extension else None,
+            "decided_on": path.decided_on,
+        }
+        today = on or date.today()
+        time = clock(ledger.app.work_calendar(), book, row, path.paused(), today)
+        answer["clock"] = {
+            "on": today.isoformat(),
+            "working_days_used": time.used,
+            "working_days_limit": time.limit,
+            "working_days_left": time.left,
+            "due_on": _plain(time.due_on),
+            "paused": time.paused,
+            "late": time.late,
+        }
     return answer
 
 
@@ -101,7 +119,7 @@ class Clock:
 
 
 def clock(
-    is_working: Callable[[date], bool],
+    is_working: Callable[[date], bool] | Any,
     book: StandardsBook,
     row: dict[str, Any],
     pauses: list[tuple[date, date | None]],

@@ -300,9 +300,16 @@ def decide_appeal(
 
 
 @router.get("")
-def application(household_id: UUID, application_id: str, user: Reader, ledger: LedgerDep) -> Any:
-    """The application and its path: stage, every step with its date and actor."""
-    return application_state(ledger, household_id, application_id)
+def application(
+    household_id: UUID,
+    application_id: str,
+    user: Reader,
+    ledger: LedgerDep,
+    on: QueryDate | None = None,
+) -> Any:
+    """The application and its path: stage, every step with its date and actor, and the
+    decision clock on `on` (default today): working days used, left, the due date."""
+    return application_state(ledger, household_id, application_id, on or beijing_today())
 
 
 worklists = APIRouter(prefix="/applications", tags=["applications"])

@@ -113,7 +113,12 @@ def test_the_path_step_by_step_with_its_clock_and_letter(server):
         r = post(server, CW, hid, app_id, path, body)
         assert r.status_code == 200, (path, r.text)
     r = post(server, CW, hid, app_id, "/notice", {"on": "2025-10-09"})
-    assert r.json() == {"recorded": True, "stage": "noticed", "notice_until": "2025-10-15"}
+    assert r.json() == {
+        "recorded": True,
+        "stage": "noticed",
+        "notice_until": "2025-10-15",
+        "reopened_as": None,
+    }
     assert (
         post(
             server,
@@ -201,8 +206,12 @@ def test_the_path_step_by_step_with_its_clock_and_letter(server):
         False,
     )
     state = server.client.get(
-        f"/households/{hid}/applications/{app_id}", headers=server.token(*AUDITOR)
+        f"/households/{hid}/applications/{app_id}",
+        params={"on": "2025-10-20"},
+        headers=server.token(*AUDITOR),
     ).json()
+    # decided on 10-16: 09-28, 10-09..10-11, 10-13..10-16 = 8 working days, paused ones out
+    assert (state["clock"]["working_days_used"], state["clock"]["late"]) == (8, False)
     assert state["stage"] == "decided"
     assert state["path"]["checks"]["tax-1"]["amount"] == "4200.00"
     assert [p["from"] for p in state["path"]["pauses"]] == ["2025-09-29"]
