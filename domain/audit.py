@@ -12,6 +12,7 @@ from uuid import UUID
 from domain.chain import GENESIS, ChainBrokenError, check
 from domain.errors import LedgerError
 from domain.household import CORRECTION, MIGRATED, STALE_SNAPSHOT, Household, _step
+from domain.household.state import ApplicationRecord
 from domain.policy.registry import REGISTRY
 from domain.policy.s05_means_test import Means, means_test
 from domain.policy.s16_hospital_waiver import hospital_waiver
@@ -183,10 +184,31 @@ def _check_drift(household: Household, hid: str, book_at: BookAt, report: Verify
         report.drifted.append({"household_id": hid, "entitlements": drifted})
 
 
+MEANS_KEYS = ("annual_income_fen", "rigid_deductions_fen", "car_insurance_value_fen")
+
+
+def _report_means(application: ApplicationRecord, event: Any) -> Iterable[str]:
+    """A decision on the statutory path (POLICY ch. 14) uses the means of its check
+    report: the means it records must be the report's (the application as it was before
+    the decision, when the report was attached)."""
+    path = application.path
+    if path is None or path.report is None:
+        return
+    report = path.report["means"]
+    means_tested = REGISTRY[application.programme].means_tested
+    needed = event.outcome == "approved" and means_tested and event.decision != "migrate"
+    recorded = {k: event.inputs[k] for k in MEANS_KEYS if k in event.inputs}
+    if not recorded and not needed:
+        return
+    if any(int(recorded.get(k, -1)) != int(report[k]) for k in MEANS_KEYS):
+        yield f"decision means differ from the check report of {path.report['on'].isoformat()}"
+
+
 def _determination(household: Household, event: Any, book: StandardsBook) -> Iterable[str]:
+    application = household.applications[event.application_id]
+    yield from _report_means(application, event)
     if event.outcome != "approved":
         return
-    application = household.applications[event.application_id]
     migrated = event.decision == "migrate"  # the category came from the old system
     if REGISTRY[application.programme].means_tested and not migrated:
         means = Means.from_dict(event.inputs)

@@ -1,4 +1,5 @@
-"""`ledger`: serve, token, demo, import, import-bills, replay, rebuild, bench (typer + rich)."""
+"""`ledger`: serve, token, demo, import, import-bills, import-check-answers, replay,
+rebuild, bench (typer + rich)."""
 
 from __future__ import annotations
 
@@ -669,6 +670,37 @@ def import_bills_command(
         f"recorded, {len(report.errors)} refused; relief from the medical safety fund "
         f"{format_yuan(report.relief_fen)}"
     )
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@cli.command("import-check-answers")
+def import_check_answers_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="a CSV of household_id, application_id, request_id, answered_on, finding, amount"
+        ),
+    ],
+) -> None:
+    """Load the partner departments' check answers in bulk (CSV, POLICY ch. 14),
+    idempotent by request id; bad rows are listed with their line numbers (exit 1 if any)."""
+    from services.check_answers import import_check_answers
+
+    if not file.is_file():
+        err.print(f"[red]no file {file}[/red]")
+        raise typer.Exit(2)
+    ledger = _open()
+    try:
+        report = import_check_answers(ledger, file)
+    finally:
+        ledger.close()
+    out.print(
+        f"{report.rows} rows: recorded {report.recorded}, already recorded "
+        f"{report.already_recorded}, refused {len(report.errors)}"
+    )
+    for line, field, message in report.errors:
+        out.print(f"  line {line}: {field + ': ' if field else ''}{message}", markup=False)
     if report.errors:
         raise typer.Exit(1)
 

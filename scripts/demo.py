@@ -7,6 +7,7 @@ standard changes reach the households through the ledger's own propagation.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -226,6 +227,159 @@ def _path_worklist(
             on = household.applications[app_id].path.decided_on or received
         household.send_letter(app_id, on=on, actor=caseworker)
     return household.applications[app_id].path.stage()
+
+
+# A few households at fixed places of the city (so any city of 11 or more holds them,
+# whichever run built them): two decided applications notified by letter and appealed
+# (one appeal decided, upheld), three received in October and left undecided (past the
+# 30-working-day limit by 2025-11-30: the overdue worklist and `decision_overdue`), and
+# the reported and confirmed death of a tekun member (POLICY ch. 15).
+EXTRA_SLOTS = {
+    5: "appeal_upheld",
+    6: "appeal",
+    7: "overdue",
+    8: "overdue",
+    9: "overdue",
+    10: "death",
+}
+OVERDUE_RECEIVED = date(2025, 10, 9)
+
+
+def _appealed(
+    household: Household,
+    programme: str,
+    means: Means,
+    book: StandardsBook,
+    caseworker: str,
+    approver: str,
+    ids: Ids,
+    upheld: bool,
+) -> str:
+    """A re-assessment received on 2025-09-01, decided, its letter delivered two days
+    later and appealed ten days after that; the review decided `upheld` by the other
+    approver when `upheld`. What it left."""
+    received = date(2025, 9, 1)
+    category = household.household_category_on(received)
+    app_id = household.submit_application(
+        programme=category.category if category else programme,
+        effective_from=received,
+        means=means,
+        member_id=None,
+        details={},
+        actor=caseworker,
+        application_id=ids("application"),
+        consents=_consents(household, received),
+    )
+    with contextlib.suppress(LedgerError):  # refused: the letter is a refusal letter
+        _decide(household, app_id, book, caseworker, approver, "年度复核属实")
+    path = household.applications[app_id].path
+    assert path is not None and path.decided_on is not None
+    served = path.decided_on + timedelta(days=2)
+    household.send_letter(app_id, on=served, actor=caseworker)
+    lodged = served + timedelta(days=10)
+    appeal_id = f"{app_id}-appeal"
+    household.lodge_appeal(
+        app_id,
+        appeal_id=appeal_id,
+        kind="review" if upheld else "reconsideration",
+        grounds="申请人对认定结果有异议" if upheld else "申请人认为收入核定有误",
+        on=lodged,
+        actor=caseworker,
+        book=book,
+    )
+    if not upheld:
+        return "appeal lodged"
+    other = next(a for a in APPROVERS if a != path.decided_by)
+    household.decide_appeal(
+        app_id,
+        appeal_id=appeal_id,
+        outcome="upheld",
+        reason="复核维持原决定",
+        on=lodged + timedelta(days=15),
+        actor=other,
+    )
+    return "appeal decided (upheld)"
+
+
+def _tekun_death(
+    household: Household,
+    members: list[str],
+    book: StandardsBook,
+    caseworker: str,
+    approver: str,
+    ids: Ids,
+) -> str | None:
+    """The household's tekun member (made one from 2025-06-01 if none is), reported dead
+    on 2025-10-20 by the caseworker and confirmed by the approver."""
+    tekun = [
+        a.member_id
+        for a in household.applications.values()
+        if a.programme == "tekun" and a.decision == "approved" and a.member_id
+    ]
+    if not tekun:
+        start = date(2025, 6, 1)
+        app_id = household.submit_application(
+            programme="tekun",
+            effective_from=start,
+            means=None,
+            member_id=members[-1],
+            details={},
+            actor=caseworker,
+            application_id=ids("application"),
+            consents=_consents(household, start),
+        )
+        try:
+            _decide(household, app_id, book, caseworker, approver, "无劳动能力、无赡养人")
+        except LedgerError:
+            return None
+        tekun = [members[-1]]
+    member_id = tekun[0]
+    died = date(2025, 10, 20)
+    if not household.members[member_id].present_on(died):
+        return None
+    event_id = household.report_life_event(
+        member_id,
+        kind="death",
+        on=died,
+        source=f"{caseworker}（村委会报告）",
+        actor=caseworker,
+        event_id=ids("life-event"),
+    )
+    household.decide_life_event(
+        event_id, decision="confirm", reason="死亡证明已核实", actor=approver, book=book
+    )
+    return "death of a tekun member confirmed"
+
+
+def _extra(
+    slot: str,
+    household: Household,
+    programme: str,
+    means: Means,
+    members: list[str],
+    book: StandardsBook,
+    caseworker: str,
+    approver: str,
+    ids: Ids,
+) -> str | None:
+    """The household's part of EXTRA_SLOTS; what it left (None: nothing)."""
+    if slot in ("appeal", "appeal_upheld"):
+        upheld = slot == "appeal_upheld"
+        return _appealed(household, programme, means, book, caseworker, approver, ids, upheld)
+    if slot == "overdue":
+        category = household.household_category_on(OVERDUE_RECEIVED)
+        household.submit_application(
+            programme=category.category if category else programme,
+            effective_from=OVERDUE_RECEIVED,
+            means=means,
+            member_id=None,
+            details={},
+            actor=caseworker,
+            application_id=ids("application"),
+            consents=_consents(household, OVERDUE_RECEIVED),
+        )
+        return f"received {OVERDUE_RECEIVED.isoformat()}, undecided and late"
+    return _tekun_death(household, members, book, caseworker, approver, ids)
 
 
 def _helps_and_care(
@@ -537,6 +691,7 @@ def build_demo_city(
     medical = {"bills": 0, "corrected": 0, "cancelled": 0}
     helps: dict[str, int] = {}
     stages: dict[str, int] = {}
+    extras: dict[str, int] = {}
     for done, n in enumerate(missing, start=1):
         # Each household from its own generator: the same household whichever others
         # are already there.
@@ -698,6 +853,20 @@ def build_demo_city(
             )
             if stage is not None:
                 stages[stage] = stages.get(stage, 0) + 1
+        if n in EXTRA_SLOTS:
+            left = _extra(
+                EXTRA_SLOTS[n],
+                household,
+                programme,
+                means,
+                members,
+                books[county],
+                caseworker,
+                approver,
+                ids,
+            )
+            if left is not None:
+                extras[left] = extras.get(left, 0) + 1
         batch.append(household)
         if len(batch) >= batch_size:
             events += sum(h.version for h in batch)
@@ -785,6 +954,8 @@ def build_demo_city(
         "other helps: " + ", ".join(f"{k} {v}" for k, v in sorted(helps.items())),
         "applications along the statutory path (POLICY ch. 14), left for the worklists: "
         + (", ".join(f"{k} {v}" for k, v in sorted(stages.items())) or "none"),
+        "letters and appeals, overdue applications, life events: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(extras.items())) or "none"),
         price,
         suspended,
         f"medical bills: {medical['bills']} ({medical['corrected']} corrected, "

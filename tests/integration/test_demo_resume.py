@@ -17,6 +17,7 @@ from projections.interface import sorted_rows
 from projections.runner import VIEWS
 from scripts.demo import build_demo_city
 from services import warnings
+from services.applications import worklist
 from services.ledger import Ledger
 from services.settings import Settings
 from tests.conftest import _pg_conninfo, pg_database_url
@@ -80,6 +81,21 @@ def test_the_same_seed_gives_the_same_city_and_a_second_run_adds_nothing(setting
     assert report[0].startswith("demo city: 30 households (30 added now, 0 already there)")
     assert first["rows"]["ledger_payments"] and first["rows"]["ledger_warning_cases"]
     assert sum(first["warnings"].values()) > 0
+    # Letters and appeals, three late applications and a death (scripts/demo.py EXTRA_SLOTS).
+    assert (
+        "letters and appeals, overdue applications, life events: appeal decided (upheld) 1, "
+        "appeal lodged 1, death of a tekun member confirmed 1, received 2025-10-09, "
+        "undecided and late 3"
+    ) in report
+    late = sum(n for k, n in first["warnings"].items() if k.startswith("decision_overdue/"))
+    assert late == 3
+    ledger = Ledger.open(settings)
+    try:
+        overdue = worklist(ledger, region="330400", on=date(2025, 11, 30), overdue=True)
+        assert [a["received_on"] for a in overdue["items"]] == ["2025-10-09"] * 3
+        assert ledger.verify().ok
+    finally:
+        ledger.close()
     _, other = build(second)
     assert other["warnings"] == first["warnings"]
     for table in TABLES:
