@@ -403,7 +403,9 @@ def test_a_retried_insert_that_finds_its_write_committed_is_in_doubt_not_a_confl
                 joined_on=None,
             )
         assert "may have been recorded" in str(lost.value)
-        assert tries == [1, 1]  # the first try committed, the retry found it: no third
+        # The member and its identity claim (one person, one place) in one insert: the
+        # first try committed, the retry found it; no third.
+        assert tries == [2, 2]
         monkeypatch.undo()
         names = [m.name for m in ledger.app.household(hid).members.values()]
         assert names.count("新成员") == 1

@@ -19,6 +19,7 @@ from domain.identity import IdentityClaim, claim_id
 from domain.payments import PaymentLedger, ledger_id
 from services.payment_runs import run_payments
 from tests.helpers import household, id_number, means
+from tests.path import app_consents, app_decide
 
 CW, AP, AP2 = "caseworker-li", "approver-wang", "approver-zhao"
 
@@ -174,8 +175,9 @@ def _tekun(ledger):
         means=None,
         member_id=ids[0],
         actor=CW,
+        consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    app_decide(ledger.app, hid, app_id, actor=AP)
     return hid, ids[0]
 
 
@@ -246,9 +248,14 @@ def test_a_death_in_a_dibao_household_lists_dibao_for_re_assessment(ledger):
     it is not recomputed silently: it stays 2,500.00 and the confirmation lists it."""
     hid, ids = household(ledger.app, 2, registered_on=date(2024, 1, 1))
     app_id = ledger.app.submit_application(
-        hid, programme="dibao", effective_from=date(2025, 1, 1), means=means(0), actor=CW
+        hid,
+        programme="dibao",
+        effective_from=date(2025, 1, 1),
+        means=means(0),
+        actor=CW,
+        consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
     )
-    ledger.app.determine(hid, app_id, decision="approve", reason="ok", actor=AP)
+    app_decide(ledger.app, hid, app_id, actor=AP)
     event_id = ledger.app.report_life_event(
         hid, ids[1], kind="death", on=date(2025, 3, 20), source=CW, actor=CW
     )
