@@ -61,6 +61,11 @@ class DeterminationsPart(GrantsPart):
                 "duties, POLICY ch. 9)"
             )
         self.decision_blocked(application, decision, on, actor)
+        if application.path is not None and on is not None:
+            # The decision's date first: what follows is the decision of that day.
+            self.trigger_event(
+                self.PathDecided, application_id=application_id, actor=actor, effective_on=on
+            )
         if decision == "reject":
             explanation = " ".join(
                 [*self.path_lines(application), f"Rejected by {actor}: {reason}"]
@@ -73,10 +78,6 @@ class DeterminationsPart(GrantsPart):
             determined = self._approve_grant(application, reason, actor, book)
         else:
             determined = self._approve(application, reason, actor, book)
-        if application.path is not None and on is not None:
-            self.trigger_event(
-                self.PathDecided, application_id=application_id, actor=actor, effective_on=on
-            )
         return determined
 
     def migrate(

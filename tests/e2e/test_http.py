@@ -448,6 +448,7 @@ def test_docs_health_and_oversize_bodies(server):
         "medical": 0,
         "payments": 0,
         "care": 0,
+        "applications": 0,
         "warnings": 0,
     }
     r = server.client.post(
