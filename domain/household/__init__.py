@@ -3,8 +3,9 @@
 It is assembled from per-concern parts, each a class over the one below it (its events
 beside the commands that trigger them): `state` (the facts and the questions asked of
 them), `entitlements`, `categories`, `membership`, `medical`, `care`, `applications`,
-`path` (the statutory path of POLICY ch. 14), `grants`, `determinations` and
-`life_events` (POLICY ch. 15). What a programme grants and how much is not here: each
+`path` (the statutory path of POLICY ch. 14), `grants`, `determinations`,
+`life_events` (POLICY ch. 15) and `reviews` (periodic review and phase-out, POLICY
+ch. 15). What a programme grants and how much is not here: each
 programme's rules are its plan item's module in `domain/policy/`, which the parts ask
 through `REGISTRY`.
 
@@ -14,7 +15,7 @@ the library defines each part's event classes again on `Household`."""
 
 from __future__ import annotations
 
-from domain.household.life_events import LifeEventsPart
+from domain.household.reviews import ReviewsPart
 from domain.household.state import (
     CORRECTION,
     EMPLOYMENT,
@@ -46,7 +47,7 @@ from domain.household.state import (
 )
 
 
-class Household(LifeEventsPart):
+class Household(ReviewsPart):
     """A household in difficulty: its members, applications, categories and the
     timeline of each of its entitlements."""
 
