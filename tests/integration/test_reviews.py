@@ -71,6 +71,7 @@ def test_change_recomputes_from_the_review_date(ledger):
     assert due(ledger, region="330402", on=date(2026, 1, 1))["counties"] == []
     [row] = ledger.app.review_schedule(hid, date(2026, 1, 1))
     assert row["next_review_on"] == date(2026, 7, 1)
+    assert ledger.verify().ok
 
 
 def test_stop_from_september_pays_nothing_for_it(ledger):
@@ -111,6 +112,8 @@ def test_phase_out_keeps_the_allowance_six_months(ledger):
     assert household.household_category_on(date(2025, 7, 1)).category == "marginal"
     assert run_payments(ledger, "2025-12", FIN).total_fen == 125_000
     assert run_payments(ledger, "2026-01", FIN).total_fen == 0
+    report = ledger.verify()  # the review's determination and amounts recompute
+    assert report.ok, report
 
 
 def test_the_reviewer_is_not_the_caseworker_and_nothing_is_recorded(ledger):
