@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.calendar import add_working_days, working_days_between
-
 from domain.errors import InvalidInputError, NotFoundError
 from domain.money import format_yuan
 from domain.standards import StandardsBook, region_prefix

@@ -241,12 +241,7 @@ class ReviewsPart(LifeEventsPart):
             )
         result = means_test(means, self.size_on(on), book, on)
         workers = self._took_up_work(since, on)
-        if (
-            span.category == "dibao"
-            and result.category != "dibao"
-            and outcome in (STOP, CHANGE)
-            and workers
-        ):
+        if outcome in (STOP, CHANGE) and _phases_out(span, result, workers):
             outcome = PHASE_OUT
         found = _Found(span, result, means, on, str(uuid4()), reason, found_by, irregular_income)
         application_id, until, line = self._outcome(found, outcome, workers, actor, book)
@@ -355,7 +350,7 @@ class ReviewsPart(LifeEventsPart):
         """The category changes (or ends) from `on`; the dibao amount goes on, on its
         basis in force that day, for `phase_out_months`, and ends then."""
         span, result, on = found.span, found.result, found.on
-        if span.category != "dibao" or result.category == "dibao" or not workers:
+        if not _phases_out(span, result, workers):
             raise PolicyRuleError(
                 "phase-out is for a dibao household whose means are above the dibao line "
                 "after a member took up work",
@@ -393,3 +388,8 @@ class ReviewsPart(LifeEventsPart):
             f"{last.isoformat()}, nothing from {until.isoformat()}."
         )
         return application_id, until, line
+
+
+def _phases_out(span: CategorySpan, result: MeansTestResult, workers: list[str]) -> bool:
+    """Dibao, means above the dibao line, and a member who took up work: phase-out."""
+    return span.category == "dibao" and result.category != "dibao" and bool(workers)
