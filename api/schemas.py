@@ -795,3 +795,58 @@ class StepOut(BaseModel):
     reopened_as: str | None = Field(
         default=None, description="an appeal decided changed: the application to decide anew"
     )
+
+
+class ReviewIn(Input):
+    """A periodic review (定期核查, POLICY ch. 15), decided by the approver on the means a
+    caseworker found (`found_by`, never the approver: POLICY ch. 9)."""
+
+    model_config = example(
+        on="2025-07-01",
+        means={"annual_income": "6000.00"},
+        outcome="change",
+        reason="年度核查：收入变化",
+        found_by="caseworker-li",
+    )
+
+    on: BusinessDate = Field(
+        description="the review's decision date; a change or stop runs from it"
+    )
+    means: MeansIn = Field(description="the means the review found, in yuan a year")
+    outcome: str = Field(
+        description="continue, change (a new determination), stop, or phase_out (渐退期); "
+        "a stop or change of a dibao household a member's work lifted above the line is "
+        "recorded as phase_out"
+    )
+    reason: Text = Field(description="why, for the record and the notice")
+    found_by: Text = Field(description="the caseworker who recorded the means found")
+    member_id: str | None = Field(
+        default=None, description="the member reviewed, for a person's category (tekun)"
+    )
+    irregular_income: bool = Field(
+        default=False, description="the income found is irregular (next review in 6 months)"
+    )
+
+
+class ReviewOut(BaseModel):
+    """A review as recorded."""
+
+    model_config = example(
+        review_id="6f1c0c9e-1d0e-4a57-9a43-0d3f1b2c4e5f",
+        on="2025-07-01",
+        category="dibao",
+        outcome="change",
+        means_category="dibao",
+        application_id="a3b1c2d4-0000-4000-8000-000000000001",
+        phase_out_until=None,
+        explanation="... Change: dibao from 2025-07-01 ...",
+    )
+
+    review_id: str = Field(description="the review's id")
+    on: str = Field(description="the review's date")
+    category: str = Field(description="the category reviewed")
+    outcome: str = Field(description="continue, change, stop or phase_out, as recorded")
+    means_category: str | None = Field(description="what the §5 means test gives on the date")
+    application_id: str | None = Field(description="the new determination (change, phase-out)")
+    phase_out_until: str | None = Field(description="phase-out: the first day without dibao")
+    explanation: str = Field(description="the means test and what the review did")

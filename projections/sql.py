@@ -396,6 +396,14 @@ RECONCILIATION = (
     "WHERE run_period = :period GROUP BY status ORDER BY status"
 )
 
+# The periodic review's due list: households with an open category span, in a region.
+REVIEW_HOUSEHOLDS = (
+    "SELECT DISTINCT c.household_id AS household_id, h.region_code AS region_code "
+    "FROM {s}.ledger_categories c JOIN {s}.ledger_households h "
+    "ON h.household_id = c.household_id WHERE c.effective_to IS NULL "
+    "AND h.region_code LIKE :prefix ORDER BY c.household_id"
+)
+
 CARE_CATEGORIES = (
     "SELECT household_id, category, member_id, effective_from, effective_to "
     "FROM {s}.ledger_categories"

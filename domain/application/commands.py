@@ -16,6 +16,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.application.calendar import CalendarLedger
 from domain.application.path import PathLedger
+from domain.application.reviews import ReviewsLedger
 from domain.errors import NotFoundError
 from domain.household import (
     Determination,
@@ -30,7 +31,7 @@ from domain.policy.s05_means_test import Means
 from domain.policy.s17_medical_caps import BillFigures
 
 
-class LedgerApplication(PathLedger, CalendarLedger):
+class LedgerApplication(PathLedger, ReviewsLedger, CalendarLedger):
     """Commands of the benefits ledger. Every command takes the acting user."""
 
     # The library names an application after its own class unless it says otherwise;

@@ -69,6 +69,9 @@ ALLOWED = {
     ("POST", "/households/{household_id}/members/{member_id}/life-events"): {"caseworker"},
     ("POST", "/households/{household_id}/life-events/{event_id}/decision"): {"approver"},
     ("GET", "/households/{household_id}/life-events"): READERS,
+    ("GET", "/reviews/due"): READERS,
+    ("GET", "/households/{household_id}/reviews"): READERS,
+    ("POST", "/households/{household_id}/reviews"): {"approver"},
     ("GET", "/households/{household_id}/entitlements"): READERS,
     ("GET", "/households/{household_id}/entitlements/history"): READERS,
     ("POST", "/households/{household_id}/entitlements/{programme}/suspension"): {"approver"},
@@ -122,6 +125,7 @@ def concrete(path: str) -> str:
         "run_id",
         "payment_id",
         "warning_id",
+        "event_id",
         "programme",
     ):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
