@@ -1,7 +1,8 @@
 """The ledger application (`LedgerApplication`), in parts over `base` (storage, loading
 as known at any time, snapshots, the retry helper): `standards` (seeds, changes,
-propagation), `path` (the statutory path's steps), `calendar` (the working-day calendar)
-and `commands` (every household command)."""
+propagation), `path` (the statutory path's steps), `reviews` (periodic reviews),
+`members` (members, identity claims, life events), `calendar` (the working-day
+calendar) and `commands` (the other household commands)."""
 
 from domain.application.base import (
     KNOWN_AT_WINDOW,

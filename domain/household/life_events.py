@@ -30,6 +30,7 @@ from domain.household.determinations import DeterminationsPart
 from domain.household.state import (
     EntitlementKey,
     HouseholdEvent,
+    Member,
     _reason,
     _step,
     entitlement_key,
@@ -232,44 +233,9 @@ class LifeEventsPart(DeterminationsPart):
         ended: list[str] = []
         suspended: list[str] = []
         if kind == IMPRISONMENT:
-            for key in theirs:
-                point = _step(self.timelines.get(key, {}), start)
-                spans = self.suspensions_of(key)
-                if point is None or point.ended or (spans and spans[-1].resumed_on is None):
-                    continue
-                programme, person = split_key(key)
-                self.suspend_entitlement(
-                    programme, person, effective_on=start, reason=why, actor=actor, book=book
-                )
-                suspended.append(key)
+            suspended = self._suspend_theirs(theirs, start, why, actor, book)
         else:
-            if member.left_on is None or member.left_on > start:
-                self.trigger_event(
-                    self.MemberChanged,
-                    member_id=member_id,
-                    changes={"left_household": True},
-                    actor=actor,
-                    effective_on=start,
-                )
-            done: set[EntitlementKey] = set()
-            for span in list(self.categories):
-                if span.member_id != member_id or not (
-                    span.effective_to is None or span.effective_to > start
-                ):
-                    continue
-                if span.effective_from < start:
-                    self._end_category(span, start, actor, book, why)
-                else:
-                    self._replace_span(span, start, why, actor)
-                    self._end_entitlement(
-                        entitlement_key(span.category, member_id), start, actor, book, why
-                    )
-                done.add(entitlement_key(span.category, member_id))
-                ended.append(entitlement_key(span.category, member_id))
-            for key in theirs:
-                if key not in done:
-                    self._end_entitlement(key, start, actor, book, why)
-                    ended.append(key)
+            ended = self._end_theirs(member, theirs, start, why, actor, book)
         explanation = why + (
             "; needs a re-assessment of " + ", ".join(reassess) + " (it counts the household)"
             if reassess
@@ -286,6 +252,65 @@ class LifeEventsPart(DeterminationsPart):
             actor=actor,
             effective_on=start,
         )
+
+    def _suspend_theirs(
+        self, theirs: list[EntitlementKey], start: date, why: str, actor: str, book: StandardsBook
+    ) -> list[str]:
+        """Imprisonment: the member's entitlements in force are suspended from `start`."""
+        suspended: list[str] = []
+        for key in theirs:
+            point = _step(self.timelines.get(key, {}), start)
+            spans = self.suspensions_of(key)
+            if point is None or point.ended or (spans and spans[-1].resumed_on is None):
+                continue
+            programme, person = split_key(key)
+            self.suspend_entitlement(
+                programme, person, effective_on=start, reason=why, actor=actor, book=book
+            )
+            suspended.append(key)
+        return suspended
+
+    def _end_theirs(
+        self,
+        member: Member,
+        theirs: list[EntitlementKey],
+        start: date,
+        why: str,
+        actor: str,
+        book: StandardsBook,
+    ) -> list[str]:
+        """A death or a residence moved out: the member leaves from `start`, and their
+        categories and entitlements end then."""
+        member_id = member.member_id
+        if member.left_on is None or member.left_on > start:
+            self.trigger_event(
+                self.MemberChanged,
+                member_id=member_id,
+                changes={"left_household": True},
+                actor=actor,
+                effective_on=start,
+            )
+        ended: list[str] = []
+        done: set[EntitlementKey] = set()
+        for span in list(self.categories):
+            if span.member_id != member_id or not (
+                span.effective_to is None or span.effective_to > start
+            ):
+                continue
+            if span.effective_from < start:
+                self._end_category(span, start, actor, book, why)
+            else:
+                self._replace_span(span, start, why, actor)
+                self._end_entitlement(
+                    entitlement_key(span.category, member_id), start, actor, book, why
+                )
+            done.add(entitlement_key(span.category, member_id))
+            ended.append(entitlement_key(span.category, member_id))
+        for key in theirs:
+            if key not in done:
+                self._end_entitlement(key, start, actor, book, why)
+                ended.append(key)
+        return ended
 
     def _person_keys(self, member_id: str, start: date) -> list[EntitlementKey]:
         """The member's own monthly entitlements granted on `start` or later."""
