@@ -55,7 +55,19 @@ def letter_data(ledger: Ledger, household_id: UUID, application_id: str) -> dict
         for e in determined.entitlements
         if "monthly_fen" in e
     ]
+    programme = REGISTRY[application.programme].title_zh
+    approved = determined.outcome == "approved"
+    decided = (
+        f"决定予以批准：{'；'.join(amounts) or '认定为该类别'}，自 "
+        f"{application.effective_from.isoformat()} 起享受。"
+        if approved
+        else f"决定不予批准。理由：{determined.reason}。"
+    )
     return {
+        "decision_text": (
+            f"你户于 {path.received_on.isoformat()} 提出的{programme}申请，经家庭经济状况核对、"
+            f"入户调查和公示，{decided}"
+        ),
         "title": TITLES[_kind(determined.outcome, application.details)],
         "approved": determined.outcome == "approved",
         "applicant": head.name if head else "",
@@ -73,6 +85,7 @@ def letter_data(ledger: Ledger, household_id: UUID, application_id: str) -> dict
         "appeal_days": days,
         "appeal_until": (served + timedelta(days=days)).isoformat(),
         "application_id": application_id,
+        "reference": f"申请编号 {application_id}",
     }
 
 
@@ -84,16 +97,13 @@ h1{text-align:center;font-size:1.4em} .f{margin-top:3em;text-align:right}
 @media print{body{margin:0}}</style></head><body>
 <h1>{{ d.title }}</h1>
 <p>{{ d.applicant }}（{{ d.address }}，行政区划 {{ d.region_code }}）：</p>
-<p>你户于 {{ d.received_on }} 提出的{{ d.programme }}申请，经家庭经济状况核对、入户调查和公示，
-{% if d.approved %}决定<strong>予以批准</strong>：{{ d.amounts or "认定为该类别" }}，
-自 {{ d.effective_from }} 起享受。
-{% else %}决定<strong>不予批准</strong>。理由：{{ d.reason }}。{% endif %}</p>
+<p>{{ d.decision_text }}</p>
 <p>核算依据：{{ d.explanation }}</p>
 <p>如对本决定有异议，可自收到本告知书之日起 {{ d.appeal_days }} 日内（至 {{ d.appeal_until }}）
 向作出决定的民政部门申请复核，或依法申请行政复议。</p>
 <p class="f">审批人：{{ d.decided_by }}<br>决定日期：{{ d.decided_on }}<br>
 送达日期：{{ d.served_on }}</p>
-<p><small>申请编号 {{ d.application_id }}</small></p>
+<p><small>{{ d.reference }}</small></p>
 </body></html>"""
 )
 
@@ -109,22 +119,66 @@ def render_pdf(data: dict[str, Any]) -> bytes:
     pdf.set_font("cjk", size=15)
     pdf.cell(0, 12, data["title"], align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=10)
-    decided = (
-        f"决定予以批准：{data['amounts'] or '认定为该类别'}，自 {data['effective_from']} 起享受。"
-        if data["approved"]
-        else f"决定不予批准。理由：{data['reason']}。"
-    )
     for text in (
         f"{data['applicant']}（{data['address']}，行政区划 {data['region_code']}）：",
-        f"你户于 {data['received_on']} 提出的{data['programme']}申请，经家庭经济状况核对、"
-        f"入户调查和公示，{decided}",
+        data["decision_text"],
         f"核算依据：{data['explanation']}",
         f"如对本决定有异议，可自收到本告知书之日起 {data['appeal_days']} 日内（至 "
         f"{data['appeal_until']}）向作出决定的民政部门申请复核，或依法申请行政复议。",
         f"审批人：{data['decided_by']}    决定日期：{data['decided_on']}    送达日期："
         f"{data['served_on']}",
-        f"申请编号 {data['application_id']}",
+        data["reference"],
     ):
         pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     return bytes(pdf.output())
+
+
+REVIEW_TITLES = {
+    "continue": "定期核查结果告知书（继续享受）",
+    "change": "定期核查结果告知书（变更）",
+    "stop": "定期核查结果告知书（停止享受）",
+    "phase_out": "定期核查结果告知书（渐退）",
+}
+REVIEW_WORDS = {
+    "continue": "继续享受",
+    "change": "变更救助（按本次核查的家庭经济状况重新核定）",
+    "stop": "停止享受",
+    "phase_out": "进入渐退期",
+}
+
+
+def review_letter_data(ledger: Ledger, household_id: UUID, review_id: str) -> dict[str, Any]:
+    """The notice of a periodic review's outcome (POLICY ch. 15): continue, change, stop or
+    phase-out, with its reasons and arithmetic and the right to ask for review."""
+    household = ledger.app.household(household_id)
+    review = next((r for r in household.reviews if r["review_id"] == review_id), None)
+    if review is None:
+        raise NotFoundError(f"no review {review_id} in this household", "review_id")
+    head = next((m for m in household.members.values() if m.relation == "head"), None)
+    on = review["on"]
+    days = int(ledger.app.standards_book(household.region_code).ratio("appeal_days", on)[0])
+    outcome = review["outcome"]
+    until = review.get("phase_out_until")
+    decided = f"决定{REVIEW_WORDS[outcome]}"
+    if outcome == "stop":
+        decided += f"，自 {on.isoformat()} 起停止发放"
+    elif outcome == "phase_out" and until is not None:
+        decided += f"，原救助金发放至 {(until - timedelta(days=1)).isoformat()}"
+    return {
+        "title": REVIEW_TITLES[outcome],
+        "applicant": head.name if head else "",
+        "address": household.address,
+        "region_code": household.region_code,
+        "decision_text": (
+            f"经 {on.isoformat()} 定期核查（{REGISTRY[review['category']].title_zh}），"
+            f"{decided}。理由：{review['reason']}。"
+        ),
+        "explanation": review["explanation"],
+        "appeal_days": days,
+        "appeal_until": (on + timedelta(days=days)).isoformat(),
+        "decided_by": review["decided_by"],
+        "decided_on": on.isoformat(),
+        "served_on": on.isoformat(),
+        "reference": f"核查编号 {review_id}",
+    }

@@ -8,8 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import Approver, LedgerDep, Reader
+from api.letter import render_html, render_pdf, review_letter_data
 from api.schemas import QueryDate, ReviewIn, ReviewOut
 from domain.money import parse_yuan
 from domain.policy.s05_means_test import Means
@@ -88,3 +90,17 @@ def reviews(
             for s in schedule
         ],
     }
+
+
+@router.get("/households/{household_id}/reviews/{review_id}/letter", response_class=HTMLResponse)
+def review_letter(household_id: UUID, review_id: str, user: Reader, ledger: LedgerDep) -> Any:
+    """The notice of the review's outcome (告知书: continue, change, stop or phase-out),
+    in Chinese, to print (POLICY ch. 15 and ch. 14)."""
+    return HTMLResponse(render_html(review_letter_data(ledger, household_id, review_id)))
+
+
+@router.get("/households/{household_id}/reviews/{review_id}/letter.pdf")
+def review_letter_pdf(household_id: UUID, review_id: str, user: Reader, ledger: LedgerDep) -> Any:
+    """The same notice as PDF."""
+    body = render_pdf(review_letter_data(ledger, household_id, review_id))
+    return Response(body, media_type="application/pdf")

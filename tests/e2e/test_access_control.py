@@ -72,6 +72,8 @@ ALLOWED = {
     ("GET", "/reviews/due"): READERS,
     ("GET", "/households/{household_id}/reviews"): READERS,
     ("POST", "/households/{household_id}/reviews"): {"approver"},
+    ("GET", "/households/{household_id}/reviews/{review_id}/letter"): READERS,
+    ("GET", "/households/{household_id}/reviews/{review_id}/letter.pdf"): READERS,
     ("GET", "/households/{household_id}/entitlements"): READERS,
     ("GET", "/households/{household_id}/entitlements/history"): READERS,
     ("POST", "/households/{household_id}/entitlements/{programme}/suspension"): {"approver"},
