@@ -241,6 +241,10 @@ EXTRA_SLOTS = {
     8: "overdue",
     9: "overdue",
     10: "death",
+    # Periodic reviews of dibao households (a household in another category is left).
+    **dict.fromkeys((11, 14, 17, 20), "review_change"),
+    **dict.fromkeys((13, 16, 19, 22), "review_stop"),
+    **dict.fromkeys((15, 18, 21, 23), "phase_out"),
 }
 OVERDUE_RECEIVED = date(2025, 10, 9)
 
@@ -351,6 +355,49 @@ def _tekun_death(
     return "death of a tekun member confirmed"
 
 
+def _reviewed(
+    slot: str,
+    household: Household,
+    members: list[str],
+    book: StandardsBook,
+    caseworker: str,
+    approver: str,
+) -> str | None:
+    """A dibao household's periodic review (POLICY ch. 15) on 2025-07-01: `review_change`
+    finds 3,000 a year more than nothing and changes the amount, `review_stop` finds the
+    income above every line and stops it from 2025-09-01, `phase_out` finds a member at
+    work since 2025-06-01 and the household marginal: the allowance continues 6 months."""
+    category = household.household_category_on(date(2025, 7, 1))
+    if category is None or category.category != "dibao":
+        return None
+    size = household.size_on(date(2025, 7, 1))
+    if slot == "review_change":
+        on, income, outcome = date(2025, 7, 1), 3000, "change"
+    elif slot == "review_stop":
+        on, income, outcome = date(2025, 9, 1), 200_000, "stop"
+    else:
+        on, income, outcome = date(2025, 7, 1), 18_000 * size, "stop"
+        household.change_member(
+            members[0],
+            effective_on=date(2025, 6, 1),
+            changes={"employment": "employed"},
+            actor=caseworker,
+        )
+    try:
+        done = household.record_review(
+            on=on,
+            means=Means(yuan(income), 0, 0),
+            outcome=outcome,
+            reason="定期核查：家庭收入变化",
+            found_by=caseworker,
+            actor=approver,
+            book=book,
+        )
+    except LedgerError:
+        return None
+    return f"review {done['outcome']}"
+
+
 def _extra(
     slot: str,
     household: Household,
@@ -366,6 +413,8 @@ def _extra(
     if slot in ("appeal", "appeal_upheld"):
         upheld = slot == "appeal_upheld"
         return _appealed(household, programme, means, book, caseworker, approver, ids, upheld)
+    if slot in ("review_change", "review_stop", "phase_out"):
+        return _reviewed(slot, household, members, book, caseworker, approver)
     if slot == "overdue":
         category = household.household_category_on(OVERDUE_RECEIVED)
         household.submit_application(
