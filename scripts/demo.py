@@ -362,6 +362,7 @@ def _reviewed(
     book: StandardsBook,
     caseworker: str,
     approver: str,
+    ids: Ids,
 ) -> str | None:
     """A dibao household's periodic review (POLICY ch. 15) on 2025-07-01: `review_change`
     finds 3,000 a year more than nothing and changes the amount, `review_stop` finds the
@@ -392,6 +393,7 @@ def _reviewed(
             found_by=caseworker,
             actor=approver,
             book=book,
+            review_id=ids("review"),
         )
     except LedgerError:
         return None
@@ -414,7 +416,7 @@ def _extra(
         upheld = slot == "appeal_upheld"
         return _appealed(household, programme, means, book, caseworker, approver, ids, upheld)
     if slot in ("review_change", "review_stop", "phase_out"):
-        return _reviewed(slot, household, members, book, caseworker, approver)
+        return _reviewed(slot, household, members, book, caseworker, approver, ids)
     if slot == "overdue":
         category = household.household_category_on(OVERDUE_RECEIVED)
         household.submit_application(

@@ -40,7 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
+from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from domain.errors import InvalidInputError, PolicyRuleError, SeparationOfDutiesError
 from domain.household.life_events import LifeEventsPart
@@ -220,6 +220,7 @@ class ReviewsPart(LifeEventsPart):
         book: StandardsBook,
         member_id: str | None = None,
         irregular_income: bool = False,
+        review_id: str | None = None,
     ) -> dict[str, Any]:
         """A periodic review decided by `actor` (an approver) on the means `found_by` (a
         caseworker) recorded; returns the review as recorded (its outcome may be
@@ -243,7 +244,9 @@ class ReviewsPart(LifeEventsPart):
         workers = self._took_up_work(since, on)
         if outcome in (STOP, CHANGE) and _phases_out(span, result, workers):
             outcome = PHASE_OUT
-        found = _Found(span, result, means, on, str(uuid4()), reason, found_by, irregular_income)
+        found = _Found(
+            span, result, means, on, review_id or str(uuid4()), reason, found_by, irregular_income
+        )
         application_id, until, line = self._outcome(found, outcome, workers, actor, book)
         self.trigger_event(
             self.ReviewRecorded,
@@ -328,7 +331,8 @@ class ReviewsPart(LifeEventsPart):
     def _from_review(self, found: _Found, category: str, irregular: bool) -> ApplicationRecord:
         """The review's new determination recorded as an application received from it,
         submitted by the caseworker who found the means."""
-        new_id = str(uuid4())
+        # Derived from the review's id: the same review records the same application.
+        new_id = str(uuid5(NAMESPACE_URL, f"urn:jiaxing-ledger:review:{found.review_id}"))
         details: dict[str, Any] = {"review_id": found.review_id}
         if irregular:
             details["income_type"] = "irregular"

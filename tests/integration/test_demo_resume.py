@@ -81,12 +81,15 @@ def test_the_same_seed_gives_the_same_city_and_a_second_run_adds_nothing(setting
     assert report[0].startswith("demo city: 30 households (30 added now, 0 already there)")
     assert first["rows"]["ledger_payments"] and first["rows"]["ledger_warning_cases"]
     assert sum(first["warnings"].values()) > 0
-    # Letters and appeals, three late applications and a death (scripts/demo.py EXTRA_SLOTS).
-    assert (
+    # Letters and appeals, three late applications, a death and periodic reviews
+    # (scripts/demo.py EXTRA_SLOTS).
+    [extras] = [line for line in report if line.startswith("letters and appeals")]
+    assert extras.startswith(
         "letters and appeals, overdue applications, life events: appeal decided (upheld) 1, "
         "appeal lodged 1, death of a tekun member confirmed 1, received 2025-10-09, "
-        "undecided and late 3"
-    ) in report
+        "undecided and late 3, review change "
+    ), extras
+    assert "review phase_out" in extras and "review stop" in extras
     late = sum(n for k, n in first["warnings"].items() if k.startswith("decision_overdue/"))
     assert late == 3
     ledger = Ledger.open(settings)
