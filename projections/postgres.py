@@ -26,7 +26,7 @@ from eventsourcing.postgres import (
 )
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from projections.interface import (
     PENDING_SECONDS,
@@ -201,6 +201,16 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self._schema = Identifier(self.datastore.schema)
+        # The views' tables and indexes are created (IF NOT EXISTS) by every process that
+        # opens the ledger, in one transaction: under the views' write lock, so a
+        # process starting up never deadlocks with one writing rows (CREATE INDEX takes
+        # a share lock on a table the writer holds, while it waits for another).
+        self.sql_create_statements.insert(
+            0,
+            SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(
+                Literal(f"ledger-views/{self.datastore.schema}")
+            ),
+        )
         for statement in _CREATE:
             self.sql_create_statements.append(self._sql(statement))
         self._writes = {
