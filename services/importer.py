@@ -31,6 +31,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.application import LedgerApplication
 from domain.errors import LedgerError
 from domain.household import RELATIONS, RESIDENCES, Household
+from domain.identity import claim_id
 from domain.idnumber import validate_id_number
 from domain.money import parse_yuan
 from domain.payments import ACCOUNT_KINDS, validate_account
@@ -496,23 +497,87 @@ def existing(app: LedgerApplication, ids: list[UUID]) -> set[UUID]:
     return found
 
 
+Refused = tuple[Built, int, str]  # the household, the member's line, the reason
+
+
+def _with_claims(
+    app: LedgerApplication, batch: list[Built], actor: str
+) -> tuple[list[tuple[Built, list[Any]]], list[Refused]]:
+    """Each household with the claims on its members' numbers (一人一户, POLICY ch. 15),
+    to save in its transaction; those with a number another household of the ledger
+    holds are refused (the member's line, naming the county). One query finds which
+    claims are recorded; only those are loaded."""
+    numbers = [m.id_number for b in batch for m in b.rows.members]
+    recorded = existing(app, [claim_id(n) for n in numbers]) if numbers else set()
+    ready: list[tuple[Built, list[Any]]] = []
+    refused: list[Refused] = []
+    for built in batch:
+        try:
+            claims = app.claims_for_new_household(built.household, actor=actor, recorded=recorded)
+        except LedgerError as error:
+            line = next(
+                (
+                    m.line
+                    for m in built.rows.members
+                    if claim_id(m.id_number) in recorded
+                    and _held_elsewhere(app, m.id_number, built.household.id)
+                ),
+                built.rows.lines[0],
+            )
+            refused.append((built, line, error.message))
+            continue
+        ready.append((built, claims))
+    return ready, refused
+
+
+def _held_elsewhere(app: LedgerApplication, number: str, hid: UUID) -> bool:
+    claim = app.identity_claim(number)
+    return claim is not None and (claim.deceased or claim.household_id not in (None, str(hid)))
+
+
 def save_batch(
-    app: LedgerApplication, batch: list[Built], rebuild: Callable[[Built], Built]
-) -> tuple[list[Built], int]:
-    """Save new households in one transaction; those already recorded (a second run, a
-    resumed one) are left out. Returns the ones saved and how many were there already."""
+    app: LedgerApplication,
+    batch: list[Built],
+    rebuild: Callable[[Built], Built],
+    actor: str = "migration",
+) -> tuple[list[Built], int, list[Refused]]:
+    """Save new households with their claims in one transaction; those already recorded
+    (a second run, a resumed one) are left out, those with a number held by another
+    household refused. Returns the ones saved, how many were there already, and the
+    refused. If the transaction fails (a household recorded, or a claim made,
+    concurrently), the new households are built again and saved one by one."""
     if not batch:
-        return [], 0
+        return [], 0, []
+    ready, refused = _with_claims(app, batch, actor)
     try:
-        app.save(*(b.household for b in batch))
-        return batch, 0
+        app.save(*(a for b, claims in ready for a in (b.household, *claims)))
+        return [b for b, _ in ready], 0, refused
     except IntegrityError:
-        # Saving took the households' pending events: build the new ones again.
-        there = existing(app, [b.household.id for b in batch])
-        fresh = [rebuild(b) for b in batch if b.household.id not in there]
-        if fresh:
-            app.save(*(b.household for b in fresh))
-        return fresh, len(batch) - len(fresh)
+        pass
+    # Saving took the aggregates' pending events: build the new ones again.
+    there = existing(app, [b.household.id for b, _ in ready])
+    saved: list[Built] = []
+    already = 0
+    for built, _ in ready:
+        if built.household.id in there:
+            already += 1
+            continue
+        for _attempt in range(3):
+            fresh, again = _with_claims(app, [rebuild(built)], actor)
+            if again:
+                refused.extend(again)
+                break
+            [(one, claims)] = fresh
+            try:
+                app.save(one.household, *claims)
+            except IntegrityError:
+                if existing(app, [one.household.id]):
+                    already += 1
+                    break
+                continue  # a claim made meanwhile: check again
+            saved.append(one)
+            break
+    return saved, already, refused
 
 
 def count_rows(path: Path) -> int:
@@ -544,8 +609,10 @@ def import_registry(
 
     def flush() -> None:
         nonlocal pending, batches
-        saved, already = save_batch(app, pending, lambda b: importer.build(b.rows))
+        saved, already, refused = save_batch(app, pending, lambda b: importer.build(b.rows), actor)
         report.households_already += already
+        for built, line, reason in refused:
+            _reject(report, built.rows, [(line, reason)])
         for built in saved:
             report.households_recorded += 1
             report.members_recorded += built.members

@@ -19,6 +19,19 @@ from domain.identity import IdentityClaim, claim_id, county_label
 from domain.idnumber import validate_id_number
 
 
+def new_claim(household: Household, member_id: str, actor: str) -> IdentityClaim:
+    """A first claim on a member's number for the household they are in."""
+    member = household.member(member_id)
+    return IdentityClaim.claim_new(
+        member.id_number,
+        household_id=household.id,
+        county=county_label(household.region_code),
+        member_id=member_id,
+        actor=actor,
+        on=member.joined_on,
+    )
+
+
 class MembersLedger(StandardsLedger):
     """Members, identity claims and life events."""
 
@@ -74,15 +87,35 @@ class MembersLedger(StandardsLedger):
         member = household.member(member_id)
         claim = self.identity_claim(member.id_number)
         if claim is None:
-            claim = IdentityClaim.claim_new(
-                member.id_number,
+            claim = new_claim(household, member_id, actor)
+        return claim
+
+    def claims_for_new_household(
+        self, household: Household, *, actor: str, recorded: set[UUID] | None = None
+    ) -> list[IdentityClaim]:
+        """The claims a household built directly (the import) takes for its present
+        members, to save in its transaction: a new claim per number, or the recorded
+        one taken as `add_member` does (ConflictError naming the county only if it is
+        held by another household or the person is recorded dead). `recorded`: the
+        claim ids known to be recorded (one query for a batch); None: look each up."""
+        claims = []
+        for member_id, member in household.members.items():
+            if member.left_on is not None:
+                continue
+            known = recorded is None or claim_id(member.id_number) in recorded
+            claim = self.identity_claim(member.id_number) if known else None
+            if claim is None:
+                claims.append(new_claim(household, member_id, actor))
+                continue
+            claim.take(
                 household_id=household.id,
                 county=county_label(household.region_code),
                 member_id=member_id,
                 actor=actor,
                 on=member.joined_on,
             )
-        return claim
+            claims.append(claim)
+        return claims
 
     def change_member(
         self,
