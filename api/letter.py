@@ -13,7 +13,7 @@ from fpdf import FPDF
 from jinja2 import Environment, select_autoescape
 
 from api.report import cjk_font
-from domain.errors import ConflictError, NotFoundError
+from domain.errors import NotFoundError
 from domain.money import format_yuan
 from domain.policy.registry import REGISTRY
 from services.ledger import Ledger
@@ -25,23 +25,11 @@ TITLES = {
 }
 
 
-def _kind(outcome: str, details: dict[str, Any]) -> str:
-    if outcome != "approved":
-        return "refusal"
-    return "change" if details.get("reopened_from") else "approval"
-
-
 def letter_data(ledger: Ledger, household_id: UUID, application_id: str) -> dict[str, Any]:
     household = ledger.app.household(household_id)
-    application = household.applications.get(application_id)
-    if application is None or application.path is None:
-        raise NotFoundError(f"no application {application_id} on the statutory path")
-    path = application.path
-    if path.decided_on is None:
-        raise ConflictError(
-            f"application {application_id} is {path.stage()}: the letter follows the decision",
-            "stage",
-        )
+    application, path = household.decided_on_path(application_id)
+    if path.decided_on is None:  # never: decided_on_path refuses it
+        raise NotFoundError(f"application {application_id} is not decided")
     determined = next(
         e
         for e in reversed(ledger.app.household_events(household_id))
@@ -68,7 +56,7 @@ def letter_data(ledger: Ledger, household_id: UUID, application_id: str) -> dict
             f"你户于 {path.received_on.isoformat()} 提出的{programme}申请，经家庭经济状况核对、"
             f"入户调查和公示，{decided}"
         ),
-        "title": TITLES[_kind(determined.outcome, application.details)],
+        "title": TITLES[household.letter_kind(application)],
         "approved": determined.outcome == "approved",
         "applicant": head.name if head else "",
         "address": household.address,

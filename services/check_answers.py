@@ -12,7 +12,7 @@ request is refused (a conflict), and nothing is recorded for it."""
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -21,6 +21,7 @@ from domain.errors import LedgerError, NotFoundError
 from domain.household import Household
 from domain.money import parse_yuan
 from services.ledger import Ledger
+from services.rows import RowsReport
 
 COLUMNS = ("household_id", "application_id", "request_id", "answered_on", "finding", "amount")
 REQUIRED = COLUMNS[:-1]
@@ -39,15 +40,8 @@ class AnswerRow:
     amount_fen: int | None
 
 
-@dataclass
-class AnswersReport:
-    rows: int = 0
-    recorded: int = 0
-    already_recorded: int = 0
-    errors: list[tuple[int, str, str]] = field(default_factory=list)  # line, field, message
-
-    def error(self, line: int, field_name: str, message: str) -> None:
-        self.errors.append((line, field_name, message))
+class AnswersReport(RowsReport):
+    """Rows recorded, already recorded, and refused by line."""
 
 
 def parse_row(line: int, raw: dict[str, str]) -> AnswerRow:

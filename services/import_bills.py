@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -27,6 +27,7 @@ from domain.money import format_yuan, parse_yuan
 from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import StandardsBook, county_of
 from services.ledger import Ledger
+from services.rows import RowsReport
 
 PAYER_COLUMNS = ("basic_insurance", "critical_illness_insurance", "medical_assistance", "charity")
 COLUMNS = ("settlement_number", "id_number", "settled_on", "total", *PAYER_COLUMNS, "self_paid")
@@ -56,15 +57,8 @@ class Row:
 
 
 @dataclass
-class ImportReport:
-    rows: int = 0
-    recorded: int = 0
-    already_recorded: int = 0
+class ImportReport(RowsReport):
     relief_fen: int = 0
-    errors: list[tuple[int, str, str]] = field(default_factory=list)  # line, field, message
-
-    def error(self, line: int, field_name: str, message: str) -> None:
-        self.errors.append((line, field_name, message))
 
 
 def parse_row(line: int, raw: dict[str, str]) -> Row:

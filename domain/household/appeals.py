@@ -111,8 +111,9 @@ class AppealsPart(PathPart):
                 path=again,
             )
 
-    def send_letter(self, application_id: str, *, on: date, actor: str) -> str:
-        """Records the notice letter's delivery; returns its kind (approval, refusal)."""
+    def decided_on_path(self, application_id: str) -> tuple[ApplicationRecord, PathRecord]:
+        """An application on the statutory path that has been decided (what a letter is
+        about), with its path; refused plainly otherwise."""
         application = self.applications.get(application_id)
         if application is None or application.path is None:
             raise NotFoundError(f"no application {application_id} on the statutory path")
@@ -122,11 +123,21 @@ class AppealsPart(PathPart):
                 f"application {application_id} is {path.stage()}: the letter follows the decision",
                 "stage",
             )
-        if on < path.decided_on:
+        return application, path
+
+    @staticmethod
+    def letter_kind(application: ApplicationRecord) -> str:
+        """approval, refusal, or change (an approval decided anew after an appeal)."""
+        if application.decision != "approved":
+            return "refusal"
+        return "change" if application.details.get("reopened_from") else "approval"
+
+    def send_letter(self, application_id: str, *, on: date, actor: str) -> str:
+        """Records the notice letter's delivery; returns its kind."""
+        application, path = self.decided_on_path(application_id)
+        if path.decided_on is not None and on < path.decided_on:
             raise InvalidInputError("the letter is dated before the decision", "on")
-        kind = "approval" if application.decision == "approved" else "refusal"
-        if kind == "approval" and application.details.get("reopened_from"):
-            kind = "change"  # decided anew after an appeal
+        kind = self.letter_kind(application)
         self.trigger_event(
             self.NoticeLetterSent,
             application_id=application_id,
