@@ -32,6 +32,18 @@ def new_claim(household: Household, member_id: str, actor: str) -> IdentityClaim
     )
 
 
+def take_claim(claim: IdentityClaim, household: Household, member_id: str, actor: str) -> None:
+    """A recorded claim taken for a member joining `household` (ConflictError naming the
+    county only if another household holds it or the person is recorded dead)."""
+    claim.take(
+        household_id=household.id,
+        county=county_label(household.region_code),
+        member_id=member_id,
+        actor=actor,
+        on=household.member(member_id).joined_on,
+    )
+
+
 class MembersLedger(StandardsLedger):
     """Members, identity claims and life events."""
 
@@ -48,25 +60,10 @@ class MembersLedger(StandardsLedger):
             if claim is not None:
                 claim.refuse_elsewhere(household_id)
             member_id = household.add_member(actor=actor, **{**member, "id_number": number})
-            on = household.members[member_id].joined_on
-            county = county_label(household.region_code)
             if claim is None:
-                claim = IdentityClaim.claim_new(
-                    number,
-                    household_id=household_id,
-                    county=county,
-                    member_id=member_id,
-                    actor=actor,
-                    on=on,
-                )
+                claim = new_claim(household, member_id, actor)
             else:
-                claim.take(
-                    household_id=household_id,
-                    county=county,
-                    member_id=member_id,
-                    actor=actor,
-                    on=on,
-                )
+                take_claim(claim, household, member_id, actor)
             return [household, claim], member_id
 
         return self.retrying(attempt, f"household {household_id}")
@@ -107,13 +104,7 @@ class MembersLedger(StandardsLedger):
             if claim is None:
                 claims.append(new_claim(household, member_id, actor))
                 continue
-            claim.take(
-                household_id=household.id,
-                county=county_label(household.region_code),
-                member_id=member_id,
-                actor=actor,
-                on=member.joined_on,
-            )
+            take_claim(claim, household, member_id, actor)
             claims.append(claim)
         return claims
 
@@ -270,16 +261,7 @@ class MembersLedger(StandardsLedger):
                 m for m in household.members.values() if m.id_number == number and m.left_on is None
             )
             try:
-                self.save(
-                    IdentityClaim.claim_new(
-                        number,
-                        household_id=household.id,
-                        county=county_label(household.region_code),
-                        member_id=member.member_id,
-                        actor=actor,
-                        on=member.joined_on,
-                    )
-                )
+                self.save(new_claim(household, member.member_id, actor))
             except IntegrityError:  # claimed meanwhile by a command: that one stands
                 continue
             created += 1

@@ -171,6 +171,21 @@ class CategoriesPart(EntitlementsPart):
         self._end_entitlement(
             entitlement_key(span.category, span.member_id), on, actor, book, reason
         )
+        self._end_dependents(span.category, on, actor, book, reason)
+
+    def _end_dependents(
+        self, category: str, on: date, actor: str, book: StandardsBook, reason: str
+    ) -> None:
+        """A person's category that needs a household category (one-person dibao needs a
+        marginal household, §5) ends with it from the same day, whatever ended it (a
+        review's stop, a life event), as `_assign_category` ends it on a replacement."""
+        needs = {p.name for p in REGISTRY if p.within == category}
+        for span in [s for s in self.categories if s.category in needs]:
+            why = f"{span.category} needs a {category} household (§5): {reason}"
+            if self._replace_span(span, on, why, actor):
+                self._end_entitlement(
+                    entitlement_key(span.category, span.member_id), on, actor, book, why
+                )
 
     def _end_entitlement(
         self, key: EntitlementKey, on: date, actor: str, book: StandardsBook, reason: str

@@ -1,7 +1,7 @@
 """Periodic review (定期核查) and phase-out (渐退期), POLICY ch. 15.
 
-**When a review is due.** Each open span of a reviewed category (tekun, dibao, marginal,
-low-income) is reviewed `review_months_stable` months after the last time its means
+**When a review is due.** Each open span of a reviewed category (tekun, dibao, one-person
+dibao (§5), marginal, low-income) is reviewed `review_months_stable` months after the last time its means
 were examined: the later of the category's latest approved determination (its effective
 date) and its last review. A dibao household is reviewed every `review_months_variable`
 months instead when those latest means show
@@ -18,13 +18,17 @@ gives on the review's date, the outcome, the reason, the caseworker who found th
 ch. 9). The outcomes:
 
 - `continue`: nothing else changes (the next review counts from this one); for a
-  means-tested category the test must still give it;
+  means-tested category the test must still give it, and a category's own conditions
+  must still hold (`Programme.check_continues`: one-person dibao needs its marginal
+  household and the member's severe illness or disability, §5);
 - `change`: a new determination (POLICY ch. 13) from the review's date, recorded as an
   application received from the review (`details.review_id`) and approved by the same
   rules as any other (`_approve`): the means test must give the category it sets (kept,
   or another: a dibao household whose means now give marginal becomes marginal);
-- `stop`: the category and its entitlement end from the review's date; months already
-  paid after it become a recovery in the next payment run (POLICY ch. 11);
+- `stop`: the category and its entitlement end from the review's date, and with a
+  household category the person's categories that need it (a marginal household's
+  one-person dibao, §5); months already paid after it become a recovery in the next
+  payment run (POLICY ch. 11);
 - `phase_out`: a dibao household whose means are above the dibao line and one of whose
   members took up work (employment `employed` on the review's date and not on the date
   of the last means examined) keeps the dibao *amount* for `phase_out_months` from the
@@ -47,6 +51,7 @@ from domain.household.life_events import LifeEventsPart
 from domain.household.state import ApplicationRecord, CategorySpan, HouseholdEvent
 from domain.policy.base import age_on, choice
 from domain.policy.counting import months_later
+from domain.policy.registry import REGISTRY
 from domain.policy.s05_means_test import Means, MeansTestResult, means_test
 from domain.standards import StandardsBook
 
@@ -55,7 +60,7 @@ if TYPE_CHECKING:
 
 Event = HouseholdEvent
 
-REVIEWED = ("tekun", "dibao", "marginal", "low_income")
+REVIEWED = ("tekun", "dibao", "dibao_single", "marginal", "low_income")
 MEANS_TESTED = ("dibao", "marginal", "low_income")
 CONTINUE, CHANGE, STOP, PHASE_OUT = "continue", "change", "stop", "phase_out"
 OUTCOMES = (CONTINUE, CHANGE, STOP, PHASE_OUT)
@@ -275,6 +280,8 @@ class ReviewsPart(LifeEventsPart):
         span, on = found.span, found.on
         if outcome == CONTINUE:
             self._check_continue(span, found.result)
+            if span.category in REGISTRY:
+                REGISTRY[span.category].check_continues(self, span.member_id, on)
             return None, None, f"Continue {span.category}."
         if outcome == CHANGE:
             application_id, line = self._change(found, actor, book)

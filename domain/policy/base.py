@@ -232,6 +232,10 @@ class Programme:
     def check_details(self, details: dict[str, Any], effective_from: date) -> None:
         """Refuse malformed details at submission, so nothing is recorded for them."""
 
+    def check_continues(self, household: HouseholdFacts, member_id: str | None, on: date) -> None:
+        """Refuse a review's `continue` when the category's own conditions no longer hold
+        on `on` (PolicyRuleError naming the rule); by default nothing beyond the means."""
+
     def assess(
         self,
         household: HouseholdFacts,

@@ -38,25 +38,10 @@ class DibaoSingle(Programme):
     ) -> Assessment:
         on = application.effective_from
         member_id = application.member_id
+        self.check_continues(household, member_id, on)
         member = household.member(member_id or "")
-        current = household.household_category_on(on)
-        if current is None or current.category != self.within:
-            raise PolicyRuleError(
-                "one-person dibao is for a member of a marginal household (§5); this "
-                f"household is {current.category if current else 'in no category'} on "
-                f"{on.isoformat()}",
-                "programme",
-            )
-        if not member.present_on(on):
-            raise PolicyRuleError("the member is not in the household then", "member_id")
         ill = member.attribute("severe_illness", on)
         disabled = member.attribute("severe_disability", on)
-        if not (ill or disabled):
-            raise PolicyRuleError(
-                "one-person dibao needs a severe illness (重病) or severe disability (重残) "
-                f"recorded for the member on {on.isoformat()} (§5)",
-                "member_id",
-            )
         inputs = {
             "member_id": member_id,
             "severe_illness": ill,
@@ -68,6 +53,28 @@ class DibaoSingle(Programme):
             "and is taken into dibao as a one-person household (§5)."
         )
         return Assessment(inputs, lines=[line])
+
+    def check_continues(self, household: HouseholdFacts, member_id: str | None, on: date) -> None:
+        """A marginal household, the member in it, severely ill or disabled, on `on`
+        (§5): what the approval needs and what a review's `continue` needs still."""
+        member = household.member(member_id or "")
+        current = household.household_category_on(on)
+        if current is None or current.category != self.within:
+            raise PolicyRuleError(
+                "one-person dibao is for a member of a marginal household (§5); this "
+                f"household is {current.category if current else 'in no category'} on "
+                f"{on.isoformat()}",
+                "programme",
+            )
+        if not member.present_on(on):
+            raise PolicyRuleError("the member is not in the household then", "member_id")
+        severe = member.attribute("severe_illness", on) or member.attribute("severe_disability", on)
+        if not severe:
+            raise PolicyRuleError(
+                "one-person dibao needs a severe illness (重病) or severe disability (重残) "
+                f"recorded for the member on {on.isoformat()} (§5)",
+                "member_id",
+            )
 
     def amount(self, inputs: dict[str, int], book: StandardsBook, on: date) -> Amount:
         """The full monthly dibao standard (§6 全额)."""

@@ -10,11 +10,12 @@ from datetime import date
 
 import pytest
 
-from domain.errors import SeparationOfDutiesError
+from domain.errors import PolicyRuleError, SeparationOfDutiesError
 from domain.payments import PaymentLedger, ledger_id
 from services.payment_runs import run_payments
 from services.reviews import due
-from tests.helpers import means, rural_household
+from tests.helpers import household, means, rural_household
+from tests.path import app_consents, app_decide
 
 CW, AP, FIN = "caseworker-li", "approver-wang", "finance-zhou"
 
@@ -130,3 +131,109 @@ def test_the_reviewer_is_not_the_caseworker_and_nothing_is_recorded(ledger):
             actor=AP,
         )
     assert ledger.app.household(hid).version == before
+
+
+def _one_person_dibao(ledger):
+    """§5, example 5: three urban members at 54,000 a year, 1,500 a head: marginal from
+    2025-02-01; member 2 severely ill takes one-person dibao from 2025-02-01 at the full
+    15,000 / 12 = 1,250.00 a month."""
+    hid, members = household(ledger.app, 3, severe=(2,))
+    on = date(2025, 2, 1)
+    for programme, member_id, found in (("marginal", None, 54000), ("dibao_single", 2, None)):
+        app_id = ledger.app.submit_application(
+            hid,
+            programme=programme,
+            effective_from=on,
+            means=None if found is None else means(found),
+            member_id=None if member_id is None else members[member_id],
+            actor=CW,
+            consents=app_consents(ledger.app, hid, on),
+        )
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="核准", actor=AP)
+    return hid, members
+
+
+def test_one_person_dibao_is_reviewed_a_year_after_its_determination(ledger):
+    """POLICY ch. 15 with §5: the one-person dibao of 2025-02-01 is on the schedule (stable,
+    12 months) for 2026-02-01, beside its marginal household's own review."""
+    hid, members = _one_person_dibao(ledger)
+    rows = ledger.app.review_schedule(hid, date(2025, 6, 1))
+    found = {(r["category"], r["member_id"]): r["next_review_on"] for r in rows}
+    assert found == {
+        ("marginal", None): date(2026, 2, 1),
+        ("dibao_single", members[2]): date(2026, 2, 1),
+    }
+
+
+def test_stopping_the_marginal_household_ends_its_one_person_dibao(ledger):
+    """§5: one-person dibao needs a marginal household. The review of 2025-09-01 stops
+    marginal after September was paid: the one-person dibao ends the same day, and the
+    October run pays nothing and recovers September's 1,250.00 (POLICY ch. 11)."""
+    hid, members = _one_person_dibao(ledger)
+    run_payments(ledger, "2025-09", FIN)
+    _review(ledger, hid, date(2025, 9, 1), 90000, "stop")
+    household = ledger.app.household(hid)
+    assert household.categories_on(date(2025, 9, 1)) == []
+    assert [c.category for c in household.categories_on(date(2025, 8, 31))] == [
+        "marginal",
+        "dibao_single",
+    ]
+    assert run_payments(ledger, "2025-10", FIN).total_fen == 0
+    [over] = [o for o in _scheduled(ledger, hid, "2025-10").overpayments]
+    assert (over["programme"], over["period"], over["amount_fen"]) == (
+        "dibao_single",
+        "2025-09",
+        125_000,
+    )
+    assert ledger.verify().ok
+
+
+def test_one_person_dibao_continues_only_while_the_illness_is_recorded(ledger):
+    """§5: a review continues one-person dibao while the member is severely ill; once
+    the illness is recorded as ended (2025-08-01) a `continue` on 2025-09-01 is refused
+    naming the rule, and nothing is recorded; `stop` ends it from that day."""
+    hid, members = _one_person_dibao(ledger)
+    done = ledger.app.record_review(
+        hid,
+        on=date(2025, 7, 1),
+        means=means(54000),
+        outcome="continue",
+        reason="仍重病",
+        found_by=CW,
+        actor=AP,
+        member_id=members[2],
+    )
+    assert done["outcome"] == "continue"
+    ledger.app.change_member(
+        hid,
+        members[2],
+        effective_on=date(2025, 8, 1),
+        changes={"severe_illness": False},
+        actor=CW,
+    )
+    before = ledger.app.household(hid).version
+    with pytest.raises(PolicyRuleError, match="severe illness") as refused:
+        ledger.app.record_review(
+            hid,
+            on=date(2025, 9, 1),
+            means=means(54000),
+            outcome="continue",
+            reason="复查",
+            found_by=CW,
+            actor=AP,
+            member_id=members[2],
+        )
+    assert refused.value.field == "member_id"
+    assert ledger.app.household(hid).version == before
+    ledger.app.record_review(
+        hid,
+        on=date(2025, 9, 1),
+        means=means(54000),
+        outcome="stop",
+        reason="病愈",
+        found_by=CW,
+        actor=AP,
+        member_id=members[2],
+    )
+    categories = ledger.app.household(hid).categories_on(date(2025, 9, 1))
+    assert [c.category for c in categories] == ["marginal"]
