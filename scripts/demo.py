@@ -18,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import LedgerError
 from domain.household import Household
+from domain.identity import claim_id
 from domain.idnumber import check_character
 from domain.money import format_yuan, yuan
 from domain.policy.registry import REGISTRY
@@ -25,6 +26,7 @@ from domain.policy.s05_means_test import Means
 from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import CITY_CODE, COUNTIES, Standards, StandardsBook, standards_id
 from projections import sql
+from services.importer import existing
 from services.ledger import Ledger
 
 SURNAMES = (
@@ -704,6 +706,24 @@ def _standard_change(
     return propagation.adjusted
 
 
+def _save_with_claims(ledger: Ledger, batch: list[Household]) -> int:
+    """Save the households with the claims on their present members' ID numbers in one
+    transaction (一人一户, POLICY ch. 15), as the import does; the household events saved."""
+    app = ledger.app
+    numbers = [claim_id(m.id_number) for h in batch for m in h.members.values()]
+    recorded = existing(app, numbers)
+    # Each household then its claims: the same order of events (so the same positions
+    # in the views) whatever the batch size.
+    aggregates = [
+        a
+        for h in batch
+        for a in (h, *app.claims_for_new_household(h, actor="system:demo", recorded=recorded))
+    ]
+    events = sum(h.version for h in batch)
+    app.save(*aggregates)
+    return events
+
+
 def build_demo_city(
     ledger: Ledger,
     *,
@@ -920,14 +940,12 @@ def build_demo_city(
                 extras[left] = extras.get(left, 0) + 1
         batch.append(household)
         if len(batch) >= batch_size:
-            events += sum(h.version for h in batch)
-            app.save(*batch)
+            events += _save_with_claims(ledger, batch)
             batch = []
             if progress:
                 progress(households - len(missing) + done, households)
     if batch:
-        events += sum(h.version for h in batch)
-        app.save(*batch)
+        events += _save_with_claims(ledger, batch)
     if progress:
         progress(households, households)
 
