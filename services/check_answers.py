@@ -11,7 +11,6 @@ request is refused (a conflict), and nothing is recorded for it."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,7 @@ from domain.errors import LedgerError, NotFoundError
 from domain.household import Household
 from domain.money import parse_yuan
 from services.ledger import Ledger
-from services.rows import RowsReport
+from services.rows import RowsReport, read_csv_rows
 
 COLUMNS = ("household_id", "application_id", "request_id", "answered_on", "finding", "amount")
 REQUIRED = COLUMNS[:-1]
@@ -76,36 +75,12 @@ def parse_row(line: int, raw: dict[str, str]) -> AnswerRow:
     )
 
 
-def read_rows(path: Path, report: AnswersReport) -> list[AnswerRow]:
-    """The file's well-formed rows; each bad one goes to the report with its line."""
-    rows: list[AnswerRow] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            report.error(1, missing[0], f"the header lacks the column {missing[0]}")
-            return rows
-        for line, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            report.rows += 1
-            if len(values) != len(header):
-                report.error(line, "", f"{len(values)} fields where the header has {len(header)}")
-                continue
-            try:
-                rows.append(parse_row(line, dict(zip(header, values, strict=True))))
-            except LedgerError as error:
-                report.error(line, error.field or "", error.message)
-    return rows
-
-
 def import_check_answers(ledger: Ledger, path: Path) -> AnswersReport:
     """Record the file's answers; the report counts recorded, already recorded and
     refused rows (each refusal with its line, column and message)."""
     report = AnswersReport()
     households: dict[UUID, Household | None] = {}
-    for row in read_rows(path, report):
+    for row in read_csv_rows(path, REQUIRED, parse_row, report):
         if row.household_id not in households:
             try:
                 ledger.require_household(row.household_id)

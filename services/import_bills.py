@@ -11,7 +11,6 @@ importing the same file again records nothing new."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +26,7 @@ from domain.money import format_yuan, parse_yuan
 from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import StandardsBook, county_of
 from services.ledger import Ledger
-from services.rows import RowsReport
+from services.rows import RowsReport, read_csv_rows
 
 PAYER_COLUMNS = ("basic_insurance", "critical_illness_insurance", "medical_assistance", "charity")
 COLUMNS = ("settlement_number", "id_number", "settled_on", "total", *PAYER_COLUMNS, "self_paid")
@@ -92,38 +91,21 @@ def parse_row(line: int, raw: dict[str, str]) -> Row:
 
 
 def read_rows(path: Path, report: ImportReport) -> list[Row]:
-    """The file's good rows; each bad one goes to the report with its line number."""
+    """The file's good rows; each bad one goes to the report with its line number, and
+    so does a settlement already on an earlier line."""
+    required = tuple(c for c in COLUMNS if c not in PAYER_COLUMNS)
     rows: list[Row] = []
     seen: dict[str, int] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = [ALIASES.get(h.strip(), h.strip()) for h in next(reader, [])]
-        missing = [c for c in COLUMNS if c not in header and c not in PAYER_COLUMNS]
-        if missing:
-            report.error(1, missing[0], f"the header lacks the column {missing[0]}")
-            return rows
-        for line, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            report.rows += 1
-            if len(values) != len(header):
-                report.error(line, "", f"{len(values)} fields where the header has {len(header)}")
-                continue
-            try:
-                row = parse_row(line, dict(zip(header, values, strict=True)))
-            except LedgerError as error:
-                report.error(line, error.field or "", error.message)
-                continue
-            if row.settlement_number in seen:
-                report.error(
-                    line,
-                    "settlement_number",
-                    f"settlement {row.settlement_number} is also on line "
-                    f"{seen[row.settlement_number]}",
-                )
-                continue
-            seen[row.settlement_number] = line
-            rows.append(row)
+    for row in read_csv_rows(path, required, parse_row, report, ALIASES):
+        if row.settlement_number in seen:
+            report.error(
+                row.line,
+                "settlement_number",
+                f"settlement {row.settlement_number} is also on line {seen[row.settlement_number]}",
+            )
+            continue
+        seen[row.settlement_number] = row.line
+        rows.append(row)
     return rows
 
 
