@@ -1,5 +1,5 @@
-"""`ledger`: serve, token, demo, import, import-bills, import-check-answers, replay,
-rebuild, bench (typer + rich)."""
+"""`ledger`: serve, token, demo, import, import-bills, import-check-answers,
+import-life-events, replay, rebuild, bench (typer + rich)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from domain.errors import LedgerError
 from domain.money import format_yuan
 from projections.runner import VIEWS
 from services.ledger import Ledger
+from services.rows import RowsReport
 from services.settings import Settings, SettingsError, load_settings
 
 cli = typer.Typer(
@@ -695,6 +696,34 @@ def import_check_answers_command(
         report = import_check_answers(ledger, file)
     finally:
         ledger.close()
+    _print_rows_report(report)
+
+
+@cli.command("import-life-events")
+def import_life_events_command(
+    file: Annotated[
+        Path,
+        typer.Argument(help="a CSV of report_id, id_number, kind, event_on, source"),
+    ],
+) -> None:
+    """Load a partner department's feed of deaths, moves of registered residence and
+    imprisonments (CSV, POLICY ch. 15) as proposals for an approver, found by ID number;
+    idempotent by source and report id; bad rows listed by line (exit 1 if any)."""
+    from services.life_event_feed import import_life_events
+
+    if not file.is_file():
+        err.print(f"[red]no file {file}[/red]")
+        raise typer.Exit(2)
+    ledger = _open()
+    try:
+        report = import_life_events(ledger, file)
+    finally:
+        ledger.close()
+    _print_rows_report(report)
+
+
+def _print_rows_report(report: RowsReport) -> None:
+    """A bulk import's counts and its refused rows by line; exit 1 if any was refused."""
     out.print(
         f"{report.rows} rows: recorded {report.recorded}, already recorded "
         f"{report.already_recorded}, refused {len(report.errors)}"

@@ -158,6 +158,15 @@ class LifeEventsPart(DeterminationsPart):
                 "on",
             )
         for record in self.life_events.values():
+            if (record["member_id"], record["kind"], record["state"]) == (
+                member_id,
+                DEATH,
+                CONFIRMED,
+            ):
+                raise ConflictError(
+                    f"this member's death is confirmed already (life event {record['event_id']})",
+                    "member_id",
+                )
             if record["member_id"] == member_id and record["state"] == REPORTED:
                 raise ConflictError(
                     f"a {record['kind']} of this member is reported already and awaits a "

@@ -1,10 +1,10 @@
 """Periodic review (定期核查) and phase-out (渐退期), POLICY ch. 15.
 
 **When a review is due.** Each open span of a reviewed category (tekun, dibao, one-person
-dibao (§5), marginal, low-income) is reviewed `review_months_stable` months after the last time its means
-were examined: the later of the category's latest approved determination (its effective
-date) and its last review. A dibao household is reviewed every `review_months_variable`
-months instead when those latest means show
+dibao (§5), marginal, low-income) is reviewed `review_months_stable` months after the last
+time its means were examined: the later of the category's latest approved determination
+(its effective date) and its last review. A dibao household is reviewed every
+`review_months_variable` months instead when those latest means show
 
 - irregular income: the review recorded `irregular_income`, or (for a determination)
   the application's details say `income_type: "irregular"`; or
