@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import TokenError, read_token
 from api.errors import OUTAGES, UNAVAILABLE, WRITE_METHODS, error_body
+from api.web.session import COOKIE as SESSION_COOKIE
 
 log = logging.getLogger("ledger.api")
 
@@ -188,9 +189,13 @@ async def _keep_going(step: Callable[..., None], *args: Any) -> None:
 
 
 def _user(request: Request) -> str | None:
+    """Who writes: the bearer token's user, or the web session's (a page's script sending
+    what the device kept offline, api/web/workspace.py)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
+        token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
         return None
     try:
         return read_token(request.app.state.signing_key, token).name

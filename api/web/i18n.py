@@ -170,6 +170,116 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "error": ("错误", "Error"),
     "field": ("字段", "Field"),
+    # the workspace (issue 17)
+    "register_household": ("登记家庭", "Register a household"),
+    "queue": ("审批队列", "Approval queue"),
+    "application": ("申请", "Application"),
+    "applications": ("申请", "Applications"),
+    "stage": ("环节", "Stage"),
+    "decision": ("决定", "Decision"),
+    "submitted_by": ("经办人", "Submitted by"),
+    "days_used": ("已用工作日", "Working days used"),
+    "days_left": ("剩余工作日", "Working days left"),
+    "paused": ("已暂停（待补材料）", "paused (documents awaited)"),
+    "late": ("已超期", "late"),
+    "path": ("办理过程", "The path"),
+    "checks": ("经济状况核对", "Economic-status checks"),
+    "awaited": ("待回复", "awaited"),
+    "objections": ("异议", "Objections"),
+    "open_objection": ("待处理", "open"),
+    "letter_print": ("打印告知书", "Print the notice letter"),
+    "next_steps": ("下一步", "Next steps"),
+    "step_saved": ("已记录。", "Recorded."),
+    "all_open": ("全部在办", "All open"),
+    "late_only": ("只看超期", "Late only"),
+    "queue_help": (
+        "按剩余工作日排列（最紧急在前），截至 {on}。",
+        "Ordered by working days left (the most urgent first), on {on}.",
+    ),
+    "queue_empty": ("没有在办的申请。", "No applications on the path."),
+    "received_on": ("受理日期", "Received on"),
+    "optional": ("（选填）", "(optional)"),
+    "one_a_line": ("每行一人。", "One a line."),
+    "preview": ("预览决定", "Preview the decision"),
+    "preview_title": ("将记录的决定", "The decision that will be recorded"),
+    "preview_help": (
+        "以上是确认后将记录的金额和说明；尚未记录。确认后生效。",
+        "These are the amounts and explanation that will be recorded; nothing is recorded "
+        "until you confirm.",
+    ),
+    "confirm_record": ("确认并记录", "Confirm and record"),
+    "outcome": ("结果", "Outcome"),
+    "per_month": ("月", "month"),
+    "waiting_visits": ("待发送的走访", "Visits waiting to be sent"),
+    "offline_help": (
+        "没有网络时，走访记录保存在本设备上，网络恢复后自动发送，每条只记录一次。",
+        "Without a network, visits are kept on this device and sent when the connection "
+        "returns, each recorded once.",
+    ),
+    "visit_sent": ("已发送", "sent"),
+    "visit_kept": ("已保存在本设备，待发送", "kept on this device, waiting to be sent"),
+    "visit_refused": ("被拒绝", "refused"),
+    "my_work": ("我的工作", "My work"),
+    "household_actions": ("办理", "Actions"),
+    "a_register": ("登记家庭", "Register a household"),
+    "a_member": ("添加家庭成员", "Add a member"),
+    "a_member_change": ("成员情况变更", "Record a member's change"),
+    "a_account": ("登记收款账户", "Record a payee account"),
+    "a_apply": ("提出申请", "Submit an application"),
+    "a_major_change": ("报告重大变故", "Report a major change"),
+    "a_life_event": ("报告人员变动", "Report a life event"),
+    "a_documents": ("要求补充材料", "Request documents"),
+    "a_documents_received": ("材料已补齐", "Documents received"),
+    "a_check": ("发起经济状况核对", "Request an economic-status check"),
+    "a_check_answer": ("登记核对结果", "Record a check answer"),
+    "a_check_report": ("附核对报告", "Attach the check report"),
+    "a_investigation": ("登记入户调查", "Record the home investigation"),
+    "a_notice": ("发布公示", "Publish the notice"),
+    "a_objection": ("登记异议", "Record an objection"),
+    "a_objection_resolution": ("处理异议", "Resolve an objection"),
+    "a_extension": ("延长审批期限", "Extend the deadline"),
+    "a_determination": ("审批决定", "Decide"),
+    "a_withdrawal": ("撤回申请", "Withdraw the application"),
+    "a_letter": ("送达告知书", "Deliver the notice letter"),
+    "a_appeal": ("登记复核/复议申请", "Lodge a review or appeal"),
+    "a_appeal_decision": ("复核/复议决定", "Decide a review or appeal"),
+    "f_region_code": ("行政区划代码（县、乡镇、村）", "Region code (county, township, village)"),
+    "f_on": ("日期", "Date"),
+    "f_annual_income": ("家庭年收入（元）", "Annual household income (yuan)"),
+    "f_rigid_deductions": ("刚性支出扣减（元）", "Rigid deductions (yuan)"),
+    "f_car_insurance_value": ("车辆价值（元）", "Car value (yuan)"),
+    "f_severe_illness": ("重病", "Severe illness"),
+    "f_severe_disability": ("重残（一、二级）", "Severe disability (grade 1 or 2)"),
+    "f_employment": ("就业状况", "Employment"),
+    "f_school_stage": ("就学阶段", "School stage"),
+    "f_effective_on": ("变更起始日期", "Effective on"),
+    "f_left_household": ("已离开家庭", "Left the household"),
+    "f_payee": ("收款人", "Payee"),
+    "f_account_kind": ("账户类型", "Account kind"),
+    "f_account_number": ("账号", "Account number"),
+    "f_bank_name": ("开户银行", "Bank"),
+    "f_applicant_member": ("申请人（个人类救助）", "The member (a person's help)"),
+    "f_received_on": ("受理日期", "Received on"),
+    "f_consents": ("家庭成员授权核对（签字）", "Members' authorisation (signed)"),
+    "f_signed_on": ("签字日期", "Signed on"),
+    "f_reported_on": ("报告日期", "Reported on"),
+    "f_description": ("情况说明", "What changed"),
+    "f_kind": ("事项", "Kind"),
+    "f_source": ("报告来源", "Reported by"),
+    "f_documents": ("所需材料", "Documents awaited"),
+    "f_department": ("核对部门", "Department"),
+    "f_request_id": ("核对请求编号", "Request id"),
+    "f_finding": ("核对结果", "Finding"),
+    "f_staff": ("调查人员", "Staff"),
+    "f_objection_id": ("异议编号", "Objection id"),
+    "f_raised_by": ("提出人", "Raised by"),
+    "f_text": ("异议内容", "Text"),
+    "f_outcome": ("处理结果", "Outcome"),
+    "f_reason": ("理由", "Reason"),
+    "f_decision": ("决定", "Decision"),
+    "f_appeal_id": ("复核/复议编号", "Appeal id"),
+    "f_appeal_kind": ("类型", "Kind"),
+    "f_grounds": ("理由", "Grounds"),
 }
 
 METRICS: dict[str, tuple[str, str]] = {
@@ -265,6 +375,55 @@ CODES: dict[str, tuple[str, str]] = {
     "MedicalReliefAdjusted": ("救助调整", "Relief adjusted"),
     "PaymentsScheduled": ("排定发放", "Payments scheduled"),
     "PaymentAcknowledged": ("银行回执", "Payment acknowledged"),
+    "ApplicationReopened": ("复核后重新办理", "Application reopened"),
+    "ReviewRecorded": ("定期核查", "Periodic review recorded"),
+    "EntitlementSuspended": ("暂停发放", "Entitlement suspended"),
+    "EntitlementResumed": ("恢复发放", "Entitlement resumed"),
+    "CarriedAdjusted": ("结转自付调整", "Carried self-pay adjusted"),
+    # stages of the path (POLICY ch. 14) and outcomes
+    "submitted": ("已提交", "Submitted"),
+    "received": ("已受理", "Received"),
+    "checked": ("已核对", "Checked"),
+    "investigated": ("已入户调查", "Investigated"),
+    "noticed": ("公示中", "On public notice"),
+    "decided": ("已决定", "Decided"),
+    "withdrawn": ("已撤回", "Withdrawn"),
+    "approved": ("批准", "Approved"),
+    "rejected": ("不予批准", "Refused"),
+    "approve": ("批准", "Approve"),
+    "reject": ("不予批准", "Refuse"),
+    "upheld": ("成立", "Upheld"),
+    "dismissed": ("不成立", "Dismissed"),
+    "changed": ("变更", "Changed"),
+    "review": ("复核", "Review"),
+    "reconsideration": ("行政复议", "Reconsideration"),
+    # partner departments
+    "tax": ("税务", "Tax"),
+    "social_insurance": ("社保", "Social insurance"),
+    "housing": ("住建（房产）", "Housing"),
+    "vehicles": ("公安（车辆）", "Vehicles"),
+    "bank_deposits": ("银行存款", "Bank deposits"),
+    # members and accounts
+    "employed": ("就业", "Employed"),
+    "unemployed_registered": ("登记失业", "Registered unemployed"),
+    "not_in_labour_force": ("无劳动能力/非劳动力", "Not in the labour force"),
+    "preschool": ("学前", "Preschool"),
+    "primary": ("小学", "Primary"),
+    "junior": ("初中", "Junior secondary"),
+    "senior": ("高中", "Senior secondary"),
+    "vocational": ("中职", "Vocational"),
+    "university": ("大学", "University"),
+    "bank": ("银行账户", "Bank account"),
+    "one_card": ("民生一卡通", "Livelihood one-card"),
+    "true": ("是", "Yes"),
+    "false": ("否", "No"),
+    # roles (POLICY ch. 9)
+    "caseworker": ("社工（经办）", "Caseworker"),
+    "approver": ("审批人", "Approver"),
+    "finance": ("财务", "Finance"),
+    "auditor": ("审计", "Auditor"),
+    "supervisor": ("监督", "Supervisor"),
+    "transport": ("交通部门", "Transport"),
 }
 
 COUNTY_NAMES: dict[str, tuple[str, str]] = {
@@ -306,6 +465,22 @@ class Words:
             return (programme.title_zh, programme.title)[self.index]
         pair = CODES.get(code or "")
         return pair[self.index] if pair else (code or "")
+
+    def day(self, value: object) -> str:
+        """A date as Chinese writes it (2025年3月1日), or ISO in English; '' for none."""
+        if value is None or value == "":
+            return ""
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        if self.index or len(text) != 10:
+            return text
+        year, month, day = text.split("-")
+        return f"{int(year)}年{int(month)}月{int(day)}日"
+
+    def money(self, fen: int) -> str:
+        """Money as the pages write it: 1,250.00 元 (yuan in English)."""
+        sign = "-" if fen < 0 else ""
+        whole, cents = divmod(abs(fen), 100)
+        return f"{sign}{whole:,}.{cents:02d} " + ("元" if self.index == 0 else "yuan")
 
     def metric(self, key: str) -> str:
         pair = METRICS.get(key)

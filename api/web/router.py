@@ -24,7 +24,6 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import TokenError, read_token
 from api.deps import CARE_READERS, FEED_READERS, OVERSEERS, READERS, SEES_ID_NUMBERS
 from api.errors import status_of, validation_problem
-from api.routers.care import VisitIn
 from api.routers.medical import _figures
 from api.routers.warnings import ResolutionIn
 from api.schemas import MedicalBillIn
@@ -65,6 +64,10 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 CSS = resources.files("api.web").joinpath("static/web.css").read_bytes()
+SCRIPTS = {
+    name: resources.files("api.web").joinpath(f"static/{name}.js").read_bytes()
+    for name in ("idnumber", "visits")
+}
 
 Anyone = Annotated[WebUser, Depends(page(*ANYONE))]
 Overseer = Annotated[WebUser, Depends(page(*OVERSEERS))]
@@ -93,6 +96,7 @@ def lang_of(request: Request) -> str:
 
 
 NAV = (
+    ("queue", "/ui/applications", READERS),
     ("supervision", "/ui/supervision", OVERSEERS),
     ("payments", "/ui/payments", FEED_READERS),
     ("relief", "/ui/medical/relief", OVERSEERS),
@@ -129,6 +133,9 @@ def render(
 
 def install(app: FastAPI) -> None:
     """Mount the pages and answer their refusals as pages (not JSON)."""
+    from api.web.workspace import router as workspace
+
+    app.include_router(workspace)  # first: /households/new before /households/{id}
     app.include_router(router)
 
     @app.exception_handler(SignInRequired)
@@ -238,6 +245,17 @@ def _cap_year(ledger: Ledger, on: date) -> int:
 @router.get("/static/web.css")
 def stylesheet() -> Response:
     return Response(CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/static/{name}.js")
+def script(name: str) -> Response:
+    """The pages' two small scripts: the ID number checked as one types, and visits kept
+    on the device while offline (everything works without them but those two)."""
+    if name not in SCRIPTS:
+        raise PageError(404, f"no script {name}.js")
+    return Response(
+        SCRIPTS[name], media_type="text/javascript", headers={"Cache-Control": "max-age=3600"}
+    )
 
 
 @router.get("/login")
@@ -480,10 +498,26 @@ def _household_context(request: Request, who: WebUser, household_id: UUID) -> di
         }
         for e in reversed(ledger.app.household_events(household_id))
     ]
+    applications = [
+        {
+            "application_id": a.application_id,
+            "programme": a.programme,
+            "member_id": a.member_id,
+            "effective_from": a.effective_from,
+            "stage": a.path.stage() if a.path else ("decided" if a.decision else "submitted"),
+            "decision": a.decision,
+        }
+        for a in reversed(household.applications.values())
+    ]
+    from api.web.forms import ACTIONS, HOUSEHOLD
+
+    actions = [a for a in ACTIONS.values() if a.scope == HOUSEHOLD and who.role in a.roles]
     return {
         "household": household,
         "members": members,
         "names": names,
+        "applications": applications,
+        "actions": actions,
         "categories": [c for c in household.categories if c.in_force(today)],
         "entitlements": ledger.entitlements(household_id, today),
         "caps": caps,
@@ -510,7 +544,6 @@ def household_page(request: Request, household_id: str, who: Reader) -> HTMLResp
     )
 
 
-VISIT_FIELDS = ("visited_on", "visitor", "findings", "needs")
 BILL_FIELDS = (
     "member_id",
     "service_on",
@@ -554,35 +587,6 @@ def _form_page(
         field=problem[0] if problem else None,
         error=problem[1] if problem else None,
     )
-
-
-@router.get("/households/{household_id}/visit")
-def visit_form(request: Request, household_id: str, who: Caseworker) -> HTMLResponse:
-    values = {"visited_on": date.today().isoformat(), "visitor": who.name}
-    return _form_page(request, who, _uuid(household_id), "visit", values)
-
-
-@router.post("/households/{household_id}/visit")
-async def visit_post(request: Request, household_id: str, who: Caseworker) -> Response:
-    hid = _uuid(household_id)
-    form = await _form(request, who)
-    values = {k: form.get(k, "") for k in VISIT_FIELDS}
-    ledger = _ledger(request)
-    try:
-        body = VisitIn.model_validate({**values, "needs": values["needs"] or None})
-        await run_in_threadpool(
-            ledger.app.record_visit,
-            hid,
-            visited_on=body.visited_on,
-            visitor=body.visitor,
-            findings=body.findings,
-            needs=body.needs,
-            actor=who.name,
-        )
-    except (ValidationError, LedgerError) as error:
-        code, problem = _refusal(error)
-        return _form_page(request, who, hid, "visit", values, code, problem)
-    return RedirectResponse(f"{PATH}/households/{hid}?done=visit", status_code=303)
 
 
 @router.get("/households/{household_id}/medical-bill")

@@ -83,6 +83,25 @@ class LedgerApplication(PathLedger, ReviewsLedger, CalendarLedger, MembersLedger
 
         return self.update(household_id, command)
 
+    def preview_determination(
+        self,
+        household_id: UUID,
+        application_id: str,
+        *,
+        decision: str,
+        reason: str,
+        actor: str,
+        on: date | None = None,
+    ) -> Determination:
+        """What `determine` would record now, worked out by the same rules on the
+        household as loaded, and not saved (the approver's form shows it before the
+        approver confirms). Refused as `determine` would refuse it."""
+        household = self.household(household_id)
+        book = self.standards_book(household.region_code)
+        return household.determine(
+            application_id, decision=decision, reason=reason, actor=actor, book=book, on=on
+        )
+
     def set_account(
         self,
         household_id: UUID,

@@ -134,7 +134,7 @@ def test_supervision_dashboard_charts_every_metric_and_links_the_shortfall(web, 
     web.shot(page, "shortfall")
     page.click(f"a[href='/ui/households/{city.a}']")
     page.wait_for_url(f"{web.url}/ui/households/{city.a}")
-    assert page.locator("#entitlements td").first.inner_text() == "dibao"
+    assert page.locator("#entitlements td").first.inner_text() == "低保"  # words, not codes
 
     page.goto(f"{web.url}/ui/supervision?as_of=2025-12-31&lang=en")
     assert page.inner_text("h1") == "Supervision dashboard"
@@ -185,11 +185,11 @@ def test_caseworker_overdue_visits_household_page_and_visit_form(web, city):
     real = web.server.client.get(f"/households/{city.a}", headers=web.server.token(*CW)).json()
     assert page.inner_text("#members td.id-number") == real["members"][0]["id_number"]
     assert texts(page, "#entitlements tbody tr:first-child td")[:4] == [
-        "dibao", "", "1250.00", "2025-02-01",
+        "低保", "", "1250.00", "2025年2月1日",
     ]  # fmt: skip
     timeline = texts(page, "#timeline tbody tr")
-    assert any("Registered\t2025-01-01\tcaseworker-li" in r for r in timeline)
-    assert any("ApplicationDetermined\t2025-02-01\tapprover-wang" in r for r in timeline)
+    assert any("家庭登记\t2025年1月1日\tcaseworker-li" in r for r in timeline)
+    assert any("审批决定\t2025年2月1日\tapprover-wang" in r for r in timeline)
     web.shot(page, "household-caseworker")
 
     before = len(events(web.server, city.a))
@@ -215,7 +215,7 @@ def test_caseworker_overdue_visits_household_page_and_visit_form(web, city):
     page.wait_for_url(f"{web.url}/ui/households/{city.a}?done=visit")
     assert page.inner_text("#done") == "走访已登记。"
     assert texts(page, "#timeline tbody tr:first-child td")[1:4] == [
-        "VisitRecorded", "2025-12-30", "caseworker-li",
+        "走访登记", "2025年12月30日", "caseworker-li",
     ]  # fmt: skip
     page.goto(f"{web.url}/ui/visits/overdue?on=2025-12-31&region=330402")
     assert page.locator("tr", has_text=city.a).count() == 0

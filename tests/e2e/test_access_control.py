@@ -193,7 +193,12 @@ def test_personal_data_reads_are_logged_and_auditors_list_them(server):
 
 # The web workspace (/ui, docs/WEB.md) is not part of the API's OpenAPI contract: its
 # pages are listed here, with the same roles as the API routes they show.
-WEB_OPEN = {("GET", "/ui/login"), ("POST", "/ui/login"), ("GET", "/ui/static/web.css")}
+WEB_OPEN = {
+    ("GET", "/ui/login"),
+    ("POST", "/ui/login"),
+    ("GET", "/ui/static/web.css"),
+    ("GET", "/ui/static/{name}.js"),
+}
 WEB_ALLOWED = {
     ("GET", "/ui"): set(ROLES),
     ("POST", "/ui/logout"): set(ROLES),
@@ -212,16 +217,38 @@ WEB_ALLOWED = {
     ("GET", "/ui/warnings"): {"caseworker", "approver", "auditor"},
     ("POST", "/ui/warnings/{warning_id}/resolution"): {"caseworker"},
     ("GET", "/ui/audit/households/{household_id}/report"): {"auditor"},
+    # the workspace (api/web/workspace.py)
+    ("GET", "/ui/households/new"): {"caseworker"},
+    ("POST", "/ui/households/new"): {"caseworker"},
+    ("GET", "/ui/households/{household_id}/applications/{application_id}"): READERS,
+    ("GET", "/ui/households/{household_id}/applications/{application_id}/letter"): READERS,
+    ("GET", "/ui/applications"): READERS,
+    ("POST", "/ui/sync/visits"): {"caseworker"},
 }
+# Each form of api/web/forms.py at /ui/households/{id}/do/{key}, with its action's roles.
+DO = "/ui/households/{household_id}/do/{key}"
+
+
+def _web_allowed() -> dict[tuple[str, str], set[str]]:
+    from api.web.forms import ACTIONS, NEW
+
+    found = dict(WEB_ALLOWED)
+    for key, action in ACTIONS.items():
+        if action.scope != NEW:
+            for method in ("GET", "POST"):
+                found[(method, DO.replace("{key}", key))] = set(action.roles)
+    return found
 
 
 def test_every_page_sends_strangers_to_sign_in_and_refuses_the_wrong_roles(server):
     from api.web.router import router
     from api.web.session import COOKIE, csrf_for
+    from api.web.workspace import router as workspace
 
-    pages = {(m, r.path) for r in router.routes for m in r.methods}
-    assert pages == set(WEB_ALLOWED) | WEB_OPEN, pages ^ (set(WEB_ALLOWED) | WEB_OPEN)
-    for (method, path), allowed in sorted(WEB_ALLOWED.items()):
+    pages = {(m, r.path) for r in (*router.routes, *workspace.routes) for m in r.methods}
+    listed = set(WEB_ALLOWED) | WEB_OPEN | {("GET", DO), ("POST", DO)}
+    assert pages == listed, pages ^ listed
+    for (method, path), allowed in sorted(_web_allowed().items()):
         url = concrete(path)
         r = server.client.request(method, url)
         assert r.status_code == 303, (method, path, r.status_code)

@@ -169,7 +169,7 @@ def test_stopping_the_marginal_household_ends_its_one_person_dibao(ledger):
     """§5: one-person dibao needs a marginal household. The review of 2025-09-01 stops
     marginal after September was paid: the one-person dibao ends the same day, and the
     October run pays nothing and recovers September's 1,250.00 (POLICY ch. 11)."""
-    hid, members = _one_person_dibao(ledger)
+    hid, _ = _one_person_dibao(ledger)
     run_payments(ledger, "2025-09", FIN)
     _review(ledger, hid, date(2025, 9, 1), 90000, "stop")
     household = ledger.app.household(hid)

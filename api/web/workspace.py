@@ -1,0 +1,371 @@
+"""The caseworker's and approver's workspace pages (issue 17): register a household and
+its members, a payee account, an application and every step of its path, the approver's
+queue and a decision shown before it is recorded, the notice letter to print, and home
+visits that wait on the device while there is no network.
+
+Every form is an `Action` of api/web/forms.py, done by the API's own route function."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api.letter import letter_data, render_html, render_pdf
+from api.web.forms import (
+    ACTIONS,
+    APPLICATION,
+    OPEN_STAGES,
+    PATH_INPUTS,
+    Action,
+    Context,
+    body_of,
+    offered,
+)
+from api.web.router import (
+    PATH,
+    Anyone,
+    Caseworker,
+    PageError,
+    Reader,
+    _form,
+    _household,
+    _ledger,
+    _log_access,
+    _refusal,
+    _uuid,
+    render,
+)
+from api.web.session import WebUser, csrf_ok
+from domain.errors import LedgerError, NotFoundError
+from domain.household import Household
+from domain.money import format_yuan
+from domain.standards import CITY_CODE, COUNTIES, region_prefix
+from services.applications import application_state, worklist
+from services.clock import beijing_today
+
+router = APIRouter(prefix=PATH, include_in_schema=False)
+
+QUEUE_STAGES = ("received", "checked", "investigated", "noticed", "decided", "withdrawn")
+
+
+def _action(key: str, who: WebUser) -> Action:
+    action = ACTIONS.get(key)
+    if action is None:
+        raise PageError(404, f"no form {key}")
+    if who.role not in action.roles:
+        raise PageError(
+            403, f"{key}: the role {who.role} may not do this; it needs {', '.join(action.roles)}"
+        )
+    return action
+
+
+def _context(request: Request, who: WebUser, hid: UUID | None) -> Context:
+    ledger = _ledger(request)
+    household = _household(ledger, hid) if hid is not None else None
+    extra = {k: v for k, v in request.query_params.items() if k not in ("lang", "done")}
+    return Context(
+        ledger,
+        who.user,
+        hid,
+        request.query_params.get("application"),
+        household,
+        extra,
+    )
+
+
+def _form_page(
+    request: Request,
+    who: WebUser,
+    action: Action,
+    ctx: Context,
+    values: dict[str, str],
+    status: int = 200,
+    problem: tuple[str | None, str] | None = None,
+    preview: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    household = ctx.household
+    members = [m for m in household.members.values() if m.left_on is None] if household else []
+    return render(
+        request,
+        "action.html",
+        who,
+        status,
+        action=action,
+        household=household,
+        application_id=ctx.application_id,
+        members=members,
+        values=values,
+        field=_marked(problem[0], action) if problem else None,
+        error=problem[1] if problem else None,
+        preview=preview,
+        query=urlencode(ctx.extra),
+    )
+
+
+def _marked(field: str | None, action: Action) -> str | None:
+    """The input a refusal names: the field itself, or the input it sits in (a path
+    parameter's `member_id` is the `member` select; `consents.0.member_id` the consents)."""
+    if field is None:
+        return None
+    names = {spec.name for spec in action.inputs}
+    if field in names:
+        return field
+    for name in PATH_INPUTS:
+        if field.startswith(name) and name in names:
+            return name
+    head = field.split(".")[0]
+    return head if head in names else field
+
+
+def _values(action: Action, form: dict[str, str]) -> dict[str, str]:
+    keep = {spec.name for spec in action.inputs} | {"consents.signed_on"}
+    return {k: v for k, v in form.items() if k in keep or k.startswith("consent.")}
+
+
+@router.get("/households/new")
+def register_form(request: Request, who: Anyone) -> HTMLResponse:
+    action = _action("register", who)
+    ctx = _context(request, who, None)
+    return _form_page(request, who, action, ctx, action.defaults(ctx))
+
+
+@router.post("/households/new")
+async def register_post(request: Request, who: Anyone) -> Response:
+    return await _submit(request, who, _action("register", who), None)
+
+
+@router.get("/households/{household_id}/do/{key}")
+def action_form(request: Request, household_id: str, key: str, who: Anyone) -> HTMLResponse:
+    action = _action(key, who)
+    ctx = _context(request, who, _uuid(household_id))
+    _check_application(action, ctx)
+    values = {**action.defaults(ctx), **{k: v for k, v in ctx.extra.items() if k != "application"}}
+    return _form_page(request, who, action, ctx, values)
+
+
+@router.post("/households/{household_id}/do/{key}")
+async def action_post(request: Request, household_id: str, key: str, who: Anyone) -> Response:
+    return await _submit(request, who, _action(key, who), _uuid(household_id))
+
+
+@router.get("/households/{household_id}/visit")
+def visit_form(request: Request, household_id: str, who: Anyone) -> HTMLResponse:
+    """A home visit (§30): the visit form, which keeps visits on the device offline."""
+    return action_form(request, household_id, "visit", who)
+
+
+@router.post("/households/{household_id}/visit")
+async def visit_post(request: Request, household_id: str, who: Anyone) -> Response:
+    return await action_post(request, household_id, "visit", who)
+
+
+def _check_application(action: Action, ctx: Context) -> None:
+    if action.scope != APPLICATION:
+        return
+    household = ctx.household
+    if household is None or ctx.application_id not in household.applications:
+        raise PageError(404, f"no application {ctx.application_id} in this household")
+
+
+async def _submit(request: Request, who: WebUser, action: Action, hid: UUID | None) -> Response:
+    ctx = _context(request, who, hid)
+    _check_application(action, ctx)
+    form = await _form(request, who)
+    values = _values(action, form)
+    ctx.extra.update({k: form[k] for k in PATH_INPUTS if k in form})
+    try:
+        body = action.schema.model_validate(body_of(action, values, ctx.household))
+        if action.preview and form.get("confirm") != "yes":
+            shown = await run_in_threadpool(_preview, ctx, body)
+            return _form_page(request, who, action, ctx, values, preview=shown)
+        result = await run_in_threadpool(action.call, ctx, body)
+    except (ValidationError, LedgerError) as error:
+        code, problem = _refusal(error)
+        return _form_page(request, who, action, ctx, values, code, problem)
+    return RedirectResponse(_after(action, ctx, result), status_code=303)
+
+
+def _preview(ctx: Context, body: Any) -> dict[str, Any]:
+    """What the decision will record, worked out on the household as loaded and not
+    saved (the domain's own determination, so the amounts and explanation are the ones
+    that will be recorded if nothing else is recorded meanwhile)."""
+    if ctx.household_id is None or ctx.application_id is None:
+        raise PageError(404, "a decision needs its household and application")
+    found = ctx.ledger.app.preview_determination(
+        ctx.household_id,
+        ctx.application_id,
+        decision=body.decision,
+        reason=body.reason,
+        actor=ctx.user.name,
+        on=body.on or beijing_today(),
+    )
+    return {
+        "outcome": found.outcome,
+        "category": found.category,
+        "entitlements": [
+            {
+                "programme": e["programme"],
+                "member_id": e["member_id"],
+                "amount": format_yuan(e.get("monthly_fen", e.get("amount_fen", 0))),
+                "monthly": "monthly_fen" in e,
+            }
+            for e in found.entitlements
+        ],
+        "explanation": found.explanation,
+    }
+
+
+def _after(action: Action, ctx: Context, result: Any) -> str:
+    done = urlencode({"done": action.key})
+    if action.key == "register":
+        return f"{PATH}/households/{result.household_id}?{done}"
+    if action.key == "apply":
+        return f"{PATH}/households/{ctx.household_id}/applications/{result.application_id}?{done}"
+    if action.scope == APPLICATION:
+        reopened = getattr(result, "reopened_as", None)
+        target = reopened or ctx.application_id
+        return f"{PATH}/households/{ctx.household_id}/applications/{target}?{done}"
+    return f"{PATH}/households/{ctx.household_id}?{done}"
+
+
+# ------------------------------------------------------------- the application
+
+
+@router.get("/households/{household_id}/applications/{application_id}")
+def application_page(
+    request: Request, household_id: str, application_id: str, who: Reader
+) -> HTMLResponse:
+    hid = _uuid(household_id)
+    ledger = _ledger(request)
+    household = _household(ledger, hid)
+    try:
+        state = application_state(ledger, hid, application_id, beijing_today())
+    except NotFoundError as error:
+        raise PageError(404, error.message) from None
+    record = household.applications[application_id]
+    stage = state["stage"]
+    actions = [
+        a for a in ACTIONS.values() if a.scope == APPLICATION and offered(a, who.role, stage)
+    ]
+    _log_access(request, who, hid)
+    return render(
+        request,
+        "application.html",
+        who,
+        household=household,
+        state=state,
+        record=record,
+        lines=household.path_lines(record),
+        actions=actions,
+        names=_names(household),
+        done=request.query_params.get("done", ""),
+        yuan=format_yuan,
+        has_letter=record.decision is not None,
+    )
+
+
+def _names(household: Household) -> dict[str, str]:
+    return {m.member_id: m.name for m in household.members.values()}
+
+
+@router.get("/households/{household_id}/applications/{application_id}/letter")
+def letter_page(request: Request, household_id: str, application_id: str, who: Reader) -> Response:
+    """The notice letter (告知书) to print: HTML, or PDF with `?format=pdf`."""
+    hid = _uuid(household_id)
+    ledger = _ledger(request)
+    _household(ledger, hid)
+    try:
+        data = letter_data(ledger, hid, application_id)
+    except LedgerError as error:
+        raise PageError(404 if isinstance(error, NotFoundError) else 409, error.message) from None
+    _log_access(request, who, hid)
+    if request.query_params.get("format") == "pdf":
+        return Response(
+            render_pdf(data),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{application_id}.pdf"'},
+        )
+    return HTMLResponse(render_html(data))
+
+
+# ------------------------------------------------------------- the queue
+
+
+@router.get("/applications")
+def queue_page(request: Request, who: Reader) -> HTMLResponse:
+    """The applications of a region on the path, the soonest due first (the approver's
+    queue by days left); filtered by stage and by late ones."""
+    region = request.query_params.get("region") or CITY_CODE
+    if region != CITY_CODE and region not in COUNTIES:
+        raise PageError(422, "region: must be Jiaxing (330400) or one of its counties")
+    stage = request.query_params.get("stage") or None
+    overdue = request.query_params.get("overdue") == "yes" or None
+    on = beijing_today()
+    ledger = _ledger(request)
+    try:
+        found = worklist(ledger, region=region, on=on, stage=stage, overdue=overdue, limit=500)
+    except LedgerError as error:
+        raise PageError(422, error.message) from None
+    items = sorted(
+        (a for a in found["items"] if stage is not None or a["stage"] in OPEN_STAGES),
+        key=lambda a: (a["working_days_left"], a["received_on"]),
+    )
+    return render(
+        request,
+        "queue.html",
+        who,
+        items=items,
+        region=region,
+        stage=stage or "",
+        stages=QUEUE_STAGES,
+        overdue=bool(overdue),
+        counties=sorted(COUNTIES),
+        on=on,
+        prefix=region_prefix(region),
+    )
+
+
+# ------------------------------------------------------------- visits kept offline
+
+
+@router.post("/sync/visits")
+async def sync_visit(request: Request, who: Caseworker) -> Response:
+    """A visit the device kept while offline (static/visits.js), sent once the network is
+    back: JSON with the household id and the visit's fields, the CSRF token in the
+    `X-CSRF-Token` header and the device's key in `Idempotency-Key`, so a visit sent twice
+    (the answer lost on the way back) is recorded once."""
+    if not request.headers.get("idempotency-key"):
+        return JSONResponse(
+            {"field": "Idempotency-Key", "error": "Idempotency-Key is required"}, status_code=422
+        )
+    if not csrf_ok(who, request.headers.get("x-csrf-token")):
+        return JSONResponse({"field": "X-CSRF-Token", "error": "csrf"}, status_code=403)
+    try:
+        raw = await request.json()
+    except ValueError:
+        return JSONResponse({"field": None, "error": "the body must be JSON"}, status_code=422)
+    if not isinstance(raw, dict):
+        return JSONResponse({"field": None, "error": "the body must be an object"}, 422)
+    try:
+        hid = UUID(str(raw.get("household_id", "")))
+    except ValueError:
+        return JSONResponse({"field": "household_id", "error": "not a household id"}, 422)
+    action = ACTIONS["visit"]
+    ctx = _context(request, who, hid)
+    values = {k: str(raw.get(k) or "") for k in ("visited_on", "visitor", "findings", "needs")}
+    try:
+        body = action.schema.model_validate(body_of(action, values, ctx.household))
+        await run_in_threadpool(action.call, ctx, body)
+    except (ValidationError, LedgerError) as error:
+        code, (field, message) = _refusal(error)
+        return JSONResponse({"field": field, "error": message}, status_code=code)
+    return JSONResponse(
+        {"household_id": str(hid), "visited_on": values["visited_on"], "recorded": True},
+        status_code=201,
+    )
