@@ -310,6 +310,12 @@ def postgres_dialect(statement: str) -> str:
 
 # Read queries, same conventions.
 ALL_HOUSEHOLDS = "SELECT household_id FROM {s}.ledger_households ORDER BY household_id"
+# A household's payments, latest first (the household page).
+HOUSEHOLD_PAYMENTS = (
+    "SELECT payment_id, run_period, period, programme, member_id, kind, amount_fen, status, "
+    "retry_of FROM {s}.ledger_payments WHERE household_id = :household_id "
+    "ORDER BY feed_seq DESC LIMIT 60"
+)
 STREAM_HEADS = "SELECT originator_id, originator_version FROM {s}.ledger_stream_heads"
 MEDICAL_MEMBER_TOTALS = (
     "SELECT member_id, SUM(kept_fen) AS kept_fen, SUM(relief_fen) AS relief_fen, "

@@ -49,6 +49,7 @@ from domain.idnumber import mask_id_number
 from domain.money import format_yuan
 from domain.policy.s17_medical_caps import cap_year_of
 from domain.standards import CITY_CODE, COUNTIES, region_prefix
+from projections import sql
 from services.audit import replay_household
 from services.ledger import Ledger
 from services.warnings import act, summarise
@@ -518,6 +519,7 @@ def _household_context(request: Request, who: WebUser, household_id: UUID) -> di
         "names": names,
         "applications": applications,
         "actions": actions,
+        "payments": ledger.views.query(sql.HOUSEHOLD_PAYMENTS, {"household_id": str(household_id)}),
         "categories": [c for c in household.categories if c.in_force(today)],
         "entitlements": ledger.entitlements(household_id, today),
         "caps": caps,

@@ -7,6 +7,8 @@ Every form is an `Action` of api/web/forms.py, done by the API's own route funct
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -181,14 +183,21 @@ async def _submit(request: Request, who: WebUser, action: Action, hid: UUID | No
     ctx.extra.update({k: form[k] for k in PATH_INPUTS if k in form})
     try:
         body = action.schema.model_validate(body_of(action, values, ctx.household))
-        if action.preview and form.get("confirm") != "yes":
+        if action.preview and form.get("confirm") != _digest(values):
+            # Shown first, and again if anything was changed after it was shown: what is
+            # confirmed is what was seen.
             shown = await run_in_threadpool(_preview, ctx, body)
+            shown["confirm"] = _digest(values)
             return _form_page(request, who, action, ctx, values, preview=shown)
         result = await run_in_threadpool(action.call, ctx, body)
     except (ValidationError, LedgerError) as error:
         code, problem = _refusal(error)
         return _form_page(request, who, action, ctx, values, code, problem)
     return RedirectResponse(_after(action, ctx, result), status_code=303)
+
+
+def _digest(values: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def _preview(ctx: Context, body: Any) -> dict[str, Any]:

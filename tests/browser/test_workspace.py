@@ -1,0 +1,185 @@
+"""The workspace in headless Chromium (issue 17): a caseworker and an approver take a
+dibao household from registration to its first payment with the pages alone, and a home
+visit recorded without a network is sent once when the network returns.
+
+The household: one urban member in 南湖区 330402 declaring 6,000 a year. §5/§6: the
+dibao standard is 15,000 a year, so the allowance is (15,000 - 6,000) / 12 = 750.00 a
+month. The path (POLICY ch. 14): received 2025-01-06, checked and investigated that day,
+the notice published 2025-01-06 runs 7 days to 2025-01-12, so the decision may come on
+2025-01-13 and not on 2025-01-10."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.test_http import events
+from tests.helpers import id_number
+
+CW = ("caseworker-li", "caseworker")
+AP = ("approver-wang", "approver")
+FIN = ("finance-zhou", "finance")
+
+
+def _stage(page) -> str:
+    return page.inner_text("#stage").strip()
+
+
+def _step(page, key: str, fields: dict[str, str], *, select: dict[str, str] | None = None):
+    page.click(f"#do-{key}")
+    for name, value in fields.items():
+        page.fill(f"[id='{name}']", value)
+    for name, value in (select or {}).items():
+        page.select_option(f"[id='{name}']", value)
+    page.click("#save")
+    page.wait_for_selector("#done")
+
+
+def test_a_household_from_registration_to_its_first_payment_in_the_browser(web):
+    page = web.sign_in(*CW)
+    # Register: a bad region code is refused naming the field, and what was typed stays.
+    page.click("#register")
+    page.fill("[id='region_code']", "12345")
+    page.fill("[id='address']", "南湖路8号")
+    page.fill("[id='registered_on']", "2025-01-02")
+    page.click("#save")
+    assert "region_code" in page.inner_text("#error")
+    assert page.input_value("[id='address']") == "南湖路8号"
+    assert page.get_attribute("[id='region_code']", "aria-invalid") == "true"
+    web.shot(page, "workspace-register-invalid")
+    page.fill("[id='region_code']", "330402")
+    page.click("#save")
+    page.wait_for_selector("#done")
+    hid = re.search(r"/ui/households/([0-9a-f-]{36})", page.url).group(1)
+
+    # A member: the ID number is checked as it is typed, with the reason shown.
+    number = id_number(county="330402")
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    page.click("#do-member")
+    page.fill("[id='name']", "王秀英")
+    page.fill("[id='id_number']", wrong)
+    assert f"最后一位应为 {number[17]}" in page.inner_text("#id-check")
+    page.fill("[id='id_number']", number[:10])
+    assert "还差 8 位" in page.inner_text("#id-check")
+    page.fill("[id='id_number']", number)
+    assert page.inner_text("#id-check") == "号码有效"
+    assert page.input_value("[id='birth_on']") == "1980-05-17"  # read off the number
+    web.shot(page, "workspace-member")
+    page.select_option("[id='relation']", "head")
+    page.click("#save")
+    page.wait_for_selector("#done")
+    assert "王秀英" in page.inner_text("#members")
+    assert "户主" in page.inner_text("#members")  # the relation in words
+
+    _step(
+        page,
+        "account",
+        {"account_number": "6222020000012345678", "bank_name": "嘉兴银行"},
+        select={"kind": "bank"},
+    )
+
+    # The application with the member's authorisation: the application page opens.
+    page.click("#do-apply")
+    page.select_option("[id='programme']", "dibao")
+    page.fill("[id='effective_from']", "2025-02-01")
+    page.fill("[id='received_on']", "2025-01-06")
+    page.fill("[id='means.annual_income']", "6000")
+    page.check("#consent-1")
+    page.fill("[id='consents.signed_on']", "2025-01-06")
+    web.shot(page, "workspace-apply")
+    page.click("#save")
+    page.wait_for_selector("#done")
+    assert _stage(page) == "已受理"
+    app_url = page.url.split("?")[0]
+
+    on = {"on": "2025-01-06"}
+    _step(page, "check", {"request_id": "R-tax", **on}, select={"department": "tax"})
+    _step(page, "check_answer", {"request": "R-tax", "finding": "无应税收入", **on})
+    _step(page, "check_report", {"means.annual_income": "6000", **on})
+    assert _stage(page) == "已核对"
+    _step(
+        page,
+        "investigation",
+        {"staff": "caseworker-li\ncaseworker-zhou", "findings": "家庭情况属实", **on},
+    )
+    assert _stage(page) == "已入户调查"
+    _step(page, "notice", on)
+    assert _stage(page) == "公示中"
+    assert "2025-01-06 to 2025-01-12" in page.inner_text("#path-lines")
+    web.shot(page, "workspace-application-noticed")
+
+    # The approver's queue, by days left; the decision shown before it is recorded.
+    approver = web.sign_in(*AP)
+    approver.click("#queue")
+    assert app_url.removeprefix(web.url) in [
+        a.get_attribute("href") for a in approver.locator("#queue a").all()
+    ]
+    web.shot(approver, "workspace-queue")
+    approver.goto(app_url)
+    approver.click("#do-determination")
+    approver.select_option("[id='decision']", "approve")
+    approver.fill("[id='reason']", "经核对，符合低保条件")
+    approver.fill("[id='on']", "2025-01-10")  # the notice runs to 2025-01-12
+    approver.click("#save")
+    assert "notice" in approver.inner_text("#error")
+    before = len(events(web.server, hid))
+    approver.fill("[id='on']", "2025-01-13")
+    approver.click("#save")  # the preview: nothing recorded yet
+    assert approver.inner_text("#preview-outcome") == "批准"
+    assert "750.00" in approver.inner_text("#preview-amounts")
+    assert "750.00" in approver.inner_text("#preview-explanation")
+    assert len(events(web.server, hid)) == before
+    web.shot(approver, "workspace-decision-preview")
+    approver.fill("[id='reason']", "经核对，符合低保条件（复核无误）")
+    approver.click("#save")  # changed after it was shown: shown again, not recorded
+    assert "750.00" in approver.inner_text("#preview-amounts")
+    assert len(events(web.server, hid)) == before
+    approver.click("#save")  # confirm
+    approver.wait_for_selector("#done")
+    assert _stage(approver) == "已决定"
+    assert approver.inner_text("#decision") == "批准"
+    letter = approver.request.get(web.url + approver.get_attribute("#letter", "href"))
+    assert letter.status == 200 and "750.00" in letter.text()
+    web.shot(approver, "workspace-decided")
+
+    # The next payment run pays it, and the household page shows the payment.
+    run = web.server.client.post(
+        "/payment-runs", headers=web.server.token(*FIN), json={"period": "2025-02"}
+    )
+    assert run.status_code == 201, run.text
+    page.goto(f"{web.url}/ui/households/{hid}")
+    [row] = [r for r in page.locator("#payments tbody tr").all_inner_texts() if "2025-02" in r]
+    assert row.split("\t")[:2] == ["2025-02", "低保"] and "750.00" in row
+    web.shot(page, "workspace-household-paid")
+
+
+def test_a_visit_recorded_offline_is_sent_once_when_the_network_returns(web):
+    """§30: the tablet has no network; the visit waits on the device, listed; when the
+    network returns it is sent and recorded once, and sending it again (the answer lost
+    on the way back) records nothing more."""
+    from tests.e2e.test_http import register
+
+    hid, _ = register(web.server, members=1)
+    page = web.sign_in(*CW)
+    page.goto(f"{web.url}/ui/households/{hid}/visit")
+    page.context.set_offline(True)
+    page.fill("[id='visited_on']", "2025-06-03")
+    page.fill("[id='findings']", "老人独居，身体尚可")
+    page.click("#save")
+    page.wait_for_selector("#waiting li")
+    assert page.locator("#waiting li").count() == 1
+    assert "已保存在本设备" in page.inner_text("#waiting")
+    web.shot(page, "workspace-visit-offline")
+    kept = page.evaluate("localStorage.getItem('ledger.visits.waiting')")
+    assert [e["type"] for e in events(web.server, hid)].count("VisitRecorded") == 0
+
+    page.context.set_offline(False)
+    page.evaluate("window.ledgerVisits.flush()")
+    page.wait_for_selector("#offline", state="hidden")
+    assert [e["type"] for e in events(web.server, hid)].count("VisitRecorded") == 1
+
+    # The same visit, with the same key, sent again: recorded once.
+    page.evaluate(f"localStorage.setItem('ledger.visits.waiting', {kept!r})")
+    page.evaluate("window.ledgerVisits.flush()")
+    page.wait_for_selector("#offline", state="hidden")
+    visits = [e for e in events(web.server, hid) if e["type"] == "VisitRecorded"]
+    assert len(visits) == 1 and visits[0]["effective_on"] == "2025-06-03"
