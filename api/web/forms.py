@@ -25,6 +25,7 @@ from api.routers import care as care_routes
 from api.routers import households as household_routes
 from api.routers import path as path_routes
 from api.routers import payments as payment_routes
+from api.routers import reviews as review_routes
 from api.routers.care import MajorChangeIn, VisitIn
 from api.schemas import (
     AccountIn,
@@ -38,12 +39,14 @@ from api.schemas import (
     DocumentsIn,
     HouseholdIn,
     InvestigationIn,
+    LifeEventDecisionIn,
     LifeEventIn,
     MemberChangeIn,
     MemberIn,
     ObjectionIn,
     ReasonIn,
     ResolutionIn,
+    ReviewIn,
     StepIn,
 )
 from domain.household import Household
@@ -294,6 +297,42 @@ ACTIONS: dict[str, Action] = {
             _household_call(household_routes.report_life_event, member_id="member"),
             defaults=lambda ctx: {**_today(ctx), "source": ctx.user.name},
         ),
+        Action(
+            "life_event_decision",
+            "a_life_event_decision",
+            ("approver",),
+            HOUSEHOLD,
+            LifeEventDecisionIn,
+            (
+                Input("event", "f_event_id"),
+                Input("decision", "f_decision", "select", ("confirm", "reject")),
+                Input("reason", "f_reason", "textarea"),
+            ),
+            _household_call(household_routes.decide_life_event, event_id="event"),
+        ),
+        Action(
+            "review",
+            "a_review",
+            ("approver",),
+            HOUSEHOLD,
+            ReviewIn,
+            (
+                Input("member_id", "f_reviewed_member", "member", required=False),
+                ON,
+                *_means(),
+                Input("irregular_income", "f_irregular_income", "checkbox", required=False),
+                Input(
+                    "outcome",
+                    "f_outcome",
+                    "select",
+                    ("continue", "change", "stop", "phase_out"),
+                ),
+                Input("reason", "f_reason", "textarea"),
+                Input("found_by", "f_found_by"),
+            ),
+            _household_call(review_routes.record_review),
+            defaults=_today,
+        ),
         # ------------------------------------------------ the path (POLICY ch. 14)
         Action(
             "documents",
@@ -503,7 +542,7 @@ ACTIONS: dict[str, Action] = {
 }
 
 # Inputs that name a path parameter, not a field of the body.
-PATH_INPUTS = ("member", "request", "objection", "appeal")
+PATH_INPUTS = ("member", "request", "objection", "appeal", "event")
 
 
 def body_of(action: Action, values: dict[str, str], household: Household | None) -> dict[str, Any]:

@@ -66,9 +66,9 @@ class Web:
     def token(self, user: str, role: str) -> str:
         return issue_token(SECRET, user, role, 600)
 
-    def page(self) -> Any:
+    def page(self, width: int = 1280, height: int = 900) -> Any:
         """A fresh browser context (no cookies) whose requests may only reach the ledger."""
-        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+        context = self.browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(15000)
 
         def guard(route: Any) -> None:
@@ -81,8 +81,8 @@ class Web:
         context.route("**/*", guard)
         return context.new_page()
 
-    def sign_in(self, user: str, role: str) -> Any:
-        page = self.page()
+    def sign_in(self, user: str, role: str, width: int = 1280, height: int = 900) -> Any:
+        page = self.page(width, height)
         page.goto(f"{self.url}/ui/login")
         page.fill("#token", self.token(user, role))
         page.click("#sign-in")

@@ -77,7 +77,7 @@ def test_sign_in_keeps_the_token_in_an_httponly_strict_cookie_and_sign_out_drops
     [cookie] = [c for c in page.context.cookies() if c["name"] == COOKIE]
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
     assert cookie["path"] == "/ui"
-    assert page.inner_text("#who") == "approver-wang · approver"
+    assert page.inner_text("#who") == "approver-wang · 审批人"  # the role in words
     page.click("#sign-out")
     page.wait_for_url(f"{web.url}/ui/login")
     assert [c for c in page.context.cookies() if c["name"] == COOKIE] == []
@@ -312,7 +312,7 @@ def test_auditor_replays_a_household_beside_today_and_downloads_the_report(web, 
     page.click("#replay")
     page.wait_for_url("**as_of=2025-01-31**")
     assert texts(page, "#side-then .entitlements tbody td") == ["–"]
-    assert texts(page, "#side-today .entitlements tbody td")[:2] == ["dibao", "1250.00"]
+    assert texts(page, "#side-today .entitlements tbody td")[:2] == ["低保", "1250.00"]
     web.shot(page, "audit-replay")
 
     page.goto(

@@ -183,3 +183,25 @@ def test_a_visit_recorded_offline_is_sent_once_when_the_network_returns(web):
     page.wait_for_selector("#offline", state="hidden")
     visits = [e for e in events(web.server, hid) if e["type"] == "VisitRecorded"]
     assert len(visits) == 1 and visits[0]["effective_on"] == "2025-06-03"
+
+
+def test_a_tablet_registers_a_household_with_the_keyboard_alone(web):
+    """A caseworker at a home visit: a tablet's width (768 px, nothing wider than the
+    screen) and the keyboard alone (Tab between the inputs, Enter to save)."""
+    page = web.sign_in(*CW, width=768, height=1024)
+    page.goto(f"{web.url}/ui/households/new")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    page.focus("[id='region_code']")
+    page.keyboard.type("330411")
+    page.keyboard.press("Tab")  # residence: a select, chosen with the arrow keys
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.type("秀洲路12号")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "registered_on"
+    page.keyboard.press("Enter")  # the date is filled in: today
+    page.wait_for_selector("#done")
+    assert "秀洲区 330411" in page.inner_text(".facts")
+    assert "农村" in page.inner_text(".facts")  # the second residence, by the arrow key
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    web.shot(page, "workspace-tablet-household")
