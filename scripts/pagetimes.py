@@ -36,8 +36,13 @@ ROOT = Path(__file__).resolve().parents[1]
 out = Console(width=150)
 
 
-def _pages(household: str) -> list[tuple[str, str]]:
-    """(role, path): every page, on the demo city's year (2025) where it has a date."""
+def _pages(
+    household: str, applied: tuple[str, str], decided: tuple[str, str]
+) -> list[tuple[str, str]]:
+    """(role, path): every page, on the demo city's year (2025) where it has a date;
+    `applied` an application on the path and `decided` a decided one (household, id)."""
+    on_path = f"/ui/households/{applied[0]}/applications/{applied[1]}"
+    done = f"/ui/households/{decided[0]}/applications/{decided[1]}"
     return [
         ("approver", "/ui"),
         ("approver", "/ui/supervision"),
@@ -67,6 +72,18 @@ def _pages(household: str) -> list[tuple[str, str]]:
         ("auditor", f"/ui/audit/households/{household}?as_of=2025-06-30"),
         ("auditor", f"/ui/audit/households/{household}/report?format=html"),
         ("auditor", f"/ui/audit/households/{household}/report?format=pdf"),
+        # the workspace (issue 17)
+        ("approver", "/ui/applications"),
+        ("approver", "/ui/applications?stage=noticed&region=330402"),
+        ("caseworker", "/ui/households/new"),
+        ("caseworker", f"/ui/households/{household}/do/member"),
+        ("caseworker", f"/ui/households/{household}/do/apply"),
+        ("caseworker", on_path),
+        ("caseworker", f"/ui/households/{applied[0]}/do/investigation?application={applied[1]}"),
+        ("approver", f"/ui/households/{applied[0]}/do/determination?application={applied[1]}"),
+        ("approver", done),
+        ("approver", f"{done}/letter"),
+        ("approver", f"{done}/letter?format=pdf"),
     ]
 
 
@@ -111,10 +128,16 @@ def main(
             bearer = {"Authorization": f"Bearer {issue_token(secret, 'pt', 'approver', 3600)}"}
             overdue = client.get("/visits/overdue", params={"on": "2025-12-31"}, headers=bearer)
             household = overdue.json()[0]["household_id"]
+            found = {}
+            for stage in ("received", "decided"):
+                listed = client.get(
+                    "/applications", params={"region": "330400", "stage": stage}, headers=bearer
+                ).json()["items"]
+                found[stage] = (listed[0]["household_id"], listed[0]["application_id"])
             table = Table(title=f"page load times, {runs} fetches each (budget {BUDGET_MS} ms)")
             for column in ("page", "role", "bytes", "median ms", "p95 ms", ""):
                 table.add_column(column, justify="left" if column in ("page", "role") else "right")
-            for role, path in _pages(household):
+            for role, path in _pages(household, found["received"], found["decided"]):
                 headers = cookie(role)
                 first = client.get(path, headers=headers)  # warm-up, and a check it answers
                 if first.status_code != 200:
@@ -127,7 +150,9 @@ def main(
                 times.sort()
                 median = statistics.median(times)
                 p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-                shown = path.replace(household, "{id}")
+                shown = path
+                for value in (household, *found["received"], *found["decided"]):
+                    shown = shown.replace(value, "{id}")
                 table.add_row(
                     shown,
                     role,
