@@ -84,6 +84,7 @@ def _pages(
         ("approver", done),
         ("approver", f"{done}/letter"),
         ("approver", f"{done}/letter?format=pdf"),
+        ("caseworker", "/ui/public-list?region=330402&month=2025-06"),
     ]
 
 

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         default=None, description="Optional AES-GCM key (base64) to encrypt event payloads."
     )
     data_dir: Path = Field(default=Path("./ledger-data"), description="Where local files go.")
+    supervision_hotline: str = Field(
+        default="12345",
+        min_length=1,
+        max_length=40,
+        description="The supervision hotline printed on the public list (长期公示).",
+    )
     token_ttl_seconds: int = Field(default=8 * 3600, gt=0, le=30 * 24 * 3600)
     snapshot_interval: int = Field(default=100, ge=0, description="0 disables snapshots")
     max_body_bytes: int = Field(default=1_000_000, gt=0)

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 
-from api.deps import LedgerDep, Overseer
+from api.deps import CareReader, LedgerDep, Overseer
 from api.schemas import QueryDate
 from domain.errors import NotFoundError
 from domain.money import format_yuan, round_half_up
@@ -16,6 +16,7 @@ from projections import sql
 from projections.queries import as_day
 from services.applications import on_time
 from services.metrics import TARGETS as T
+from services.public_list import as_csv, public_list
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
 
@@ -283,4 +284,42 @@ def _posts_metric(ledger: Any, on: date) -> dict[str, Any]:
         "comparison": ">=",
         "met": T["public_welfare_posts"].met(posts),
         "standard_version": found.label,
+    }
+
+
+@router.get("/public-list", summary="The monthly public list (长期公示) of a village")
+def public_list_route(
+    _: CareReader,
+    ledger: LedgerDep,
+    region: Annotated[str, Query(description="a village or community code, or a prefix")],
+    month: Annotated[str, Query(description="YYYY-MM")],
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+) -> Any:
+    """What the notice board shows (四(四) supervision): each recipient's masked name, the
+    category, the persons covered and the monthly amount in force on the month's first
+    day; never an ID number, address or income (services/public_list.py)."""
+    rows = public_list(ledger, region, month)
+    hotline = ledger.settings.supervision_hotline
+    if format == "csv":
+        return Response(
+            as_csv(rows, hotline),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="public-list-{region}-{month}.csv"'
+            },
+        )
+    return {
+        "region": region,
+        "month": month,
+        "hotline": hotline,
+        "rows": [
+            {
+                "region_code": r.region_code,
+                "name": r.name,
+                "category": r.category,
+                "persons": r.persons,
+                "monthly_amount": format_yuan(r.monthly_fen),
+            }
+            for r in rows
+        ],
     }

@@ -200,6 +200,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "received_on": ("受理日期", "Received on"),
     "kind": ("类型", "Kind"),
     "life_events": ("人员变动", "Life events"),
+    "public_list": ("长期公示", "Public list"),
+    "public_list_of": ("{month} 救助对象公示", "recipients, {month}"),
+    "f_village": ("村（社区）", "Village or community"),
+    "persons": ("保障人数", "Persons"),
+    "hotline": ("监督电话", "Supervision hotline"),
+    "public_list_help": (
+        "公示姓名、救助类别、保障人数和月保障金额；不公示身份证号、住址、收入等个人信息。",
+        "Shown: the name masked, the category, the persons and the monthly amount; never "
+        "an ID number, address or income.",
+    ),
     "optional": ("（选填）", "(optional)"),
     "one_a_line": ("每行一人。", "One a line."),
     "preview": ("预览决定", "Preview the decision"),

@@ -103,6 +103,7 @@ NAV = (
     ("relief", "/ui/medical/relief", OVERSEERS),
     ("overdue", "/ui/visits/overdue", CARE_READERS),
     ("warnings", "/ui/warnings", CARE_READERS),
+    ("public_list", "/ui/public-list", CARE_READERS),
 )
 
 
@@ -690,6 +691,50 @@ def audit_report(request: Request, household_id: str, who: Auditor) -> Response:
         render_html(data, lang),
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{hid}.html"'},
+    )
+
+
+# ------------------------------------------------------------ the public list
+
+
+@router.get("/public-list")
+def public_list_page(request: Request, who: CareReader) -> Response:
+    """The monthly public list (长期公示) of a village or community, to print and post:
+    masked names, categories, persons and amounts, the supervision hotline; `format=csv`
+    for the same as CSV (services/public_list.py says what is public)."""
+    from services.public_list import as_csv, month_start, public_list
+
+    ledger = _ledger(request)
+    region = request.query_params.get("region", "").strip()
+    month = request.query_params.get("month") or date.today().strftime("%Y-%m")
+    rows = []
+    try:
+        first = month_start(month)
+        if region:
+            rows = public_list(ledger, region, month)
+    except LedgerError as error:
+        raise PageError(422, error.message) from None
+    hotline = ledger.settings.supervision_hotline
+    if region and request.query_params.get("format") == "csv":
+        return Response(
+            as_csv(rows, hotline),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="public-list-{region}-{month}.csv"'
+            },
+        )
+    t = translator(lang_of(request))
+    return render(
+        request,
+        "public_list.html",
+        who,
+        region=region,
+        month=month,
+        month_words=f"{first.year}年{first.month}月" if t.index == 0 else month,
+        rows=rows,
+        hotline=hotline,
+        yuan=format_yuan,
+        csv_query=urlencode({"region": region, "month": month, "format": "csv"}),
     )
 
 

@@ -85,6 +85,7 @@ ALLOWED = {
     ("POST", "/households/{household_id}/members/{member_id}/move"): {"caseworker"},
     ("GET", "/medical/fund/relief"): OVERSEERS,
     ("GET", "/supervision/metrics"): OVERSEERS,
+    ("GET", "/supervision/public-list"): {"caseworker", "approver", "auditor"},
     ("PUT", "/households/{household_id}/members/{member_id}/account"): {"caseworker"},
     ("POST", "/payment-runs"): {"finance"},
     ("GET", "/payment-runs/{run_id}/reconciliation"): {"finance", "auditor"},
@@ -224,6 +225,7 @@ WEB_ALLOWED = {
     ("GET", "/ui/households/{household_id}/applications/{application_id}/letter"): READERS,
     ("GET", "/ui/applications"): READERS,
     ("POST", "/ui/sync/visits"): {"caseworker"},
+    ("GET", "/ui/public-list"): {"caseworker", "approver", "auditor"},
 }
 # Each form of api/web/forms.py at /ui/households/{id}/do/{key}, with its action's roles.
 DO = "/ui/households/{household_id}/do/{key}"
