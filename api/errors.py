@@ -27,6 +27,7 @@ from domain.errors import (
     NotFoundError,
     PolicyRuleError,
     SeparationOfDutiesError,
+    ViewsBehindError,
 )
 from projections.runner import first_line
 
@@ -53,6 +54,7 @@ STATUS = {
     NotFoundError: 404,
     SeparationOfDutiesError: 403,
     ConflictError: 409,
+    ViewsBehindError: 503,
 }
 
 

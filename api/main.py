@@ -88,7 +88,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = ledger is None
         app.state.ledger = ledger or Ledger.open(settings)
-        app.state.ledger.runner.catch_up()  # serve nothing stale after a restart
+        if not settings.projection_worker:  # else `ledger project` keeps the views
+            app.state.ledger.runner.catch_up()  # serve nothing stale after a restart
         app.state.guard = DatabaseGuard(app.state, settings)
         stop = threading.Event()
         worker = threading.Thread(
@@ -97,12 +98,14 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             name="projections",
             daemon=True,
         )
-        worker.start()
+        if not settings.projection_worker:
+            worker.start()
         try:
             yield
         finally:
             stop.set()
-            worker.join(timeout=10)
+            if worker.ident is not None:
+                worker.join(timeout=10)
             if own:
                 app.state.ledger.close()
 

@@ -44,3 +44,10 @@ class ConflictError(LedgerError):
     """A duplicate, or a write that lost a race it could not retry (HTTP 409)."""
 
     code = "conflict"
+
+
+class ViewsBehindError(LedgerError):
+    """The views have not reached what was recorded before the request, and this process
+    does not catch them up itself (a projection worker does): HTTP 503, retry shortly."""
+
+    code = "views_behind"

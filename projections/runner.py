@@ -5,6 +5,7 @@ transaction."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from domain.errors import ViewsBehindError
 from projections import applications, care, entitlements, medical, payments, warnings
 from projections.interface import Op, PositionMoved, ViewStore
 
@@ -97,6 +99,11 @@ class CatchUpRunner:
         self._lock = threading.Lock()
         self.failure: CatchUpFailure | None = None
         self._working_on: tuple[str, ...] = ()
+        # With a projection worker (`ledger project`), a process does not catch the
+        # views up itself: `catch_up` waits up to this long for the worker to bring them
+        # to the head seen when it was called (so a reader still sees its own writes),
+        # then raises ViewsBehindError. None: catch up here (the default).
+        self.wait_for_worker: float | None = None
 
     def tracking_name(self, view: ViewSpec) -> str:
         return f"{self.app.name}/{view.name}"
@@ -123,6 +130,8 @@ class CatchUpRunner:
         )
         if all(position >= head for position in tracked.values()):
             return 0
+        if self.wait_for_worker is not None:
+            return self._wait_for_worker(wanted, head, self.wait_for_worker)
         with self._lock:
             self._working_on = wanted
             try:
@@ -132,6 +141,25 @@ class CatchUpRunner:
                 raise
             self.failure = None
             return applied
+
+    def _wait_for_worker(self, wanted: tuple[str, ...], head: int, seconds: float) -> int:
+        """Wait for the projection worker to bring `wanted` to `head`; 0 events applied
+        here. Polled every few milliseconds, backing off to 50 ms."""
+        names = tuple(self.tracking_name(VIEWS[n]) for n in wanted)
+        deadline = time.monotonic() + seconds
+        pause = 0.002
+        while True:
+            tracked = self.store.positions(names)
+            behind = [n for n, name in zip(wanted, names, strict=True) if tracked[name] < head]
+            if not behind:
+                return 0
+            if time.monotonic() >= deadline:
+                raise ViewsBehindError(
+                    f"the views {', '.join(behind)} have not reached position {head} within "
+                    f"{seconds:g} s: is the projection worker (`ledger project`) running?"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     def _failed(self, error: Exception) -> None:
         """Keep what failed for /health: the views being worked on, the error, how often."""

@@ -699,6 +699,32 @@ def import_check_answers_command(
     _print_rows_report(report)
 
 
+@cli.command()
+def project() -> None:
+    """The projection worker: keep this ledger's views current (every
+    LEDGER_PROJECTION_INTERVAL_SECONDS), so that `ledger serve` processes can run with
+    LEDGER_PROJECTION_WORKER=true and catch up nothing themselves. One is active per
+    ledger (a PostgreSQL advisory lock, or a lock file beside the SQLite database); a
+    second waits as a standby. Stops on Ctrl-C or SIGTERM."""
+    import logging
+    import signal
+    import threading
+
+    from services.projection_worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = _settings()
+    ledger = Ledger.open(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run_worker(ledger, settings, stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        ledger.close()
+
+
 @cli.command("import-life-events")
 def import_life_events_command(
     file: Annotated[

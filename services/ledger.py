@@ -135,7 +135,10 @@ class Ledger:
             from projections.sqlite import track_stream_heads as track_sqlite_heads
 
             track_sqlite_heads(recorder.datastore, recorder.events_table_name)
-        return cls(settings, app, views, CatchUpRunner(app, views))
+        runner = CatchUpRunner(app, views)
+        if settings.projection_worker:
+            runner.wait_for_worker = settings.projection_wait_seconds
+        return cls(settings, app, views, runner)
 
     def grant_to(self, role: str) -> None:
         """PostgreSQL: grant an application role what the ledger needs and no more (see

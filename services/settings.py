@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(default=100, ge=0, description="0 disables snapshots")
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     projection_interval_seconds: float = Field(default=1.0, gt=0)
+    projection_worker: bool = Field(
+        default=False,
+        description=(
+            "True: this process does not catch the views up; a `ledger project` worker "
+            "does, and reads wait for it (up to projection_wait_seconds)."
+        ),
+    )
+    projection_wait_seconds: float = Field(default=5.0, gt=0, le=120)
     migrate_on_start: bool = Field(
         default=True,
         description="Create the tables, triggers and the city's standards when the ledger "
