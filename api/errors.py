@@ -28,6 +28,7 @@ from domain.errors import (
     PolicyRuleError,
     SeparationOfDutiesError,
     ViewsBehindError,
+    ViewUnavailableError,
 )
 from projections.runner import first_line
 
@@ -55,6 +56,7 @@ STATUS = {
     SeparationOfDutiesError: 403,
     ConflictError: 409,
     ViewsBehindError: 503,
+    ViewUnavailableError: 503,
 }
 
 

@@ -51,3 +51,10 @@ class ViewsBehindError(LedgerError):
     does not catch them up itself (a projection worker does): HTTP 503, retry shortly."""
 
     code = "views_behind"
+
+
+class ViewUnavailableError(LedgerError):
+    """A view keeps failing to catch up (its rows refused, or its code failing on an
+    event): what reads it answers 503 naming it, everything else goes on."""
+
+    code = "view_unavailable"

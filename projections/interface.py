@@ -8,6 +8,7 @@ event twice or skips one.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from domain.errors import ViewUnavailableError
 
 # An Idempotency-Key claim still pending after this long is taken over by a retry
 # (LEDGER_IDEMPOTENCY_PENDING_SECONDS; services/settings.py).
@@ -104,6 +107,20 @@ class ViewStore(TrackingRecorder, ABC):
     schema; SQLite: BEGIN IMMEDIATE), so that many processes may catch up the same views
     at once: one writes at a time, and each checks under the lock that the positions it
     worked from are still the views' positions."""
+
+    # The tables of the views that keep failing to catch up, by table (set by the
+    # runner; always replaced, never changed in place): a read of one is refused.
+    unavailable: dict[str, str] = {}  # noqa: RUF012
+
+    def check_available(self, statement: str) -> None:
+        """Refuse a read of a failing view's table (ViewUnavailableError naming it)."""
+        for table, view in self.unavailable.items():
+            if re.search(rf"\b{table}\b", statement):
+                raise ViewUnavailableError(
+                    f"the {view} view is failing to catch up and its data would be stale; "
+                    "what reads it is unavailable until it recovers (see /health)",
+                    view,
+                )
 
     @abstractmethod
     def apply(self, ops: list[Op], tracking: Tracking) -> None:

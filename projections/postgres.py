@@ -414,6 +414,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             return [{**row, "member_id": row["member_id"] or None} for row in curs.fetchall()]
 
     def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self.check_available(statement)
         with self._read() as curs:
             curs.execute(self._sql(postgres_dialect(statement)), params)
             rows = curs.fetchall()
@@ -426,6 +427,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
         return rows
 
     def count(self, table: str) -> int:
+        self.check_available(table)
         with self._read() as curs:
             curs.execute(
                 SQL("SELECT COUNT(*) AS n FROM {s}.{t}").format(s=self._schema, t=Identifier(table))

@@ -4,6 +4,7 @@ transaction."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from eventsourcing.projection import Projection
 from domain.errors import ViewsBehindError
 from projections import applications, care, entitlements, medical, payments, warnings
 from projections.interface import Op, PositionMoved, ViewStore
+
+log = logging.getLogger("ledger.projections")
 
 
 @dataclass(frozen=True)
@@ -134,12 +137,32 @@ class CatchUpRunner:
             return self._wait_for_worker(wanted, head, self.wait_for_worker)
         with self._lock:
             self._working_on = wanted
+            broken: dict[str, Exception] = {}
             try:
-                applied = self._catch_up_views([VIEWS[name] for name in wanted], progress)
+                applied = self._catch_up_views(
+                    [VIEWS[name] for name in wanted], progress, broken=broken
+                )
             except Exception as error:
                 self._failed(error)
                 raise
+            if broken:
+                # The others moved on; the failing ones are named by /health and what
+                # reads them is refused (ViewUnavailableError) until they recover.
+                self._working_on = tuple(broken)
+                self._failed(next(iter(broken.values())))
+                for name, error in broken.items():
+                    log.warning(
+                        "projection catch-up failed: view %s: %s: %s",
+                        name,
+                        type(error).__name__,
+                        first_line(error),
+                    )
+                self.store.unavailable = {
+                    table: name for name in broken for table in VIEWS[name].tables
+                }
+                return applied
             self.failure = None
+            self.store.unavailable = {}
             return applied
 
     def _wait_for_worker(self, wanted: tuple[str, ...], head: int, seconds: float) -> int:
@@ -178,18 +201,22 @@ class CatchUpRunner:
         views: list[ViewSpec],
         progress: Callable[[int, int], None] | None,
         batch_size: int | None = None,
+        broken: dict[str, Exception] | None = None,
     ) -> int:
         """One pass over the log for all the views behind: each page of notifications is
         read once and each event decoded once, then every view's rows and position are
-        written in one transaction."""
+        written in one transaction. With `broken`, a view whose code fails on an event
+        or whose rows the database refuses is left where it is (in `broken`, with the
+        error) and the others go on; without it, the error is raised."""
         head = self.app.recorder.max_notification_id() or 0
         tracked = self.store.positions(tuple(self.tracking_name(v) for v in views))
         positions = {v.name: tracked[self.tracking_name(v)] for v in views}
         topic_sets = {v.name: frozenset(v.topics) for v in views}
         limit = batch_size or self.batch_size
         applied = 0
+        failed: dict[str, Exception] = {} if broken is None else broken
         while True:
-            behind = [v for v in views if positions[v.name] < head]
+            behind = [v for v in views if positions[v.name] < head and v.name not in failed]
             if not behind:
                 break
             start = min(positions[v.name] for v in behind)
@@ -211,12 +238,22 @@ class CatchUpRunner:
                         continue
                     if view.topics and notification.topic not in topic_sets[view.name]:
                         continue
+                    if view.name in failed:
+                        continue
                     self._working_on = (view.name,)
                     if event is None:
                         event = self.app.mapper.to_domain_event(notification)
-                    ops[view.name].extend(view.ops_for(event, notification.id))
+                    try:
+                        ops[view.name].extend(view.ops_for(event, notification.id))
+                    except Exception as error:
+                        if broken is None:
+                            raise
+                        failed[view.name] = error  # the view's own code: a defect
+                        continue
                     events[view.name] += 1
-            moving = [v for v in behind if positions[v.name] < new_position]
+            moving = [
+                v for v in behind if positions[v.name] < new_position and v.name not in failed
+            ]
             self._working_on = tuple(v.name for v in moving)
             try:
                 # Every view's rows and position in one transaction, written only when
@@ -254,9 +291,15 @@ class CatchUpRunner:
                             applied += events[view.name]
                     except Exception as error:
                         refused = refused or (view.name, error)
+                        if broken is not None:
+                            failed[view.name] = error
                 if refused is not None:
-                    self._working_on = (refused[0],)
-                    raise refused[1] from None
+                    if broken is None:
+                        self._working_on = (refused[0],)
+                        raise refused[1] from None
+                    # A view's refusal, or the database gone? If the event store does
+                    # not answer either, it is an outage: raised as before (503).
+                    self.app.recorder.max_notification_id()
             if progress:
                 progress(min(positions[v.name] for v in views), head)
         return applied

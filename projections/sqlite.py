@@ -312,11 +312,13 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             ]
 
     def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self.check_available(statement)
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(sqlite_dialect(statement), _params(params))
             return [dict(row) for row in curs.fetchall()]
 
     def count(self, table: str) -> int:
+        self.check_available(table)
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(f"SELECT COUNT(*) AS n FROM {table}")
             return int(curs.fetchone()["n"])

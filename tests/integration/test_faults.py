@@ -411,3 +411,50 @@ def test_a_retried_insert_that_finds_its_write_committed_is_in_doubt_not_a_confl
         assert names.count("新成员") == 1
     finally:
         ledger.close()
+
+
+def test_a_failing_view_degrades_only_the_routes_that_read_it(ledger, settings, monkeypatch):
+    """Issue 19: the care view's code fails on an event (a defect, injected here). The
+    other views catch up; a route reading care (`GET /visits/overdue`) answers 503
+    `view_unavailable` naming it, a route reading entitlements answers 200, /health names
+    care; once the defect is gone, care catches up and its route answers again."""
+    import dataclasses
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from api.auth import issue_token
+    from api.main import create_app
+    from tests.helpers import household
+
+    hid, _ = household(ledger.app, 1)
+    ledger.runner.catch_up()
+
+    def defect(event, notification_id):
+        raise RuntimeError("a defect in the care view")
+
+    monkeypatch.setitem(VIEWS, "care", dataclasses.replace(VIEWS["care"], ops_for=defect))
+    ledger.app.record_visit(
+        hid, visited_on=date(2025, 2, 1), visitor="cw", findings="ok", needs=None, actor="cw"
+    )
+    other, _ = household(ledger.app, 1)  # an event the entitlements view takes too
+    token = issue_token(settings.signing_key(), "caseworker-li", "caseworker", 600)
+    auth = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(settings, ledger)) as client:
+        found = client.get(f"/households/{other}/entitlements", headers=auth)
+        assert found.status_code == 200, found.text
+        overdue = client.get("/visits/overdue", params={"on": "2025-06-01"}, headers=auth)
+        assert overdue.status_code == 503, overdue.text
+        assert overdue.json()["error"] == "view_unavailable"
+        assert overdue.json()["field"] == "care"
+        health = client.get("/health").json()
+        assert health["status"] == "degraded"
+        assert health["views"]["care"]["error"] == "RuntimeError"
+        assert [n for n, state in health["views"].items() if state != "ok"] == ["care"]
+        monkeypatch.undo()  # the defect fixed (a new release)
+        ledger.runner.catch_up()
+        assert (
+            client.get("/visits/overdue", params={"on": "2025-06-01"}, headers=auth).status_code
+            == 200
+        )
+        assert client.get("/health").json()["status"] == "ok"
