@@ -66,8 +66,25 @@ def new_chain(previous: str, event_class: Any, content: dict[str, Any], given: A
     return _hash(previous, get_topic(event_class), text)
 
 
+# The fields an upcaster added to an event recorded under an older class version: the
+# event's chain was computed without them, so they are left out when it is checked.
+UPCAST_ADDED = "_upcast_added"
+
+
+def add_field(state: dict[str, Any], name: str, value: Any) -> None:
+    """For an `upcast_vN_vN+1`: give an older event's stored state a field its class
+    version lacked, keeping its hash chain as recorded (docs/UPGRADING.md)."""
+    state[name] = value
+    state[UPCAST_ADDED] = [*state.get(UPCAST_ADDED, ()), name]
+
+
 def event_content(event: Any) -> dict[str, Any]:
-    return {f.name: getattr(event, f.name) for f in fields(event) if f.name != "chain"}
+    added = event.__dict__.get(UPCAST_ADDED, ())
+    return {
+        f.name: getattr(event, f.name)
+        for f in fields(event)
+        if f.name != "chain" and f.name not in added
+    }
 
 
 def check(previous: str, event: Any) -> None:
