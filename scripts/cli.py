@@ -554,8 +554,14 @@ def rebuild(
     views: Annotated[
         list[str] | None, typer.Argument(help=f"views to rebuild (default all: {', '.join(VIEWS)})")
     ] = None,
+    online: Annotated[
+        bool,
+        typer.Option("--online", help="build beside the live views and switch in one transaction"),
+    ] = False,
 ) -> None:
-    """Drop and rebuild views from the event log, with progress."""
+    """Drop and rebuild views from the event log, with progress; `--online` builds the
+    new views beside the live ones, which keep serving reads, and switches them in one
+    transaction when they have caught up (docs/UPGRADING.md)."""
     names = tuple(views or VIEWS)
     unknown = [n for n in names if n not in VIEWS]
     if unknown:
@@ -569,11 +575,17 @@ def rebuild(
             def progress(position: int, head: int) -> None:
                 bar.update(task, completed=position, total=head)
 
-            applied = ledger.runner.rebuild(names, progress)
+            if online:
+                from services.online_rebuild import rebuild_online
+
+                applied = rebuild_online(ledger, names, progress)["applied"]
+            else:
+                applied = ledger.runner.rebuild(names, progress)
         for name in names:
             for table in VIEWS[name].tables:
                 out.print(f"{table}: {ledger.views.count(table)} rows")
-        out.print(f"rebuilt {', '.join(names)} from {applied} events")
+        how = " online (switched in one transaction)" if online else ""
+        out.print(f"rebuilt {', '.join(names)}{how} from {applied} events")
     finally:
         ledger.close()
 
