@@ -504,13 +504,15 @@ def migrate(
     ] = None,
 ) -> None:
     """Create or update the ledger's tables, triggers and the city's standards, as the
-    schema's owner; with --app-role, grant that role what the ledger needs (SELECT and
-    INSERT on the events, the views' writes) and nothing that could rewrite an event."""
+    schema's owner, and replace the snapshots written under older rules; with --app-role,
+    grant that role what the ledger needs (SELECT and INSERT on the events, the views'
+    writes) and nothing that could rewrite an event."""
     settings = _settings().model_copy(update={"migrate_on_start": True})
     ledger = _open(settings)
     try:
         if app_role is not None:
             ledger.grant_to(app_role)
+        replaced = ledger.replace_stale_snapshots()
     except (ValueError, psycopg.Error) as error:
         err.print(f"[red]migrate failed: {error}[/red]")
         raise typer.Exit(1) from None
@@ -519,6 +521,7 @@ def migrate(
     out.print(
         f"ledger schema ready on {ledger.backend}"
         + (f"; granted to {app_role}" if app_role else "")
+        + f"; {replaced} snapshots of older rules replaced"
     )
 
 

@@ -259,6 +259,13 @@ class Ledger:
         self.runner.catch_up()
         return done
 
+    def replace_stale_snapshots(self) -> int:
+        """Every household snapshot written under older rules replaced by a current one
+        (`ledger migrate`, docs/UPGRADING.md); how many were replaced."""
+        self.runner.catch_up()
+        rows = self.views.query(sql.ALL_HOUSEHOLDS, {})
+        return sum(self.app.replace_stale_snapshot(UUID(str(r["household_id"]))) for r in rows)
+
     def claims(self, *, actor: str) -> dict[str, Any]:
         """One person, one place for a ledger recorded before identity claims (`ledger
         claims`, POLICY ch. 15): a claim for every present member's ID number that has

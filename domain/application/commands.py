@@ -83,6 +83,18 @@ class LedgerApplication(PathLedger, ReviewsLedger, CalendarLedger, MembersLedger
 
         return self.update(household_id, command)
 
+    def replace_stale_snapshot(self, household_id: UUID) -> bool:
+        """If the household's latest snapshot was written under older rules (an earlier
+        `Household.class_version`: never trusted, the state is folded from the events),
+        write a current one in its place; True if one was written (`ledger migrate`)."""
+        if self.snapshots is None:
+            return False
+        latest: list[Any] = list(self.snapshots.get(household_id, desc=True, limit=1))
+        if not latest or latest[0].state.get("class_version", 1) >= Household.class_version:
+            return False
+        self.take_snapshot(household_id)
+        return True
+
     def preview_determination(
         self,
         household_id: UUID,

@@ -103,3 +103,28 @@ def test_an_old_ledger_is_named_by_verify_corrected_once_and_then_recovers(old):
         )
     finally:
         ledger.close()
+
+
+def test_ledger_migrate_replaces_the_snapshots_of_older_rules(old):
+    """Issue 19: snapshots an older release wrote are never trusted (the state is folded
+    from the events) and `ledger migrate` replaces them: after it each household's latest
+    snapshot is of the current rules (the older ones stay as history, never used, and
+    `verify` still counts them), and a second migrate replaces nothing."""
+    _, report = _verify()
+    stale = report["stale_snapshots"]
+    assert stale > 0
+    first = CliRunner().invoke(cli, ["migrate"])
+    assert first.exit_code == 0, first.output
+    replaced = int(first.output.split("; ")[-1].split()[0])
+    assert 0 < replaced <= stale
+    _, report = _verify()
+    assert report["stale_snapshots"] == stale and report["chain_breaks"] == []
+    again = CliRunner().invoke(cli, ["migrate"])
+    assert "; 0 snapshots of older rules replaced" in again.output
+    ledger = Ledger.open(old)
+    try:
+        for hid in (H1, H2, H3, H4):
+            [latest] = ledger.app.snapshots.get(hid, desc=True, limit=1)
+            assert latest.state["class_version"] == 2
+    finally:
+        ledger.close()
