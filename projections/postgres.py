@@ -357,6 +357,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def entitlement_rows(
         self, household_id: UUID, known_at: datetime | None = None
     ) -> list[EntitlementRow]:
+        self.check_available("ledger_entitlement_history")
         sql = "SELECT * FROM {s}.ledger_entitlement_history WHERE household_id = %s "
         params: list[Any] = [household_id]
         if known_at is not None:
@@ -388,6 +389,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
     def households_with(
         self, programmes: tuple[str, ...], region_prefix: str, since: date, *, paused: bool = False
     ) -> list[UUID]:
+        self.check_available("ledger_current_entitlements")
         statement = HOUSEHOLDS_WITH.replace("PROGRAMME_MATCH", "= ANY(:programmes)")
         with self._read() as curs:
             curs.execute(
@@ -402,6 +404,7 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             return [row["household_id"] for row in curs.fetchall()]
 
     def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:
+        self.check_available("ledger_current_entitlements")
         with self._read() as curs:
             curs.execute(
                 self._sql(

@@ -150,12 +150,12 @@ class CatchUpRunner:
                 # reads them is refused (ViewUnavailableError) until they recover.
                 self._working_on = tuple(broken)
                 self._failed(next(iter(broken.values())))
-                for name, error in broken.items():
+                for name, problem in broken.items():
                     log.warning(
                         "projection catch-up failed: view %s: %s: %s",
                         name,
-                        type(error).__name__,
-                        first_line(error),
+                        type(problem).__name__,
+                        first_line(problem),
                     )
                 self.store.unavailable = {
                     table: name for name in broken for table in VIEWS[name].tables

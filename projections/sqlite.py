@@ -247,6 +247,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
     def entitlement_rows(
         self, household_id: UUID, known_at: datetime | None = None
     ) -> list[EntitlementRow]:
+        self.check_available("ledger_entitlement_history")
         sql = "SELECT * FROM ledger_entitlement_history WHERE household_id = ? "
         params: list[Any] = [str(household_id)]
         if known_at is not None:
@@ -278,6 +279,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
     def households_with(
         self, programmes: tuple[str, ...], region_prefix: str, since: date, *, paused: bool = False
     ) -> list[UUID]:
+        self.check_available("ledger_current_entitlements")
         names = {f"p{i}": programme for i, programme in enumerate(programmes)}
         match = "IN (" + ", ".join(f":{name}" for name in names) + ")"
         with self.datastore.transaction(commit=False) as curs:
@@ -293,6 +295,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             return [UUID(row["household_id"]) for row in curs.fetchall()]
 
     def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:
+        self.check_available("ledger_current_entitlements")
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 "SELECT programme, member_id, monthly_fen, effective_from, standard_version "
