@@ -53,6 +53,10 @@ class VerifyReport:
     # Snapshots of an older state version: never used (the household is folded from its
     # events instead), so not compared; `ledger correct` writes current ones.
     stale_snapshots: int = 0
+    # `ledger verify --checkpoint`: what comparing the signed checkpoint with the events
+    # found (domain.checkpoint.Finding, as dicts).
+    checkpoint_checked: bool = False
+    checkpoint: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -61,6 +65,7 @@ class VerifyReport:
             and not self.recompute_mismatches
             and not self.unfinished_propagations
             and not self.drifted
+            and not self.checkpoint
         )
 
 

@@ -1,5 +1,6 @@
 """`ledger`: serve, token, demo, import, import-bills, import-check-answers,
-import-life-events, replay, rebuild, bench (typer + rich)."""
+import-life-events, replay, verify, checkpoint-key, checkpoint, rebuild, bench (typer +
+rich)."""
 
 from __future__ import annotations
 
@@ -430,15 +431,92 @@ def _print_replay(report: dict[str, Any]) -> None:
     out.print(events)
 
 
+@cli.command("checkpoint-key")
+def checkpoint_key(
+    out: Annotated[Path, typer.Option(help="a new file for the private key (mode 0600)")],
+) -> None:
+    """Make the auditors' Ed25519 key for `ledger checkpoint`: the private key in OUT,
+    the public key in OUT.pub. Keep both away from the ledger's database and server."""
+    from services.checkpoint import CheckpointError, new_key
+
+    try:
+        public_path, public_hex = new_key(out)
+    except (CheckpointError, OSError) as error:
+        err.print(f"[red]checkpoint-key failed: {error}[/red]")
+        raise typer.Exit(1) from None
+    typer.echo(f"private key written to {out} (mode 0600): keep it off the ledger's server")
+    typer.echo(f"public key written to {public_path}")
+    typer.echo(f"public key (Ed25519, raw, hex): {public_hex}")
+
+
+@cli.command()
+def checkpoint(
+    key: Annotated[Path, typer.Option(help="the auditors' private key (`ledger checkpoint-key`)")],
+    out: Annotated[Path, typer.Option(help="a new file for the signed checkpoint (JSON)")],
+    actor: Annotated[str, typer.Option(help="who makes it (recorded)")] = "system:checkpoint",
+) -> None:
+    """Sign a Merkle root over every stream's head and the log's position (docs/
+    CHECKPOINTS.md); record in the ledger that it was made; `ledger verify --checkpoint`
+    later proves every event it covers is still there unchanged."""
+    import time
+
+    from services.checkpoint import CheckpointError, load_private_key, make_checkpoint
+
+    try:
+        private = load_private_key(key)
+    except CheckpointError as error:
+        err.print(f"[red]checkpoint failed: {error}[/red]")
+        raise typer.Exit(2) from None
+    ledger = _open()
+    started = time.perf_counter()
+    try:
+        document = make_checkpoint(ledger, private, out, actor=actor)
+    except (CheckpointError, OSError, LedgerError) as error:
+        # Plain, unwrapped: the message names streams and versions.
+        typer.echo(f"checkpoint failed: {getattr(error, 'message', error)}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    typer.echo(
+        f"checkpoint written to {out}: {document['streams']} streams, {document['events']} "
+        f"events up to position {document['position']}, root {document['root']} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
+
+
+def _read_checkpoint(path: Path | None, public_key: Path | None) -> Any:
+    if path is None:
+        if public_key is not None:
+            err.print("[red]--public-key checks a checkpoint: give --checkpoint too[/red]")
+            raise typer.Exit(2)
+        return None
+    from services.checkpoint import CheckpointError, load_public_key, read_checkpoint
+
+    try:
+        return read_checkpoint(path, load_public_key(public_key) if public_key else None)
+    except CheckpointError as error:
+        err.print(f"[red]verify failed: {error}[/red]")
+        raise typer.Exit(2) from None
+
+
 @cli.command()
 def verify(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="a signed checkpoint (`ledger checkpoint`) to prove")
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(help="the auditors' public key the checkpoint must be signed with"),
+    ] = None,
 ) -> None:
     """Check every stream's hash chain and recompute every determination, entitlement
-    change and cap split; list unfinished standard propagations; exit 1 on any."""
+    change and cap split; list unfinished standard propagations; with --checkpoint,
+    prove every event it covers is still there unchanged; exit 1 on any finding."""
+    signed = _read_checkpoint(checkpoint, public_key)
     ledger = _open()
     try:
-        report = ledger.verify()
+        report = ledger.verify(signed)
     finally:
         ledger.close()
     if as_json:
@@ -453,6 +531,7 @@ def verify(
                     "drifted": report.drifted,
                     "corrected": report.corrected,
                     "stale_snapshots": report.stale_snapshots,
+                    **({"checkpoint": report.checkpoint} if report.checkpoint_checked else {}),
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -491,9 +570,31 @@ def verify(
                 f"{report.stale_snapshots} snapshots of an older state version are not used "
                 "(those households are folded from their events; `ledger correct` replaces them)"
             )
+        if signed is not None:
+            _print_checkpoint(signed, report.checkpoint, keyed=public_key is not None)
         typer.echo("verified: no break, no mismatch" if report.ok else "verification FAILED")
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _print_checkpoint(signed: Any, findings: list[dict[str, Any]], *, keyed: bool) -> None:
+    for item in findings:
+        where = f" stream {item['stream_id']}" if "stream_id" in item else ""
+        if "version" in item:
+            where += f" version {item['version']}"
+        typer.echo(f"CHECKPOINT {item['kind'].upper()}{where}: {item['reason']}")
+    document = signed.document
+    if not findings:
+        typer.echo(
+            f"checkpoint of {document['created_at']}: its {document['streams']} streams and "
+            f"{document['events']} events up to position {document['position']} are all "
+            "there unchanged"
+        )
+    if not keyed:
+        typer.echo(
+            "note: the signature was checked with the key the checkpoint names; give "
+            "--public-key (the auditors' copy) to prove who signed it"
+        )
 
 
 @cli.command()

@@ -18,6 +18,7 @@ from eventsourcing.utils import Environment
 
 from domain.application import LedgerApplication, Propagation, StandardChangeResult
 from domain.audit import StandardsHistory, VerifyReport, check_chain, recompute_household
+from domain.checkpoint import Checkpoint, Logged, compare
 from domain.errors import NotFoundError
 from domain.household import Household
 from domain.policy.base import StandardValue
@@ -380,12 +381,15 @@ class Ledger:
 
     # -------------------------------------------------------------------- audit
 
-    def verify(self) -> VerifyReport:
+    def verify(self, checkpoint: Checkpoint | None = None) -> VerifyReport:
         """Walk every stream's hash chain; recompute every determination, entitlement
         change and cap split from its recorded inputs and the standards then in force;
-        list the standard changes whose propagation is unfinished."""
+        list the standard changes whose propagation is unfinished. With a `checkpoint`
+        (read and its signature checked by `services.checkpoint.read_checkpoint`),
+        compare every event it covers with the events as they are now."""
         report = VerifyReport()
         streams: dict[UUID, list[Any]] = {}
+        logged: dict[UUID, list[Logged]] = {}
         unreadable: set[UUID] = set()
         start = 1
         while True:
@@ -398,6 +402,10 @@ class Ledger:
                     event = self.app.mapper.to_domain_event(notification)
                 except Exception as error:
                     unreadable.add(stream)
+                    if checkpoint is not None:
+                        logged.setdefault(stream, []).append(
+                            Logged(notification.id, notification.originator_version, None)
+                        )
                     report.chain_breaks.append(
                         {
                             "stream_id": str(stream),
@@ -407,6 +415,10 @@ class Ledger:
                     )
                     continue
                 streams.setdefault(stream, []).append(event)
+                if checkpoint is not None:
+                    logged.setdefault(stream, []).append(
+                        Logged(notification.id, notification.originator_version, event)
+                    )
             start = page[-1].id + 1
         standards: dict[str, list[Any]] = {}
         for events in streams.values():
@@ -439,6 +451,10 @@ class Ledger:
             }
             for region, change in self.app.unfinished_propagations()
         ]
+        if checkpoint is not None:
+            found = checkpoint.findings + compare(checkpoint, logged)
+            report.checkpoint = [f.as_dict() for f in found]
+            report.checkpoint_checked = True
         return report
 
     def _snapshots(self, stream: UUID) -> dict[int, Callable[[], Any]]:

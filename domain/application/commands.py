@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.application.calendar import CalendarLedger
+from domain.application.checkpoints import CheckpointsLedger
 from domain.application.members import MembersLedger
 from domain.application.path import PathLedger
 from domain.application.reviews import ReviewsLedger
@@ -28,7 +29,9 @@ from domain.policy.s05_means_test import Means
 from domain.policy.s17_medical_caps import BillFigures
 
 
-class LedgerApplication(PathLedger, ReviewsLedger, CalendarLedger, MembersLedger):
+class LedgerApplication(
+    PathLedger, ReviewsLedger, CalendarLedger, MembersLedger, CheckpointsLedger
+):
     """Commands of the benefits ledger. Every command takes the acting user."""
 
     # The library names an application after its own class unless it says otherwise;
