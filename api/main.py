@@ -37,6 +37,7 @@ from api.web import router as web
 from projections.runner import first_line
 from services.ledger import Ledger
 from services.settings import Settings, load_settings
+from services.startup import complete_propagations_on_start
 
 log = logging.getLogger("ledger.api")
 
@@ -81,6 +82,20 @@ def _keep_caught_up(state: Any, stop: threading.Event, interval: float) -> None:
             )
 
 
+def _complete_propagations(ledger: Ledger) -> None:
+    """Standard changes whose propagation a dead process cut short are completed before
+    serving (logged); a failure is logged and the server starts anyway (`ledger verify`
+    still lists them, and the next start or `ledger propagate` completes them)."""
+    try:
+        complete_propagations_on_start(ledger, log)
+    except Exception as error:
+        log.warning(
+            "unfinished propagations not completed on start: %s: %s; run `ledger propagate`",
+            type(error).__name__,
+            first_line(error),
+        )
+
+
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
     settings = settings or load_settings()
 
@@ -90,6 +105,9 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         app.state.ledger = ledger or Ledger.open(settings)
         if not settings.projection_worker:  # else `ledger project` keeps the views
             app.state.ledger.runner.catch_up()  # serve nothing stale after a restart
+            # ... and completes what a dead process left unpropagated (with a projection
+            # worker, the worker does when it becomes active).
+            _complete_propagations(app.state.ledger)
         app.state.guard = DatabaseGuard(app.state, settings)
         stop = threading.Event()
         worker = threading.Thread(
