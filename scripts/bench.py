@@ -659,8 +659,56 @@ def bench_payment_run(settings: Settings, households: int, plain_households: int
     )
 
 
+def bench_checkpoint(settings: Settings, households: int) -> Row:
+    """`ledger checkpoint` over a city of `households` households on dibao with a month's
+    payment run (it reads and decodes every event to recompute every chain), `ledger
+    verify --checkpoint` and `ledger verify` alone over the same ledger; the floor is
+    paging through the log's rows without decoding them."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from services.checkpoint import make_checkpoint, read_checkpoint
+    from services.payment_runs import run_payments
+
+    with scratch(settings, "c") as s, tempfile.TemporaryDirectory() as folder:
+        ledger = Ledger.open(s)
+        try:
+            _payment_city(ledger, households)
+            run_payments(ledger, "2025-03", "bench", batch_size=1000)
+            key = Ed25519PrivateKey.generate()
+            out = Path(folder) / "checkpoint.json"
+            floor = _timed(lambda: _event_rows_after(ledger.app, 0))
+            started = time.perf_counter()
+            document = make_checkpoint(ledger, key, out, actor="bench")
+            seconds = time.perf_counter() - started
+            signed = read_checkpoint(out, key.public_key())
+            alone = _timed(ledger.verify)
+            with_checkpoint = _timed(lambda: ledger.verify(signed))
+            size = out.stat().st_size
+        finally:
+            ledger.close()
+    events = int(document["events"])
+    return Row(
+        f"checkpoint ({households} households, {events} events)",
+        "events/s",
+        events / seconds,
+        0.0,
+        events,
+        0,
+        "every event decoded and its chain recomputed, signed; floor: the log's rows read",
+        {
+            "streams": document["streams"],
+            "checkpoint_seconds": round(seconds, 2),
+            "checkpoint_file_kb": round(size / 1024, 1),
+            "verify_with_checkpoint_seconds": round(with_checkpoint, 2),
+            "verify_seconds": round(alone, 2),
+            "floor": round(events / floor, 1) if floor else None,
+            "floor_how": "the notification log paged through, rows not decoded",
+        },
+    )
+
+
 # The workloads `ledger bench --only` can pick, in the order they run.
-WORKLOADS = ("import", "writes", "payments", "replay", "memory", "api")
+WORKLOADS = ("import", "writes", "payments", "replay", "memory", "api", "checkpoint")
 
 
 def run_bench(
@@ -699,6 +747,8 @@ def run_bench(
         rows.append(bench_memory(settings, sizes))
     if "api" in only:
         rows.extend(bench_api(settings, households, seconds=api_seconds, workers=api_workers))
+    if "checkpoint" in only:
+        rows.append(bench_checkpoint(settings, households))
     table = Table(title=f"ledger bench ({backend})")
     for column in ("workload", "ledger", "plain", "ratio", "floor", "how"):
         table.add_column(column)
@@ -723,6 +773,14 @@ def run_bench(
                 f"{row.workload}: {row.extra['requests_per_s']:,.0f} requests/s, "
                 f"p50 {row.extra['p50_ms']:.1f} ms, p99 {row.extra['p99_ms']:.1f} ms, "
                 f"{row.extra['errors']} errors"
+            )
+    for row in rows:
+        if row.workload.startswith("checkpoint"):
+            console.print(
+                f"{row.workload}: ledger checkpoint {row.extra['checkpoint_seconds']:.2f} s "
+                f"({row.extra['streams']} streams, file {row.extra['checkpoint_file_kb']:,.0f} "
+                f"KB); ledger verify --checkpoint {row.extra['verify_with_checkpoint_seconds']:.2f}"
+                f" s, ledger verify alone {row.extra['verify_seconds']:.2f} s"
             )
     if replay is not None and load is not None:
         console.print(

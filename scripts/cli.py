@@ -717,7 +717,7 @@ def bench(
         list[str] | None,
         typer.Option(
             help="run only this workload (repeatable): import, writes, payments, replay, "
-            "memory, api"
+            "memory, api, checkpoint"
         ),
     ] = None,
 ) -> None:
