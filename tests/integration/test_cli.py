@@ -186,16 +186,22 @@ def test_bench_prints_and_writes_every_workload(env, tmp_path):
         "API: current entitlements",
         "API: history",
         "API: current entitlements at 200/s",
+        "checkpoint (60 households)",
     }
     for w in workloads.values():
         assert w["ledger"] > 0
-        assert w["plain"] > 0 or w["workload"].startswith("API:")
+        assert w["plain"] > 0 or w["workload"].startswith(("API:", "checkpoint"))
         assert w.get("errors", 0) == 0
     assert workloads["replay one household of 200 events"]["same_replay"] is True
     assert workloads["load one household of 200 events"]["same_state"] is True
     assert workloads["bulk import (60 households)"]["floor"] > 0
     assert workloads["rebuild: all views"]["floor"] > 0
     assert workloads["API: current entitlements"]["requests"] > 0
+    checkpoint = workloads["checkpoint (60 households)"]
+    assert checkpoint["floor"] > 0 and checkpoint["events"] == checkpoint["ledger_n"] > 60
+    assert checkpoint["verify_with_checkpoint_seconds"] > 0
+    assert checkpoint["checkpoint_findings"] == 0
+    assert f"ledger checkpoint: {checkpoint['checkpoint_seconds']:.2f} s for" in output
 
 
 def test_bench_only_replay_times_the_audit_replay_beside_the_plain_way(env, tmp_path):
