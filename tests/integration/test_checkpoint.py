@@ -332,3 +332,40 @@ def test_another_program_can_check_a_checkpoint(ledger, run, key):
     assert document["position"] == ledger.app.recorder.max_notification_id() - 2  # the record
     again = checkpoint(run, key, "second.json")  # covers the first one's record, odd or even
     assert independent_check(json.loads(again.read_text()), Path(f"{key}.pub").read_bytes())
+
+
+def test_a_checkpoint_made_while_households_are_recorded_verifies(ledger, key):
+    """Households registered by another thread all the while a checkpoint is made: the
+    checkpoint covers exactly the events at or before its position (appends are
+    serialised, so none below it commits later), and verifies clean afterwards."""
+    import threading
+    import time
+
+    from services.checkpoint import load_private_key, load_public_key, make_checkpoint
+    from services.checkpoint import read_checkpoint as read
+
+    for _ in range(20):
+        household(ledger.app, 1)
+    stop = threading.Event()
+    written = []
+
+    def keep_writing():
+        while not stop.is_set() and len(written) < 200:
+            written.append(household(ledger.app, 1)[0])
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        out = key.parent / "busy.json"
+        while not written:
+            time.sleep(0.01)
+        before = len(written)
+        document = make_checkpoint(ledger, load_private_key(key), out, actor="auditor")
+        during = len(written) - before
+    finally:
+        stop.set()
+        writer.join()
+    assert during > 0  # households were recorded while the checkpoint was made
+    signed = read(out, load_public_key(Path(f"{key}.pub")))
+    assert ledger.verify(signed).checkpoint == []
+    assert document["position"] < ledger.app.recorder.max_notification_id()
