@@ -24,6 +24,7 @@ import psycopg
 from projections.runner import first_line
 from services.ledger import Ledger
 from services.settings import Settings
+from services.startup import complete_propagations_on_start
 
 log = logging.getLogger("ledger.project")
 
@@ -89,7 +90,7 @@ def run_worker(ledger: Ledger, settings: Settings, stop: threading.Event) -> Non
     ledger.runner.wait_for_worker = None  # the worker is the one that catches up
     lock = WorkerLock(settings)
     interval = settings.projection_interval_seconds
-    held = False
+    held = propagated = False
     try:
         while not stop.is_set():
             if not held:
@@ -99,13 +100,32 @@ def run_worker(ledger: Ledger, settings: Settings, stop: threading.Event) -> Non
                     stop.wait(interval)
                     continue
                 log.info("active: keeping the views current every %.1f s", interval)
+                propagated = False
             try:
                 applied = ledger.runner.catch_up()
                 if applied:
                     log.info("applied %d events to the views", applied)
             except Exception as error:  # logged (class and first line), tried again
                 log.warning("catch-up failed: %s: %s", type(error).__name__, first_line(error))
+            else:
+                if not propagated:
+                    _complete_propagations(ledger)
+                    propagated = True
             stop.wait(interval)
     finally:
         if held:
             lock.release()
+
+
+def _complete_propagations(ledger: Ledger) -> None:
+    """Once active and caught up: complete what a dead process left unpropagated, as
+    `ledger serve` without a worker does when it starts. A failure is logged, not
+    retried (`ledger verify` lists the changes; `ledger propagate` completes them)."""
+    try:
+        complete_propagations_on_start(ledger, log)
+    except Exception as error:
+        log.warning(
+            "unfinished propagations not completed on start: %s: %s; run `ledger propagate`",
+            type(error).__name__,
+            first_line(error),
+        )
