@@ -91,6 +91,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "returned": ("退回", "Returned"),
     "cancelled": ("取消", "Cancelled"),
     "outstanding": ("未结", "Outstanding"),
+    "waiting": ("待补收款账户", "Waiting for a payee account"),
+    "waiting_grant": ("一次性救助：家庭无收款账户", "Grant: the household has no payee account"),
+    "waiting_returned": ("退票：待更正收款账户", "Returned: waiting for a corrected account"),
     "recovered": ("追回", "Recovered"),
     "balanced": ("平衡", "Balanced"),
     "unbalanced": ("不平衡", "Not balanced"),
@@ -214,6 +217,12 @@ CODES: dict[str, tuple[str, str]] = {
     "rural": ("农村", "Rural"),
     "regular": ("当月", "Regular"),
     "arrears": ("补发", "Arrears"),
+    "grant": ("一次性救助", "One-off grant"),
+    "scheduled": ("应发", "Scheduled"),
+    "paid": ("已付", "Paid"),
+    "failed": ("失败", "Failed"),
+    "returned": ("退回", "Returned"),
+    "cancelled": ("取消", "Cancelled"),
     "recovery": ("追回", "Recovery"),
     "household": ("家庭", "Household"),
     "payments": ("发放", "Payments"),
@@ -265,6 +274,8 @@ CODES: dict[str, tuple[str, str]] = {
     "MedicalReliefAdjusted": ("救助调整", "Relief adjusted"),
     "PaymentsScheduled": ("排定发放", "Payments scheduled"),
     "PaymentAcknowledged": ("银行回执", "Payment acknowledged"),
+    "PaymentReturned": ("退票", "Payment returned"),
+    "Reported": ("批次报告", "Run reported"),
 }
 
 COUNTY_NAMES: dict[str, tuple[str, str]] = {
