@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as seen
 from hypothesis import strategies as st
 
 from domain.errors import LedgerError
@@ -204,21 +205,21 @@ def test_runs_add_up_to_the_fen_over_random_bank_answers(ledger, families, month
                 continue  # tried again by an earlier run
             if state == "failed" and failures[line] < 3:
                 assert retries[line]["amount_fen"] == _amount(ledger, line)
-                event("a failed line offered again")
+                seen("a failed line offered again")
             elif state == "returned":
                 assert (line in retries) == (line in corrected_after), line
-                event("a return re-issued" if line in retries else "a return waiting")
+                seen("a return re-issued" if line in retries else "a return waiting")
                 if line not in retries:
                     assert line in {w["payment_id"] for w in summary.report.waiting}
             else:
                 assert line not in retries
             if state == "failed" and failures[line] >= 3:
                 assert _status(ledger, line) == "cancelled"
-                event("a failed line cancelled")
+                seen("a failed line cancelled")
         for grant_id, hid in grants.items():
             paid = [r for r in _lines(ledger, None, mine) if r["payment_id"] == grant_id]
             assert len(paid) == (1 if has_account[hid] else 0), grant_id
-            event("a grant paid" if has_account[hid] else "a grant waiting")
+            seen("a grant paid" if has_account[hid] else "a grant waiting")
             if not has_account[hid]:
                 assert grant_id in {w["payment_id"] for w in summary.report.waiting}
         for row, answer in zip(rows, answers, strict=False):
@@ -258,7 +259,7 @@ def test_runs_add_up_to_the_fen_over_random_bank_answers(ledger, families, month
     recovered = sum(int(r["recovered_fen"]) for r in ledger.views.query(sql.RUN_RECOVERED, {}))
     assert overpaid == recovered + ledger.recovery_balances()["amount_fen"]
     if recovered:
-        event("a recovery")
+        seen("a recovery")
 
 
 def _account(app, hid, member, n):
