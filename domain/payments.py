@@ -48,9 +48,6 @@ PARAMETERS = (
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACK_STATUSES = ("paid", "failed", "returned")
 ACCOUNT_KINDS = ("bank", "one_card")
-# The kinds of line a run schedules: a month's amount, arrears for earlier months, and a
-# one-off grant (§11, §14, §28), whose payment id is the grant's id.
-LINE_KINDS = ("regular", "arrears", "grant")
 MAX_REASON = 200  # the bank's reason for a return, e.g. "AC04 account closed"
 
 
@@ -286,11 +283,9 @@ class PaymentLedger(Chained):
                 payment.failures += 1
 
     class PaymentReturned(PaymentAcknowledged):
-        """The bank sent the money back (退票: the account closed, the name not the
-        account holder's), with its reason. The amount is owed to the household again:
-        the first run after a payee account is recorded re-issues it, once. (A return
-        recorded before this event existed is a PaymentAcknowledged of status
-        `returned`, with no reason.)"""
+        """退票 with the bank's reason (the account closed, the name wrong): owed again,
+        re-issued once by the first run after an account is recorded (an older return is
+        a PaymentAcknowledged of status `returned`, no reason)."""
 
         reason: str
 
@@ -382,12 +377,9 @@ class PaymentRun(Chained):
             aggregate.households = self.households
 
     class Reported(Event):
-        """What the run reports beside its count and total, recorded just before it
-        completes: its grant lines and re-issues (count and fen), and what waits: each
-        grant due whose household has no payee account and each returned payment with
-        no account recorded since its return, as {kind, payment_id, household_id,
-        programme, member_id, period, amount_fen, why}. (A run completed before this
-        event existed has none: zero and nothing.)"""
+        """Recorded just before Completed: the run's grant lines and re-issues (count,
+        fen) and what waits ({kind, payment_id, household_id, programme, member_id,
+        period, amount_fen, why}; services/payouts.py). Older runs have none."""
 
         grants: int
         grants_fen: int
@@ -396,14 +388,8 @@ class PaymentRun(Chained):
         waiting: list[dict[str, Any]]
 
         def apply(self, aggregate: PaymentRun) -> None:
-            aggregate.report = RunReport(
-                self.grants,
-                self.grants_fen,
-                self.reissued,
-                self.reissued_fen,
-                [dict(item) for item in self.waiting],
-                recorded=True,
-            )
+            figures = (self.grants, self.grants_fen, self.reissued, self.reissued_fen)
+            aggregate.report = RunReport(*figures, list(self.waiting), recorded=True)
 
     def __init__(self, period: str, position: int) -> None:
         self.period = period
@@ -428,13 +414,10 @@ class PaymentRun(Chained):
         return created
 
     def record_report(self, report: RunReport, actor: str) -> None:
+        figures = ("grants", "grants_fen", "reissued", "reissued_fen", "waiting")
         self.trigger_event(
             self.Reported,
-            grants=report.grants,
-            grants_fen=report.grants_fen,
-            reissued=report.reissued,
-            reissued_fen=report.reissued_fen,
-            waiting=report.waiting,
+            **{name: getattr(report, name) for name in figures},
             actor=actor,
             effective_on=period_bounds(self.period)[0],
         )

@@ -267,85 +267,10 @@ class Ledger:
     # ----------------------------------------------------------------- payments
 
     def reconciliation(self, period: str) -> dict[str, Any]:
-        """A run's payments by the bank's answers (from the feed view) beside what the run
-        recorded it scheduled (from its own stream): they must balance, to the fen.
+        """A run's reconciliation to the fen (services/reconciliation.py)."""
+        from services.reconciliation import reconcile
 
-        - scheduled = paid + failed + returned + cancelled + outstanding;
-        - gross (what the lines pay for) = scheduled + recovered (POLICY ch. 11);
-        - failed + returned = re-issued (a later run tried them again) + owed again
-          (not tried again yet: the household is owed them), and what the later runs
-          paid again equals what they re-issued;
-        - the run's grant lines and re-issues as its report recorded them."""
-        from domain.payments import PaymentRun, run_id
-
-        recorded: Any = self.app.repository.get(run_id(period))
-        assert isinstance(recorded, PaymentRun)
-        self.runner.catch_up()
-        rows = self.views.query(sql.RECONCILIATION_PARTS, {"period": period})
-
-        def part(keep: Callable[[dict[str, Any]], bool]) -> dict[str, int]:
-            chosen = [r for r in rows if keep(r)]
-            return {
-                "payments": sum(int(r["payments"]) for r in chosen),
-                "amount_fen": sum(int(r["amount_fen"]) for r in chosen),
-            }
-
-        def status(*names: str) -> dict[str, int]:
-            return part(lambda r: r["status"] in names)
-
-        parts = {
-            "paid": status("paid"),
-            "failed": status("failed"),
-            "returned": status("returned"),
-            "cancelled": status("cancelled"),
-            "outstanding": status("scheduled"),
-        }
-        tried = ("failed", "returned")
-        answered = part(lambda r: r["status"] in tried)
-        re_issued = part(lambda r: r["status"] in tried and int(r["retried"]) == 1)
-        owed_again = part(lambda r: r["status"] in tried and int(r["retried"]) == 0)
-        [later] = self.views.query(sql.RECONCILIATION_RETRIES, {"period": period})
-        paid_again = {
-            "payments": int(later["payments"]),
-            "amount_fen": int(later["amount_fen"] or 0),
-        }
-        grants = part(lambda r: r["kind"] == "grant" and int(r["a_retry"]) == 0)
-        re_issues = part(lambda r: int(r["a_retry"]) == 1)
-        gross = sum(int(r["gross_fen"]) for r in rows)
-        recovered = sum(int(r["recovered_fen"]) for r in rows)
-        scheduled = {"payments": recorded.payments, "amount_fen": recorded.total_fen}
-        total = {k: sum(p[k] for p in parts.values()) for k in scheduled}
-        report = recorded.report
-        checks = {
-            "scheduled_by_answers": total == scheduled,
-            "gross_is_scheduled_and_recovered": gross == scheduled["amount_fen"] + recovered,
-            "answered_is_re_issued_and_owed": {k: re_issued[k] + owed_again[k] for k in answered}
-            == answered,
-            "re_issued_is_paid_again": re_issued == paid_again,
-            "report_is_the_lines": not report.recorded
-            or (report.grants, report.grants_fen, report.reissued, report.reissued_fen)
-            == (
-                grants["payments"],
-                grants["amount_fen"],
-                re_issues["payments"],
-                re_issues["amount_fen"],
-            ),
-        }
-        return {
-            "period": period,
-            "scheduled": scheduled,
-            **parts,
-            "gross_fen": gross,
-            "recovered_fen": recovered,
-            "grants": grants,
-            "re_issues": re_issues,
-            "re_issued": re_issued,
-            "owed_again": owed_again,
-            "waiting": len(report.waiting),
-            "checks": checks,
-            "balanced": all(checks.values()),
-            "to_recover": self.recovery_balances(),
-        }
+        return reconcile(self, period)
 
     def recovery_balances(self) -> dict[str, int]:
         """Overpayments recognised and not yet recovered, across every household now (as
