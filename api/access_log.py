@@ -17,8 +17,10 @@ PERSONAL = (
     re.compile(rf"^/households/{_UUID}$"),
     re.compile(rf"^/households/{_UUID}/events$"),
     re.compile(rf"^/households/{_UUID}/medical-caps$"),  # health data (PIPL: sensitive)
+    re.compile(rf"^/households/{_UUID}/payments$"),  # payees' names and accounts
     re.compile(rf"^/audit/households/{_UUID}/(replay|report)$"),
     re.compile(r"^/feeds/(transit|payments|payments\.csv|payments\.xml|events)$"),
+    re.compile(r"^/payments/(waiting)$"),  # names the households owed
 )
 
 

@@ -37,6 +37,7 @@ LABELS = {
         "monthly": "月金额（元）",
         "standard": "标准版本",
         "why": "依据",
+        "status": "状态",
         "payments": "发放记录",
         "run": "批次",
         "period": "所属期",
@@ -77,6 +78,7 @@ LABELS = {
         "monthly": "Monthly (yuan)",
         "standard": "Standard version",
         "why": "Why",
+        "status": "Status",
         "payments": "Payments",
         "run": "Run",
         "period": "Period",
@@ -133,10 +135,13 @@ font-size:12px;text-align:left;vertical-align:top}</style></head><body>
 <td>{{ t.cancelled if b.cancelled else "" }}</td></tr>{% endfor %}</table>
 <p>{{ t.relief_total }}: {{ relief_total }}</p>
 <h2>{{ t.payments }}</h2><table><tr><th>{{ t.run }}</th><th>{{ t.period }}</th>
-<th>{{ t.programme }}</th><th>{{ t.kind }}</th><th>{{ t.amount }}</th><th>{{ t.why }}</th></tr>
+<th>{{ t.programme }}</th><th>{{ t.kind }}</th><th>{{ t.amount }}</th><th>{{ t.status }}</th>
+<th>{{ t.why }}</th></tr>
 {% for p in r.state.payments %}<tr><td>{{ p.run_period }}</td><td>{{ p.period }}</td>
-<td>{{ c(p.programme) }}</td><td>{{ c(p.kind) }}</td><td>{{ p.amount }}</td><td>{{ p.why }}</td>
-</tr>{% endfor %}</table>
+<td>{{ c(p.programme) }}</td><td>{{ c(p.kind) }}</td><td>{{ p.amount }}</td>
+<td>{{ c(p.status) }}{% for a in p.answers %}{% if a.reason %} ({{ a.reason }}){% endif %}
+{% endfor %}</td>
+<td>{{ p.why }}</td></tr>{% endfor %}</table>
 <h2>{{ t.events }}</h2><table><tr><th>{{ t.stream }}</th><th>{{ t.position }}</th>
 <th>{{ t.type }}</th><th>{{ t.amount }}</th><th>{{ t.effective }}</th><th>{{ t.recorded }}</th>
 <th>{{ t.actor }}</th></tr>{% for e in r.events %}<tr><td>{{ c(e.stream) }}</td>
@@ -242,7 +247,7 @@ def render_pdf(data: dict[str, Any], lang: str = "zh") -> bytes:
     for p in r["state"]["payments"]:
         line(
             f"{p['run_period']}  {p['period']}  {c(p['programme'])}  {c(p['kind'])}  "
-            f"{p['amount']}  {p['why']}"
+            f"{p['amount']}  {c(p['status'])}  {p['why']}"
         )
     heading(t["events"])
     for e in r["events"]:

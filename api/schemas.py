@@ -651,6 +651,35 @@ class PaymentRunIn(Input):
     )
 
 
+class WaitingOut(BaseModel):
+    """Something owed that no run can pay yet (docs/PAYMENTS.md, "What waits")."""
+
+    model_config = example(
+        kind="grant",
+        payment_id="0c7d5e2f-4a1b-4f3e-8d6c-5b9a8e7f6d21",
+        household_id=SAMPLE_HOUSEHOLD,
+        programme="education_aid",
+        member_id="m-2",
+        period="2025-09",
+        amount="1000.00",
+        why="Education aid (§11), one-off grant of 1000.00 approved by approver-wang from "
+        "2025-09-01: the household has no payee account; the first run after one is "
+        "recorded pays it",
+    )
+
+    kind: Literal["grant", "returned"] = Field(
+        description="a grant whose household has no payee account, or a returned payment "
+        "with no account recorded since its return"
+    )
+    payment_id: str = Field(description="the grant's id (its payment id), or the returned line's")
+    household_id: str = Field(description="the household owed")
+    programme: str = Field(description="the programme or grant")
+    member_id: str | None = Field(description="the member, for a personal one")
+    period: str = Field(description="the month the line is for (a grant: its effective month)")
+    amount: str = Field(description="owed, in yuan")
+    why: str = Field(description="why it waits, and what pays it")
+
+
 class PaymentRunOut(BaseModel):
     """A scheduled run: one payment per payee and month (again: nothing new)."""
 
@@ -660,6 +689,11 @@ class PaymentRunOut(BaseModel):
         payments=812,
         total="731400.00",
         households=812,
+        grants=3,
+        grants_total="6000.00",
+        re_issued=1,
+        re_issued_total="1250.00",
+        waiting=[],
     )
 
     run_id: str = Field(description="the run's id")
@@ -667,6 +701,16 @@ class PaymentRunOut(BaseModel):
     payments: int = Field(description="payments scheduled")
     total: str = Field(description="their total in yuan")
     households: int = Field(description="households paid")
+    grants: int = Field(description="of the payments: one-off grants (kind grant)")
+    grants_total: str = Field(description="their total in yuan")
+    re_issued: int = Field(
+        description="of the payments: failed ones offered again and returned ones re-issued"
+    )
+    re_issued_total: str = Field(description="their total in yuan")
+    waiting: list[WaitingOut] = Field(
+        description="what the run could not pay: grants with no payee account, returns with "
+        "no account recorded since (as the run found them)"
+    )
 
 
 class AcknowledgementIn(Input):
@@ -681,6 +725,11 @@ class AcknowledgementIn(Input):
         description="the bank's reference (an acknowledgement is kept once per reference)"
     )
     at: datetime = Field(description="when the bank answered, with its UTC offset")
+    reason: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None,
+        description="with a return (退票): the bank's reason, e.g. AC04 account closed or "
+        "BE01 name does not match the account",
+    )
 
 
 class ErrorOut(BaseModel):

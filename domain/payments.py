@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -48,6 +48,7 @@ PARAMETERS = (
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 ACK_STATUSES = ("paid", "failed", "returned")
 ACCOUNT_KINDS = ("bank", "one_card")
+MAX_REASON = 200  # the bank's reason for a return, e.g. "AC04 account closed"
 
 
 def parse_period(text: str, field: str = "period") -> tuple[int, int]:
@@ -281,21 +282,41 @@ class PaymentLedger(Chained):
             if self.status in ("failed", "returned"):
                 payment.failures += 1
 
+    class PaymentReturned(PaymentAcknowledged):
+        """退票 with the bank's reason (the account closed, the name wrong): owed again,
+        re-issued once by the first run after an account is recorded (an older return is
+        a PaymentAcknowledged of status `returned`, no reason)."""
+
+        reason: str
+
     def __init__(self, household_id: str) -> None:
         self.household_id = household_id
         self.payments: dict[str, PaymentState] = {}
         self.last_run_period = ""
 
     def acknowledge(
-        self, payment_id: str, *, status: str, bank_reference: str, at: str, actor: str, on: date
+        self,
+        payment_id: str,
+        *,
+        status: str,
+        bank_reference: str,
+        at: str,
+        actor: str,
+        on: date,
+        reason: str = "",
     ) -> bool:
         """Record the bank's answer; the same answer twice records once (False), a
-        contradicting one is a conflict."""
+        contradicting one is a conflict. A return carries the bank's `reason`."""
         payment = self.payments.get(payment_id)
         if payment is None:
             raise NotFoundError(f"no payment {payment_id}", "payment_id")
         if status not in ACK_STATUSES:
             raise InvalidInputError("status must be paid, failed or returned", "status")
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if len(reason) > MAX_REASON:
+            raise InvalidInputError(f"reason must be at most {MAX_REASON} characters", "reason")
+        if reason and status != "returned":
+            raise InvalidInputError("a reason is given with a return (status returned)", "reason")
         if payment.status == status and payment.bank_reference == bank_reference:
             return False
         if payment.status == "cancelled":
@@ -307,16 +328,30 @@ class PaymentLedger(Chained):
                 f" (bank reference {payment.bank_reference}); {status} contradicts it",
                 "status",
             )
+        given: dict[str, Any] = {"reason": reason} if status == "returned" else {}
         self.trigger_event(
-            self.PaymentAcknowledged,
+            self.PaymentReturned if status == "returned" else self.PaymentAcknowledged,
             payment_id=payment_id,
             status=status,
             bank_reference=bank_reference,
             at=at,
             actor=actor,
             effective_on=on,
+            **given,
         )
         return True
+
+
+@dataclass
+class RunReport:
+    """A run's grant lines and re-issues (count, fen) and the items left waiting."""
+
+    grants: int = 0
+    grants_fen: int = 0
+    reissued: int = 0
+    reissued_fen: int = 0
+    waiting: list[dict[str, Any]] = field(default_factory=list)
+    recorded: bool = False  # read from the run's Reported event
 
 
 class PaymentRun(Chained):
@@ -341,6 +376,21 @@ class PaymentRun(Chained):
             aggregate.total_fen = self.total_fen
             aggregate.households = self.households
 
+    class Reported(Event):
+        """Recorded just before Completed: the run's grant lines and re-issues (count,
+        fen) and what waits ({kind, payment_id, household_id, programme, member_id,
+        period, amount_fen, why}; services/payouts.py). Older runs have none."""
+
+        grants: int
+        grants_fen: int
+        reissued: int
+        reissued_fen: int
+        waiting: list[dict[str, Any]]
+
+        def apply(self, aggregate: PaymentRun) -> None:
+            figures = (self.grants, self.grants_fen, self.reissued, self.reissued_fen)
+            aggregate.report = RunReport(*figures, list(self.waiting), recorded=True)
+
     def __init__(self, period: str, position: int) -> None:
         self.period = period
         self.position = position
@@ -348,6 +398,7 @@ class PaymentRun(Chained):
         self.payments = 0
         self.total_fen = 0
         self.households = 0
+        self.report = RunReport()
 
     @classmethod
     def start(cls, period: str, actor: str, position: int) -> PaymentRun:
@@ -361,6 +412,15 @@ class PaymentRun(Chained):
             position=position,
         )
         return created
+
+    def record_report(self, report: RunReport, actor: str) -> None:
+        figures = ("grants", "grants_fen", "reissued", "reissued_fen", "waiting")
+        self.trigger_event(
+            self.Reported,
+            **{name: getattr(report, name) for name in figures},
+            actor=actor,
+            effective_on=period_bounds(self.period)[0],
+        )
 
     def complete(self, *, payments: int, total_fen: int, households: int, actor: str) -> None:
         self.trigger_event(
@@ -400,6 +460,8 @@ class PlannedLine:
     explanation: str
     retry_of: str | None = None
     failures: int = 0
+    payment_id: str | None = None  # given: a grant's line is paid under the grant's id
+    payee: str | None = None  # given: the member paid (a re-issue after a return)
 
     @property
     def amount_fen(self) -> int:

@@ -30,6 +30,7 @@ TOPICS = tuple(
         PaymentLedger.Opened,
         PaymentLedger.PaymentsScheduled,
         PaymentLedger.PaymentAcknowledged,
+        PaymentLedger.PaymentReturned,
         PaymentRun.Started,
         PaymentRun.Completed,
     )
@@ -105,7 +106,7 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
         for item in event.cancelled:
             ops.append(Op("payment_cancel", {"payment_id": item["payment_id"]}))
         return ops
-    if isinstance(event, PaymentLedger.PaymentAcknowledged):
+    if isinstance(event, PaymentLedger.PaymentAcknowledged):  # PaymentReturned is one too
         return [
             _version(event),
             Op(

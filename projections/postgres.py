@@ -113,6 +113,25 @@ _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_payment_runs (period text PRIMARY KEY, "
     "run_id uuid NOT NULL UNIQUE, status text NOT NULL, payments integer NOT NULL, "
     "total_fen bigint NOT NULL, households integer NOT NULL, position bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_grants (grant_id text PRIMARY KEY, "
+    "household_id uuid NOT NULL, programme text NOT NULL, member_id text, "
+    "amount_fen bigint NOT NULL, effective_on date NOT NULL, explanation text NOT NULL, "
+    "actor text NOT NULL, notification_id bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_grants_household ON {s}.ledger_grants (household_id)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_account_records ("
+    "notification_id bigint PRIMARY KEY, household_id uuid NOT NULL, member_id text NOT NULL, "
+    "account_kind text NOT NULL, account_number text NOT NULL, bank_name text, "
+    "effective_on date NOT NULL, actor text NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_account_records_household "
+    "ON {s}.ledger_account_records (household_id)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_payment_answers ("
+    "notification_id bigint PRIMARY KEY, ledger_id uuid NOT NULL, payment_id text NOT NULL, "
+    "status text NOT NULL, bank_reference text NOT NULL, reason text NOT NULL, "
+    "answered_at text NOT NULL, actor text NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_payment_answers_payment "
+    "ON {s}.ledger_payment_answers (payment_id)",
+    "CREATE INDEX IF NOT EXISTS ledger_payment_answers_ledger "
+    "ON {s}.ledger_payment_answers (ledger_id)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_means (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, effective_on date NOT NULL, category text NOT NULL, "
     "annual_income_fen bigint NOT NULL, household_size integer NOT NULL)",

@@ -17,7 +17,15 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from domain.errors import ViewsBehindError
-from projections import applications, care, entitlements, medical, payments, warnings
+from projections import (
+    applications,
+    care,
+    entitlements,
+    medical,
+    payment_trail,
+    payments,
+    warnings,
+)
 from projections.interface import Op, PositionMoved, ViewStore
 
 log = logging.getLogger("ledger.projections")
@@ -41,6 +49,9 @@ VIEWS: dict[str, ViewSpec] = {
     warnings.NAME: ViewSpec(warnings.NAME, warnings.TABLES, warnings.TOPICS, warnings.ops_for),
     applications.NAME: ViewSpec(
         applications.NAME, applications.TABLES, applications.TOPICS, applications.ops_for
+    ),
+    payment_trail.NAME: ViewSpec(
+        payment_trail.NAME, payment_trail.TABLES, payment_trail.TOPICS, payment_trail.ops_for
     ),
 }
 

@@ -265,6 +265,24 @@ WRITES: dict[str, tuple[str, ...]] = {
         "UPDATE {s}.ledger_payment_runs SET status = 'completed', payments = :payments, "
         "total_fen = :total_fen, households = :households WHERE run_id = :run_id",
     ),
+    # payment trail view (projections/payment_trail.py)
+    "grant_awarded": (
+        "INSERT INTO {s}.ledger_grants (grant_id, household_id, programme, member_id, "
+        "amount_fen, effective_on, explanation, actor, notification_id) VALUES (:grant_id, "
+        ":household_id, :programme, :member_id, :amount_fen, :effective_on, :explanation, "
+        ":actor, :notification_id)",
+    ),
+    "account_record": (
+        "INSERT INTO {s}.ledger_account_records (notification_id, household_id, member_id, "
+        "account_kind, account_number, bank_name, effective_on, actor) VALUES "
+        "(:notification_id, :household_id, :member_id, :account_kind, :account_number, "
+        ":bank_name, :effective_on, :actor)",
+    ),
+    "payment_answer": (
+        "INSERT INTO {s}.ledger_payment_answers (notification_id, ledger_id, payment_id, "
+        "status, bank_reference, reason, answered_at, actor) VALUES (:notification_id, "
+        ":ledger_id, :payment_id, :status, :bank_reference, :reason, :answered_at, :actor)",
+    ),
     # warnings view
     "warn_means": (
         "INSERT INTO {s}.ledger_warning_means (notification_id, household_id, effective_on, "
@@ -372,9 +390,48 @@ RUN_RECOVERED = (
     "SELECT household_id, programme, member_id, SUM(recovered_fen) AS recovered_fen "
     "FROM {s}.ledger_payments GROUP BY household_id, programme, member_id"
 )
-RUN_RETRIES = (
-    "SELECT * FROM {s}.ledger_payments p WHERE p.status IN ('failed', 'returned') "
+# Failed and returned payments not tried again yet; a returned one with its return's
+# position in the log and the bank's reason (a payment is returned at most once).
+_TRIES = (
+    "SELECT p.*, a.notification_id AS returned_at, a.reason AS return_reason "
+    "FROM {s}.ledger_payments p LEFT JOIN {s}.ledger_payment_answers a "
+    "ON a.payment_id = p.payment_id AND a.status = 'returned' "
+    "WHERE p.status IN ('failed', 'returned') "
     "AND NOT EXISTS (SELECT 1 FROM {s}.ledger_payments r WHERE r.retry_of = p.payment_id)"
+)
+RUN_RETRIES = _TRIES
+# One-off grants (§11, §14, §28) due by a day and not paid: no payment has the grant's id.
+_GRANTS = (
+    "SELECT g.grant_id, g.household_id, g.programme, g.member_id, g.amount_fen, "
+    "g.effective_on, g.explanation, g.actor FROM {s}.ledger_grants g "
+    "WHERE g.effective_on <= :last_day AND NOT EXISTS "
+    "(SELECT 1 FROM {s}.ledger_payments p WHERE p.payment_id = g.grant_id)"
+)
+RUN_GRANTS = _GRANTS + " ORDER BY g.notification_id"
+# When each member's payee account was last recorded (a position in the log).
+RUN_ACCOUNT_RECORDS = (
+    "SELECT household_id, member_id, MAX(notification_id) AS recorded_at "
+    "FROM {s}.ledger_account_records GROUP BY household_id, member_id"
+)
+# The same of one household (its payment history, services/payouts.py).
+HOUSEHOLD_TRIES = _TRIES + " AND p.household_id = :household_id"
+HOUSEHOLD_GRANTS = _GRANTS + " AND g.household_id = :household_id ORDER BY g.notification_id"
+HOUSEHOLD_ACCOUNT_RECORDS = (
+    "SELECT * FROM {s}.ledger_account_records WHERE household_id = :household_id "
+    "ORDER BY notification_id"
+)
+HOUSEHOLD_PAYEES = (
+    "SELECT household_id, member_id, name, relation, account_kind, account_number, bank_name "
+    "FROM {s}.ledger_payees WHERE NOT left_household AND household_id = :household_id"
+)
+HOUSEHOLD_PAYMENTS = (
+    "SELECT * FROM {s}.ledger_payments WHERE household_id = :household_id ORDER BY feed_seq"
+)
+HOUSEHOLD_ANSWERS = (
+    "SELECT * FROM {s}.ledger_payment_answers WHERE ledger_id = :ledger_id ORDER BY notification_id"
+)
+HOUSEHOLD_ALL_GRANTS = (
+    "SELECT * FROM {s}.ledger_grants WHERE household_id = :household_id ORDER BY notification_id"
 )
 RUN_LEDGERS = (
     "SELECT ledger_id, household_id, version, chain_head, last_run_period "
@@ -400,6 +457,21 @@ RECONCILIATION = (
     "SELECT status, COUNT(*) AS payments, SUM(amount_fen) AS amount_fen, "
     "SUM(recovered_fen) AS recovered_fen FROM {s}.ledger_payments "
     "WHERE run_period = :period GROUP BY status ORDER BY status"
+)
+# A run's lines by status, kind, whether each tries an earlier one again and whether a
+# later line tries it again (the reconciliation's parts, services/ledger.py).
+RECONCILIATION_PARTS = (
+    "SELECT p.status, p.kind, CASE WHEN p.retry_of IS NULL THEN 0 ELSE 1 END AS a_retry, "
+    "CASE WHEN EXISTS (SELECT 1 FROM {s}.ledger_payments r WHERE r.retry_of = p.payment_id) "
+    "THEN 1 ELSE 0 END AS retried, COUNT(*) AS payments, SUM(p.amount_fen) AS amount_fen, "
+    "SUM(p.gross_fen) AS gross_fen, SUM(p.recovered_fen) AS recovered_fen "
+    "FROM {s}.ledger_payments p WHERE p.run_period = :period "
+    "GROUP BY p.status, p.kind, a_retry, retried"
+)
+# What later runs paid again of a run's failed and returned lines (their own amounts).
+RECONCILIATION_RETRIES = (
+    "SELECT COUNT(*) AS payments, SUM(r.amount_fen) AS amount_fen FROM {s}.ledger_payments r "
+    "JOIN {s}.ledger_payments p ON p.payment_id = r.retry_of WHERE p.run_period = :period"
 )
 
 # The periodic review's due list: households with an open category span, in a region.

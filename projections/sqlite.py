@@ -132,6 +132,25 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "CREATE TABLE IF NOT EXISTS ledger_payment_runs (period TEXT PRIMARY KEY, "
             "run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, payments INTEGER NOT NULL, "
             "total_fen INTEGER NOT NULL, households INTEGER NOT NULL, position INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_grants (grant_id TEXT PRIMARY KEY, "
+            "household_id TEXT NOT NULL, programme TEXT NOT NULL, member_id TEXT, "
+            "amount_fen INTEGER NOT NULL, effective_on TEXT NOT NULL, explanation TEXT NOT NULL, "
+            "actor TEXT NOT NULL, notification_id INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_grants_household ON ledger_grants (household_id)",
+            "CREATE TABLE IF NOT EXISTS ledger_account_records ("
+            "notification_id INTEGER PRIMARY KEY, household_id TEXT NOT NULL, "
+            "member_id TEXT NOT NULL, account_kind TEXT NOT NULL, account_number TEXT NOT NULL, "
+            "bank_name TEXT, effective_on TEXT NOT NULL, actor TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_account_records_household "
+            "ON ledger_account_records (household_id)",
+            "CREATE TABLE IF NOT EXISTS ledger_payment_answers ("
+            "notification_id INTEGER PRIMARY KEY, ledger_id TEXT NOT NULL, "
+            "payment_id TEXT NOT NULL, status TEXT NOT NULL, bank_reference TEXT NOT NULL, "
+            "reason TEXT NOT NULL, answered_at TEXT NOT NULL, actor TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_payment_answers_payment "
+            "ON ledger_payment_answers (payment_id)",
+            "CREATE INDEX IF NOT EXISTS ledger_payment_answers_ledger "
+            "ON ledger_payment_answers (ledger_id)",
             "CREATE TABLE IF NOT EXISTS ledger_means (notification_id INTEGER PRIMARY KEY, "
             "household_id TEXT NOT NULL, effective_on TEXT NOT NULL, category TEXT NOT NULL, "
             "annual_income_fen INTEGER NOT NULL, household_size INTEGER NOT NULL)",

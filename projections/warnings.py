@@ -22,6 +22,7 @@ TOPICS = tuple(
     for cls in (
         Household.ApplicationDetermined,
         PaymentLedger.PaymentAcknowledged,
+        PaymentLedger.PaymentReturned,
         WarningCase.Opened,
         WarningCase.StatusSet,
     )

@@ -222,10 +222,21 @@ def payment_run(
     finally:
         ledger.close()
     word = "scheduled" if summary.created else "already scheduled"
+    report = summary.report
     typer.echo(
         f"run {summary.run_id} for {summary.period}: {summary.payments} payments {word}, "
-        f"total {format_yuan(summary.total_fen)} to {summary.households} households"
+        f"total {format_yuan(summary.total_fen)} to {summary.households} households; "
+        f"of them {report.grants} one-off grants ({format_yuan(report.grants_fen)}) and "
+        f"{report.reissued} offered again or re-issued ({format_yuan(report.reissued_fen)})"
     )
+    if report.waiting:
+        typer.echo(f"waiting ({len(report.waiting)}):")
+    for item in report.waiting:
+        typer.echo(
+            f"  {item['kind']} {item['payment_id']} household {item['household_id']} "
+            f"{item['programme']} {item['period']} {format_yuan(item['amount_fen'])}: "
+            f"{item['why']}"
+        )
 
 
 @cli.command()

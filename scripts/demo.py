@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -668,6 +668,88 @@ def _pay_month(ledger: Ledger, seed: int, period: str) -> tuple[str, int, int, b
     return period, summary.payments, summary.total_fen, added or bool(by_household)
 
 
+RETURN_ON = date(2025, 5, 12)  # a May payment comes back: the account was closed
+CORRECTED_ON = date(2025, 5, 20)  # the caseworker records the household's new account
+
+
+def _a_return(ledger: Ledger, seed: int) -> bool:
+    """One paid regular payment of May's run, drawn from the seed, comes back (退票,
+    AC04: the account closed), and the caseworker records the payee's new account: the
+    June run re-issues it, once. Done once: a second build finds both recorded."""
+    ledger.runner.catch_up()
+    rows = sorted(
+        (
+            r
+            for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-05"})
+            if r["kind"] == "regular" and r["status"] in ("paid", "returned")
+        ),
+        key=lambda r: str(r["payment_id"]),
+    )
+    if not rows:
+        return False
+    returned = [r for r in rows if r["status"] == "returned"]
+    rng = random.Random(f"{seed}:return")  # noqa: S311 - demo data
+    row = returned[0] if returned else rng.choice(rows)
+    household = UUID(str(row["household_id"]))
+    added = False
+    if not returned:
+        ledger.app.acknowledge_payment(
+            household,
+            str(row["payment_id"]),
+            status="returned",
+            bank_reference=f"BK-R{rng.randrange(10**8):08d}",
+            at=datetime(2025, 5, 12, 10, 0, tzinfo=timezone(timedelta(hours=8))),
+            actor="finance01",
+            reason="AC04 账户已销户 (account closed)",
+        )
+        added = True
+    records = ledger.views.query(sql.HOUSEHOLD_ACCOUNT_RECORDS, {"household_id": household})
+    if not any(_as_date(r["effective_on"]) == CORRECTED_ON for r in records):
+        ledger.app.set_account(
+            household,
+            str(row["payee_member_id"]),
+            kind="bank",
+            account_number=f"6217{rng.randrange(10**15):015d}",
+            bank_name="中国建设银行",
+            actor=CASEWORKERS[0],
+            on=CORRECTED_ON,
+        )
+        added = True
+    return added
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _grants_paid(ledger: Ledger) -> str:
+    """The one-off grants the runs paid (§11, §14, §28), by programme."""
+    ledger.runner.catch_up()
+    paid: dict[str, list[int]] = {}
+    for row in ledger.views.query(sql.FEED_PAGE, {"after": 0, "limit": 10_000_000}):
+        if row["kind"] == "grant" and not row["retry_of"]:
+            paid.setdefault(str(row["programme"]), []).append(int(row["amount_fen"]))
+    return "one-off grants paid by the runs: " + (
+        ", ".join(f"{k} {len(v)} ({format_yuan(sum(v))})" for k, v in sorted(paid.items()))
+        or "none"
+    )
+
+
+def _return_re_issued(ledger: Ledger) -> str:
+    """The May payment returned and what re-issued it."""
+    rows = ledger.views.query(sql.FEED_RUN, {"period": "2025-06"})
+    again = [r for r in rows if r["retry_of"] and r["kind"] == "regular"]
+    for row in again:
+        [first] = ledger.views.query(sql.PAYMENT_BY_ID, {"payment_id": row["retry_of"]})
+        if first["status"] == "returned" and first["run_period"] == "2025-05":
+            return (
+                f"a return (退票) re-issued: {format_yuan(int(row['amount_fen']))} of "
+                f"{first['period']} returned {RETURN_ON.isoformat()} (AC04 account closed), "
+                f"account corrected {CORRECTED_ON.isoformat()}, re-issued by the 2025-06 run"
+            )
+    return "a return (退票) re-issued: none"
+
+
 def _standard_change(
     ledger: Ledger,
     *,
@@ -949,8 +1031,11 @@ def build_demo_city(
     if progress:
         progress(households, households)
 
-    # Monthly payment runs; the bank pays almost everything (a few accounts fail).
-    runs = [_pay_month(ledger, seed, f"2025-{m:02d}") for m in range(2, 9)]
+    # Monthly payment runs; the bank pays almost everything (a few accounts fail). One
+    # of May's payments comes back (退票) and is re-issued by June's run.
+    runs = [_pay_month(ledger, seed, f"2025-{m:02d}") for m in range(2, 6)]
+    return_added = _a_return(ledger, seed)
+    runs += [_pay_month(ledger, seed, f"2025-{m:02d}") for m in range(6, 9)]
     price, suspended, price_added = _price_subsidy_and_a_suspension(ledger)
 
     # Standard changes in the year, both reaching households through propagation; the
@@ -1000,6 +1085,7 @@ def build_demo_city(
         or moved
         or import_added
         or acted > 0
+        or return_added
     )
     if not added:
         return [
@@ -1020,6 +1106,8 @@ def build_demo_city(
         "payment runs 2025-02..2025-11: "
         + ", ".join(f"{period} {n} ({format_yuan(total)})" for period, n, total, _ in runs[:2])
         + f", …; September with arrears: {runs[7][1]} payments ({format_yuan(runs[7][2])})",
+        _grants_paid(ledger),
+        _return_re_issued(ledger),
         "other helps: " + ", ".join(f"{k} {v}" for k, v in sorted(helps.items())),
         "applications along the statutory path (POLICY ch. 14), left for the worklists: "
         + (", ".join(f"{k} {v}" for k, v in sorted(stages.items())) or "none"),

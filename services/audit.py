@@ -56,6 +56,7 @@ def replay_household(
         listed = [_listed("household", e.originator_version, type(e), vars(e)) for e in events]
     listed += [_listed("payments", e.originator_version, type(e), vars(e)) for e in payment_events]
     month = f"{as_of:%Y-%m}"
+    paid_by = _grant_payments(payment_events)
     # Who decided each entitlement: the approver of the latest recorded approval naming
     # it that is in force by `as_of` (POLICY ch. 13: recording order decides).
     decided_by: dict[tuple[str, str | None], str] = {}
@@ -82,21 +83,7 @@ def replay_household(
             }
             for c in household.categories_on(as_of)
         ],
-        "payments": [
-            {
-                "payment_id": line["payment_id"],
-                "run_period": e.run_period,
-                "period": line["period"],
-                "programme": line["programme"],
-                "kind": line["kind"],
-                "amount": format_yuan(line["amount_fen"]),
-                "why": line["explanation"],
-            }
-            for e in payment_events
-            if isinstance(e, PaymentLedger.PaymentsScheduled)
-            for line in e.lines
-            if line["period"] <= month  # the state on as_of: no later month's payments
-        ],
+        "payments": _payments(payment_events, month),
         "entitlements": [
             {
                 "programme": key.partition("/")[0],
@@ -113,12 +100,14 @@ def replay_household(
         ],
         "grants": [
             {
+                "grant_id": e.application_id,
                 "programme": e.programme,
                 "member_id": e.member_id,
                 "amount": format_yuan(e.amount_fen),
                 "effective_on": e.effective_on.isoformat(),
                 "why": e.explanation,
                 "decided_by": e.actor,
+                "paid_by": paid_by.get(e.application_id),
             }
             for e in events
             if isinstance(e, Household.GrantAwarded) and e.effective_on <= as_of
@@ -145,6 +134,67 @@ def replay_household(
         "state": state,
         "events": listed,
     }
+
+
+def _payments(payment_events: list[Any], month: str) -> list[dict[str, Any]]:
+    """The payment lines for months up to `month`, each with its status and the bank's
+    answers as recorded by then, and the line it tries again (the chain of tries)."""
+    answers: dict[str, list[dict[str, Any]]] = {}
+    for e in payment_events:
+        if isinstance(e, PaymentLedger.PaymentAcknowledged):
+            answers.setdefault(e.payment_id, []).append(
+                {
+                    "status": e.status,
+                    "bank_reference": e.bank_reference,
+                    "reason": getattr(e, "reason", "") or None,
+                    "at": e.at,
+                    "actor": e.actor,
+                }
+            )
+    cancelled = {
+        item["payment_id"]
+        for e in payment_events
+        if isinstance(e, PaymentLedger.PaymentsScheduled)
+        for item in e.cancelled
+    }
+    return [
+        {
+            "payment_id": line["payment_id"],
+            "run_period": e.run_period,
+            "period": line["period"],
+            "programme": line["programme"],
+            "kind": line["kind"],
+            "amount": format_yuan(line["amount_fen"]),
+            "status": "cancelled"
+            if line["payment_id"] in cancelled
+            else (
+                answers[line["payment_id"]][-1]["status"]
+                if line["payment_id"] in answers
+                else "scheduled"
+            ),
+            "retry_of": line.get("retry_of"),
+            "answers": answers.get(line["payment_id"], []),
+            "why": line["explanation"],
+        }
+        for e in payment_events
+        if isinstance(e, PaymentLedger.PaymentsScheduled)
+        for line in e.lines
+        if line["period"] <= month  # the state on as_of: no later month's payments
+    ]
+
+
+def _grant_payments(payment_events: list[Any]) -> dict[str, str]:
+    """Each grant's latest payment line (its own, or the re-issue of a return)."""
+    root: dict[str, str] = {}
+    latest: dict[str, str] = {}
+    for e in payment_events:
+        if isinstance(e, PaymentLedger.PaymentsScheduled):
+            for line in e.lines:
+                first = root.get(line.get("retry_of") or "", line["payment_id"])
+                root[line["payment_id"]] = first
+                if line["kind"] == "grant":
+                    latest[first] = line["payment_id"]
+    return latest
 
 
 def _listed(stream: str, position: int, cls: type, state: Mapping[str, Any]) -> dict[str, Any]:

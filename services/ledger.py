@@ -278,38 +278,10 @@ class Ledger:
     # ----------------------------------------------------------------- payments
 
     def reconciliation(self, period: str) -> dict[str, Any]:
-        """A run's payments by the bank's answers (from the feed view) beside what the run
-        recorded it scheduled (from its own stream): they must balance."""
-        from domain.payments import PaymentRun, run_id
+        """A run's reconciliation to the fen (services/reconciliation.py)."""
+        from services.reconciliation import reconcile
 
-        recorded: Any = self.app.repository.get(run_id(period))
-        assert isinstance(recorded, PaymentRun)
-        self.runner.catch_up()
-        rows = {r["status"]: r for r in self.views.query(sql.RECONCILIATION, {"period": period})}
-
-        def part(*statuses: str) -> dict[str, int]:
-            return {
-                "payments": sum(int(rows[s]["payments"]) for s in statuses if s in rows),
-                "amount_fen": sum(int(rows[s]["amount_fen"]) for s in statuses if s in rows),
-            }
-
-        parts = {
-            "paid": part("paid"),
-            "failed": part("failed"),
-            "returned": part("returned"),
-            "cancelled": part("cancelled"),
-            "outstanding": part("scheduled"),
-        }
-        scheduled = {"payments": recorded.payments, "amount_fen": recorded.total_fen}
-        total = {k: sum(p[k] for p in parts.values()) for k in scheduled}
-        return {
-            "period": period,
-            "scheduled": scheduled,
-            **parts,
-            "recovered_fen": sum(int(r["recovered_fen"]) for r in rows.values()),
-            "balanced": total == scheduled,
-            "to_recover": self.recovery_balances(),
-        }
+        return reconcile(self, period)
 
     def recovery_balances(self) -> dict[str, int]:
         """Overpayments recognised and not yet recovered, across every household now (as

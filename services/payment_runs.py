@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ from domain.payments import (
     PaymentLedger,
     PaymentRun,
     PlannedLine,
+    RunReport,
     Segment,
     balance_after,
     check_run_order,
@@ -48,6 +49,7 @@ from domain.payments import (
 from domain.policy.registry import REGISTRY
 from domain.standards import county_of
 from projections import sql
+from services.payouts import grant_lines, read_trail, retry_lines
 
 if TYPE_CHECKING:
     from services.ledger import Ledger
@@ -64,6 +66,7 @@ class RunSummary:
     total_fen: int
     households: int
     created: bool
+    report: RunReport = field(default_factory=RunReport)  # grants, re-issues, waiting
 
 
 def _as_uuid(value: Any) -> UUID:
@@ -108,7 +111,7 @@ def run_payments(
     earlier = sorted((r for r in runs if r["period"] < period), key=lambda r: r["period"])
     covered = [r["period"] for r in earlier]
     since = int(earlier[-1]["position"]) if earlier else 0
-    written: tuple[int, int, int] | None = None
+    written: tuple[int, int, int, RunReport] | None = None
     replanned = False
     for _ in range(attempts):
         ledger.runner.catch_up()
@@ -119,11 +122,13 @@ def run_payments(
             replanned = True  # another writer got there first: re-plan from the new state
     else:
         raise ConflictError("the payment ledgers changed concurrently too often; run again")
-    if created and not replanned and written is not None:
-        payments, total, households = written  # this call wrote the whole run
-    else:
+    assert written is not None
+    payments, total, households, report = written
+    if not (created and not replanned):
         ledger.runner.catch_up()  # resumed or re-planned: count what the run holds
-        payments, total, households = _totals(ledger, period)
+        payments, total, households, counted = _totals(ledger, period)
+        report = replace(counted, waiting=report.waiting)  # what waits: as of the last plan
+    run.record_report(report, actor)
     run.complete(payments=payments, total_fen=total, households=households, actor=actor)
     try:
         ledger.app.save(run)
@@ -133,7 +138,7 @@ def run_payments(
             raise ConflictError(f"the run for {period} changed concurrently; ask again") from None
         return _summary(finished, created=False)
     # The views (the feed) catch up on the next read, or in `serve`'s background thread.
-    return RunSummary(run.id, period, payments, total, households, created)
+    return RunSummary(run.id, period, payments, total, households, created, run.report)
 
 
 def _wait_for(ledger: Ledger, period: str, timeout: float) -> RunSummary | None:
@@ -147,15 +152,20 @@ def _wait_for(ledger: Ledger, period: str, timeout: float) -> RunSummary | None:
 
 
 def _summary(run: PaymentRun, created: bool) -> RunSummary:
-    return RunSummary(run.id, run.period, run.payments, run.total_fen, run.households, created)
+    return RunSummary(
+        run.id, run.period, run.payments, run.total_fen, run.households, created, run.report
+    )
 
 
-def _totals(ledger: Ledger, period: str) -> tuple[int, int, int]:
+def _totals(ledger: Ledger, period: str) -> tuple[int, int, int, RunReport]:
     rows = ledger.views.query(sql.FEED_RUN, {"period": period})
+    report = RunReport()
+    _count(report, rows)
     return (
         len(rows),
         sum(int(r["amount_fen"]) for r in rows),
         len({str(r["household_id"]) for r in rows}),
+        report,
     )
 
 
@@ -166,9 +176,10 @@ def _schedule(
     covered: list[str],
     since: int,
     batch_size: int,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, RunReport]:
     """Plan and write the run's payments, `batch_size` households per transaction.
-    Returns the payments, their total and the households written."""
+    Returns the payments, their total, the households written and the run's report
+    (its grants and re-issues written, and what waits: services/payouts.py)."""
     views = ledger.views
     key_points: dict[tuple[str, str, str | None], dict[date, tuple[int, Segment]]] = defaultdict(
         dict
@@ -204,25 +215,34 @@ def _schedule(
     retries: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in views.query(sql.RUN_RETRIES, {}):
         retries[str(row["household_id"])].append(row)
+    returns = any(r["status"] == "returned" for rows in retries.values() for r in rows)
+    trail = read_trail(views, period, returns=returns)
 
     by_household: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
     for key in key_points:
         by_household[key[0]].append(key)
-    for household in retries:
+    for household in (*retries, *trail.grants):
         by_household.setdefault(household, [])
 
     first_day = period_bounds(period)[0]
     books: dict[str, tuple[Fraction, str, int]] = {}
     batch: list[Any] = []
     written, total, households = 0, 0, 0
+    report = RunReport()
     for household, keys in sorted(by_household.items()):
         found = ledgers.get(household)
+        members = payees.get(household, {})
+        county = county_of(regions.get(household, "330400"))
+        share, label, max_failures = _standards(ledger, books, county, first_day)
+        granted, grants_waiting = grant_lines(household, trail.grants.get(household, []), members)
+        tried, cancelled, returns_waiting = retry_lines(
+            household, retries.get(household, []), members, trail.recorded, max_failures
+        )
+        report.waiting += grants_waiting + returns_waiting
         if found is not None and found["last_run_period"] == period:
             continue  # this household's payments for the run are written already
-        county = county_of(regions.get(household, "330400"))
         lines: list[PlannedLine] = []
         overpayments: list[dict[str, Any]] = []
-        share, label, max_failures = _standards(ledger, books, county, first_day)
         plans: list[tuple[KeyHistory, list[PlannedLine], list[dict[str, Any]], list[str]]] = []
         for key in sorted(keys, key=lambda k: (k[1], k[2] or "")):
             history = KeyHistory(
@@ -245,38 +265,12 @@ def _schedule(
         for _, planned, overs, _ in _move_ended_balances(plans, period, share, label):
             lines.extend(planned)
             overpayments.extend(overs)
-        cancelled: list[dict[str, Any]] = []
-        for failed in retries.get(household, []):
-            if int(failed["failures"]) >= max_failures:
-                cancelled.append(
-                    {
-                        "payment_id": failed["payment_id"],
-                        "reason": (
-                            f"failed {failed['failures']} times (the most is {max_failures}); "
-                            "set a new account and pay it by hand"
-                        ),
-                    }
-                )
-            else:
-                lines.append(
-                    PlannedLine(
-                        failed["programme"],
-                        failed["member_id"],
-                        failed["period"],
-                        failed["kind"],
-                        int(failed["amount_fen"]),
-                        0,
-                        f"offered again after the bank answered {failed['status']} "
-                        f"({failed['bank_reference']}): {failed['explanation']}",
-                        retry_of=failed["payment_id"],
-                        failures=int(failed["failures"]),
-                    )
-                )
+        lines += tried + granted
         if not (lines or overpayments or cancelled):
             continue
         household_uuid = _as_uuid(household)
-        members = payees.get(household, {})
         line_dicts = [_line(household, household_uuid, period, line, members) for line in lines]
+        _count(report, line_dicts)
         batch.append(
             _event(
                 household_uuid,
@@ -297,7 +291,18 @@ def _schedule(
             batch = []
     if batch:
         _put(ledger, batch)
-    return written, total, households
+    return written, total, households, report
+
+
+def _count(report: RunReport, lines: list[dict[str, Any]]) -> None:
+    """A household's grant lines and re-issues, added to the run's report."""
+    for line in lines:
+        if line["kind"] == "grant" and not line["retry_of"]:
+            report.grants += 1
+            report.grants_fen += int(line["amount_fen"])
+        if line["retry_of"]:
+            report.reissued += 1
+            report.reissued_fen += int(line["amount_fen"])
 
 
 def _move_ended_balances(
@@ -379,20 +384,20 @@ def _line(
     line: PlannedLine,
     members: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
-    payee = _payee(line.programme, line.member_id, members) or {}
+    if line.payee is not None:
+        payee = members[line.payee]
+    else:
+        payee = _payee(line.programme, line.member_id, members) or {}
+    if line.retry_of:
+        paid_as = retry_payment_id(line.retry_of, run_period)
+    elif line.payment_id is not None:
+        paid_as = line.payment_id  # a grant: its own id
+    else:
+        paid_as = payment_id(
+            household_uuid, line.programme, line.member_id, line.period, line.kind, run_period
+        )
     return {
-        "payment_id": (
-            retry_payment_id(line.retry_of, run_period)
-            if line.retry_of
-            else payment_id(
-                household_uuid,
-                line.programme,
-                line.member_id,
-                line.period,
-                line.kind,
-                run_period,
-            )
-        ),
+        "payment_id": paid_as,
         "household_id": household,
         "programme": line.programme,
         "member_id": line.member_id,

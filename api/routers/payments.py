@@ -10,14 +10,15 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import User
-from api.deps import SEES_ACCOUNTS, Caseworker, FeedReader, Finance, LedgerDep
-from api.schemas import AccountIn, AcknowledgementIn, PaymentRunIn, PaymentRunOut
+from api.deps import SEES_ACCOUNTS, Caseworker, FeedReader, Finance, LedgerDep, Reader
+from api.schemas import AccountIn, AcknowledgementIn, PaymentRunIn, PaymentRunOut, WaitingOut
 from domain.errors import InvalidInputError, NotFoundError
 from domain.money import format_yuan
 from domain.payments import mask_account
 from projections import sql
 from projections.pain001 import CreditTransfer, build_pain001
 from services.payment_runs import run_payments
+from services.payouts import household_history, waiting_now
 
 router = APIRouter(tags=["payments"])
 PAYER_NAME = "嘉兴市民政局社会救助资金专户"
@@ -45,13 +46,32 @@ def set_account(
     }
 
 
+def waiting_item(item: dict[str, Any]) -> dict[str, Any]:
+    return WaitingOut(
+        kind=item["kind"],
+        payment_id=item["payment_id"],
+        household_id=str(item["household_id"]),
+        programme=item["programme"],
+        member_id=item["member_id"],
+        period=item["period"],
+        amount=format_yuan(int(item["amount_fen"])),
+        why=item["why"],
+    ).model_dump()
+
+
 def _run_body(summary: Any) -> dict[str, Any]:
+    report = summary.report
     return PaymentRunOut(
         run_id=str(summary.run_id),
         period=summary.period,
         payments=summary.payments,
         total=format_yuan(summary.total_fen),
         households=summary.households,
+        grants=report.grants,
+        grants_total=format_yuan(report.grants_fen),
+        re_issued=report.reissued,
+        re_issued_total=format_yuan(report.reissued_fen),
+        waiting=[WaitingOut(**waiting_item(item)) for item in report.waiting],
     ).model_dump()
 
 
@@ -77,11 +97,26 @@ def _run_period(ledger: Any, run_id: UUID) -> str:
     raise NotFoundError(f"no payment run {run_id}", "run_id")
 
 
+RECONCILED = (
+    "scheduled",
+    "paid",
+    "failed",
+    "returned",
+    "cancelled",
+    "outstanding",
+    "grants",
+    "re_issues",
+    "re_issued",
+    "owed_again",
+)
+
+
 @router.get("/payment-runs/{run_id}/reconciliation")
 def reconciliation(run_id: UUID, _: FeedReader, ledger: LedgerDep) -> dict[str, Any]:
     """What the run scheduled (from its own stream) = paid + failed + returned +
-    cancelled + outstanding (from the bank's answers), by count and amount; `balanced`
-    says whether it holds."""
+    cancelled + outstanding (from the bank's answers), by count and amount; gross =
+    scheduled + recovered; failed + returned = re-issued + owed again. `checks` says
+    which holds, `balanced` whether all do."""
     period = _run_period(ledger, run_id)
     found = ledger.reconciliation(period)
 
@@ -91,11 +126,11 @@ def reconciliation(run_id: UUID, _: FeedReader, ledger: LedgerDep) -> dict[str, 
     return {
         "run_id": str(run_id),
         "period": period,
-        **{
-            k: money(found[k])
-            for k in ("scheduled", "paid", "failed", "returned", "cancelled", "outstanding")
-        },
+        **{k: money(found[k]) for k in RECONCILED},
+        "gross": format_yuan(found["gross_fen"]),
         "recovered": format_yuan(found["recovered_fen"]),
+        "waiting": found["waiting"],
+        "checks": found["checks"],
         "balanced": found["balanced"],
         "to_recover": {
             "entitlements": found["to_recover"]["entitlements"],
@@ -227,8 +262,10 @@ def acknowledge(
     payment_id: str, body: AcknowledgementIn, user: Finance, ledger: LedgerDep
 ) -> JSONResponse:
     """The bank's answer (paid, failed, returned). The same answer twice records once
-    (200); a contradicting one is a 409. A failed or returned payment is offered again
-    by the next run, and cancelled after the set number of failures."""
+    (200); a contradicting one is a 409. A failed payment is offered again by the next
+    run, and cancelled after the set number of failures; a returned one (退票, with the
+    bank's reason) is owed again and re-issued by the first run after a payee account is
+    recorded."""
     if body.at.tzinfo is None:
         raise InvalidInputError("at must carry a UTC offset, e.g. +08:00", "at")
     ledger.runner.catch_up()
@@ -243,8 +280,94 @@ def acknowledge(
         bank_reference=body.bank_reference,
         at=body.at,
         actor=user.name,
+        reason=body.reason or "",
     )
     return JSONResponse(
         {"payment_id": payment_id, "status": body.status, "recorded": recorded},
         status_code=201 if recorded else 200,
     )
+
+
+@router.get("/payments/waiting", response_model=list[WaitingOut])
+def waiting(_: FeedReader, ledger: LedgerDep) -> Any:
+    """What is owed and waits for a caseworker now: each grant not paid whose household
+    has no payee account, and each returned payment with no account recorded since its
+    return. The first run after the account is recorded pays it."""
+    return [waiting_item(item) for item in waiting_now(ledger)]
+
+
+def _grant_status(grant: dict[str, Any], waits: set[str]) -> str:
+    """The status of the latest try of the grant's payment; `waiting` with no payee
+    account; `due` when the next run for its month or a later one will pay it."""
+    if grant["paid_by"] is not None:
+        return str(grant["paid_by"]["status"])
+    return "waiting" if str(grant["grant_id"]) in waits else "due"
+
+
+def _answer(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "status": row["status"],
+        "bank_reference": row["bank_reference"],
+        "reason": row["reason"] or None,
+        "at": row["answered_at"],
+        "actor": row["actor"],
+    }
+
+
+@router.get("/households/{household_id}/payments")
+def household_payments(household_id: UUID, user: Reader, ledger: LedgerDep) -> dict[str, Any]:
+    """The household's payment history: every line (regular, arrears, grant) in order
+    with the bank's answers and its chain of tries (`original`, `try`, `retry_of`,
+    `re_issued_by`: the line, its return, the re-issue), its one-off grants with the
+    line that pays each, its payee accounts as recorded, what it is owed again and what
+    waits. Accounts whole only for finance."""
+    ledger.require_household(household_id)
+    found = household_history(ledger, household_id)
+    whole = user.role in SEES_ACCOUNTS
+    waits = {item["payment_id"] for item in found["waiting"]}
+
+    def account(number: str | None) -> dict[str, Any]:
+        return {
+            "account_masked": mask_account(number),
+            **({"account_number": number} if whole else {}),
+        }
+
+    return {
+        "household_id": str(household_id),
+        "payments": [
+            {
+                **feed_item(p, user),
+                "original": p["original"],
+                "try": p["try"],
+                "re_issued_by": p["re_issued_by"],
+                "answers": [_answer(a) for a in p["answers"]],
+            }
+            for p in found["payments"]
+        ],
+        "grants": [
+            {
+                "grant_id": g["grant_id"],
+                "programme": g["programme"],
+                "member_id": g["member_id"],
+                "amount": format_yuan(int(g["amount_fen"])),
+                "effective_on": str(g["effective_on"]),
+                "decided_by": g["actor"],
+                "paid_by": g["paid_by"]["payment_id"] if g["paid_by"] else None,
+                "status": _grant_status(g, waits),
+            }
+            for g in found["grants"]
+        ],
+        "accounts": [
+            {
+                "member_id": a["member_id"],
+                "kind": a["account_kind"],
+                **account(a["account_number"]),
+                "bank_name": a["bank_name"],
+                "recorded_on": str(a["effective_on"]),
+                "recorded_by": a["actor"],
+            }
+            for a in found["accounts"]
+        ],
+        "owed_again": format_yuan(found["owed_again_fen"]),
+        "waiting": [waiting_item(item) for item in found["waiting"]],
+    }

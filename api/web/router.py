@@ -52,6 +52,7 @@ from domain.standards import CITY_CODE, COUNTIES, region_prefix
 from projections import sql
 from services.audit import replay_household
 from services.ledger import Ledger
+from services.payouts import waiting_now
 from services.warnings import act, summarise
 from services.warnings import warnings as warnings_on
 
@@ -408,7 +409,8 @@ def payments(request: Request, who: FeedReader) -> HTMLResponse:
             ],
             run["scheduled"]["amount_fen"],
         )
-    return render(request, "payments.html", who, runs=runs, yuan=format_yuan)
+    waiting = waiting_now(_ledger(request))
+    return render(request, "payments.html", who, runs=runs, waiting=waiting, yuan=format_yuan)
 
 
 @router.get("/medical/relief")

@@ -205,8 +205,10 @@ class LedgerApplication(
         bank_reference: str,
         at: datetime,
         actor: str,
+        reason: str = "",
     ) -> bool:
-        """The bank's answer on a payment; the same answer twice records once (False)."""
+        """The bank's answer on a payment; the same answer twice records once (False). A
+        return (退票) carries the bank's reason, e.g. "AC04 account closed"."""
 
         def attempt() -> tuple[list[Any], bool]:
             try:
@@ -221,6 +223,7 @@ class LedgerApplication(
                     at=at.isoformat(),
                     actor=actor,
                     on=at.date(),
+                    reason=reason,
                 )
             )
             return ([found] if recorded else []), recorded

@@ -16,7 +16,7 @@ import pytest
 
 from api.web.session import COOKIE
 from domain.idnumber import mask_id_number
-from tests.e2e.test_http import AP, CW, events, register
+from tests.e2e.test_http import AP, CW, approve_dibao, events, register
 from tests.e2e.test_payments_http import on_dibao
 
 FIN = ("finance-zhou", "finance")
@@ -400,3 +400,44 @@ def test_caseworker_resolves_an_early_warning_and_the_auditor_only_reads(web, ci
     assert auditor.locator("form.act").count() == 0
     web.shot(auditor, "warnings-auditor")
     auditor.context.close()
+
+
+def test_the_payment_runs_page_lists_what_waits_for_an_account(web, city):
+    """A dibao household of one with no payee account, granted 暖巢 renovation of
+    8,000.00 (§14) from 2025-02-01: finance sees it waiting on the payment runs page, with
+    its household, month and amount; once the account is recorded it is off the list."""
+    s = web.server
+    hid, [member] = register(s, members=1)
+    approve_dibao(s, hid, "2025-02-01", "0")
+    r = s.client.post(
+        f"/households/{hid}/applications",
+        headers=s.token(*CW),
+        json={
+            "programme": "renovation_grant",
+            "effective_from": "2025-02-01",
+            "details": {"requested": "8000"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    grant_id = r.json()["application_id"]
+    r = s.client.post(
+        f"/households/{hid}/applications/{grant_id}/determination",
+        headers=s.token(*AP),
+        json={"decision": "approve", "reason": "核实"},
+    )
+    assert r.status_code == 200, r.text
+    page = web.sign_in(*FIN)
+    page.goto(f"{web.url}/ui/payments")
+    assert texts(page, "#waiting tbody tr td")[:4] == [
+        hid, "一次性救助：家庭无收款账户", "2025-02", "8000.00",
+    ]  # fmt: skip
+    web.shot(page, "payments-waiting")
+    r = s.client.put(
+        f"/households/{hid}/members/{member}/account",
+        headers=s.token(*CW),
+        json={"kind": "bank", "account_number": "6222020200112233999"},
+    )
+    assert r.status_code == 200, r.text
+    page.goto(f"{web.url}/ui/payments")
+    assert page.locator("#waiting").count() == 0
+    page.context.close()

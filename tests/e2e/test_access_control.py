@@ -93,6 +93,8 @@ ALLOWED = {
     ("GET", "/feeds/payments.csv"): {"finance"},
     ("GET", "/feeds/payments.xml"): {"finance"},
     ("POST", "/payments/{payment_id}/acknowledgements"): {"finance"},
+    ("GET", "/payments/waiting"): {"finance", "auditor"},
+    ("GET", "/households/{household_id}/payments"): READERS,
     ("GET", "/audit/households/{household_id}/replay"): {"auditor"},
     ("GET", "/audit/households/{household_id}/report"): {"auditor"},
     ("GET", "/audit/verify"): {"auditor"},

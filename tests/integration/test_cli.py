@@ -121,6 +121,42 @@ def test_payment_run_and_feed_export(env):
     assert "<CtrlSum>2000.00</CtrlSum>" in xml
 
 
+def test_payment_run_prints_its_grants_and_what_waits(env):
+    """`ledger payment-run` says how many one-off grants it paid and lists what waits: a
+    household of one on dibao from 2025-01-01 with no income (1,250.00, §6) and no payee
+    account, granted 暖巢 renovation of 8,000.00 (§14), which waits for an account."""
+    from tests.helpers import household, means
+
+    ledger = Ledger.open(env)
+    try:
+        hid, _ = household(ledger.app, 1)
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 1, 1),
+            means=means(0),
+            actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
+        )
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+        grant_id = ledger.app.submit_application(
+            hid,
+            programme="renovation_grant",
+            effective_from=date(2025, 1, 1),
+            means=None,
+            details={"requested": "8000"},
+            actor="caseworker-li",
+        )
+        ledger.app.determine(hid, grant_id, decision="approve", reason="ok", actor="approver-wang")
+    finally:
+        ledger.close()
+    output = run("payment-run", "2025-01")
+    assert "1 payments scheduled, total 1250.00 to 1 households; of them 0 one-off grants" in output
+    assert "waiting (1):" in output
+    assert f"grant {grant_id} household {hid} renovation_grant 2025-01 8000.00" in output
+    assert "no payee account" in output
+
+
 def test_payment_run_refuses_a_skipped_month_and_export_refuses_a_bad_run_id(env):
     """Audit G3 and G10: `ledger payment-run` for a month after a gap says which month
     to run first and records nothing; `ledger feed export --run` with something that is

@@ -31,8 +31,10 @@ def test_every_programme_in_the_history_and_monthly_ones_in_the_run(ledger):
     """One urban dibao household of three (no income: (15,000 x 3) / 12 = 3,750.00): an
     elderly head, an unemployed parent, a student. March 2025 pays dibao 3,750.00,
     charity 100.00, virtual job 200.00 (the parent), eldercare 300.00, price 50.00, rent
-    0.5 x 2,400 = 1,200.00 and the temporary subsidy 1,250.00; the grants (education
-    5,000, renovation 25,000, disaster 25,000) are in the history but not in the run."""
+    0.5 x 2,400 = 1,200.00 and the temporary subsidy 1,250.00. The one-off grants are in
+    the history, not among the amounts in force: March's run pays renovation 25,000 (§14)
+    and disaster relief 25,000 (§28, from 2024-07-10) as `grant` lines under their grant's
+    id; education aid 5,000 (§11) takes effect 2025-09-01, so no March line pays it."""
     app = ledger.app
     hid = app.register_household(
         region_code="330402",
@@ -132,9 +134,12 @@ def test_every_programme_in_the_history_and_monthly_ones_in_the_run(ledger):
 
     run_payments(ledger, "2025-03", "finance-zhou")
     ledger.runner.catch_up()
-    paid = {
-        r["programme"]: r["amount_fen"]
-        for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-03"})
+    march = ledger.views.query(sql.FEED_RUN, {"period": "2025-03"})
+    paid = {r["programme"]: r["amount_fen"] for r in march if r["kind"] != "grant"}
+    grants = {r["programme"]: (r["amount_fen"], r["period"]) for r in march if r["kind"] == "grant"}
+    assert grants == {
+        "renovation_grant": (2_500_000, "2025-03"),
+        "disaster_relief": (2_500_000, "2024-07"),
     }
     assert paid == {
         "dibao": 375_000,
