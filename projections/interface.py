@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -108,6 +108,8 @@ class ViewStore(TrackingRecorder, ABC):
     at once: one writes at a time, and each checks under the lock that the positions it
     worked from are still the views' positions."""
 
+    dialect = ""  # "sqlite" or "postgres": which of a query's backend forms to run
+
     # The tables of the views that keep failing to catch up, by table (set by the
     # runner; always replaced, never changed in place): a read of one is refused.
     unavailable: dict[str, str] = {}  # noqa: RUF012
@@ -184,6 +186,13 @@ class ViewStore(TrackingRecorder, ABC):
         self, at: datetime, user: str, role: str, household_id: str | None, path: str
     ) -> None:
         """Note that `user` read personal data (of a household, or a feed) at `at`."""
+
+    @abstractmethod
+    def record_accesses(
+        self, at: datetime, user: str, role: str, household_ids: Sequence[str | None], path: str
+    ) -> None:
+        """Note in one transaction that `user` read personal data of each of these
+        households (a page of search results, a worklist) at `at`."""
 
     @abstractmethod
     def accesses(self, household_id: str | None, limit: int) -> list[dict[str, Any]]:

@@ -148,6 +148,38 @@ _CREATE = (
     "raised_on date NOT NULL, status text NOT NULL, note text NOT NULL, actor text NOT NULL, "
     "acknowledged_on date, resolved_on date, opened_at timestamptz NOT NULL, "
     "acted_at timestamptz, notification_id bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_applications_household "
+    "ON {s}.ledger_applications (household_id)",
+    # The search view (projections/search.py): the grams of names and addresses as text
+    # arrays under GIN indexes (built in; no extension).
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_households (household_id uuid PRIMARY KEY, "
+    "hkey bigint NOT NULL UNIQUE, region_code text NOT NULL, residence text NOT NULL, "
+    "address text NOT NULL, registered_on date NOT NULL, caseworker text NOT NULL, "
+    "assigned_on date NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_households_caseworker "
+    "ON {s}.ledger_search_households (caseworker, hkey)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_households_region "
+    "ON {s}.ledger_search_households (region_code, hkey)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_addresses (household_id uuid NOT NULL, "
+    "norm text NOT NULL, grams text NOT NULL, "
+    "gram_set text[] GENERATED ALWAYS AS (string_to_array(grams, ' ')) STORED)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_addresses_grams "
+    "ON {s}.ledger_search_addresses USING gin (gram_set)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_members (household_id uuid NOT NULL, "
+    "member_id text NOT NULL, name text NOT NULL, id_hash text NOT NULL, "
+    "id_masked text NOT NULL, relation text NOT NULL, left_on date, "
+    "added_nid bigint NOT NULL, membership_nid bigint NOT NULL, "
+    "PRIMARY KEY (household_id, member_id))",
+    "CREATE INDEX IF NOT EXISTS ledger_search_members_id ON {s}.ledger_search_members (id_hash)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_names (household_id uuid NOT NULL, "
+    "member_id text NOT NULL, norm text NOT NULL, grams text NOT NULL, "
+    "gram_set text[] GENERATED ALWAYS AS (string_to_array(grams, ' ')) STORED)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_names_grams "
+    "ON {s}.ledger_search_names USING gin (gram_set)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_applications (application_id text PRIMARY KEY, "
+    "household_id uuid NOT NULL, programme text NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_applications_household "
+    "ON {s}.ledger_search_applications (household_id, programme)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_data_access (id bigserial PRIMARY KEY, "
     "at timestamptz NOT NULL, user_name text NOT NULL, role text NOT NULL, "
     "household_id text, path text NOT NULL)",
@@ -198,6 +230,8 @@ def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:
 
 
 class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
+    dialect = "postgres"
+
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self._schema = Identifier(self.datastore.schema)
@@ -445,6 +479,18 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
                     "path) VALUES (%s, %s, %s, %s, %s)"
                 ),
                 (at, user, role, household_id, path),
+            )
+
+    def record_accesses(
+        self, at: datetime, user: str, role: str, household_ids: Sequence[str | None], path: str
+    ) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                self._sql(
+                    "INSERT INTO {s}.ledger_data_access (at, user_name, role, household_id, "
+                    "path) VALUES (%s, %s, %s, %s, %s)"
+                ),
+                [(at, user, role, household_id, path) for household_id in household_ids],
             )
 
     def accesses(self, household_id: str | None, limit: int) -> list[dict[str, Any]]:

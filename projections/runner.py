@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from domain.errors import ViewsBehindError
-from projections import applications, care, entitlements, medical, payments, warnings
+from projections import applications, care, entitlements, medical, payments, search, warnings
 from projections.interface import Op, PositionMoved, ViewStore
 
 log = logging.getLogger("ledger.projections")
@@ -42,7 +42,19 @@ VIEWS: dict[str, ViewSpec] = {
     applications.NAME: ViewSpec(
         applications.NAME, applications.TABLES, applications.TOPICS, applications.ops_for
     ),
+    # Indexes ID numbers under a key: this spec refuses to (`bound_views` binds the key).
+    search.NAME: ViewSpec(search.NAME, search.TABLES, search.TOPICS, search.unbound),
 }
+
+
+def bound_views(id_key: bytes | None) -> dict[str, ViewSpec]:
+    """The views with the search view's ID index key bound (LEDGER_ID_INDEX_KEY)."""
+    if id_key is None:
+        return dict(VIEWS)
+    return {
+        **VIEWS,
+        search.NAME: replace(VIEWS[search.NAME], ops_for=search.bound(id_key)),
+    }
 
 
 def stock_projection(view: ViewSpec) -> type[Projection[ViewStore]]:
@@ -92,9 +104,14 @@ class CatchUpRunner:
         store: ViewStore,
         batch_size: int = 1000,
         rebuild_batch_size: int = 5000,
+        *,
+        id_key: bytes | None = None,
     ) -> None:
         self.app = app
         self.store = store
+        # The views this runner writes: the search view's ID index key bound (a runner
+        # without it stops at the first member's ID number, naming the setting).
+        self.views = bound_views(id_key)
         self.batch_size = batch_size
         # A rebuild reads the whole log: bigger pages, fewer transactions (the memory
         # held is one page of events and its rows, whatever the size of the log).
@@ -116,7 +133,7 @@ class CatchUpRunner:
 
     def lag(self) -> dict[str, int]:
         head = self.app.recorder.max_notification_id() or 0
-        return {name: head - self.position(view) for name, view in VIEWS.items()}
+        return {name: head - self.position(view) for name, view in self.views.items()}
 
     def catch_up(
         self,
@@ -125,11 +142,11 @@ class CatchUpRunner:
     ) -> int:
         """Process everything recorded so far; return the number of events applied (an
         event applied to two views counts twice)."""
-        wanted = names or tuple(VIEWS)
+        wanted = names or tuple(self.views)
         # The common case of a read: nothing new. One round trip on PostgreSQL (the head
         # and every view's position at once) tells it, without taking the lock.
         head, tracked = self.store.head_and_positions(
-            self.app.recorder, tuple(self.tracking_name(VIEWS[n]) for n in wanted)
+            self.app.recorder, tuple(self.tracking_name(self.views[n]) for n in wanted)
         )
         if all(position >= head for position in tracked.values()):
             return 0
@@ -140,7 +157,7 @@ class CatchUpRunner:
             broken: dict[str, Exception] = {}
             try:
                 applied = self._catch_up_views(
-                    [VIEWS[name] for name in wanted], progress, broken=broken
+                    [self.views[name] for name in wanted], progress, broken=broken
                 )
             except Exception as error:
                 self._failed(error)
@@ -158,7 +175,7 @@ class CatchUpRunner:
                         first_line(error),
                     )
                 self.store.unavailable = {
-                    table: name for name in broken for table in VIEWS[name].tables
+                    table: name for name in broken for table in self.views[name].tables
                 }
                 return applied
             self.failure = None
@@ -168,7 +185,7 @@ class CatchUpRunner:
     def _wait_for_worker(self, wanted: tuple[str, ...], head: int, seconds: float) -> int:
         """Wait for the projection worker to bring `wanted` to `head`; 0 events applied
         here. Polled every few milliseconds, backing off to 50 ms."""
-        names = tuple(self.tracking_name(VIEWS[n]) for n in wanted)
+        names = tuple(self.tracking_name(self.views[n]) for n in wanted)
         deadline = time.monotonic() + seconds
         pause = 0.002
         while True:
@@ -321,7 +338,7 @@ class CatchUpRunner:
     ) -> int:
         """Drop the views' rows and tracking, then rebuild them from the log."""
         with self._lock:
-            views = [VIEWS[name] for name in names or tuple(VIEWS)]
+            views = [self.views[name] for name in names or tuple(self.views)]
             for view in views:
                 self.store.reset(self.tracking_name(view), view.tables)
             return self._catch_up_views(views, progress, self.rebuild_batch_size)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -51,6 +51,8 @@ def _params(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
+    dialect = "sqlite"
+
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
         statements += [
@@ -170,6 +172,35 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "raised_on TEXT NOT NULL, status TEXT NOT NULL, note TEXT NOT NULL, "
             "actor TEXT NOT NULL, acknowledged_on TEXT, resolved_on TEXT, "
             "opened_at TEXT NOT NULL, acted_at TEXT, notification_id INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_applications_household "
+            "ON ledger_applications (household_id)",
+            # The search view (projections/search.py): names and addresses in FTS5
+            # tables, the `ascii` tokenizer keeping every non-ASCII character a token
+            # character (whatever Unicode version SQLite's own tables know).
+            "CREATE TABLE IF NOT EXISTS ledger_search_households ("
+            "household_id TEXT PRIMARY KEY, hkey INTEGER NOT NULL UNIQUE, "
+            "region_code TEXT NOT NULL, residence TEXT NOT NULL, address TEXT NOT NULL, "
+            "registered_on TEXT NOT NULL, caseworker TEXT NOT NULL, assigned_on TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_search_households_caseworker "
+            "ON ledger_search_households (caseworker, hkey)",
+            "CREATE INDEX IF NOT EXISTS ledger_search_households_region "
+            "ON ledger_search_households (region_code, hkey)",
+            "CREATE VIRTUAL TABLE IF NOT EXISTS ledger_search_addresses USING fts5(grams, "
+            "norm UNINDEXED, household_id UNINDEXED, tokenize = 'ascii')",
+            "CREATE TABLE IF NOT EXISTS ledger_search_members (household_id TEXT NOT NULL, "
+            "member_id TEXT NOT NULL, name TEXT NOT NULL, id_hash TEXT NOT NULL, "
+            "id_masked TEXT NOT NULL, relation TEXT NOT NULL, left_on TEXT, "
+            "added_nid INTEGER NOT NULL, membership_nid INTEGER NOT NULL, "
+            "PRIMARY KEY (household_id, member_id))",
+            "CREATE INDEX IF NOT EXISTS ledger_search_members_id "
+            "ON ledger_search_members (id_hash)",
+            "CREATE VIRTUAL TABLE IF NOT EXISTS ledger_search_names USING fts5(grams, "
+            "norm UNINDEXED, household_id UNINDEXED, member_id UNINDEXED, tokenize = 'ascii')",
+            "CREATE TABLE IF NOT EXISTS ledger_search_applications ("
+            "application_id TEXT PRIMARY KEY, household_id TEXT NOT NULL, "
+            "programme TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_search_applications_household "
+            "ON ledger_search_applications (household_id, programme)",
             "CREATE TABLE IF NOT EXISTS ledger_data_access (id INTEGER PRIMARY KEY, "
             "at TEXT NOT NULL, user_name TEXT NOT NULL, role TEXT NOT NULL, "
             "household_id TEXT, path TEXT NOT NULL)",
@@ -331,6 +362,16 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
                 "INSERT INTO ledger_data_access (at, user_name, role, household_id, path) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (ts(at), user, role, household_id, path),
+            )
+
+    def record_accesses(
+        self, at: datetime, user: str, role: str, household_ids: Sequence[str | None], path: str
+    ) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                "INSERT INTO ledger_data_access (at, user_name, role, household_id, path) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(ts(at), user, role, household_id, path) for household_id in household_ids],
             )
 
     def accesses(self, household_id: str | None, limit: int) -> list[dict[str, Any]]:

@@ -135,7 +135,7 @@ class Ledger:
             from projections.sqlite import track_stream_heads as track_sqlite_heads
 
             track_sqlite_heads(recorder.datastore, recorder.events_table_name)
-        runner = CatchUpRunner(app, views)
+        runner = CatchUpRunner(app, views, id_key=settings.id_index_secret())
         if settings.projection_worker:
             runner.wait_for_worker = settings.projection_wait_seconds
         return cls(settings, app, views, runner)
