@@ -151,7 +151,7 @@ _CREATE = (
     "CREATE INDEX IF NOT EXISTS ledger_applications_household "
     "ON {s}.ledger_applications (household_id)",
     # The search view (projections/search.py): the grams of names and addresses as text
-    # arrays under GIN indexes (built in; no extension).
+    # arrays under GIN indexes (built in; no extension), a household's in one row.
     "CREATE TABLE IF NOT EXISTS {s}.ledger_search_households (household_id uuid PRIMARY KEY, "
     "hkey bigint NOT NULL UNIQUE, region_code text NOT NULL, residence text NOT NULL, "
     "address text NOT NULL, registered_on date NOT NULL, caseworker text NOT NULL, "
@@ -160,22 +160,22 @@ _CREATE = (
     "ON {s}.ledger_search_households (caseworker, hkey)",
     "CREATE INDEX IF NOT EXISTS ledger_search_households_region "
     "ON {s}.ledger_search_households (region_code, hkey)",
-    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_addresses (household_id uuid NOT NULL, "
-    "norm text NOT NULL, grams text NOT NULL, "
-    "gram_set text[] GENERATED ALWAYS AS (string_to_array(grams, ' ')) STORED)",
-    "CREATE INDEX IF NOT EXISTS ledger_search_addresses_grams "
-    "ON {s}.ledger_search_addresses USING gin (gram_set)",
+    # One row a household (`rowid`: its hkey), its members' names and its address.
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_text (rowid bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL UNIQUE, name_grams text NOT NULL, address_grams text NOT NULL, "
+    "name_norm text NOT NULL, address_norm text NOT NULL, "
+    "name_set text[] GENERATED ALWAYS AS (string_to_array(name_grams, ' ')) STORED, "
+    "address_set text[] GENERATED ALWAYS AS (string_to_array(address_grams, ' ')) STORED)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_text_names "
+    "ON {s}.ledger_search_text USING gin (name_set)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_text_addresses "
+    "ON {s}.ledger_search_text USING gin (address_set)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_search_members (household_id uuid NOT NULL, "
     "member_id text NOT NULL, name text NOT NULL, id_hash text NOT NULL, "
     "id_masked text NOT NULL, relation text NOT NULL, left_on date, "
     "added_nid bigint NOT NULL, membership_nid bigint NOT NULL, "
     "PRIMARY KEY (household_id, member_id))",
     "CREATE INDEX IF NOT EXISTS ledger_search_members_id ON {s}.ledger_search_members (id_hash)",
-    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_names (household_id uuid NOT NULL, "
-    "member_id text NOT NULL, norm text NOT NULL, grams text NOT NULL, "
-    "gram_set text[] GENERATED ALWAYS AS (string_to_array(grams, ' ')) STORED)",
-    "CREATE INDEX IF NOT EXISTS ledger_search_names_grams "
-    "ON {s}.ledger_search_names USING gin (gram_set)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_search_applications (application_id text PRIMARY KEY, "
     "household_id uuid NOT NULL, programme text NOT NULL)",
     "CREATE INDEX IF NOT EXISTS ledger_search_applications_household "
@@ -447,10 +447,16 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             )
             return [{**row, "member_id": row["member_id"] or None} for row in curs.fetchall()]
 
-    def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def query(
+        self, statement: str, params: dict[str, Any], *, plan_each: bool = False
+    ) -> list[dict[str, Any]]:
         self.check_available(statement)
         with self._read() as curs:
-            curs.execute(self._sql(postgres_dialect(statement)), params)
+            # psycopg prepares a statement run five times; prepare=False keeps it unnamed,
+            # so the server plans it with the values given (a custom plan) each time.
+            curs.execute(
+                self._sql(postgres_dialect(statement)), params, prepare=False if plan_each else None
+            )
             rows = curs.fetchall()
         # SUM over bigint comes back as numeric: give it back as int (it is whole fen).
         sums = [k for k, v in rows[0].items() if isinstance(v, Decimal)] if rows else []
@@ -459,6 +465,11 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
                 if row[key] is not None:
                     row[key] = int(row[key])
         return rows
+
+    def analyze(self, tables: tuple[str, ...]) -> None:
+        with self.datastore.get_connection() as conn:  # autocommit: ANALYZE on its own
+            for table in tables:
+                conn.execute(SQL("ANALYZE {s}.{t}").format(s=self._schema, t=Identifier(table)))
 
     def count(self, table: str) -> int:
         self.check_available(table)

@@ -341,4 +341,8 @@ class CatchUpRunner:
             views = [self.views[name] for name in names or tuple(self.views)]
             for view in views:
                 self.store.reset(self.tracking_name(view), view.tables)
-            return self._catch_up_views(views, progress, self.rebuild_batch_size)
+            applied = self._catch_up_views(views, progress, self.rebuild_batch_size)
+            # Every row is new: the planner's statistics of the old ones mislead it (a
+            # search of a common name planned as a rare one).
+            self.store.analyze(tuple(t for view in views for t in view.tables))
+            return applied

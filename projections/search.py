@@ -10,12 +10,15 @@ of the view cannot be searched by trying numbers. A number is found whole only.
 **Names and addresses** are found by any fragment (Chinese names are two to four
 characters, and a caseworker types one or two): each text is normalised (NFKC, case
 folded, only letters and digits kept) and indexed by its bigrams, with its single
-characters for a one-character fragment, in each backend's own full-text index
-(SQLite: an FTS5 table, its `ascii` tokenizer keeping every non-ASCII character; a
-fragment is the phrase of its bigrams; PostgreSQL: the grams as a text array under a GIN
-index, a fragment's grams all contained). Both then check the fragment is a substring of
-the normalised text, so both answer the same. A trigram index (FTS5 `trigram`,
-`pg_trgm`) finds nothing shorter than three characters: most name searches.
+characters for a one-character fragment, in one row a household (its members' names
+and its address; `rowid` its `hkey`, the order it was registered in) of each backend's
+own full-text index. SQLite: an FTS5 table, its `ascii` tokenizer keeping every
+non-ASCII character; a fragment is the phrase of its bigrams, and FTS5 gives the
+matching rows in rowid order, so a page of a common fragment (王, 南湖路) reads only its
+first rows. PostgreSQL: the grams as text arrays under GIN indexes, a fragment's grams
+all contained. Both then check the fragment is a substring of the normalised text, so
+both answer the same. A trigram index (FTS5 `trigram`, `pg_trgm`) finds nothing
+shorter than three characters: most name searches.
 
 `ops_for` needs the key: the runner binds it (`bound`); the spec in `VIEWS` refuses to
 hash without one."""
@@ -38,9 +41,8 @@ from projections.interface import Op
 NAME = "search"
 TABLES = (
     "ledger_search_households",
-    "ledger_search_addresses",
+    "ledger_search_text",
     "ledger_search_members",
-    "ledger_search_names",
     "ledger_search_applications",
 )
 TOPICS = tuple(
@@ -99,12 +101,6 @@ def id_hash(key: bytes, id_number: str) -> str:
     return hmac.new(key, id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
-def key_check(key: bytes) -> str:
-    """A fingerprint of the key (its hash of a fixed text), to tell that a view was built
-    under another key."""
-    return id_hash(key, "ledger-search-key-check")
-
-
 def bound(key: bytes | None) -> Callable[[Any, int], list[Op]]:
     """`ops_for` with the index key (None: refuse to index an ID number)."""
 
@@ -136,7 +132,15 @@ def ops_for(event: Any, notification_id: int, key: bytes | None) -> list[Op]:
                     "assigned_on": event.effective_on,
                 },
             ),
-            Op("search_address", {"household_id": hid, "norm": address, "grams": grams(address)}),
+            Op(
+                "search_text",
+                {
+                    "hkey": notification_id,
+                    "household_id": hid,
+                    "norm": address,
+                    "grams": grams(address),
+                },
+            ),
         ]
     if isinstance(event, Household.CaseworkerAssigned):
         return [
@@ -169,15 +173,7 @@ def ops_for(event: Any, notification_id: int, key: bytes | None) -> list[Op]:
                     "nid": notification_id,
                 },
             ),
-            Op(
-                "search_name",
-                {
-                    "household_id": hid,
-                    "member_id": event.member_id,
-                    "norm": name,
-                    "grams": grams(name),
-                },
-            ),
+            Op("search_name", {"household_id": hid, "norm": name, "grams": grams(name)}),
         ]
     if isinstance(event, Household.MemberMovedOut) or (
         isinstance(event, Household.MemberChanged) and event.changes.get("left_household")
@@ -219,33 +215,42 @@ STAGE_OF_ROW = (
     "OR a.investigated_on >= a.reopened_on) THEN 'investigated' "
     "WHEN a.report_on IS NOT NULL THEN 'checked' ELSE 'received' END"
 )
-_MATCH: dict[str, tuple[str, str]] = {
-    # table -> (SQLite, PostgreSQL): the fragment's grams found, then the fragment a
-    # substring of the normalised text (`:phrase`, `:gram_list` and `:norm` of the
-    # fragment).
-    "names": (
-        "ledger_search_names MATCH :phrase AND instr(norm, :norm) > 0",
-        "gram_set @> string_to_array(:gram_list, ' ') AND strpos(norm, :norm) > 0",
-    ),
-}
-_MATCH["addresses"] = (
-    _MATCH["names"][0].replace("names", "addresses"),
-    _MATCH["names"][1].replace("names", "addresses"),
-)
 COLUMNS = (
     "h.household_id, h.hkey, h.region_code, h.residence, h.address, h.registered_on, "
     "h.caseworker, h.assigned_on"
 )
 BY = ("id_number", "name", "address", "text")  # text: a name or an address
+_COLUMNS = {"name": ("name",), "address": ("address",), "text": ("name", "address")}
 
 
-def text_match(table: str, dialect: str) -> str:
-    sqlite, postgres = _MATCH[table]
-    found = sqlite if dialect == "sqlite" else postgres
-    return f"h.household_id IN (SELECT household_id FROM {{s}}.ledger_search_{table} WHERE {found})"
+def fts_query(by: str, fragment: str) -> str:
+    """SQLite: the FTS5 query of a normalised fragment, the phrase of its grams in the
+    columns `by` names. Grams hold letters and digits only: nothing needs quoting."""
+    columns = " ".join(f"{c}_grams" for c in _COLUMNS[by])
+    return "{" + columns + "} : " + fts_phrase(fragment)
 
 
-def search_statement(
+def _text_match(by: str, dialect: str, *, indexed: bool = True) -> str:
+    """The fragment's grams found (`:match` on SQLite, `:gram_list` on PostgreSQL), and
+    the fragment (`:norm`) a substring of the normalised text, in the columns of `by`
+    (not `indexed`: the substring alone, for rows read in order without the index)."""
+    if dialect == "sqlite":
+        found = " OR ".join(f"instr({c}_norm, :norm) > 0" for c in _COLUMNS[by])
+        return f"ledger_search_text MATCH :match AND ({found})"
+    grams = "{c}_set @> string_to_array(:gram_list, ' ') AND " if indexed else ""
+    return (
+        "("
+        + " OR ".join(f"({grams.format(c=c)}strpos({c}_norm, :norm) > 0)" for c in _COLUMNS[by])
+        + ")"
+    )
+
+
+# PostgreSQL: the text rows a first look reads in order after the cursor (see
+# `search_statements`).
+WINDOW = 3000
+
+
+def search_statements(
     dialect: str,
     *,
     by: str | None,
@@ -254,26 +259,65 @@ def search_statement(
     category: bool = False,
     programme: bool = False,
     stage: bool = False,
-) -> str:
+) -> list[str]:
     """The households matching, after the cursor `:after` (an `hkey`), in `hkey` order
     (the order they were registered in), `:limit` of them. `by`: what `q` is matched
     against (None: the filters alone); each filter named True takes its parameter
     (`:region_lo` and `:region_hi`, `:caseworker`, `:category` with `:on`,
-    `:programme`, `:stage`)."""
-    where = ["h.hkey > :after"]
-    if by == "id_number":
-        where.append(
-            "h.household_id IN (SELECT household_id FROM {s}.ledger_search_members "
-            "WHERE id_hash = :id_hash)"
-        )
-    elif by == "name":
-        where.append(text_match("names", dialect))
-    elif by == "address":
-        where.append(text_match("addresses", dialect))
-    elif by == "text":
-        where.append(f"({text_match('names', dialect)} OR {text_match('addresses', dialect)})")
-    elif by is not None:
+    `:programme`, `:stage`).
+
+    One statement, or two to try in turn: the first answers when it fills the page
+    (`:limit` rows), else the next. A fragment is looked for in the households' text
+    rows in their order, so that a page of a common one (王, 解放东路) reads only the
+    first rows: SQLite's FTS5 hands its matches over in that order. PostgreSQL's GIN
+    index cannot, and its planner, which takes a fragment's bigrams as independent,
+    reckons a common street a rare one and sorts thousands of rows; so it first reads
+    the next `WINDOW` rows in order (a common fragment fills the page there), and only
+    when they do not fill it asks the index (which then finds few)."""
+    if by is not None and by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)}")
+    where = _filters(region, caseworker, category, programme, stage)
+    if by in _COLUMNS:
+        match = [_text_match(by, dialect), "ledger_search_text.rowid > :after", *where]
+        tail = " AND ".join(match) + " ORDER BY ledger_search_text.rowid LIMIT :limit"
+        join = " JOIN {s}.ledger_search_households h ON h.hkey = ledger_search_text.rowid WHERE "
+        full = f"SELECT {COLUMNS} FROM {{s}}.ledger_search_text" + join + tail
+        if dialect == "sqlite":
+            return [full]
+        first = [
+            _text_match(by, dialect, indexed=False),
+            "ledger_search_text.rowid > :after",
+            *where,
+        ]
+        window = (
+            f"SELECT {COLUMNS} FROM (SELECT rowid, name_norm, address_norm FROM "
+            f"{{s}}.ledger_search_text WHERE rowid > :after ORDER BY rowid LIMIT {WINDOW}) "
+            "AS ledger_search_text"
+            + join.replace("{s}.ledger_search_text", "ledger_search_text")
+            + " AND ".join(first)
+            + " ORDER BY ledger_search_text.rowid LIMIT :limit"
+        )
+        return [window, full]
+    where.insert(0, "h.hkey > :after")
+    if by == "id_number":
+        # The number's member rows (an index), then their households by id: PostgreSQL
+        # reads the few ids first (an array), whatever its statistics say.
+        found = "SELECT household_id FROM {s}.ledger_search_members WHERE id_hash = :id_hash"
+        if dialect == "sqlite":
+            where.append(f"h.household_id IN ({found})")
+        else:
+            where.append(f"h.household_id = ANY (ARRAY({found}))")
+    return [
+        f"SELECT {COLUMNS} FROM {{s}}.ledger_search_households h WHERE "
+        + " AND ".join(where)
+        + " ORDER BY h.hkey LIMIT :limit"
+    ]
+
+
+def _filters(
+    region: bool, caseworker: bool, category: bool, programme: bool, stage: bool
+) -> list[str]:
+    where = []
     if region:
         where.append("h.region_code >= :region_lo AND h.region_code < :region_hi")
     if caseworker:
@@ -295,11 +339,7 @@ def search_statement(
             "EXISTS (SELECT 1 FROM {s}.ledger_search_applications p WHERE p.household_id = "
             "h.household_id AND p.programme = :programme)"
         )
-    return (
-        f"SELECT {COLUMNS} FROM {{s}}.ledger_search_households h WHERE "
-        + " AND ".join(where)
-        + " ORDER BY h.hkey LIMIT :limit"
-    )
+    return where
 
 
 def region_range(prefix: str) -> tuple[str, str]:
@@ -314,11 +354,13 @@ def listed(name: str, count: int) -> str:
 
 
 def page_members(count: int) -> str:
+    """The members of a page's households (the caller puts them in `added_nid` order:
+    sorted here, PostgreSQL without statistics scans the whole table)."""
     return (
-        "SELECT household_id, member_id, name, id_hash, id_masked, relation, left_on "
-        "FROM {s}.ledger_search_members WHERE household_id IN ("
+        "SELECT household_id, member_id, name, id_hash, id_masked, relation, left_on, "
+        "added_nid FROM {s}.ledger_search_members WHERE household_id IN ("
         + listed("h", count)
-        + ") ORDER BY added_nid"
+        + ")"
     )
 
 

@@ -296,9 +296,10 @@ WRITES: dict[str, tuple[str, ...]] = {
         "residence, address, registered_on, caseworker, assigned_on) VALUES (:household_id, "
         ":hkey, :region_code, :residence, :address, :registered_on, :caseworker, :assigned_on)",
     ),
-    "search_address": (
-        "INSERT INTO {s}.ledger_search_addresses (household_id, norm, grams) "
-        "VALUES (:household_id, :norm, :grams)",
+    # The household's text row: its address now, its members' names as they are added.
+    "search_text": (
+        "INSERT INTO {s}.ledger_search_text (rowid, household_id, name_grams, address_grams, "
+        "name_norm, address_norm) VALUES (:hkey, :household_id, '', :grams, '', :norm)",
     ),
     # A member who comes back (moved in again) is the same row; of a move out and back in
     # the same batch the later (by notification id) wins whichever kind runs first.
@@ -312,9 +313,13 @@ WRITES: dict[str, tuple[str, ...]] = {
         "membership_nid = excluded.membership_nid "
         "WHERE ledger_search_members.membership_nid < excluded.membership_nid",
     ),
+    # Each name added to its household's row (the grams space-separated, the normalised
+    # names by "|", which no fragment holds: a fragment never spans two names).
     "search_name": (
-        "INSERT INTO {s}.ledger_search_names (household_id, member_id, norm, grams) "
-        "VALUES (:household_id, :member_id, :norm, :grams)",
+        "UPDATE {s}.ledger_search_text SET name_grams = CASE WHEN name_grams = '' "
+        "THEN :grams ELSE name_grams || ' ' || :grams END, name_norm = CASE WHEN "
+        "name_norm = '' THEN :norm ELSE name_norm || '|' || :norm END WHERE rowid = "
+        "(SELECT hkey FROM {s}.ledger_search_households WHERE household_id = :household_id)",
     ),
     "search_application": (
         "INSERT INTO {s}.ledger_search_applications (application_id, household_id, programme) "

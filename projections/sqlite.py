@@ -185,8 +185,12 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "ON ledger_search_households (caseworker, hkey)",
             "CREATE INDEX IF NOT EXISTS ledger_search_households_region "
             "ON ledger_search_households (region_code, hkey)",
-            "CREATE VIRTUAL TABLE IF NOT EXISTS ledger_search_addresses USING fts5(grams, "
-            "norm UNINDEXED, household_id UNINDEXED, tokenize = 'ascii')",
+            # One row a household (its rowid: the hkey), its members' names and its
+            # address: a fragment's matches come in rowid order, so a page of a common
+            # one stops after its first rows.
+            "CREATE VIRTUAL TABLE IF NOT EXISTS ledger_search_text USING fts5(name_grams, "
+            "address_grams, name_norm UNINDEXED, address_norm UNINDEXED, "
+            "household_id UNINDEXED, tokenize = 'ascii')",
             "CREATE TABLE IF NOT EXISTS ledger_search_members (household_id TEXT NOT NULL, "
             "member_id TEXT NOT NULL, name TEXT NOT NULL, id_hash TEXT NOT NULL, "
             "id_masked TEXT NOT NULL, relation TEXT NOT NULL, left_on TEXT, "
@@ -194,8 +198,6 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "PRIMARY KEY (household_id, member_id))",
             "CREATE INDEX IF NOT EXISTS ledger_search_members_id "
             "ON ledger_search_members (id_hash)",
-            "CREATE VIRTUAL TABLE IF NOT EXISTS ledger_search_names USING fts5(grams, "
-            "norm UNINDEXED, household_id UNINDEXED, member_id UNINDEXED, tokenize = 'ascii')",
             "CREATE TABLE IF NOT EXISTS ledger_search_applications ("
             "application_id TEXT PRIMARY KEY, household_id TEXT NOT NULL, "
             "programme TEXT NOT NULL)",
@@ -342,7 +344,10 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
                 for row in curs.fetchall()
             ]
 
-    def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def query(
+        self, statement: str, params: dict[str, Any], *, plan_each: bool = False
+    ) -> list[dict[str, Any]]:
+        # SQLite plans every statement as it is run (plan_each changes nothing).
         self.check_available(statement)
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(sqlite_dialect(statement), _params(params))

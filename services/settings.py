@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -38,8 +40,9 @@ class Settings(BaseSettings):
     id_index_key: SecretStr | None = Field(
         default=None,
         description="Key of the keyed hash (HMAC-SHA256) under which the search view indexes "
-        "ID numbers; the view holds no plain number. Without it a key is created once in the "
-        "data folder (development only). Changing it: `ledger rebuild search`.",
+        "ID numbers; the view holds no plain number. Without it the key is derived from the "
+        "signing key (LEDGER_SECRET), so every process that shares that shares it. Changing "
+        "it (or, without it, the signing key): `ledger rebuild search`.",
     )
     cipher_key: SecretStr | None = Field(
         default=None, description="Optional AES-GCM key (base64) to encrypt event payloads."
@@ -130,11 +133,15 @@ class Settings(BaseSettings):
         return _key_file(self.data_dir / "secret.key")
 
     def id_index_secret(self) -> bytes:
-        """The key of the search view's ID-number index (LEDGER_ID_INDEX_KEY), or one
-        created once in the data folder (development only, like the signing key)."""
+        """The key of the search view's ID-number index: LEDGER_ID_INDEX_KEY, or one
+        derived from the signing key (HMAC-SHA256 of a label of its own: the two keys
+        stay apart, and the processes of one ledger, which share the signing key, share
+        this one)."""
         if self.id_index_key is not None:
             return self.id_index_key.get_secret_value().encode()
-        return _key_file(self.data_dir / "id-index.key").encode()
+        return hmac.new(
+            self.signing_key().encode(), b"jiaxing-ledger id-index key v1", hashlib.sha256
+        ).digest()
 
     def persistence_env(self) -> dict[str, str]:
         """The eventsourcing library's environment for the configured database."""

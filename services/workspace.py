@@ -82,12 +82,12 @@ def parse_query(q: str | None, by: str, key: bytes) -> Query:
     norm = view.normalise(text)
     if not norm:
         raise InvalidInputError("q must hold a letter or a digit (of a name or an address)", "q")
+    kind = "text" if by == "auto" else by
     params = {
-        "phrase": view.fts_phrase(norm),
+        "match": view.fts_query(kind, norm),
         "gram_list": " ".join(view.fragment_grams(norm)),
         "norm": norm,
     }
-    kind = "text" if by == "auto" else by
     return Query(kind, text, params, norm=norm)
 
 
@@ -132,7 +132,7 @@ def search(
         if getattr(filters, name) is not None:
             params[name] = getattr(filters, name)
     params["on"] = on
-    statement = view.search_statement(
+    statements = view.search_statements(
         ledger.views.dialect,
         by=query.by,
         region=filters.region is not None,
@@ -142,7 +142,10 @@ def search(
         stage=filters.stage is not None,
     )
     ledger.runner.catch_up()
-    rows = ledger.views.query(statement, params)
+    for statement in statements:  # the first that fills the page, or the last
+        rows = ledger.views.query(statement, params, plan_each=True)
+        if len(rows) > limit:
+            break
     more = len(rows) > limit
     rows = rows[:limit]
     items = page(ledger, rows, on, whole_ids=whole_ids, query=query)
@@ -173,7 +176,8 @@ def page(
         return []
     ids = {f"h{i}": UUID(str(row["household_id"])) for i, row in enumerate(rows)}
     members: dict[str, list[dict[str, Any]]] = {}
-    for m in ledger.views.query(view.page_members(len(ids)), ids):
+    found = ledger.views.query(view.page_members(len(ids)), ids)
+    for m in sorted(found, key=lambda m: int(m["added_nid"])):
         members.setdefault(str(m["household_id"]), []).append(m)
     whole: dict[tuple[str, str], str] = {}
     if whole_ids:

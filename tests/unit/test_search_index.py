@@ -5,6 +5,8 @@ on the aggregate."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 from pathlib import Path
 
@@ -53,6 +55,8 @@ def test_a_fragment_is_found_by_its_bigrams_or_its_one_character():
     assert view.fragment_grams("南湖路") == ["南湖", "湖路"]
     assert view.fts_phrase("南湖路") == '"南湖 湖路"'
     assert view.fts_phrase("张") == '"张"'
+    assert view.fts_query("name", "张三") == '{name_grams} : "张三"'
+    assert view.fts_query("text", "南湖路") == '{name_grams address_grams} : "南湖 湖路"'
 
 
 def test_a_query_is_an_id_number_only_when_it_is_one():
@@ -62,7 +66,11 @@ def test_a_query_is_an_id_number_only_when_it_is_one():
     assert "330402198001010022" not in repr(found.params)
     text = parse_query(" 张三 ", "auto", KEY)
     assert (text.by, text.norm, text.shown) == ("text", "张三", "张三")
-    assert text.params == {"phrase": '"张三"', "gram_list": "张三", "norm": "张三"}
+    assert text.params == {
+        "match": '{name_grams address_grams} : "张三"',
+        "gram_list": "张三",
+        "norm": "张三",
+    }
     assert parse_query("南湖", "address", KEY).by == "address"
     assert parse_query("3304021980", "auto", KEY).by == "text"  # a part of a number
     assert parse_query(None, "auto", KEY).by is None  # the filters alone
@@ -92,13 +100,21 @@ def test_a_region_is_a_range_of_codes():
     assert view.region_range("3304") == ("3304", "3305")  # the city's households
 
 
-def test_the_index_key_is_a_setting_or_one_kept_in_the_data_folder(tmp_path: Path, monkeypatch):
-    given = Settings(id_index_key="k" * 32, data_dir=tmp_path)
+def test_the_index_key_is_a_setting_or_derived_from_the_signing_key(tmp_path: Path, monkeypatch):
+    given = Settings(id_index_key="k" * 32, secret="s" * 40, data_dir=tmp_path)
     assert given.id_index_secret() == b"k" * 32
+    derived = Settings(secret="s" * 40, data_dir=tmp_path).id_index_secret()
+    label = b"jiaxing-ledger id-index key v1"
+    assert derived == hmac.new(b"s" * 40, label, hashlib.sha256).digest()
+    assert derived != Settings(secret="t" * 40, data_dir=tmp_path).id_index_secret()
+    # Without LEDGER_SECRET: from the development signing key kept in the data folder.
     made = Settings(data_dir=tmp_path)
-    first = made.id_index_secret()
-    assert len(first) >= 32 and made.id_index_secret() == first  # created once, kept
-    assert (tmp_path / "id-index.key").stat().st_mode & 0o777 == 0o600
+    assert (
+        made.id_index_secret()
+        == hmac.new(
+            (tmp_path / "secret.key").read_text().strip().encode(), label, hashlib.sha256
+        ).digest()
+    )
     monkeypatch.setenv("LEDGER_ID_INDEX_KEY", "short")
     with pytest.raises(SettingsError, match=r"LEDGER_ID_INDEX_KEY: .*at least 32 characters"):
         load_settings()
