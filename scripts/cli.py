@@ -606,6 +606,9 @@ def bench(
         str | None,
         typer.Option(help="two sizes for the rebuild's peak memory, e.g. 2000,40000"),
     ] = None,
+    search_households: Annotated[
+        int, typer.Option(help="households in the search workload's city")
+    ] = 100_000,
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
@@ -613,7 +616,7 @@ def bench(
         list[str] | None,
         typer.Option(
             help="run only this workload (repeatable): import, writes, payments, replay, "
-            "memory, api"
+            "memory, api, search"
         ),
     ] = None,
 ) -> None:
@@ -639,6 +642,7 @@ def bench(
     run_bench(
         settings,
         memory_households=sizes,
+        search_households=search_households,
         payment_households=payment_households,
         import_households=import_households,
         api_seconds=api_seconds,
