@@ -156,10 +156,10 @@ def my_worklist(
     ] = "330400",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """What I have to do, most urgent first (overdue, then the soonest due), each item
-    with its due date: home visits (§30) and periodic reviews (POLICY ch. 15) due within
-    `days`, applications waiting for my step and documents awaited (POLICY ch. 14),
-    warnings not resolved (POLICY ch. 12), for the households I am responsible for; an
+    """What I have to do for the households I am responsible for, each item with its due
+    date, most urgent first (overdue, then the soonest due). Home visits (§30) and
+    periodic reviews (POLICY ch. 15) due within `days`, applications waiting for my step
+    and documents awaited (POLICY ch. 14), warnings not resolved (POLICY ch. 12); an
     approver's also holds the region's decisions and objections waiting."""
     found = worklist(
         ledger,
