@@ -176,6 +176,8 @@ def worklist(
             continue
         if stage is None and found == "withdrawn":
             continue
+        if overdue and found not in OPEN:
+            continue  # only an open application is late: no clock to work out
         county = str(row["region_code"])[:6]
         if county not in books:
             books[county] = ledger.app.standards_book(county)

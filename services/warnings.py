@@ -106,10 +106,15 @@ def _visit_clock(facts: CareFacts, household: str, on: date) -> tuple[str, date 
 
 
 def findings(
-    ledger: Ledger, on: date, region_prefix: str = "3304", household: str | None = None
+    ledger: Ledger,
+    on: date,
+    region_prefix: str = "3304",
+    household: str | None = None,
+    households: set[str] | None = None,
 ) -> list[tuple[str, str, Finding]]:
-    """Every rule of POLICY ch. 12 for every household in the region on `on`: (household,
-    region_code, finding) for each finding that fires."""
+    """Every rule of POLICY ch. 12 for every household in the region on `on` (only
+    `household`, or only those of `households`, when given): (household, region_code,
+    finding) for each finding that fires."""
     facts = ledger.care_facts()
     households = {
         str(r["household_id"]): (str(r["region_code"]), str(r["residence"]))
@@ -145,6 +150,8 @@ def findings(
     for hid in sorted(households):
         region, residence = households[hid]
         if (household is not None and hid != household) or not region.startswith(region_prefix):
+            continue
+        if households is not None and hid not in households:
             continue
         county = county_of(region)
         if county not in books:
@@ -212,12 +219,14 @@ def warnings(
     region_prefix: str = "3304",
     status: str | None = None,
     household: str | None = None,
+    households: set[str] | None = None,
 ) -> list[Warning]:
     """The warnings firing on `on`, and those acted on before that no longer fire, each
-    with its status (open until a caseworker acknowledges or resolves it)."""
+    with its status (open until a caseworker acknowledges or resolves it); of
+    `household`, or of `households`, when given."""
     if status is not None and status not in STATUSES:
         raise InvalidInputError("status must be one of open, acknowledged, resolved", "status")
-    fired = findings(ledger, on, region_prefix, household)
+    fired = findings(ledger, on, region_prefix, household, households)
     cases = {str(r["warning_id"]): r for r in ledger.views.query(sql.WARN_CASES, {})}
     regions = {
         str(r["household_id"]): str(r["region_code"])
@@ -247,6 +256,8 @@ def warnings(
         if wid in out or not region.startswith(region_prefix):
             continue
         if (household is not None and hid != household) or as_day(case["raised_on"]) > on:
+            continue
+        if households is not None and hid not in households:
             continue
         out[wid] = Warning(
             wid,

@@ -250,8 +250,8 @@ def _warnings(context: _Context, regions: dict[str, str]) -> list[dict[str, Any]
             reason=w.reason,
             status=w.status,
         )
-        for w in warnings.warnings(context.ledger, context.on)
-        if w.household_id in regions and w.status != "resolved"
+        for w in warnings.warnings(context.ledger, context.on, households=set(regions))
+        if w.status != "resolved"
     ]
 
 
