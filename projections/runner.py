@@ -109,9 +109,7 @@ class CatchUpRunner:
     ) -> None:
         self.app = app
         self.store = store
-        # The views this runner writes: the search view's ID index key bound (a runner
-        # without it stops at the first member's ID number, naming the setting).
-        self.views = bound_views(id_key)
+        self._id_key = id_key
         self.batch_size = batch_size
         # A rebuild reads the whole log: bigger pages, fewer transactions (the memory
         # held is one page of events and its rows, whatever the size of the log).
@@ -124,6 +122,13 @@ class CatchUpRunner:
         # to the head seen when it was called (so a reader still sees its own writes),
         # then raises ViewsBehindError. None: catch up here (the default).
         self.wait_for_worker: float | None = None
+
+    @property
+    def views(self) -> dict[str, ViewSpec]:
+        """The views this runner writes (`VIEWS` as it is now), the search view's ID
+        index key bound: a runner without it stops at the first member's ID number,
+        naming the setting."""
+        return bound_views(self._id_key)
 
     def tracking_name(self, view: ViewSpec) -> str:
         return f"{self.app.name}/{view.name}"
@@ -167,12 +172,12 @@ class CatchUpRunner:
                 # reads them is refused (ViewUnavailableError) until they recover.
                 self._working_on = tuple(broken)
                 self._failed(next(iter(broken.values())))
-                for name, error in broken.items():
+                for name, failure in broken.items():
                     log.warning(
                         "projection catch-up failed: view %s: %s: %s",
                         name,
-                        type(error).__name__,
-                        first_line(error),
+                        type(failure).__name__,
+                        first_line(failure),
                     )
                 self.store.unavailable = {
                     table: name for name in broken for table in self.views[name].tables

@@ -272,8 +272,15 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
     def dump(self, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
         out: dict[str, list[tuple[Any, ...]]] = {}
         with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+            )
+            virtual = {row["name"] for row in curs.fetchall()}
             for table in tables:
-                curs.execute(f"SELECT * FROM {table}")
+                # A full-text table's rowid is data (the search view's hkey): first, as
+                # PostgreSQL's table has it.
+                curs.execute(f"SELECT {'rowid, ' if table in virtual else ''}* FROM {table}")
                 out[table] = sorted_rows(tuple(row) for row in curs.fetchall())
         return out
 
