@@ -166,10 +166,13 @@ _CREATE = (
     "name_norm text NOT NULL, address_norm text NOT NULL, "
     "name_set text[] GENERATED ALWAYS AS (string_to_array(name_grams, ' ')) STORED, "
     "address_set text[] GENERATED ALWAYS AS (string_to_array(address_grams, ' ')) STORED)",
+    # A GIN index keeps new entries in a pending list that every search reads through
+    # until (auto)vacuum merges it: kept short (256 kB, not 4 MB) so a search after a
+    # bulk load or without autovacuum does not scan megabytes of it.
     "CREATE INDEX IF NOT EXISTS ledger_search_text_names "
-    "ON {s}.ledger_search_text USING gin (name_set)",
+    "ON {s}.ledger_search_text USING gin (name_set) WITH (gin_pending_list_limit = 256)",
     "CREATE INDEX IF NOT EXISTS ledger_search_text_addresses "
-    "ON {s}.ledger_search_text USING gin (address_set)",
+    "ON {s}.ledger_search_text USING gin (address_set) WITH (gin_pending_list_limit = 256)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_search_members (household_id uuid NOT NULL, "
     "member_id text NOT NULL, name text NOT NULL, id_hash text NOT NULL, "
     "id_masked text NOT NULL, relation text NOT NULL, left_on date, "

@@ -278,7 +278,10 @@ def search_statements(
         raise ValueError(f"by must be one of {', '.join(BY)}")
     where = _filters(region, caseworker, category, programme, stage)
     if by in _COLUMNS:
-        match = [_text_match(by, dialect), "ledger_search_text.rowid > :after", *where]
+        # PostgreSQL: the cursor as a filter (`+ 0`), not an index range that its
+        # planner would AND with the GIN index's rows (all of the table's on page one).
+        after = "ledger_search_text.rowid" + ("" if dialect == "sqlite" else " + 0")
+        match = [_text_match(by, dialect), f"{after} > :after", *where]
         tail = " AND ".join(match) + " ORDER BY ledger_search_text.rowid LIMIT :limit"
         join = " JOIN {s}.ledger_search_households h ON h.hkey = ledger_search_text.rowid WHERE "
         full = f"SELECT {COLUMNS} FROM {{s}}.ledger_search_text" + join + tail
