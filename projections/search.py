@@ -427,3 +427,12 @@ def page_heads(count: int) -> str:
         "ON m.household_id = h.household_id AND m.relation = 'head' AND m.left_on IS NULL "
         "WHERE h.household_id IN (" + listed("h", count) + ") ORDER BY m.added_nid"
     )
+
+
+def stream_versions(count: int) -> str:
+    """The last version of each of these streams (the trigger-kept heads). Their ids as
+    the event store keeps them: a UUID on PostgreSQL, its hex on SQLite."""
+    return (
+        "SELECT originator_id, originator_version FROM {s}.ledger_stream_heads "
+        "WHERE originator_id IN (" + listed("h", count) + ")"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from functools import partial
@@ -103,6 +103,11 @@ class Ledger:
     app: LedgerApplication
     views: ViewStore
     runner: CatchUpRunner
+    # The review bases of households by stream version (services/worklist.py): a
+    # household's are worked out again only when its stream has moved on.
+    review_bases: dict[str, tuple[int, list[dict[str, Any]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def open(cls, settings: Settings, *, seed: bool = True) -> Ledger:

@@ -5,7 +5,8 @@ the soonest due):
 - `visit`: the §30 home visit, due by its tier (weekly, monthly, quarterly) from the
   last visit (projections/queries.py `CareFacts.status`);
 - `review`: the periodic review (POLICY ch. 15), due on `next_review_on` of the
-  household's review schedule (`Household.review_schedule`);
+  household's review schedule (`Household.review_bases` under the day's standards, kept
+  per household until its stream moves on);
 - `application`: an application on the statutory path (POLICY ch. 14) waiting for the
   caseworker's next step (received: the check; checked: the home investigation;
   investigated: the public notice), due by its decision deadline;
@@ -28,7 +29,7 @@ from uuid import UUID
 
 from domain.calendar import add_working_days
 from domain.errors import InvalidInputError
-from domain.household.reviews import REVIEWED
+from domain.household.reviews import REVIEWED, review_schedule
 from domain.standards import StandardsBook, county_of, region_prefix, validate_region_code
 from projections import search as view
 from projections import sql
@@ -162,16 +163,46 @@ def _visits(context: _Context, facts: CareFacts, horizon: date) -> list[dict[str
     return items
 
 
+REVIEW_CACHE_MAX = 100_000  # households whose review bases a process keeps
+
+
+def _review_bases(ledger: Ledger, households: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each household's review bases (`Household.review_bases`), loading only those whose
+    stream moved on since they were last worked out (the stream heads, one query)."""
+    if not households:
+        return {}
+    sqlite = ledger.views.dialect == "sqlite"
+    params = {f"h{n}": (UUID(h).hex if sqlite else UUID(h)) for n, h in enumerate(households)}
+    heads = {
+        str(UUID(str(r["originator_id"]))): int(r["originator_version"])
+        for r in ledger.views.query(view.stream_versions(len(params)), params)
+    }
+    cache = ledger.review_bases
+    if len(cache) > REVIEW_CACHE_MAX:
+        cache.clear()
+    found = {}
+    for household in households:
+        kept = cache.get(household)
+        if kept is None or kept[0] != heads.get(household):
+            loaded = ledger.app.household(UUID(household))
+            kept = (loaded.version, loaded.review_bases())
+            cache[household] = kept
+        found[household] = kept[1]
+    return found
+
+
 def _reviews(context: _Context, facts: CareFacts, horizon: date) -> list[dict[str, Any]]:
     """The reviews due by `horizon`: the schedule of each household with an open span of
-    a reviewed category (the household is loaded: the schedule is the aggregate's)."""
+    a reviewed category (`review_schedule` of its bases under the day's standards)."""
+    wanted = [
+        household
+        for household, spans in sorted(facts.categories.items())
+        if any(c["category"] in REVIEWED and c["effective_to"] is None for c in spans)
+    ]
     items = []
-    for household, spans in sorted(facts.categories.items()):
-        if not any(c["category"] in REVIEWED and c["effective_to"] is None for c in spans):
-            continue
+    for household, bases in _review_bases(context.ledger, wanted).items():
         region = facts.regions[household]
-        loaded = context.ledger.app.household(UUID(household))
-        for row in loaded.review_schedule(context.book(region), context.on):
+        for row in review_schedule(bases, context.book(region), context.on):
             if row["next_review_on"] > horizon:
                 continue
             items.append(
@@ -250,7 +281,9 @@ def _warnings(context: _Context, regions: dict[str, str]) -> list[dict[str, Any]
             reason=w.reason,
             status=w.status,
         )
-        for w in warnings.warnings(context.ledger, context.on, households=set(regions))
+        for w in warnings.warnings(
+            context.ledger, context.on, among=set(regions), books=context.books
+        )
         if w.status != "resolved"
     ]
 

@@ -466,10 +466,23 @@ def test_my_worklist_lists_what_is_due_with_its_date_most_urgent_first(ledger):
     app.path_step(
         d, waiting, "request_documents", actor="cw-w", documents="工资流水", on=date(2025, 12, 3)
     )
-    _register(ledger, "330402001001", "禾兴路3号", ["吴四"], actor="cw-other")
+    # Another caseworker's household, as overdue for its visit: not on cw-w's list.
+    other, _, _ = _register(ledger, "330402001001", "禾兴路3号", ["吴四"], actor="cw-other")
+    its = app.submit_application(
+        other,
+        programme="dibao",
+        effective_from=date(2025, 1, 1),
+        means=means(3000),
+        actor="cw-other",
+        consents=app_consents(app, other, date(2025, 1, 1)),
+    )
+    app_decide(app, other, its)
+    theirs = worklist(ledger, user="cw-other", approver=False, on=date(2025, 12, 15))
+    assert {"visit", "warning", "review"} <= {i["kind"] for i in theirs["items"]}
     found = worklist(ledger, user="cw-w", approver=False, on=date(2025, 12, 15))
     items = found["items"]
     assert found["households"] == 2
+    assert {i["household_id"] for i in items} == {str(w), str(d)}
     assert [i["due_on"] for i in items] == sorted(i["due_on"] for i in items)
     visit = [i for i in items if i["kind"] == "visit"]
     assert [(i["household_id"], i["due_on"], i["overdue"], i["tier"]) for i in visit] == [
