@@ -32,6 +32,7 @@ from api.routers import (
     standards,
     supervision,
     warnings,
+    workspace,
 )
 from api.web import router as web
 from projections.runner import first_line
@@ -51,6 +52,7 @@ ROUTERS = (
             standards,
             calendar,
             simulations,
+            workspace,  # before households: /households/search is not a household's id
             households,
             applications,
             path,

@@ -248,6 +248,11 @@ class HouseholdIn(Input):
     residence: Literal["urban", "rural"] = Field(description="urban or rural household")
     address: Text = Field(description="the registered address")
     registered_on: BusinessDate = Field(description="the day the household is registered")
+    caseworker: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None,
+        description="the responsible caseworker's user name; absent: the caseworker who "
+        "registers it (docs/WORKSPACE.md)",
+    )
 
 
 class HouseholdCreated(BaseModel):
@@ -256,6 +261,30 @@ class HouseholdCreated(BaseModel):
     model_config = example(household_id=SAMPLE_HOUSEHOLD)
 
     household_id: str = Field(description="the household's id (a UUID): its stream")
+
+
+class CaseworkerIn(Input):
+    """Who is responsible for the household from `on` (an approver reassigns it)."""
+
+    model_config = example(caseworker="caseworker02", on="2025-07-01", reason="调岗：片区调整")
+
+    caseworker: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        description="the caseworker's user name (as their token names them)"
+    )
+    on: BusinessDate | None = Field(default=None, description="from this day; default today")
+    reason: Annotated[str, Field(max_length=2000)] = Field(
+        default="", description="why (kept in the event)"
+    )
+
+
+class CaseworkerOut(BaseModel):
+    """The household's responsible caseworker after the request."""
+
+    model_config = example(household_id=SAMPLE_HOUSEHOLD, caseworker="caseworker02", recorded=True)
+
+    household_id: str = Field(description="the household's id")
+    caseworker: str = Field(description="responsible now")
+    recorded: bool = Field(description="false: they already were (nothing recorded)")
 
 
 class MemberIn(Input):

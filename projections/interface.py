@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -67,7 +67,20 @@ def coalesced(kind: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     `ledger_version` (a payment ledger's version, written by every event of the ledger)
     is such an upsert: the last version and chain head win, and the household and the
-    last run's period keep the last value that was given."""
+    last run's period keep the last value that was given. `search_name` appends a name
+    to its household's text row: the names of one household in a batch are appended as
+    one (their grams space-separated, their normalised forms "|"-separated, as the
+    statement joins them), one update a household instead of one a member."""
+    if kind == "search_name" and len(rows) > 1:
+        names: dict[Any, dict[str, Any]] = {}
+        for row in rows:
+            before = names.get(row["household_id"])
+            if before is None:
+                names[row["household_id"]] = dict(row)
+                continue
+            before["grams"] = f"{before['grams']} {row['grams']}"
+            before["norm"] = f"{before['norm']}|{row['norm']}"
+        return list(names.values())
     if kind != "ledger_version" or len(rows) < 2:
         return rows
     merged: dict[Any, dict[str, Any]] = {}
@@ -107,6 +120,8 @@ class ViewStore(TrackingRecorder, ABC):
     schema; SQLite: BEGIN IMMEDIATE), so that many processes may catch up the same views
     at once: one writes at a time, and each checks under the lock that the positions it
     worked from are still the views' positions."""
+
+    dialect = ""  # "sqlite" or "postgres": which of a query's backend forms to run
 
     # The tables of the views that keep failing to catch up, by table (set by the
     # runner; always replaced, never changed in place): a read of one is refused.
@@ -169,13 +184,22 @@ class ViewStore(TrackingRecorder, ABC):
     def current_entitlements(self, household_id: UUID) -> list[dict[str, Any]]:
         """The latest recorded amount of each of the household's entitlements."""
 
+    def analyze(self, tables: tuple[str, ...]) -> None:
+        """Refresh the planner's statistics of these tables after a rebuild rewrote them
+        (PostgreSQL; autovacuum would, later). SQLite plans the views' reads without."""
+
     @abstractmethod
     def count(self, table: str) -> int:
         """Rows in a view table."""
 
     @abstractmethod
-    def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Run one of projections/sql.py's read queries; integers come back as int."""
+    def query(
+        self, statement: str, params: dict[str, Any], *, plan_each: bool = False
+    ) -> list[dict[str, Any]]:
+        """Run one of projections/sql.py's read queries; integers come back as int.
+        `plan_each`: plan it for these parameters every time (PostgreSQL: never a
+        prepared statement's generic plan, which for a search cannot tell a common name
+        from a rare one and scans every row for the rare)."""
 
     # The PIPL trail of personal-data reads (not derived from events either).
 
@@ -184,6 +208,13 @@ class ViewStore(TrackingRecorder, ABC):
         self, at: datetime, user: str, role: str, household_id: str | None, path: str
     ) -> None:
         """Note that `user` read personal data (of a household, or a feed) at `at`."""
+
+    @abstractmethod
+    def record_accesses(
+        self, at: datetime, user: str, role: str, household_ids: Sequence[str | None], path: str
+    ) -> None:
+        """Note in one transaction that `user` read personal data of each of these
+        households (a page of search results, a worklist) at `at`."""
 
     @abstractmethod
     def accesses(self, household_id: str | None, limit: int) -> list[dict[str, Any]]:

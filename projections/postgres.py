@@ -167,6 +167,41 @@ _CREATE = (
     "raised_on date NOT NULL, status text NOT NULL, note text NOT NULL, actor text NOT NULL, "
     "acknowledged_on date, resolved_on date, opened_at timestamptz NOT NULL, "
     "acted_at timestamptz, notification_id bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_applications_household "
+    "ON {s}.ledger_applications (household_id)",
+    # The search view (projections/search.py): the grams of names and addresses as text
+    # arrays under GIN indexes (built in; no extension), a household's in one row.
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_households (household_id uuid PRIMARY KEY, "
+    "hkey bigint NOT NULL UNIQUE, region_code text NOT NULL, residence text NOT NULL, "
+    "address text NOT NULL, registered_on date NOT NULL, caseworker text NOT NULL, "
+    "assigned_on date NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_households_caseworker "
+    "ON {s}.ledger_search_households (caseworker, hkey)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_households_region "
+    "ON {s}.ledger_search_households (region_code, hkey)",
+    # One row a household (`rowid`: its hkey), its members' names and its address.
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_text (rowid bigint PRIMARY KEY, "
+    "household_id uuid NOT NULL UNIQUE, name_grams text NOT NULL, address_grams text NOT NULL, "
+    "name_norm text NOT NULL, address_norm text NOT NULL, "
+    "name_set text[] GENERATED ALWAYS AS (string_to_array(name_grams, ' ')) STORED, "
+    "address_set text[] GENERATED ALWAYS AS (string_to_array(address_grams, ' ')) STORED)",
+    # A GIN index keeps new entries in a pending list that every search reads through
+    # until (auto)vacuum merges it: kept short (256 kB, not 4 MB) so a search after a
+    # bulk load or without autovacuum does not scan megabytes of it.
+    "CREATE INDEX IF NOT EXISTS ledger_search_text_names "
+    "ON {s}.ledger_search_text USING gin (name_set) WITH (gin_pending_list_limit = 256)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_text_addresses "
+    "ON {s}.ledger_search_text USING gin (address_set) WITH (gin_pending_list_limit = 256)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_members (household_id uuid NOT NULL, "
+    "member_id text NOT NULL, name text NOT NULL, id_hash text NOT NULL, "
+    "id_masked text NOT NULL, relation text NOT NULL, left_on date, "
+    "added_nid bigint NOT NULL, membership_nid bigint NOT NULL, "
+    "PRIMARY KEY (household_id, member_id))",
+    "CREATE INDEX IF NOT EXISTS ledger_search_members_id ON {s}.ledger_search_members (id_hash)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_search_applications (application_id text PRIMARY KEY, "
+    "household_id uuid NOT NULL, programme text NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ledger_search_applications_household "
+    "ON {s}.ledger_search_applications (household_id, programme)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_data_access (id bigserial PRIMARY KEY, "
     "at timestamptz NOT NULL, user_name text NOT NULL, role text NOT NULL, "
     "household_id text, path text NOT NULL)",
@@ -217,6 +252,8 @@ def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:
 
 
 class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
+    dialect = "postgres"
+
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self._schema = Identifier(self.datastore.schema)
@@ -435,10 +472,16 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
             )
             return [{**row, "member_id": row["member_id"] or None} for row in curs.fetchall()]
 
-    def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def query(
+        self, statement: str, params: dict[str, Any], *, plan_each: bool = False
+    ) -> list[dict[str, Any]]:
         self.check_available(statement)
         with self._read() as curs:
-            curs.execute(self._sql(postgres_dialect(statement)), params)
+            # psycopg prepares a statement run five times; prepare=False keeps it unnamed,
+            # so the server plans it with the values given (a custom plan) each time.
+            curs.execute(
+                self._sql(postgres_dialect(statement)), params, prepare=False if plan_each else None
+            )
             rows = curs.fetchall()
         # SUM over bigint comes back as numeric: give it back as int (it is whole fen).
         sums = [k for k, v in rows[0].items() if isinstance(v, Decimal)] if rows else []
@@ -447,6 +490,11 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
                 if row[key] is not None:
                     row[key] = int(row[key])
         return rows
+
+    def analyze(self, tables: tuple[str, ...]) -> None:
+        with self.datastore.get_connection() as conn:  # autocommit: ANALYZE on its own
+            for table in tables:
+                conn.execute(SQL("ANALYZE {s}.{t}").format(s=self._schema, t=Identifier(table)))
 
     def count(self, table: str) -> int:
         self.check_available(table)
@@ -467,6 +515,18 @@ class PostgresViewStore(PostgresTrackingRecorder, ViewStore):
                     "path) VALUES (%s, %s, %s, %s, %s)"
                 ),
                 (at, user, role, household_id, path),
+            )
+
+    def record_accesses(
+        self, at: datetime, user: str, role: str, household_ids: Sequence[str | None], path: str
+    ) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                self._sql(
+                    "INSERT INTO {s}.ledger_data_access (at, user_name, role, household_id, "
+                    "path) VALUES (%s, %s, %s, %s, %s)"
+                ),
+                [(at, user, role, household_id, path) for household_id in household_ids],
             )
 
     def accesses(self, household_id: str | None, limit: int) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from projections import (
     medical,
     payment_trail,
     payments,
+    search,
     warnings,
 )
 from projections.interface import Op, PositionMoved, ViewStore
@@ -53,7 +54,19 @@ VIEWS: dict[str, ViewSpec] = {
     payment_trail.NAME: ViewSpec(
         payment_trail.NAME, payment_trail.TABLES, payment_trail.TOPICS, payment_trail.ops_for
     ),
+    # Indexes ID numbers under a key: this spec refuses to (`bound_views` binds the key).
+    search.NAME: ViewSpec(search.NAME, search.TABLES, search.TOPICS, search.unbound),
 }
+
+
+def bound_views(id_key: bytes | None) -> dict[str, ViewSpec]:
+    """The views with the search view's ID index key bound (LEDGER_ID_INDEX_KEY)."""
+    if id_key is None:
+        return dict(VIEWS)
+    return {
+        **VIEWS,
+        search.NAME: replace(VIEWS[search.NAME], ops_for=search.bound(id_key)),
+    }
 
 
 def stock_projection(view: ViewSpec) -> type[Projection[ViewStore]]:
@@ -103,9 +116,12 @@ class CatchUpRunner:
         store: ViewStore,
         batch_size: int = 1000,
         rebuild_batch_size: int = 5000,
+        *,
+        id_key: bytes | None = None,
     ) -> None:
         self.app = app
         self.store = store
+        self._id_key = id_key
         self.batch_size = batch_size
         # A rebuild reads the whole log: bigger pages, fewer transactions (the memory
         # held is one page of events and its rows, whatever the size of the log).
@@ -119,6 +135,13 @@ class CatchUpRunner:
         # then raises ViewsBehindError. None: catch up here (the default).
         self.wait_for_worker: float | None = None
 
+    @property
+    def views(self) -> dict[str, ViewSpec]:
+        """The views this runner writes (`VIEWS` as it is now), the search view's ID
+        index key bound: a runner without it stops at the first member's ID number,
+        naming the setting."""
+        return bound_views(self._id_key)
+
     def tracking_name(self, view: ViewSpec) -> str:
         return f"{self.app.name}/{view.name}"
 
@@ -127,7 +150,7 @@ class CatchUpRunner:
 
     def lag(self) -> dict[str, int]:
         head = self.app.recorder.max_notification_id() or 0
-        return {name: head - self.position(view) for name, view in VIEWS.items()}
+        return {name: head - self.position(view) for name, view in self.views.items()}
 
     def catch_up(
         self,
@@ -136,11 +159,11 @@ class CatchUpRunner:
     ) -> int:
         """Process everything recorded so far; return the number of events applied (an
         event applied to two views counts twice)."""
-        wanted = names or tuple(VIEWS)
+        wanted = names or tuple(self.views)
         # The common case of a read: nothing new. One round trip on PostgreSQL (the head
         # and every view's position at once) tells it, without taking the lock.
         head, tracked = self.store.head_and_positions(
-            self.app.recorder, tuple(self.tracking_name(VIEWS[n]) for n in wanted)
+            self.app.recorder, tuple(self.tracking_name(self.views[n]) for n in wanted)
         )
         if all(position >= head for position in tracked.values()):
             return 0
@@ -151,7 +174,7 @@ class CatchUpRunner:
             broken: dict[str, Exception] = {}
             try:
                 applied = self._catch_up_views(
-                    [VIEWS[name] for name in wanted], progress, broken=broken
+                    [self.views[name] for name in wanted], progress, broken=broken
                 )
             except Exception as error:
                 self._failed(error)
@@ -169,7 +192,7 @@ class CatchUpRunner:
                         first_line(problem),
                     )
                 self.store.unavailable = {
-                    table: name for name in broken for table in VIEWS[name].tables
+                    table: name for name in broken for table in self.views[name].tables
                 }
                 return applied
             self.failure = None
@@ -179,7 +202,7 @@ class CatchUpRunner:
     def _wait_for_worker(self, wanted: tuple[str, ...], head: int, seconds: float) -> int:
         """Wait for the projection worker to bring `wanted` to `head`; 0 events applied
         here. Polled every few milliseconds, backing off to 50 ms."""
-        names = tuple(self.tracking_name(VIEWS[n]) for n in wanted)
+        names = tuple(self.tracking_name(self.views[n]) for n in wanted)
         deadline = time.monotonic() + seconds
         pause = 0.002
         while True:
@@ -332,7 +355,11 @@ class CatchUpRunner:
     ) -> int:
         """Drop the views' rows and tracking, then rebuild them from the log."""
         with self._lock:
-            views = [VIEWS[name] for name in names or tuple(VIEWS)]
+            views = [self.views[name] for name in names or tuple(self.views)]
             for view in views:
                 self.store.reset(self.tracking_name(view), view.tables)
-            return self._catch_up_views(views, progress, self.rebuild_batch_size)
+            applied = self._catch_up_views(views, progress, self.rebuild_batch_size)
+            # Every row is new: the planner's statistics of the old ones mislead it (a
+            # search of a common name planned as a rare one).
+            self.store.analyze(tuple(t for view in views for t in view.tables))
+            return applied

@@ -308,13 +308,57 @@ WRITES: dict[str, tuple[str, ...]] = {
         "acted_at = :acted_at, notification_id = :notification_id "
         "WHERE warning_id = :warning_id",
     ),
+    # search view (docs/WORKSPACE.md)
+    "search_household": (
+        "INSERT INTO {s}.ledger_search_households (household_id, hkey, region_code, "
+        "residence, address, registered_on, caseworker, assigned_on) VALUES (:household_id, "
+        ":hkey, :region_code, :residence, :address, :registered_on, :caseworker, :assigned_on)",
+    ),
+    # The household's text row: its address now, its members' names as they are added.
+    "search_text": (
+        "INSERT INTO {s}.ledger_search_text (rowid, household_id, name_grams, address_grams, "
+        "name_norm, address_norm) VALUES (:hkey, :household_id, '', :grams, '', :norm)",
+    ),
+    # A member who comes back (moved in again) is the same row; of a move out and back in
+    # the same batch the later (by notification id) wins whichever kind runs first.
+    "search_member": (
+        "INSERT INTO {s}.ledger_search_members (household_id, member_id, name, id_hash, "
+        "id_masked, relation, left_on, added_nid, membership_nid) VALUES (:household_id, "
+        ":member_id, :name, :id_hash, :id_masked, :relation, NULL, :nid, :nid) "
+        "ON CONFLICT (household_id, member_id) DO UPDATE SET name = excluded.name, "
+        "id_hash = excluded.id_hash, id_masked = excluded.id_masked, "
+        "relation = excluded.relation, left_on = NULL, "
+        "membership_nid = excluded.membership_nid "
+        "WHERE ledger_search_members.membership_nid < excluded.membership_nid",
+    ),
+    # Each name added to its household's row (the grams space-separated, the normalised
+    # names by "|", which no fragment holds: a fragment never spans two names).
+    "search_name": (
+        "UPDATE {s}.ledger_search_text SET name_grams = CASE WHEN name_grams = '' "
+        "THEN :grams ELSE name_grams || ' ' || :grams END, name_norm = CASE WHEN "
+        "name_norm = '' THEN :norm ELSE name_norm || '|' || :norm END WHERE rowid = "
+        "(SELECT hkey FROM {s}.ledger_search_households WHERE household_id = :household_id)",
+    ),
+    "search_application": (
+        "INSERT INTO {s}.ledger_search_applications (application_id, household_id, programme) "
+        "VALUES (:application_id, :household_id, :programme)",
+    ),
+    "search_assign": (
+        "UPDATE {s}.ledger_search_households SET caseworker = :caseworker, "
+        "assigned_on = :assigned_on WHERE household_id = :household_id",
+    ),
+    "search_left": (
+        "UPDATE {s}.ledger_search_members SET left_on = :left_on, membership_nid = :nid "
+        "WHERE household_id = :household_id AND member_id = :member_id "
+        "AND membership_nid < :nid",
+    ),
 }
 
 # Writes of one batch go kind by kind in this order (creations before the updates of
 # what they create), each kind in one executemany with the batch's order kept.
 KIND_ORDER = tuple(WRITES)
 
-_PARAM = re.compile(r":([a-z_]+)")
+_PARAM = re.compile(r":([a-z_][a-z0-9_]*)")
 
 
 def sqlite_dialect(statement: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -51,6 +51,8 @@ def _params(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
+    dialect = "sqlite"
+
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
         statements += [
@@ -189,6 +191,37 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "raised_on TEXT NOT NULL, status TEXT NOT NULL, note TEXT NOT NULL, "
             "actor TEXT NOT NULL, acknowledged_on TEXT, resolved_on TEXT, "
             "opened_at TEXT NOT NULL, acted_at TEXT, notification_id INTEGER NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_applications_household "
+            "ON ledger_applications (household_id)",
+            # The search view (projections/search.py): names and addresses in FTS5
+            # tables, the `ascii` tokenizer keeping every non-ASCII character a token
+            # character (whatever Unicode version SQLite's own tables know).
+            "CREATE TABLE IF NOT EXISTS ledger_search_households ("
+            "household_id TEXT PRIMARY KEY, hkey INTEGER NOT NULL UNIQUE, "
+            "region_code TEXT NOT NULL, residence TEXT NOT NULL, address TEXT NOT NULL, "
+            "registered_on TEXT NOT NULL, caseworker TEXT NOT NULL, assigned_on TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_search_households_caseworker "
+            "ON ledger_search_households (caseworker, hkey)",
+            "CREATE INDEX IF NOT EXISTS ledger_search_households_region "
+            "ON ledger_search_households (region_code, hkey)",
+            # One row a household (its rowid: the hkey), its members' names and its
+            # address: a fragment's matches come in rowid order, so a page of a common
+            # one stops after its first rows.
+            "CREATE VIRTUAL TABLE IF NOT EXISTS ledger_search_text USING fts5(name_grams, "
+            "address_grams, name_norm UNINDEXED, address_norm UNINDEXED, "
+            "household_id UNINDEXED, tokenize = 'ascii')",
+            "CREATE TABLE IF NOT EXISTS ledger_search_members (household_id TEXT NOT NULL, "
+            "member_id TEXT NOT NULL, name TEXT NOT NULL, id_hash TEXT NOT NULL, "
+            "id_masked TEXT NOT NULL, relation TEXT NOT NULL, left_on TEXT, "
+            "added_nid INTEGER NOT NULL, membership_nid INTEGER NOT NULL, "
+            "PRIMARY KEY (household_id, member_id))",
+            "CREATE INDEX IF NOT EXISTS ledger_search_members_id "
+            "ON ledger_search_members (id_hash)",
+            "CREATE TABLE IF NOT EXISTS ledger_search_applications ("
+            "application_id TEXT PRIMARY KEY, household_id TEXT NOT NULL, "
+            "programme TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_search_applications_household "
+            "ON ledger_search_applications (household_id, programme)",
             "CREATE TABLE IF NOT EXISTS ledger_data_access (id INTEGER PRIMARY KEY, "
             "at TEXT NOT NULL, user_name TEXT NOT NULL, role TEXT NOT NULL, "
             "household_id TEXT, path TEXT NOT NULL)",
@@ -258,8 +291,15 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
     def dump(self, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
         out: dict[str, list[tuple[Any, ...]]] = {}
         with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+            )
+            virtual = {row["name"] for row in curs.fetchall()}
             for table in tables:
-                curs.execute(f"SELECT * FROM {table}")
+                # A full-text table's rowid is data (the search view's hkey): first, as
+                # PostgreSQL's table has it.
+                curs.execute(f"SELECT {'rowid, ' if table in virtual else ''}* FROM {table}")
                 out[table] = sorted_rows(tuple(row) for row in curs.fetchall())
         return out
 
@@ -333,7 +373,10 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
                 for row in curs.fetchall()
             ]
 
-    def query(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def query(
+        self, statement: str, params: dict[str, Any], *, plan_each: bool = False
+    ) -> list[dict[str, Any]]:
+        # SQLite plans every statement as it is run (plan_each changes nothing).
         self.check_available(statement)
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(sqlite_dialect(statement), _params(params))
@@ -353,6 +396,16 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
                 "INSERT INTO ledger_data_access (at, user_name, role, household_id, path) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (ts(at), user, role, household_id, path),
+            )
+
+    def record_accesses(
+        self, at: datetime, user: str, role: str, household_ids: Sequence[str | None], path: str
+    ) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                "INSERT INTO ledger_data_access (at, user_name, role, household_id, path) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(ts(at), user, role, household_id, path) for household_id in household_ids],
             )
 
     def accesses(self, household_id: str | None, limit: int) -> list[dict[str, Any]]:

@@ -721,6 +721,9 @@ def bench(
         str | None,
         typer.Option(help="two sizes for the rebuild's peak memory, e.g. 2000,40000"),
     ] = None,
+    search_households: Annotated[
+        int, typer.Option(help="households in the search workload's city")
+    ] = 100_000,
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
@@ -728,12 +731,12 @@ def bench(
         list[str] | None,
         typer.Option(
             help="run only this workload (repeatable): import, writes, payments, replay, "
-            "memory, api, checkpoint"
+            "memory, api, checkpoint, search"
         ),
     ] = None,
 ) -> None:
     """Run the performance benchmark on the configured backend; print a table, write JSON."""
-    from scripts.bench import WORKLOADS, run_bench
+    from scripts.bench import DEFAULT_WORKLOADS, WORKLOADS, run_bench
 
     unknown = sorted(set(only or ()) - set(WORKLOADS))
     if unknown:
@@ -754,6 +757,7 @@ def bench(
     run_bench(
         settings,
         memory_households=sizes,
+        search_households=search_households,
         payment_households=payment_households,
         import_households=import_households,
         api_seconds=api_seconds,
@@ -762,7 +766,7 @@ def bench(
         replay_events=replay_events,
         report_path=report,
         console=wide,
-        only=only or WORKLOADS,
+        only=only or DEFAULT_WORKLOADS,
     )
 
 

@@ -249,6 +249,10 @@ EXTRA_SLOTS = {
     **dict.fromkeys((15, 18, 21, 23), "phase_out"),
 }
 OVERDUE_RECEIVED = date(2025, 10, 9)
+# Each household's responsible caseworker is the one who registered it; one household in
+# 40 passes to the next caseworker, by an approver, when the year's work is done.
+REASSIGNED_EVERY = 40
+REASSIGNED_ON = date(2025, 12, 1)
 
 
 def _appealed(
@@ -845,6 +849,7 @@ def build_demo_city(
     helps: dict[str, int] = {}
     stages: dict[str, int] = {}
     extras: dict[str, int] = {}
+    reassigned = 0
     for done, n in enumerate(missing, start=1):
         # Each household from its own generator: the same household whichever others
         # are already there.
@@ -1020,6 +1025,14 @@ def build_demo_city(
             )
             if left is not None:
                 extras[left] = extras.get(left, 0) + 1
+        if n % REASSIGNED_EVERY == 3:  # the district's caseworkers change over
+            reassigned += household.assign_caseworker(
+                CASEWORKERS[(CASEWORKERS.index(caseworker) + 1) % len(CASEWORKERS)],
+                on=REASSIGNED_ON,
+                reason="片区调整",
+                actor=approver,
+                registered_by=caseworker,
+            )
         batch.append(household)
         if len(batch) >= batch_size:
             events += _save_with_claims(ledger, batch)
@@ -1111,6 +1124,9 @@ def build_demo_city(
         "other helps: " + ", ".join(f"{k} {v}" for k, v in sorted(helps.items())),
         "applications along the statutory path (POLICY ch. 14), left for the worklists: "
         + (", ".join(f"{k} {v}" for k, v in sorted(stages.items())) or "none"),
+        f"caseworkers: {len(CASEWORKERS)}, each household's the one who registered it; "
+        f"{reassigned} households passed to the next caseworker by an approver on "
+        f"{REASSIGNED_ON.isoformat()} (GET /me/households, /me/worklist)",
         "letters and appeals, overdue applications, life events: "
         + (", ".join(f"{k} {v}" for k, v in sorted(extras.items())) or "none"),
         price,

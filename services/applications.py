@@ -147,10 +147,12 @@ def worklist(
     overdue: bool | None = None,
     after: str | None = None,
     limit: int = 100,
+    books: dict[str, StandardsBook] | None = None,
 ) -> dict[str, Any]:
     """The region's applications on the statutory path, oldest receipt first, each with
     its stage and clock on `on`; filtered by stage and by late ones; `after` is the
-    cursor of the previous page (the last row's `cursor`)."""
+    cursor of the previous page (the last row's `cursor`). `books`: the counties'
+    standards already read by the caller (filled in as read here)."""
     if stage is not None and stage not in (*OPEN, "decided", "withdrawn"):
         raise InvalidInputError(
             "stage must be one of received, checked, investigated, noticed, decided, withdrawn",
@@ -165,7 +167,7 @@ def worklist(
         if start is not None:
             pauses.setdefault(str(p["application_id"]), []).append((start, _day(p["to_on"])))
     is_working = ledger.app.work_calendar().is_working
-    books: dict[str, StandardsBook] = {}
+    books = {} if books is None else books
     items: list[dict[str, Any]] = []
     for row in rows:
         cursor = f"{_day(row['received_on'])}|{row['application_id']}"
@@ -176,6 +178,8 @@ def worklist(
             continue
         if stage is None and found == "withdrawn":
             continue
+        if overdue and found not in OPEN:
+            continue  # only an open application is late: no clock to work out
         county = str(row["region_code"])[:6]
         if county not in books:
             books[county] = ledger.app.standards_book(county)

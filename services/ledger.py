@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from functools import partial
@@ -104,6 +104,11 @@ class Ledger:
     app: LedgerApplication
     views: ViewStore
     runner: CatchUpRunner
+    # The review bases of households by stream version (services/worklist.py): a
+    # household's are worked out again only when its stream has moved on.
+    review_bases: dict[str, tuple[int, list[dict[str, Any]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def open(cls, settings: Settings, *, seed: bool = True) -> Ledger:
@@ -136,7 +141,7 @@ class Ledger:
             from projections.sqlite import track_stream_heads as track_sqlite_heads
 
             track_sqlite_heads(recorder.datastore, recorder.events_table_name)
-        runner = CatchUpRunner(app, views)
+        runner = CatchUpRunner(app, views, id_key=settings.id_index_secret())
         if settings.projection_worker:
             runner.wait_for_worker = settings.projection_wait_seconds
         return cls(settings, app, views, runner)

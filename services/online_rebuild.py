@@ -54,7 +54,7 @@ def _build(
     progress: Callable[[int, int], None] | None,
 ) -> tuple[Any, int]:
     side = build_views({**env, "CREATE_TABLE": "y"})
-    runner = CatchUpRunner(ledger.app, side)
+    runner = CatchUpRunner(ledger.app, side, id_key=ledger.settings.id_index_secret())
     applied = runner.rebuild(wanted, progress)
     return side, applied
 
@@ -133,9 +133,25 @@ def _on_sqlite(
         conn.execute("ATTACH DATABASE ? AS rebuilt", (str(copy),))
         conn.execute("BEGIN IMMEDIATE")  # the database's write lock: no catch-up meanwhile
         try:
+            virtual = {
+                name
+                for (name,) in conn.execute(
+                    "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+                    "AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+                )
+            }
             for table in tables:
                 conn.execute(f"DELETE FROM main.{table}")
-                conn.execute(f"INSERT INTO main.{table} SELECT * FROM rebuilt.{table}")
+                # A full-text table's rowid is data (the search view's: the household's
+                # hkey), which SELECT * leaves out.
+                rowid = "rowid, " if table in virtual else ""
+                columns = ", ".join(
+                    f'"{c[1]}"' for c in conn.execute(f"PRAGMA rebuilt.table_info({table})")
+                )
+                conn.execute(
+                    f"INSERT INTO main.{table} ({rowid}{columns}) "
+                    f"SELECT {rowid}{columns} FROM rebuilt.{table}"
+                )
             conn.execute(
                 f"DELETE FROM main.tracking WHERE application_name IN ({marks})",
                 trackers,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -34,6 +36,13 @@ class Settings(BaseSettings):
         default=None,
         description="Key that signs API tokens. Without it a key is created once in the data "
         "folder (development only).",
+    )
+    id_index_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the keyed hash (HMAC-SHA256) under which the search view indexes "
+        "ID numbers; the view holds no plain number. Without it the key is derived from the "
+        "signing key (LEDGER_SECRET), so every process that shares that shares it. Changing "
+        "it (or, without it, the signing key): `ledger rebuild search`.",
     )
     cipher_key: SecretStr | None = Field(
         default=None, description="Optional AES-GCM key (base64) to encrypt event payloads."
@@ -90,6 +99,15 @@ class Settings(BaseSettings):
             return value
         raise ValueError("must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
 
+    @field_validator("id_index_key")
+    @classmethod
+    def _check_id_index_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A keyed hash is only as strong as its key: ID numbers are few enough to be
+        tried one by one against a short one."""
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. from secrets.token_urlsafe(48))")
+        return value
+
     @field_validator("cipher_key")
     @classmethod
     def _check_cipher_key(cls, value: SecretStr | None) -> SecretStr | None:
@@ -112,13 +130,18 @@ class Settings(BaseSettings):
     def signing_key(self) -> str:
         if self.secret is not None:
             return self.secret.get_secret_value()
-        path = self.data_dir / "secret.key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        return _key_file(self.data_dir / "secret.key")
+
+    def id_index_secret(self) -> bytes:
+        """The key of the search view's ID-number index: LEDGER_ID_INDEX_KEY, or one
+        derived from the signing key (HMAC-SHA256 of a label of its own: the two keys
+        stay apart, and the processes of one ledger, which share the signing key, share
+        this one)."""
+        if self.id_index_key is not None:
+            return self.id_index_key.get_secret_value().encode()
+        return hmac.new(
+            self.signing_key().encode(), b"jiaxing-ledger id-index key v1", hashlib.sha256
+        ).digest()
 
     def persistence_env(self) -> dict[str, str]:
         """The eventsourcing library's environment for the configured database."""
@@ -158,6 +181,19 @@ class Settings(BaseSettings):
                 "CIPHER_KEY": self.cipher_key.get_secret_value(),
             }
         return env
+
+
+def _key_file(path: Path) -> str:
+    """A random key kept in `path` (created once, readable by its owner only)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # created meanwhile by another process
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 def load_settings() -> Settings:

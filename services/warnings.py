@@ -106,10 +106,17 @@ def _visit_clock(facts: CareFacts, household: str, on: date) -> tuple[str, date 
 
 
 def findings(
-    ledger: Ledger, on: date, region_prefix: str = "3304", household: str | None = None
+    ledger: Ledger,
+    on: date,
+    region_prefix: str = "3304",
+    household: str | None = None,
+    among: set[str] | None = None,
+    books: dict[str, StandardsBook] | None = None,
 ) -> list[tuple[str, str, Finding]]:
-    """Every rule of POLICY ch. 12 for every household in the region on `on`: (household,
-    region_code, finding) for each finding that fires."""
+    """Every rule of POLICY ch. 12 for every household in the region on `on` (only
+    `household`, or only those `among`, when given): (household, region_code,
+    finding) for each finding that fires. `books`: the counties' standards already read
+    by the caller (filled in as read here)."""
     facts = ledger.care_facts()
     households = {
         str(r["household_id"]): (str(r["region_code"]), str(r["residence"]))
@@ -139,12 +146,14 @@ def findings(
     failures: dict[str, list[dict[str, Any]]] = {}
     for r in ledger.views.query(sql.WARN_FAILURES, {}):
         failures.setdefault(str(r["household_id"]), []).append(r)
-    late = _late_applications(ledger, on)
-    books: dict[str, StandardsBook] = {}
+    books = {} if books is None else books
+    late = _late_applications(ledger, on, books)
     found: list[tuple[str, str, Finding]] = []
     for hid in sorted(households):
         region, residence = households[hid]
         if (household is not None and hid != household) or not region.startswith(region_prefix):
+            continue
+        if among is not None and hid not in among:
             continue
         county = county_of(region)
         if county not in books:
@@ -193,12 +202,16 @@ def findings(
     return found
 
 
-def _late_applications(ledger: Ledger, on: date) -> dict[str, list[dict[str, Any]]]:
+def _late_applications(
+    ledger: Ledger, on: date, books: dict[str, StandardsBook] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """The open applications past their decision deadline on `on`, by household."""
     late: dict[str, list[dict[str, Any]]] = {}
     after: str | None = None
     while True:
-        page = worklist(ledger, region=CITY_CODE, on=on, overdue=True, after=after, limit=500)
+        page = worklist(
+            ledger, region=CITY_CODE, on=on, overdue=True, after=after, limit=500, books=books
+        )
         for item in page["items"]:
             late.setdefault(item["household_id"], []).append(item)
         after = page["next"]
@@ -212,12 +225,15 @@ def warnings(
     region_prefix: str = "3304",
     status: str | None = None,
     household: str | None = None,
+    among: set[str] | None = None,
+    books: dict[str, StandardsBook] | None = None,
 ) -> list[Warning]:
     """The warnings firing on `on`, and those acted on before that no longer fire, each
-    with its status (open until a caseworker acknowledges or resolves it)."""
+    with its status (open until a caseworker acknowledges or resolves it); of
+    `household`, or of those `among`, when given."""
     if status is not None and status not in STATUSES:
         raise InvalidInputError("status must be one of open, acknowledged, resolved", "status")
-    fired = findings(ledger, on, region_prefix, household)
+    fired = findings(ledger, on, region_prefix, household, among, books)
     cases = {str(r["warning_id"]): r for r in ledger.views.query(sql.WARN_CASES, {})}
     regions = {
         str(r["household_id"]): str(r["region_code"])
@@ -247,6 +263,8 @@ def warnings(
         if wid in out or not region.startswith(region_prefix):
             continue
         if (household is not None and hid != household) or as_day(case["raised_on"]) > on:
+            continue
+        if among is not None and hid not in among:
             continue
         out[wid] = Warning(
             wid,

@@ -49,21 +49,23 @@ def _id_number(value: str, user: User) -> str:
 
 @router.post("", status_code=201, response_model=HouseholdCreated)
 def register(body: HouseholdIn, user: Caseworker, ledger: LedgerDep) -> Any:
-    """Register a household (its stream begins with `HouseholdRegistered`)."""
+    """Register a household (its stream begins with `HouseholdRegistered`); its
+    responsible caseworker is the caseworker registering it, or the one named."""
     household_id = ledger.app.register_household(
         region_code=body.region_code,
         residence=body.residence,
         address=body.address,
         registered_on=body.registered_on,
         actor=user.name,
+        caseworker=body.caseworker,
     )
     return HouseholdCreated(household_id=str(household_id))
 
 
 @router.get("/{household_id}")
 def read(household_id: UUID, user: Reader, ledger: LedgerDep) -> dict[str, Any]:
-    """The household today: region, residence, members (ID numbers masked but to
-    caseworkers and approvers), categories and stream version."""
+    """The household today: region, residence, its responsible caseworker, members (ID
+    numbers masked but to caseworkers and approvers), categories and stream version."""
     household = ledger.app.household(household_id)
     today = date.today()
     return {
@@ -72,6 +74,7 @@ def read(household_id: UUID, user: Reader, ledger: LedgerDep) -> dict[str, Any]:
         "residence": household.residence,
         "address": household.address,
         "registered_on": household.registered_on.isoformat(),
+        "caseworker": ledger.app.caseworker_of(household),
         "members": [
             {
                 "member_id": m.member_id,

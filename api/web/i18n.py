@@ -404,6 +404,7 @@ CODES: dict[str, tuple[str, str]] = {
     "PaymentAcknowledged": ("银行回执", "Payment acknowledged"),
     "ApplicationReopened": ("复核后重新办理", "Application reopened"),
     "ReviewRecorded": ("定期核查", "Periodic review recorded"),
+    "CaseworkerAssigned": ("责任社工变更", "Caseworker assigned"),
     "EntitlementSuspended": ("暂停发放", "Entitlement suspended"),
     "EntitlementResumed": ("恢复发放", "Entitlement resumed"),
     "CarriedAdjusted": ("结转自付调整", "Carried self-pay adjusted"),

@@ -148,7 +148,10 @@ class LedgerBase(Application[UUID]):
         address: str,
         registered_on: date,
         actor: str,
+        caseworker: str | None = None,
     ) -> UUID:
+        """The household's caseworker is `actor` who registers it, unless `caseworker`
+        names another (then assigned in the same save: domain/household/assignment.py)."""
         household = Household.register(
             region_code=region_code,
             residence=residence,
@@ -156,8 +159,44 @@ class LedgerBase(Application[UUID]):
             registered_on=registered_on,
             actor=actor,
         )
+        if caseworker is not None:
+            household.assign_caseworker(
+                caseworker,
+                on=registered_on,
+                reason="named at registration",
+                actor=actor,
+                registered_by=actor,
+            )
         self.save(household)
         return household.id
+
+    def registered_by(self, household_id: UUID) -> str:
+        """The actor of the household's registration (its first event, one indexed
+        read): its caseworker until one is assigned."""
+        rows = self.recorder.select_events(household_id, limit=1)
+        if not rows or not rows[0].topic.startswith("domain.household:Household."):
+            raise NotFoundError(f"no household {household_id}", "household_id")
+        registered: Any = self.mapper.to_domain_event(rows[0])
+        return str(registered.actor)
+
+    def caseworker_of(self, household: Household) -> str:
+        """The household's responsible caseworker now."""
+        return household.caseworker_assigned() or self.registered_by(household.id)
+
+    def assign_caseworker(
+        self, household_id: UUID, caseworker: str, *, on: date, reason: str, actor: str
+    ) -> tuple[bool, str]:
+        """Reassign the household (an approver's command at the API): whether anything
+        was recorded, and the caseworker responsible now."""
+        registrar = self.registered_by(household_id)
+
+        def command(household: Household) -> tuple[bool, str]:
+            done = household.assign_caseworker(
+                caseworker, on=on, reason=reason, actor=actor, registered_by=registrar
+            )
+            return done, household.caseworker_assigned() or registrar
+
+        return self.update(household_id, command)
 
     def household(self, household_id: UUID, version: int | None = None) -> Household:
         try:

@@ -139,6 +139,12 @@ class ReviewsPart(LifeEventsPart):
         """Every reviewed category span in force on `on` (or starting later and still
         open), with the date its means were last examined (`since`, `by`: determination or
         review), the interval (stable or variable, and why) and the next review date."""
+        return review_schedule(self.review_bases(), book, on)
+
+    def review_bases(self) -> list[dict[str, Any]]:
+        """What the schedule rests on, whatever the day and the standards: each open span
+        of a reviewed category with the last examination of its means (`since`, `by`),
+        whether its interval is variable and why (the months come from the standards)."""
         rows: list[dict[str, Any]] = []
         for span in self.categories:
             if span.category not in REVIEWED or span.effective_to is not None:
@@ -146,8 +152,6 @@ class ReviewsPart(LifeEventsPart):
             since, by, irregular = self._last_examined(span)
             able = self._able_to_work(since)
             variable = span.category == "dibao" and (irregular or bool(able))
-            key = "review_months_variable" if variable else "review_months_stable"
-            months = int(book.ratio(key, on)[0])
             why = []
             if variable and irregular:
                 why.append("irregular income")
@@ -159,10 +163,8 @@ class ReviewsPart(LifeEventsPart):
                     "member_id": span.member_id,
                     "since": since,
                     "by": by,
-                    "interval": VARIABLE if variable else STABLE,
-                    "months": months,
+                    "variable": variable,
                     "why": "; ".join(why) or "stable income",
-                    "next_review_on": months_later(since, months),
                 }
             )
         return rows
@@ -399,6 +401,31 @@ class ReviewsPart(LifeEventsPart):
             f"{last.isoformat()}, nothing from {until.isoformat()}."
         )
         return application_id, until, line
+
+
+def review_schedule(
+    bases: list[dict[str, Any]], book: StandardsBook, on: date
+) -> list[dict[str, Any]]:
+    """The schedule of `Household.review_bases` under the standards in force on `on`:
+    each span's interval (`review_months_variable` or `review_months_stable`) and its
+    next review date."""
+    rows = []
+    for base in bases:
+        key = "review_months_variable" if base["variable"] else "review_months_stable"
+        months = int(book.ratio(key, on)[0])
+        rows.append(
+            {
+                "category": base["category"],
+                "member_id": base["member_id"],
+                "since": base["since"],
+                "by": base["by"],
+                "interval": VARIABLE if base["variable"] else STABLE,
+                "months": months,
+                "why": base["why"],
+                "next_review_on": months_later(base["since"], months),
+            }
+        )
+    return rows
 
 
 def _phases_out(span: CategorySpan, result: MeansTestResult, workers: list[str]) -> bool:

@@ -90,6 +90,13 @@ PARAMETERS = (
         param(Fraction(6), "PARAM POLICY ch. 15: placeholder 6, the bureau sets it"),
         rule=_whole_count,
     ),
+    ratio(
+        "documents_followup_days",
+        "working days after documents are asked for by which the caseworker follows them "
+        "up if they have not come (the caseworker's worklist)",
+        param(Fraction(10), "PARAM POLICY ch. 14: placeholder 10 working days, the bureau sets it"),
+        rule=_whole_count,
+    ),
 )
 
 # The stages, in order; `decided` and `withdrawn` end the path.

@@ -111,6 +111,10 @@ ALLOWED = {
     ("GET", "/warnings"): {"caseworker", "approver", "auditor"},
     ("GET", "/warnings/summary"): {"caseworker", "approver", "auditor"},
     ("POST", "/warnings/{warning_id}/resolution"): {"caseworker"},
+    ("GET", "/households/search"): READERS,
+    ("GET", "/me/households"): {"caseworker", "approver"},
+    ("GET", "/me/worklist"): {"caseworker", "approver"},
+    ("POST", "/households/{household_id}/caseworker"): {"approver"},
 }
 
 

@@ -213,6 +213,7 @@ def test_bench_prints_and_writes_every_workload(env, tmp_path):
         "rebuild: care view",
         "rebuild: warnings view",
         "rebuild: applications view",
+        "rebuild: search view",
         "payment run (60 households)",
         "rebuild: all views",
         "replay one household of 200 events",

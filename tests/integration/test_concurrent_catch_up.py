@@ -102,8 +102,9 @@ def test_a_runner_whose_pages_went_stale_resumes_where_the_other_got_to(ledger):
     _write_households(ledger, 12)
     other = Ledger.open(ledger.settings)
     try:
-        first = CatchUpRunner(ledger.app, ledger.views, batch_size=7)
-        second = CatchUpRunner(other.app, other.views, batch_size=7)
+        key = ledger.settings.id_index_secret()
+        first = CatchUpRunner(ledger.app, ledger.views, batch_size=7, id_key=key)
+        second = CatchUpRunner(other.app, other.views, batch_size=7, id_key=key)
         by_second: list[int] = []
 
         def meanwhile(position: int, head: int) -> None:

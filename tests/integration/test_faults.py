@@ -22,7 +22,8 @@ CHILD = textwrap.dedent("""
     import sys, time
     from services.settings import Settings
     from services.ledger import Ledger
-    settings = Settings(database_url=sys.argv[1], secret="k" * 40, data_dir=sys.argv[2])
+    # The ledger's own settings (its secret: the search view's ID index key comes of it).
+    settings = Settings(database_url=sys.argv[1], secret=sys.argv[3], data_dir=sys.argv[2])
     ledger = Ledger.open(settings)
     store = ledger.views
     write = store._write          # slow every batch down *inside* its transaction
@@ -49,7 +50,13 @@ def test_a_projection_killed_mid_batch_catches_up_to_a_clean_rebuild(
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     child = subprocess.Popen(
-        [sys.executable, str(script), settings.database_url, str(tmp_path)],
+        [
+            sys.executable,
+            str(script),
+            settings.database_url,
+            str(tmp_path),
+            settings.signing_key(),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[2],

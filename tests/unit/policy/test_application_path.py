@@ -21,6 +21,7 @@ DEFAULTS = {
     "review_months_stable": 12,
     "review_months_variable": 6,
     "phase_out_months": 6,
+    "documents_followup_days": 10,
 }
 
 
