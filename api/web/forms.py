@@ -26,12 +26,14 @@ from api.routers import households as household_routes
 from api.routers import path as path_routes
 from api.routers import payments as payment_routes
 from api.routers import reviews as review_routes
+from api.routers import workspace as workspace_routes
 from api.routers.care import MajorChangeIn, VisitIn
 from api.schemas import (
     AccountIn,
     AppealDecisionIn,
     AppealIn,
     ApplicationIn,
+    CaseworkerIn,
     CheckAnswerIn,
     CheckIn,
     CheckReportIn,
@@ -309,6 +311,20 @@ ACTIONS: dict[str, Action] = {
                 Input("reason", "f_reason", "textarea"),
             ),
             _household_call(household_routes.decide_life_event, event_id="event"),
+        ),
+        Action(
+            "caseworker",
+            "a_caseworker",
+            ("approver",),
+            HOUSEHOLD,
+            CaseworkerIn,
+            (
+                Input("caseworker", "f_caseworker"),
+                Input("on", "f_on", "date", required=False),
+                Input("reason", "f_reason", "textarea", required=False),
+            ),
+            _household_call(workspace_routes.reassign),
+            defaults=_today,
         ),
         Action(
             "review",

@@ -98,6 +98,8 @@ def lang_of(request: Request) -> str:
 
 
 NAV = (
+    ("my_work", "/ui/me", ("caseworker", "approver")),
+    ("search", "/ui/search", READERS),
     ("queue", "/ui/applications", READERS),
     ("supervision", "/ui/supervision", OVERSEERS),
     ("payments", "/ui/payments", FEED_READERS),

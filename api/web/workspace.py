@@ -54,6 +54,7 @@ from services.clock import beijing_today
 router = APIRouter(prefix=PATH, include_in_schema=False)
 
 QUEUE_STAGES = ("received", "checked", "investigated", "noticed", "decided", "withdrawn")
+CATEGORY_CHOICES = ("dibao", "tekun", "dibao_single", "marginal", "low_income")
 
 
 def _action(key: str, who: WebUser) -> Action:
@@ -377,4 +378,109 @@ async def sync_visit(request: Request, who: Caseworker) -> Response:
     return JSONResponse(
         {"household_id": str(hid), "visited_on": values["visited_on"], "recorded": True},
         status_code=201,
+    )
+
+
+# ------------------------------------------------------------- search and my work
+
+
+SEARCH_ARGS = ("q", "region", "category", "stage", "programme")
+
+
+def _search_values(request: Request) -> dict[str, str]:
+    return {k: request.query_params.get(k, "").strip() for k in SEARCH_ARGS}
+
+
+def _next_query(values: dict[str, str], after: str | None) -> str | None:
+    if not after:
+        return None
+    return urlencode({**{k: v for k, v in values.items() if v}, "after": after})
+
+
+@router.get("/search")
+def search_page(request: Request, who: Reader) -> Response:
+    """Find a household by a member's ID number (exact), a fragment of a name or of the
+    address, narrowed by region, category and stage: the API's own search (its masking
+    by role and its PIPL access trail)."""
+    from api.routers.workspace import search_route
+
+    values = _search_values(request)
+    try:  # a household's id typed in the box: that household
+        return RedirectResponse(f"{PATH}/households/{UUID(values['q'])}", status_code=303)
+    except ValueError:
+        pass
+    items, after, error = None, None, None
+    if any(values.values()):
+        try:
+            found = search_route(
+                who.user,
+                _ledger(request),
+                q=values["q"] or None,
+                by="auto",
+                region=values["region"] or None,
+                category=values["category"] or None,
+                programme=values["programme"] or None,
+                stage=values["stage"] or None,  # type: ignore[arg-type]
+                on=None,
+                after=request.query_params.get("after") or None,
+                limit=20,
+            )
+            items, after = found["items"], found.get("next")
+        except LedgerError as error_:
+            error = error_.message
+    return render(
+        request,
+        "search.html",
+        who,
+        mine=False,
+        values=values,
+        items=items,
+        worklist=None,
+        next=_next_query(values, after),
+        error=error,
+        categories=CATEGORY_CHOICES,
+        stages=QUEUE_STAGES,
+    )
+
+
+@router.get("/me")
+def my_work_page(request: Request, who: Reader) -> HTMLResponse:
+    """My worklist (visits, reviews, applications waiting for my step, documents awaited,
+    warnings; an approver's decisions), most urgent first, and my households."""
+    from api.routers.workspace import my_households, my_worklist
+
+    if who.role not in ("caseworker", "approver"):
+        raise PageError(403, "only caseworkers and approvers have households and a worklist")
+    ledger = _ledger(request)
+    values = _search_values(request)
+    error = None
+    try:
+        work = my_worklist(who.user, ledger, on=None, days=30, region="330400", limit=100)
+        found = my_households(
+            who.user,
+            ledger,
+            q=values["q"] or None,
+            by="auto",
+            region=values["region"] or None,
+            category=values["category"] or None,
+            programme=values["programme"] or None,
+            stage=values["stage"] or None,  # type: ignore[arg-type]
+            on=None,
+            after=request.query_params.get("after") or None,
+            limit=20,
+        )
+    except LedgerError as error_:
+        raise PageError(422, error_.message) from None
+    return render(
+        request,
+        "search.html",
+        who,
+        mine=True,
+        values=values,
+        items=found["items"],
+        worklist=work["items"],
+        next=_next_query(values, found.get("next")),
+        error=error,
+        categories=CATEGORY_CHOICES,
+        stages=QUEUE_STAGES,
     )

@@ -205,3 +205,42 @@ def test_a_tablet_registers_a_household_with_the_keyboard_alone(web):
     assert "农村" in page.inner_text(".facts")  # the second residence, by the arrow key
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
     web.shot(page, "workspace-tablet-household")
+
+
+def test_a_caseworker_finds_a_household_by_name_and_sees_it_among_mine(web):
+    """Issue 17: the search box on the home page finds a household by a fragment of a
+    member's name (Chinese, partial) and by the whole ID number; the caseworker who
+    registered it is its responsible caseworker, so it is on "my work"; an approver
+    reassigns it, and it leaves the first caseworker's list."""
+    from tests.e2e.test_http import register
+
+    hid, _ = register(web.server, members=2)  # 张0 and 张1, by caseworker-li
+    member = web.server.client.get(f"/households/{hid}", headers=web.server.token(*CW)).json()
+    number = member["members"][1]["id_number"]
+    page = web.sign_in(*CW)
+    page.fill("#q", "张1")
+    page.click("#find")
+    page.wait_for_selector("#results")
+    assert f"/ui/households/{hid}" in [
+        a.get_attribute("href") for a in page.locator("#results a").all()
+    ]
+    web.shot(page, "workspace-search")
+    page.goto(f"{web.url}/ui/search?q={number}")
+    [row] = page.locator("#results tbody tr").all_inner_texts()
+    assert number in row and "caseworker-li" in row  # whole for a caseworker
+    page.goto(f"{web.url}/ui/me")
+    assert f"/ui/households/{hid}" in [
+        a.get_attribute("href") for a in page.locator("#results a").all()
+    ]
+    web.shot(page, "workspace-my-work")
+
+    approver = web.sign_in(*AP)
+    approver.goto(f"{web.url}/ui/households/{hid}/do/caseworker")
+    approver.fill("[id='caseworker']", "caseworker-zhou")
+    approver.fill("[id='reason']", "片区调整")
+    approver.click("#save")
+    approver.wait_for_selector("#done")
+    page.goto(f"{web.url}/ui/me")
+    assert f"/ui/households/{hid}" not in [
+        a.get_attribute("href") for a in page.locator("#results a").all()
+    ]

@@ -232,6 +232,8 @@ WEB_ALLOWED = {
     ("GET", "/ui/applications"): READERS,
     ("POST", "/ui/sync/visits"): {"caseworker"},
     ("GET", "/ui/public-list"): {"caseworker", "approver", "auditor"},
+    ("GET", "/ui/search"): READERS,
+    ("GET", "/ui/me"): {"caseworker", "approver"},
 }
 # Each form of api/web/forms.py at /ui/households/{id}/do/{key}, with its action's roles.
 DO = "/ui/households/{household_id}/do/{key}"
