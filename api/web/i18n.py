@@ -168,8 +168,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "prev_year": ("上一年", "Previous year"),
     "next_year": ("下一年", "Next year"),
     "mine_note": (
-        "台账不记录家庭的责任社工，此处按地区列出逾期家庭。",
-        "The ledger records no caseworker per household: overdue households are listed by region.",
+        "此处按地区列出逾期家庭；您负责家庭的走访见“我的工作”。",
+        "Overdue households by region; the visits of the households you look after are in My work.",
     ),
     "error": ("错误", "Error"),
     "field": ("字段", "Field"),
