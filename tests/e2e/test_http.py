@@ -451,6 +451,7 @@ def test_docs_health_and_oversize_bodies(server):
         "applications": 0,
         "warnings": 0,
         "search": 0,
+        "payment_trail": 0,
     }
     r = server.client.post(
         "/households",
