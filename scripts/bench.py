@@ -824,8 +824,8 @@ def run_bench(
             "members; query and page): "
             + ", ".join(
                 f"{r.workload.split(' (')[0].removeprefix('search ')} {r.fast:.1f} ms "
-                f"(p50 {r.extra['ledger']['p50_ms']:.1f}; with the access trail's commit "
-                f"{r.extra['with_access_trail']['p99_ms']:.1f}; plainly {r.plain:.1f})"
+                f"(p50 {r.extra['search_ms']['p50_ms']:.1f}; with the access trail's commit "
+                f"{r.extra['with_access_trail_ms']['p99_ms']:.1f}; plainly {r.plain:.1f})"
                 for r in searched
             )
             + f"; under {SEARCH_P99_MS:.0f} ms: "

@@ -450,6 +450,8 @@ def test_docs_health_and_oversize_bodies(server):
         "care": 0,
         "applications": 0,
         "warnings": 0,
+        "search": 0,
+        "payment_trail": 0,
     }
     r = server.client.post(
         "/households",
