@@ -207,13 +207,14 @@ def _preview(ctx: Context, body: Any) -> dict[str, Any]:
     that will be recorded if nothing else is recorded meanwhile)."""
     if ctx.household_id is None or ctx.application_id is None:
         raise PageError(404, "a decision needs its household and application")
-    found = ctx.ledger.app.preview_determination(
+    found = ctx.ledger.app.determine(
         ctx.household_id,
         ctx.application_id,
         decision=body.decision,
         reason=body.reason,
         actor=ctx.user.name,
         on=body.on or beijing_today(),
+        preview=True,
     )
     return {
         "outcome": found.outcome,
@@ -391,6 +392,21 @@ def _search_values(request: Request) -> dict[str, str]:
     return {k: request.query_params.get(k, "").strip() for k in SEARCH_ARGS}
 
 
+def _search_args(request: Request, values: dict[str, str]) -> dict[str, Any]:
+    """The search's arguments from the page's query (the API's own, a page of 20)."""
+    return {
+        "q": values["q"] or None,
+        "by": "auto",
+        "region": values["region"] or None,
+        "category": values["category"] or None,
+        "programme": values["programme"] or None,
+        "stage": values["stage"] or None,
+        "on": None,
+        "after": request.query_params.get("after") or None,
+        "limit": 20,
+    }
+
+
 def _next_query(values: dict[str, str], after: str | None) -> str | None:
     if not after:
         return None
@@ -412,19 +428,7 @@ def search_page(request: Request, who: Reader) -> Response:
     items, after, error = None, None, None
     if any(values.values()):
         try:
-            found = search_route(
-                who.user,
-                _ledger(request),
-                q=values["q"] or None,
-                by="auto",
-                region=values["region"] or None,
-                category=values["category"] or None,
-                programme=values["programme"] or None,
-                stage=values["stage"] or None,  # type: ignore[arg-type]
-                on=None,
-                after=request.query_params.get("after") or None,
-                limit=20,
-            )
+            found = search_route(who.user, _ledger(request), **_search_args(request, values))
             items, after = found["items"], found.get("next")
         except LedgerError as error_:
             error = error_.message
@@ -456,19 +460,7 @@ def my_work_page(request: Request, who: Reader) -> HTMLResponse:
     error = None
     try:
         work = my_worklist(who.user, ledger, on=None, days=30, region="330400", limit=100)
-        found = my_households(
-            who.user,
-            ledger,
-            q=values["q"] or None,
-            by="auto",
-            region=values["region"] or None,
-            category=values["category"] or None,
-            programme=values["programme"] or None,
-            stage=values["stage"] or None,  # type: ignore[arg-type]
-            on=None,
-            after=request.query_params.get("after") or None,
-            limit=20,
-        )
+        found = my_households(who.user, ledger, **_search_args(request, values))
     except LedgerError as error_:
         raise PageError(422, error_.message) from None
     return render(

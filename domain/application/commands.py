@@ -75,8 +75,12 @@ class LedgerApplication(
         reason: str,
         actor: str,
         on: date | None = None,
+        preview: bool = False,
     ) -> Determination:
-        """`on`: the decision's date, which the statutory path needs (POLICY ch. 14)."""
+        """`on`: the decision's date, which the statutory path needs (POLICY ch. 14).
+        `preview`: what it would record now, worked out by the same rules on the
+        household as loaded, and not saved (the approver's form shows it before the
+        approver confirms); refused as the decision itself would be."""
 
         def command(household: Household) -> Determination:
             book = self.standards_book(household.region_code)
@@ -84,6 +88,8 @@ class LedgerApplication(
                 application_id, decision=decision, reason=reason, actor=actor, book=book, on=on
             )
 
+        if preview:
+            return command(self.household(household_id))
         return self.update(household_id, command)
 
     def replace_stale_snapshot(self, household_id: UUID) -> bool:
@@ -97,25 +103,6 @@ class LedgerApplication(
             return False
         self.take_snapshot(household_id)
         return True
-
-    def preview_determination(
-        self,
-        household_id: UUID,
-        application_id: str,
-        *,
-        decision: str,
-        reason: str,
-        actor: str,
-        on: date | None = None,
-    ) -> Determination:
-        """What `determine` would record now, worked out by the same rules on the
-        household as loaded, and not saved (the approver's form shows it before the
-        approver confirms). Refused as `determine` would refuse it."""
-        household = self.household(household_id)
-        book = self.standards_book(household.region_code)
-        return household.determine(
-            application_id, decision=decision, reason=reason, actor=actor, book=book, on=on
-        )
 
     def set_account(
         self,
