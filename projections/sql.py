@@ -468,7 +468,7 @@ HOUSEHOLD_PAYEES = (
     "SELECT household_id, member_id, name, relation, account_kind, account_number, bank_name "
     "FROM {s}.ledger_payees WHERE NOT left_household AND household_id = :household_id"
 )
-HOUSEHOLD_PAYMENTS = (
+HOUSEHOLD_PAYMENT_HISTORY = (
     "SELECT * FROM {s}.ledger_payments WHERE household_id = :household_id ORDER BY feed_seq"
 )
 HOUSEHOLD_ANSWERS = (

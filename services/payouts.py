@@ -279,7 +279,7 @@ def household_history(ledger: Ledger, household: UUID) -> dict[str, Any]:
     ledger.runner.catch_up()
     views = ledger.views
     given = {"household_id": household}
-    lines = views.query(sql.HOUSEHOLD_PAYMENTS, given)
+    lines = views.query(sql.HOUSEHOLD_PAYMENT_HISTORY, given)
     answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in views.query(sql.HOUSEHOLD_ANSWERS, {"ledger_id": ledger_id(household)}):
         answers[row["payment_id"]].append(row)

@@ -156,6 +156,8 @@ def test_grants_are_paid_once_by_the_run_of_their_month_under_their_own_id(ledge
     recon = ledger.reconciliation("2025-03")
     assert recon["balanced"], recon["checks"]
     assert recon["grants"] == {"payments": 3, "amount_fen": 1_250_000}
+    report = ledger.verify()
+    assert report.ok, (report.chain_breaks, report.recompute_mismatches)
 
 
 def test_the_feed_carries_grants_as_their_own_kind_in_json_csv_and_pain001(ledger):

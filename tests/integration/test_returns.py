@@ -122,6 +122,8 @@ def test_a_return_waits_for_a_corrected_account_and_is_re_issued_once(ledger):
     april_recon = ledger.reconciliation("2025-04")
     assert april_recon["re_issues"] == {"payments": 1, "amount_fen": 125_000}
     assert april_recon["balanced"], april_recon["checks"]
+    report = ledger.verify()  # the return's event is chained like any other
+    assert report.ok, (report.chain_breaks, report.recompute_mismatches)
 
 
 def test_the_chain_of_tries_shows_in_the_payment_history_and_the_replay(ledger):
