@@ -223,11 +223,15 @@ def payment_run(
         ledger.close()
     word = "scheduled" if summary.created else "already scheduled"
     report = summary.report
+    of_them = (
+        f"; of them {report.grants} one-off grants ({format_yuan(report.grants_fen)}) and "
+        f"{report.reissued} offered again or re-issued ({format_yuan(report.reissued_fen)})"
+        if report.grants or report.reissued or report.waiting
+        else ""
+    )
     typer.echo(
         f"run {summary.run_id} for {summary.period}: {summary.payments} payments {word}, "
-        f"total {format_yuan(summary.total_fen)} to {summary.households} households; "
-        f"of them {report.grants} one-off grants ({format_yuan(report.grants_fen)}) and "
-        f"{report.reissued} offered again or re-issued ({format_yuan(report.reissued_fen)})"
+        f"total {format_yuan(summary.total_fen)} to {summary.households} households{of_them}"
     )
     if report.waiting:
         typer.echo(f"waiting ({len(report.waiting)}):")
