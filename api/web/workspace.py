@@ -184,11 +184,13 @@ async def _submit(request: Request, who: WebUser, action: Action, hid: UUID | No
     ctx.extra.update({k: form[k] for k in PATH_INPUTS if k in form})
     try:
         body = action.schema.model_validate(body_of(action, values, ctx.household))
-        if action.preview and form.get("confirm") != _digest(values):
-            # Shown first, and again if anything was changed after it was shown: what is
+        seen = _digest(values, ctx.household)
+        if action.preview and form.get("confirm") != seen:
+            # Shown first, and again if anything was changed after it was shown, in the
+            # form or in the household (another step recorded meanwhile): what is
             # confirmed is what was seen.
             shown = await run_in_threadpool(_preview, ctx, body)
-            shown["confirm"] = _digest(values)
+            shown["confirm"] = seen
             return _form_page(request, who, action, ctx, values, preview=shown)
         result = await run_in_threadpool(action.call, ctx, body)
     except (ValidationError, LedgerError) as error:
@@ -197,8 +199,10 @@ async def _submit(request: Request, who: WebUser, action: Action, hid: UUID | No
     return RedirectResponse(_after(action, ctx, result), status_code=303)
 
 
-def _digest(values: dict[str, str]) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:32]
+def _digest(values: dict[str, str], household: Household | None) -> str:
+    version = household.version if household is not None else 0
+    shown = json.dumps([values, version], sort_keys=True)
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
 def _preview(ctx: Context, body: Any) -> dict[str, Any]:
