@@ -65,34 +65,11 @@ def search_route(
     at a time (`next`: pass it as `after`). ID numbers whole for caseworkers and
     approvers, masked for the others."""
     filters = Filters(region=region, category=category, programme=programme, stage=stage)
-    found = search(
-        ledger,
-        q=q,
-        by=by,
-        filters=filters,
-        on=on or beijing_today(),
-        after=after,
-        limit=limit,
-        whole_ids=user.role in SEES_ID_NUMBERS,
-    )
-    shown = found.pop("shown")
-    record_reads(
-        ledger,
-        user=user.name,
-        role=user.role,
-        path="/households/search",
-        args={
-            "q": shown,
-            "by": by,
-            "region": region,
-            "category": category,
-            "programme": programme,
-            "stage": stage,
-            "after": after,
-        },
-        household_ids=[i["household_id"] for i in found["items"]],
-    )
-    return found
+    trail = {"by": by, "region": region, "category": category, "programme": programme}
+    return _searched(
+        user, ledger, "/households/search", filters, q, by, on, after, limit,
+        {**trail, "stage": stage, "after": after},
+    )  # fmt: skip
 
 
 @router.get("/me/households")
@@ -114,6 +91,27 @@ def my_households(
     filters = Filters(
         region=region, category=category, programme=programme, stage=stage, caseworker=user.name
     )
+    trail = {"region": region, "category": category, "programme": programme, "stage": stage}
+    return _searched(
+        user, ledger, "/me/households", filters, q, by, on, after, limit,
+        {**trail, "after": after},
+    )  # fmt: skip
+
+
+def _searched(
+    user: User,
+    ledger: Any,
+    path: str,
+    filters: Filters,
+    q: str | None,
+    by: str,
+    on: Any,
+    after: str | None,
+    limit: int,
+    trail: dict[str, Any],
+) -> dict[str, Any]:
+    """A search's page, written to the PIPL access trail (the query as shown, an ID
+    number masked, then `trail`'s arguments) before it is answered."""
     found = search(
         ledger,
         q=q,
@@ -129,15 +127,8 @@ def my_households(
         ledger,
         user=user.name,
         role=user.role,
-        path="/me/households",
-        args={
-            "q": shown,
-            "region": region,
-            "category": category,
-            "programme": programme,
-            "stage": stage,
-            "after": after,
-        },
+        path=path,
+        args={"q": shown, **trail},
         household_ids=[i["household_id"] for i in found["items"]],
     )
     return found

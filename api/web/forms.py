@@ -114,31 +114,29 @@ def _means(prefix: str = "means", required: bool = True) -> tuple[Input, ...]:
     )
 
 
-def _step(route: Callable[..., Any], **path: str) -> Callable[[Context, Any], Any]:
-    """Call a path route: household, application, then `path` ({param: context key})."""
+def _call(route: Callable[..., Any], application: bool, **path: str) -> Callable[..., Any]:
+    """Call an API route with the household (and the application, for a step of the
+    path), then `path` ({the route's parameter: the context's key})."""
 
     def call(ctx: Context, body: Any) -> Any:
         extra = {name: ctx.extra[key] for name, key in path.items()}
-        return route(
-            household_id=ctx.household_id,
-            application_id=ctx.application_id,
-            body=body,
-            user=ctx.user,
-            ledger=ctx.ledger,
-            **extra,
-        )
-
-    return call
-
-
-def _household_call(route: Callable[..., Any], **path: str) -> Callable[[Context, Any], Any]:
-    def call(ctx: Context, body: Any) -> Any:
-        extra = {name: ctx.extra[key] for name, key in path.items()}
+        if application:
+            extra["application_id"] = ctx.application_id
         return route(
             household_id=ctx.household_id, body=body, user=ctx.user, ledger=ctx.ledger, **extra
         )
 
     return call
+
+
+def _step(route: Callable[..., Any], **path: str) -> Callable[[Context, Any], Any]:
+    """A step of the path's route."""
+    return _call(route, True, **path)
+
+
+def _household_call(route: Callable[..., Any], **path: str) -> Callable[[Context, Any], Any]:
+    """A household's route."""
+    return _call(route, False, **path)
 
 
 def _register(ctx: Context, body: Any) -> Any:
