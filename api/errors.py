@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.replica import drop_replica
 from domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -149,10 +150,13 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(refusal_class, refused)
 
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s", type(exc).__name__)
         guard = getattr(request.app.state, "guard", None)
-        if guard is not None:
-            guard.report_down()
+        if getattr(request.state, "from_replica", False):
+            drop_replica(request.app.state, exc)  # the primary is not down for it
+        else:
+            log.warning("database unavailable: %s", type(exc).__name__)
+            if guard is not None:
+                guard.report_down()
         # A write the database dropped in the middle may have committed just before it
         # went (the answer to the COMMIT lost with the connection): say so, not "nothing".
         message = IN_DOUBT if request.method in WRITE_METHODS else UNAVAILABLE

@@ -15,6 +15,7 @@ from api import docs_ui, errors
 from api.access_log import AccessLogMiddleware
 from api.idempotency import IdempotencyMiddleware
 from api.outage import DatabaseGuard, OutageMiddleware
+from api.replica import PositionMiddleware, close_replica, open_replica
 from api.routers import (
     applications,
     audit,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             # worker, the worker does when it becomes active).
             _complete_propagations(app.state.ledger)
         app.state.guard = DatabaseGuard(app.state, settings)
+        open_replica(app.state)  # LEDGER_REPLICA_URL: replica-safe reads go there
         stop = threading.Event()
         worker = threading.Thread(
             target=_keep_caught_up,
@@ -126,6 +128,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             stop.set()
             if worker.ident is not None:
                 worker.join(timeout=10)
+            close_replica(app.state)
             if own:
                 app.state.ledger.close()
 
@@ -148,6 +151,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(PositionMiddleware)  # a write's answer carries its log position
     app.add_middleware(OutageMiddleware)  # the outermost: refuses at once while down
     for router in ROUTERS:
         app.include_router(router)

@@ -134,6 +134,9 @@ class CatchUpRunner:
         # to the head seen when it was called (so a reader still sees its own writes),
         # then raises ViewsBehindError. None: catch up here (the default).
         self.wait_for_worker: float | None = None
+        # A runner over a streaming replica's copy of the views (LEDGER_REPLICA_URL):
+        # the primary writes them and replication brings them; here they are only read.
+        self.read_only = False
 
     @property
     def views(self) -> dict[str, ViewSpec]:
@@ -148,6 +151,11 @@ class CatchUpRunner:
     def position(self, view: ViewSpec) -> int:
         return self.store.max_tracking_id(self.tracking_name(view)) or 0
 
+    def reached(self, position: int) -> bool:
+        """Every view has applied the log up to `position` (one round trip)."""
+        names = tuple(self.tracking_name(view) for view in self.views.values())
+        return all(tracked >= position for tracked in self.store.positions(names).values())
+
     def lag(self) -> dict[str, int]:
         head = self.app.recorder.max_notification_id() or 0
         return {name: head - self.position(view) for name, view in self.views.items()}
@@ -159,6 +167,8 @@ class CatchUpRunner:
     ) -> int:
         """Process everything recorded so far; return the number of events applied (an
         event applied to two views counts twice)."""
+        if self.read_only:
+            return 0
         wanted = names or tuple(self.views)
         # The common case of a read: nothing new. One round trip on PostgreSQL (the head
         # and every view's position at once) tells it, without taking the lock.

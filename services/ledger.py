@@ -146,6 +146,22 @@ class Ledger:
             runner.wait_for_worker = settings.projection_wait_seconds
         return cls(settings, app, views, runner)
 
+    @classmethod
+    def open_replica(cls, settings: Settings) -> Ledger:
+        """The ledger as a hot standby of its PostgreSQL server (LEDGER_REPLICA_URL)
+        holds it: events and views both come by streaming replication, in the primary's
+        commit order. It is only read: nothing is migrated or seeded, and its runner
+        never catches up (the primary's views arrive as the primary wrote them)."""
+        if settings.replica_url is None:
+            raise ValueError("LEDGER_REPLICA_URL is not set")
+        on_replica = settings.model_copy(
+            update={"database_url": settings.replica_url, "migrate_on_start": False}
+        )
+        replica = cls._open(on_replica, on_replica.persistence_env(), seed=False)
+        replica.runner.read_only = True
+        replica.runner.wait_for_worker = None
+        return replica
+
     def grant_to(self, role: str) -> None:
         """PostgreSQL: grant an application role what the ledger needs and no more (see
         `projections.postgres.grant_application_role`)."""

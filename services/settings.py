@@ -15,7 +15,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from projections.interface import PENDING_SECONDS
@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite:///./ledger-data/ledger.db",
         description="sqlite:///PATH (embedded default) or postgresql://USER:PASSWORD@HOST:PORT/DB",
+    )
+    replica_url: str | None = Field(
+        default=None,
+        description="PostgreSQL: a hot standby of the database (streaming replication). "
+        "Reads that may go to a replica are served by it; one that carries "
+        "X-Ledger-Read-After: POSITION (a write's X-Ledger-Position) only once the "
+        "replica's views have reached that position, else by the primary (docs/SCALING.md)",
     )
     secret: SecretStr | None = Field(
         default=None,
@@ -98,6 +105,23 @@ class Settings(BaseSettings):
                 raise ValueError("a postgresql:// URL needs a host and a database name")
             return value
         raise ValueError("must be sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
+
+    @field_validator("replica_url")
+    @classmethod
+    def _check_replica_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or value == "":
+            return None
+        if not str(info.data.get("database_url", "")).startswith("postgres"):
+            raise ValueError(
+                "a replica is PostgreSQL's streaming replication: LEDGER_DATABASE_URL "
+                "must be PostgreSQL too"
+            )
+        parsed = urlparse(value)
+        if parsed.scheme not in ("postgresql", "postgres") or not parsed.hostname:
+            raise ValueError("must be postgresql://USER:PASSWORD@HOST:PORT/DBNAME (a replica)")
+        if not parsed.path.strip("/"):
+            raise ValueError("a postgresql:// URL needs a host and a database name")
+        return value
 
     @field_validator("id_index_key")
     @classmethod

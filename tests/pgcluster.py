@@ -159,6 +159,28 @@ class PrivateCluster:
             f"?{tail}" if tail else ""
         )
 
+    def base_backup_into(self, other: PrivateCluster) -> None:
+        """`pg_basebackup -R` of this running cluster into `other`'s data directory, so
+        that `other.start()` starts a hot standby streaming from this one (PostgreSQL's
+        own streaming replication; initdb's trust lines admit replication from
+        127.0.0.1)."""
+        other._run(
+            "pg_basebackup", "--pgdata", str(other.data), "--host", "127.0.0.1",
+            "--port", str(self.port), "--username", "postgres", "--wal-method", "stream",
+            "--write-recovery-conf", "--checkpoint", "fast", "--no-sync",
+        )  # fmt: skip
+        with (other.data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                "\n# tests/pgcluster.py: a standby of its own port\n"
+                f"port = {other.port}\n"
+                f"unix_socket_directories = '{other.home}'\n"
+                "hot_standby = on\n"
+            )
+
+    def promote(self) -> None:
+        """A standby becomes a primary (pg_ctl promote, waiting until it is)."""
+        self._run("pg_ctl", "promote", "--pgdata", str(self.data), "--wait")
+
     def execute(self, database: str, *statements: str) -> None:
         with psycopg.connect(self.conninfo(database), autocommit=True) as conn:
             for statement in statements:
@@ -166,9 +188,10 @@ class PrivateCluster:
 
 
 @contextmanager
-def private_cluster() -> Iterator[PrivateCluster]:
+def private_cluster(standby_of: PrivateCluster | None = None) -> Iterator[PrivateCluster]:
     """A started private cluster until the block ends; then stopped (immediately, if it is
-    still running) and its directory removed, however the block ended."""
+    still running) and its directory removed, however the block ended. With `standby_of`,
+    a hot standby of that running cluster (pg_basebackup), streaming from it."""
     problem = why_not()
     if problem is not None:
         raise RuntimeError(problem)
@@ -181,7 +204,10 @@ def private_cluster() -> Iterator[PrivateCluster]:
             cluster = PrivateCluster(home, bindir, _free_port())
             if attempt:
                 shutil.rmtree(cluster.data, ignore_errors=True)
-            cluster.init()
+            if standby_of is None:
+                cluster.init()
+            else:
+                standby_of.base_backup_into(cluster)
             try:
                 cluster.start()
                 break

@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from api.deps import Approver, LedgerDep, Reader
+from api.replica import ReadLedgerDep
 from api.schemas import EntitlementChangeOut, EntitlementInForce, QueryDate, SuspensionIn
 from domain.errors import InvalidInputError
 from domain.household import SUSPENSION
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/households/{household_id}/entitlements", tags=["enti
 def in_force(
     household_id: UUID,
     _: Reader,
-    ledger: LedgerDep,
+    ledger: ReadLedgerDep,
     as_of: QueryDate | None = None,
     known_at: datetime | None = None,
 ) -> Any:
@@ -43,7 +44,7 @@ def in_force(
 
 
 @router.get("/history", response_model=list[EntitlementChangeOut])
-def history(household_id: UUID, _: Reader, ledger: LedgerDep) -> Any:
+def history(household_id: UUID, _: Reader, ledger: ReadLedgerDep) -> Any:
     """Every change of every entitlement, oldest record first, with its reason."""
     return [
         EntitlementChangeOut(

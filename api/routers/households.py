@@ -16,6 +16,7 @@ from api.deps import (
     LedgerDep,
     Reader,
 )
+from api.replica import ReadLedgerDep
 from api.schemas import (
     EventOut,
     HouseholdCreated,
@@ -63,7 +64,7 @@ def register(body: HouseholdIn, user: Caseworker, ledger: LedgerDep) -> Any:
 
 
 @router.get("/{household_id}")
-def read(household_id: UUID, user: Reader, ledger: LedgerDep) -> dict[str, Any]:
+def read(household_id: UUID, user: Reader, ledger: ReadLedgerDep) -> dict[str, Any]:
     """The household today: region, residence, its responsible caseworker, members (ID
     numbers masked but to caseworkers and approvers), categories and stream version."""
     household = ledger.app.household(household_id)
@@ -199,7 +200,7 @@ def event_data(event: Any, user: User) -> dict[str, Any]:
 
 
 @router.get("/{household_id}/events", response_model=list[EventOut])
-def events(household_id: UUID, user: Reader, ledger: LedgerDep) -> Any:
+def events(household_id: UUID, user: Reader, ledger: ReadLedgerDep) -> Any:
     """The whole stream in order, each event with its actor and effective date."""
     return [
         EventOut(

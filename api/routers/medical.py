@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from api.deps import Caseworker, LedgerDep, Overseer, Reader
+from api.replica import ReadLedgerDep
 from api.schemas import MedicalBillIn, MedicalBillOut, MoveIn
 from domain.household import MedicalBill
 from domain.money import format_yuan, parse_yuan
@@ -96,7 +97,7 @@ def cancel_bill(
 def medical_caps(
     household_id: UUID,
     _: Reader,
-    ledger: LedgerDep,
+    ledger: ReadLedgerDep,
     year: int = Query(default_factory=lambda: date.today().year, ge=2000, le=2100),
 ) -> dict[str, Any]:
     """The §17 caps of a cap year: what the household and each member paid, the cap and

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CareReader, LedgerDep, Overseer
+from api.replica import ReadLedgerDep
 from api.schemas import QueryDate
 from domain.errors import NotFoundError
 from domain.money import format_yuan, round_half_up
@@ -28,7 +29,7 @@ def rate(value: Fraction) -> str:
 
 
 @router.get("/metrics", summary="The plan's supervision targets (METRIC) by county")
-def metrics(_: Overseer, ledger: LedgerDep, as_of: QueryDate | None = None) -> dict[str, Any]:
+def metrics(_: Overseer, ledger: ReadLedgerDep, as_of: QueryDate | None = None) -> dict[str, Any]:
     """Each METRIC of POLICY.md the ledger can measure so far, per county, with its actual
     value, target and whether it is met. Metrics never block a payment."""
     on = as_of or date.today()

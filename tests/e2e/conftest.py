@@ -38,8 +38,10 @@ class Server:
 
 
 @contextmanager
-def running_server(url: str, tmp_path: Path) -> Iterator[Server]:
-    """`ledger serve` on `url` in a subprocess, until the block ends."""
+def running_server(
+    url: str, tmp_path: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """`ledger serve` on `url` in a subprocess (with `extra_env` set), until the block ends."""
     port = _free_port()
     env = {
         **os.environ,
@@ -47,6 +49,7 @@ def running_server(url: str, tmp_path: Path) -> Iterator[Server]:
         "LEDGER_SECRET": SECRET,
         "LEDGER_DATA_DIR": str(tmp_path),
         "LEDGER_MAX_BODY_BYTES": "20000",
+        **(extra_env or {}),
     }
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(

@@ -42,3 +42,20 @@ def test_a_well_formed_cipher_key_is_accepted(monkeypatch, tmp_path):
     key = AESCipher.create_key(32)
     monkeypatch.setenv("LEDGER_CIPHER_KEY", key)
     assert load_settings().persistence_env()["CIPHER_KEY"] == key
+
+
+@pytest.mark.parametrize(
+    ("database", "replica", "rule"),
+    [
+        ("sqlite:///x.db", "postgresql://postgres@127.0.0.1:5433/ledger", "must be PostgreSQL"),
+        ("postgresql://postgres@127.0.0.1/ledger", "mysql://h/d", "must be postgresql://"),
+        ("postgresql://postgres@127.0.0.1/ledger", "postgresql://h", "needs a host and a database"),
+    ],
+)
+def test_a_replica_url_is_checked_naming_the_variable(database, replica, rule, monkeypatch):
+    """LEDGER_REPLICA_URL (docs/SCALING.md): a PostgreSQL standby of a PostgreSQL ledger."""
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database)
+    monkeypatch.setenv("LEDGER_REPLICA_URL", replica)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith("LEDGER_REPLICA_URL: ") and rule in str(caught.value)
