@@ -733,11 +733,15 @@ def bench_checkpoint(settings: Settings, households: int) -> Row:
 
 
 # The workloads `ledger bench --only` can pick, in the order they run.
-WORKLOADS = ("import", "writes", "payments", "replay", "memory", "api", "checkpoint", "search")
+WORKLOADS = (
+    "import", "writes", "payments", "replay", "memory", "api", "checkpoint", "search",
+    "replication",
+)  # fmt: skip
 SEARCH_P99_MS = 50.0  # the workspace's search, on 100,000 households (docs/WORKSPACE.md)
 # `ledger bench` with no --only: all but the search, whose city of 100,000 households
-# takes minutes (`ledger bench --only search`).
-DEFAULT_WORKLOADS = tuple(w for w in WORKLOADS if w != "search")
+# takes minutes (`ledger bench --only search`), and the replication's, which makes
+# PostgreSQL clusters of its own (`ledger bench --only replication`).
+DEFAULT_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("search", "replication"))
 
 
 def run_bench(
@@ -783,6 +787,10 @@ def run_bench(
         from scripts.bench_search import bench_search
 
         rows.extend(bench_search(settings, search_households)[0])
+    if "replication" in only:
+        from scripts.bench_replication import bench_replication
+
+        rows.extend(bench_replication())
     table = Table(title=f"ledger bench ({backend})")
     for column in ("workload", "ledger", "plain", "ratio", "floor", "how"):
         table.add_column(column)

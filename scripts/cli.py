@@ -735,7 +735,7 @@ def bench(
         list[str] | None,
         typer.Option(
             help="run only this workload (repeatable): import, writes, payments, replay, "
-            "memory, api, checkpoint, search"
+            "memory, api, checkpoint, search, replication"
         ),
     ] = None,
 ) -> None:

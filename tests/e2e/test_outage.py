@@ -2,7 +2,7 @@
 fail with 503 and a clear message, nothing is half-applied, every acknowledged write is
 there afterwards, and the API recovers by itself.
 
-The server stopped is a cluster of the test's own (tests/pgcluster.py: initdb in a
+The server stopped is a cluster of the test's own (scripts/pgcluster.py: initdb in a
 temporary directory, a free port in 54xx, removed afterwards even when the test fails),
 never the machine's server at LEDGER_TEST_POSTGRES_URL, which other test runs share. It
 needs PostgreSQL's server programs (and, as root, the `postgres` account to run them as);
@@ -22,13 +22,13 @@ import httpx
 import pytest
 
 from api.errors import IN_DOUBT, UNAVAILABLE
+from scripts.pgcluster import PrivateCluster, private_cluster, why_not
 from services.ledger import Ledger
 from services.settings import Settings
 from tests.conftest import REQUIRE_PG
 from tests.e2e.conftest import Server, running_server
 from tests.e2e.test_http import AP, CW, events, register
 from tests.helpers import id_number
-from tests.pgcluster import PrivateCluster, private_cluster, why_not
 
 OUTAGE = "停电"
 

@@ -1,7 +1,7 @@
 """Reads from a streaming replica by log position (issue 20; docs/SCALING.md).
 
 A primary and a hot standby made from it by `pg_basebackup -R` (PostgreSQL's own
-streaming replication), both clusters of this test's own on free ports (tests/pgcluster.py),
+streaming replication), both clusters of this test's own on free ports (scripts/pgcluster.py),
 removed afterwards; never the machine's server. `ledger serve` runs over HTTP with
 LEDGER_DATABASE_URL on the primary and LEDGER_REPLICA_URL on the standby.
 
@@ -11,18 +11,24 @@ The amounts are §5's example 1 (POLICY ch. 3): four members, 24,000 yuan a year
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
+from scripts.pgcluster import PrivateCluster, private_cluster, why_not
 from tests.conftest import REQUIRE_PG
 from tests.e2e.conftest import Server, running_server
 from tests.e2e.test_http import AP, CW, consents, decide, register
+from tests.e2e.test_payments_http import FIN, on_dibao
 from tests.helpers import id_number
-from tests.pgcluster import PrivateCluster, private_cluster, why_not
 
 POSITION, READ_AFTER, SERVED_BY = "X-Ledger-Position", "X-Ledger-Read-After", "X-Ledger-Served-By"
 AUDITOR = ("auditor-zhao", "auditor")
@@ -147,3 +153,97 @@ def test_reads_go_to_the_primary_while_the_replica_is_down(
     )
     assert r.status_code == 201, r.text
     assert int(r.headers[POSITION]) > 0
+
+
+def _until_synchronous(primary: PrivateCluster) -> None:
+    """The standby confirms every commit before it is acknowledged (synchronous_commit
+    on, the default, with a synchronous standby named)."""
+    primary.execute(
+        "postgres", "ALTER SYSTEM SET synchronous_standby_names = '*'", "SELECT pg_reload_conf()"
+    )
+    deadline = time.monotonic() + 30
+    with psycopg.connect(primary.conninfo("postgres"), autocommit=True) as conn:
+        while conn.execute("SELECT sync_state FROM pg_stat_replication").fetchall() != [("sync",)]:
+            assert time.monotonic() < deadline, "the standby never became synchronous"
+            time.sleep(0.1)
+
+
+class Registrations(threading.Thread):
+    """Registers households one after another until the server stops answering; keeps
+    the id of every registration acknowledged (201)."""
+
+    def __init__(self, server: Server) -> None:
+        super().__init__(daemon=True)
+        self.server, self.acknowledged, self.failures = server, [], 0
+        self.headers = server.token(*CW)
+
+    def run(self) -> None:
+        client = httpx.Client(base_url=self.server.url, timeout=10)
+        while self.failures < 5:
+            try:
+                r = client.post("/households", headers=self.headers, json=HOUSEHOLD)
+            except httpx.TransportError:
+                self.failures += 1
+                continue
+            if r.status_code == 201:
+                self.acknowledged.append(r.json()["household_id"])
+            else:
+                self.failures += 1
+        client.close()
+
+
+HOUSEHOLD = {
+    "region_code": "330402",
+    "residence": "urban",
+    "address": "南湖路1号",
+    "registered_on": "2025-01-01",
+}
+
+
+def test_failover_keeps_every_acknowledged_write_and_pays_no_month_twice(
+    clusters: tuple[PrivateCluster, PrivateCluster], tmp_path: Path
+) -> None:
+    """The primary is stopped (immediate: as a crash) under a write load, the standby
+    promoted, the service pointed at it (docs/SCALING.md, failover): every registration
+    acknowledged is there, `ledger verify` passes, and February's run (POLICY ch. 6: one
+    member, no income: 1,250.00) run again on the new primary schedules nothing new."""
+    primary, standby = clusters
+    _until_synchronous(primary)
+    url = standby.url("ledger")
+    for side in ("a", "b"):
+        (tmp_path / side).mkdir()
+    with running_server(primary.url("ledger"), tmp_path / "a") as before:
+        hid = on_dibao(before, 1, "0", "2025-02-01")
+        first = before.client.post(
+            "/payment-runs", headers=before.token(*FIN), json={"period": "2025-02"}
+        )
+        assert first.status_code == 201, first.text
+        assert (first.json()["payments"], first.json()["total"]) == (1, "1250.00")
+        load = Registrations(before)
+        load.start()
+        time.sleep(2)
+        primary.stop("immediate")
+        load.join(timeout=60)
+        assert not load.is_alive() and len(load.acknowledged) > 5
+    standby.promote()
+    with running_server(url, tmp_path / "b") as after:
+        for household in load.acknowledged:
+            r = after.client.get(f"/households/{household}", headers=after.token(*AP))
+            assert r.status_code == 200, (household, r.text)
+        again = after.client.post(
+            "/payment-runs", headers=after.token(*FIN), json={"period": "2025-02"}
+        )
+        assert again.status_code == 200 and again.json() == first.json()
+        r = after.client.get(f"/households/{hid}/payments", headers=after.token(*FIN))
+        assert r.status_code == 200, r.text
+        paid = [p for p in r.json()["payments"] if p["period"] == "2025-02"]
+        assert [p["amount"] for p in paid] == ["1250.00"]
+    verify = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "verify"],
+        env={**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr

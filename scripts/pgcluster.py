@@ -1,7 +1,7 @@
-"""A PostgreSQL cluster of a test's own: initdb into a temporary directory, a free port in
-54xx, stopped and started at will, removed afterwards. Tests that stop a server use one
-of these, never the machine's server at LEDGER_TEST_POSTGRES_URL (which other test runs
-share).
+"""A PostgreSQL cluster of its own for a test or a benchmark: initdb into a temporary
+directory, a free port in 54xx, stopped and started at will, removed afterwards; and a
+hot standby of one (pg_basebackup). Tests that stop a server use one of these, never the
+machine's server at LEDGER_TEST_POSTGRES_URL (which other test runs share).
 
 It needs PostgreSQL's server programs (initdb, pg_ctl, postgres: Debian's
 postgresql-15, found in /usr/lib/postgresql/*/bin, or LEDGER_TEST_PG_BINDIR). PostgreSQL
@@ -89,7 +89,7 @@ class PrivateCluster:
             os.chown(home, account.pw_uid, account.pw_gid)
 
     def _run(self, program: str, *args: str, timeout: float = 120) -> None:
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 (PostgreSQL's own programs)
             [str(self.bindir / program), *args],
             cwd=self.home,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C"},
@@ -122,7 +122,7 @@ class PrivateCluster:
         )
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(
-                "\n# tests/pgcluster.py: a private cluster\n"
+                "\n# scripts/pgcluster.py: a private cluster\n"
                 f"port = {self.port}\n"
                 "listen_addresses = '127.0.0.1'\n"
                 f"unix_socket_directories = '{self.home}'\n"
@@ -171,7 +171,7 @@ class PrivateCluster:
         )  # fmt: skip
         with (other.data / "postgresql.conf").open("a") as conf:
             conf.write(
-                "\n# tests/pgcluster.py: a standby of its own port\n"
+                "\n# scripts/pgcluster.py: a standby of its own port\n"
                 f"port = {other.port}\n"
                 f"unix_socket_directories = '{other.home}'\n"
                 "hot_standby = on\n"
