@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import shlex
 import tomllib
@@ -172,7 +173,7 @@ def test_init_sql_mounted_into_initdb_exists_and_creates_the_app_role(
     """The init script bind-mounted into /docker-entrypoint-initdb.d/ exists in the repository,
     is a .sql file, creates the ledger_app login role and grants it CONNECT on the database."""
     mounts = [v.split(":") for v in compose["services"]["db"]["volumes"]]
-    init = [m for m in mounts if m[1].startswith("/docker-entrypoint-initdb.d/")]
+    init = [m for m in mounts if m[1].startswith("/docker-entrypoint-initdb.d/") and ".sql" in m[0]]
     assert len(init) == 1
     source = init[0][0]
     assert source.startswith("./")
@@ -193,6 +194,65 @@ def test_init_sql_mounted_into_initdb_exists_and_creates_the_app_role(
         re.IGNORECASE,
     )
     assert not re.search(r"GRANT[^;]*\b(UPDATE|DELETE|TRUNCATE)\b[^;]*ledger_events", sql, re.I)
+
+
+def test_the_replica_is_a_hot_standby_of_db_made_by_pg_basebackup(compose: dict[str, Any]) -> None:
+    """Issue 20: the replica service makes itself a standby of db (pg_basebackup -R, as
+    tests/e2e/test_replica.py does with real clusters) as the replication role that db's
+    init script creates and admits in pg_hba.conf, with the same password on both sides."""
+    services = compose["services"]
+    db, replica = services["db"], services["replica"]
+    mounts = dict(v.split(":")[:2] for v in db["volumes"])
+    init = ROOT / next(s for s, t in mounts.items() if t.endswith("20-replication.sh"))
+    script = init.read_text()
+    assert re.search(r"CREATE ROLE replicator WITH REPLICATION LOGIN", script)
+    assert 'echo "host replication replicator all scram-sha-256" >> "$PGDATA/pg_hba.conf"' in script
+    assert os.access(init, os.X_OK)
+    entry_mounts = dict(v.split(":")[:2] for v in replica["volumes"])
+    [entry] = [s for s, t in entry_mounts.items() if t == replica["entrypoint"][0]]
+    entrypoint = (ROOT / entry).read_text()
+    for flag in (
+        "--host=db",
+        "--username=replicator",
+        "--write-recovery-conf",
+        "--wal-method=stream",
+    ):
+        assert flag in entrypoint
+    assert "exec postgres -c hot_standby=on" in entrypoint and os.access(ROOT / entry, os.X_OK)
+    assert (
+        replica["environment"]["PGPASSWORD"] == db["environment"]["LEDGER_DB_REPLICATION_PASSWORD"]
+    )
+    assert replica["depends_on"]["db"]["condition"] == "service_healthy"
+    assert any(v.startswith("ledger-replica-data:") for v in replica["volumes"])
+    assert "ledger-replica-data" in compose["volumes"]
+
+
+def test_the_api_reads_from_the_replica_and_leaves_the_views_to_the_worker(
+    compose: dict[str, Any],
+) -> None:
+    """Two API processes behind port 8000 with LEDGER_PROJECTION_WORKER=true and
+    LEDGER_REPLICA_URL on the replica service; one `ledger project` worker on the primary;
+    every URL valid for the ledger's own settings."""
+    services = compose["services"]
+    api, worker = services["api"], services["worker"]
+    assert api["command"][:2] == ["ledger", "serve"]
+    assert api["command"][api["command"].index("--workers") + 1] == "2"
+    env = {k: interpolate(v) for k, v in api["environment"].items() if k != "LEDGER_SECRET"}
+    settings = Settings(
+        database_url=env["LEDGER_DATABASE_URL"],
+        replica_url=env["LEDGER_REPLICA_URL"],
+        projection_worker=env["LEDGER_PROJECTION_WORKER"],
+    )
+    assert settings.projection_worker is True
+    assert settings.replica_url is not None and "@replica:5432/ledger" in settings.replica_url
+    assert api["depends_on"]["replica"]["condition"] == "service_healthy"
+    assert worker["command"] == ["ledger", "project"]
+    assert interpolate(worker["environment"]["LEDGER_DATABASE_URL"]) == env["LEDGER_DATABASE_URL"]
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    from scripts.cli import cli
+
+    names = {c.name or c.callback.__name__ for c in cli.registered_commands}
+    assert {"serve", "project"} <= names
 
 
 # --- Dockerfile -----------------------------------------------------------------------
