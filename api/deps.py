@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import TokenError, User, read_token
+from api.routing import route
 from services.ledger import Ledger
 
 bearer = HTTPBearer(auto_error=False, description="a token from `ledger token`")
@@ -19,7 +20,10 @@ bearer = HTTPBearer(auto_error=False, description="a token from `ledger token`")
 
 
 async def get_ledger(request: Request) -> Ledger:
-    ledger: Ledger = request.app.state.ledger
+    """The request's ledger: the one, or in a province its household's or region's
+    (api/routing.py); kept on the request for the write's log position."""
+    _, ledger = await route(request)
+    request.state.ledger = ledger
     return ledger
 
 

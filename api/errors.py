@@ -151,8 +151,8 @@ def install(app: FastAPI) -> None:
 
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         guard = getattr(request.app.state, "guard", None)
-        if getattr(request.state, "from_replica", False):
-            drop_replica(request.app.state, exc)  # the primary is not down for it
+        if getattr(request.state, "replica", None) is not None:
+            drop_replica(request, exc)  # the primary is not down for it
         else:
             log.warning("database unavailable: %s", type(exc).__name__)
             if guard is not None:

@@ -15,7 +15,7 @@ from api import docs_ui, errors
 from api.access_log import AccessLogMiddleware
 from api.idempotency import IdempotencyMiddleware
 from api.outage import DatabaseGuard, OutageMiddleware
-from api.replica import PositionMiddleware, close_replica, open_replica
+from api.replica import PositionMiddleware, close_replicas, open_replicas
 from api.routers import (
     applications,
     audit,
@@ -38,6 +38,7 @@ from api.routers import (
 from api.web import router as web
 from projections.runner import first_line
 from services.ledger import Ledger
+from services.province import Province, read_ledgers_file
 from services.settings import Settings, load_settings
 from services.startup import complete_propagations_on_start
 
@@ -71,18 +72,27 @@ ROUTERS = (
 )
 
 
+def _ledgers(state: Any) -> list[Ledger]:
+    """The ledgers of the moment (one may have been reopened): the one, or a province's."""
+    province: Province | None = getattr(state, "province", None)
+    if province is None:
+        return [state.ledger]
+    return [ledger for _, ledger in province]
+
+
 def _keep_caught_up(state: Any, stop: threading.Event, interval: float) -> None:
     while not stop.wait(interval):
         if state.guard.down.is_set():
             continue
-        try:
-            state.ledger.runner.catch_up()  # the ledger of the moment (it may be reopened)
-        except Exception as error:
-            # The class and the first line of the message: what is wrong, never the
-            # rows (a database's detail lines may quote values; they are left out).
-            log.warning(
-                "projection catch-up failed: %s: %s", type(error).__name__, first_line(error)
-            )
+        for ledger in _ledgers(state):
+            try:
+                ledger.runner.catch_up()
+            except Exception as error:
+                # The class and the first line of the message: what is wrong, never the
+                # rows (a database's detail lines may quote values; they are left out).
+                log.warning(
+                    "projection catch-up failed: %s: %s", type(error).__name__, first_line(error)
+                )
 
 
 def _complete_propagations(ledger: Ledger) -> None:
@@ -105,14 +115,22 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = ledger is None
-        app.state.ledger = ledger or Ledger.open(settings)
+        guarded = settings
+        if ledger is None and settings.ledgers_file is not None:  # a province
+            app.state.province = Province.open(read_ledgers_file(settings.ledgers_file, settings))
+            app.state.ledger = app.state.province.default
+            guarded = app.state.province.specs[0].settings
+        else:
+            app.state.province = None
+            app.state.ledger = ledger or Ledger.open(settings)
         if not settings.projection_worker:  # else `ledger project` keeps the views
-            app.state.ledger.runner.catch_up()  # serve nothing stale after a restart
-            # ... and completes what a dead process left unpropagated (with a projection
-            # worker, the worker does when it becomes active).
-            _complete_propagations(app.state.ledger)
-        app.state.guard = DatabaseGuard(app.state, settings)
-        open_replica(app.state)  # LEDGER_REPLICA_URL: replica-safe reads go there
+            for each in _ledgers(app.state):
+                each.runner.catch_up()  # serve nothing stale after a restart
+                # ... and complete what a dead process left unpropagated (with a
+                # projection worker, the worker does when it becomes active).
+                _complete_propagations(each)
+        app.state.guard = DatabaseGuard(app.state, guarded)
+        open_replicas(app.state)  # replica-safe reads go to the replicas configured
         stop = threading.Event()
         worker = threading.Thread(
             target=_keep_caught_up,
@@ -128,8 +146,10 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             stop.set()
             if worker.ident is not None:
                 worker.join(timeout=10)
-            close_replica(app.state)
-            if own:
+            close_replicas(app.state)
+            if own and app.state.province is not None:
+                app.state.province.close()
+            elif own:
                 app.state.ledger.close()
 
     app = FastAPI(

@@ -49,6 +49,9 @@ class DatabaseGuard:
                 time.sleep(1.0)
                 continue
             old, self.state.ledger = self.state.ledger, fresh
+            province = getattr(self.state, "province", None)
+            if province is not None:  # the default ledger of a province (services/province.py)
+                province.ledgers[province.specs[0].name] = fresh
             self.down.clear()
             log.warning("database available again: the ledger is reopened")
             with contextlib.suppress(Exception):  # the old pool is broken anyway

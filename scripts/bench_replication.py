@@ -1,4 +1,4 @@
-"""`ledger bench --only replication`: what a standby costs a write (issue 20).
+"""`ledger bench --only replication`: what a standby costs a write.
 
 A primary and a hot standby of its own (scripts/pgcluster.py: initdb, pg_basebackup,
 free ports, removed afterwards), one ledger on the primary; the same household

@@ -62,14 +62,26 @@ def serve(
     from api.main import create_app
 
     settings = _settings()
+    where = settings.database_url.split("@")[-1]
+    if settings.ledgers_file is not None:
+        from services.province import ProvinceConfigError, read_ledgers_file
+
+        try:
+            specs = read_ledgers_file(settings.ledgers_file, settings)
+        except ProvinceConfigError as error:
+            err.print(f"[red]setting error:[/red] {error}")
+            raise typer.Exit(2) from None
+        where = (
+            f"{len(specs)} ledgers ("
+            + "; ".join(f"{s.name}: {', '.join(s.regions)}" for s in specs)
+            + ")"
+        )
     if settings.secret is None:
         err.print(
             "[yellow]LEDGER_SECRET is not set: tokens are signed with a key kept in "
             f"{settings.data_dir}/secret.key (development only).[/yellow]"
         )
-    err.print(
-        f"ledger on {settings.database_url.split('@')[-1]}; docs at http://{host}:{port}/docs"
-    )
+    err.print(f"ledger on {where}; docs at http://{host}:{port}/docs")
     if workers > 1:
         # Each process builds its own app from the same LEDGER_* settings.
         uvicorn.run(

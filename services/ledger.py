@@ -109,6 +109,9 @@ class Ledger:
     review_bases: dict[str, tuple[int, list[dict[str, Any]]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # In a province (services/province.py): asked before a person is added here, it
+    # refuses an ID number another ledger of the province holds. None: one ledger.
+    province_claim: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def open(cls, settings: Settings, *, seed: bool = True) -> Ledger:

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         "X-Ledger-Read-After: POSITION (a write's X-Ledger-Position) only once the "
         "replica's views have reached that position, else by the primary (docs/SCALING.md)",
     )
+    ledgers_file: Path | None = Field(
+        default=None,
+        description="PostgreSQL, a province: a TOML file mapping region codes to ledgers' "
+        "databases ([[ledger]] name, regions, database_url, replica_url); every request is "
+        "sent to its household's or region's ledger, and LEDGER_DATABASE_URL is not used "
+        "(docs/SCALING.md)",
+    )
     secret: SecretStr | None = Field(
         default=None,
         description="Key that signs API tokens. Without it a key is created once in the data "

@@ -5,7 +5,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import LedgerDep
+from api.routing import ledgers_in, province_of
+from services.ledger import Ledger
 
 router = APIRouter(tags=["health"])
 
@@ -19,9 +20,26 @@ router = APIRouter(tags=["health"])
         "`database` is `up` or `down`; `backend` is `sqlite` or `postgresql`."
     ),
 )
-def health(request: Request, ledger: LedgerDep) -> JSONResponse:
-    body: dict[str, Any] = {"status": "ok", "database": "up", "backend": ledger.backend}
+def health(request: Request) -> JSONResponse:
     guard = getattr(request.app.state, "guard", None)
+    ledgers = ledgers_in(request)
+    if province_of(request) is None:
+        body = _health(ledgers[0][1], guard)
+        return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
+    # A province (LEDGER_LEDGERS_FILE): each ledger's, and the worst of them on top.
+    each = {
+        name: _health(ledger, guard if n == 0 else None)  # the guard is the default's
+        for n, (name, ledger) in enumerate(ledgers)
+    }
+    states = [b["status"] for b in each.values()]
+    worst = next((s for s in ("unavailable", "degraded") if s in states), "ok")
+    return JSONResponse(
+        {"status": worst, "ledgers": each}, status_code=503 if worst == "unavailable" else 200
+    )
+
+
+def _health(ledger: Ledger, guard: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": "ok", "database": "up", "backend": ledger.backend}
     try:
         if guard is not None and guard.down.is_set():
             raise ConnectionError("the database is unavailable")
@@ -33,7 +51,7 @@ def health(request: Request, ledger: LedgerDep) -> JSONResponse:
             "projections_lag": None,
             "error": type(error).__name__,
         }
-        return JSONResponse(body, status_code=503)
+        return body
     failure = ledger.runner.failure
     body["views"] = {name: "ok" for name in body["projections_lag"]}
     if failure is not None:
@@ -45,4 +63,4 @@ def health(request: Request, ledger: LedgerDep) -> JSONResponse:
                 "failures": failure.failures,
                 "since": failure.since.isoformat(),
             }
-    return JSONResponse(body)
+    return body

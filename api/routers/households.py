@@ -108,12 +108,17 @@ def read(household_id: UUID, user: Reader, ledger: ReadLedgerDep) -> dict[str, A
 
 @router.post("/{household_id}/members", status_code=201, response_model=MemberCreated)
 def add_member(household_id: UUID, body: MemberIn, user: Caseworker, ledger: LedgerDep) -> Any:
-    """Add a member; the ID number must pass the GB 11643 check."""
+    """Add a member; the ID number must pass the GB 11643 check. In a province, a person
+    another ledger holds is refused (one person, one place, POLICY ch. 15)."""
+    id_number = validate_id_number(body.id_number)
+    if ledger.province_claim is not None:
+        ledger.require_household(household_id)  # a 404 is not the province's to answer
+        ledger.province_claim(id_number)
     member_id = ledger.app.add_member(
         household_id,
         actor=user.name,
         name=body.name,
-        id_number=validate_id_number(body.id_number),
+        id_number=id_number,
         relation=body.relation,
         birth_on=body.birth_on,
         joined_on=body.joined_on,

@@ -4,10 +4,11 @@ from datetime import date
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import CareReader, LedgerDep, Overseer
-from api.replica import ReadLedgerDep
+from api.replica import read_ledger
+from api.routing import covers, ledgers_in, province_of
 from api.schemas import QueryDate
 from domain.errors import NotFoundError
 from domain.money import format_yuan, round_half_up
@@ -16,6 +17,7 @@ from domain.standards import CITY_CODE, COUNTIES
 from projections import sql
 from projections.queries import as_day
 from services.applications import on_time
+from services.ledger import Ledger
 from services.metrics import TARGETS as T
 from services.public_list import as_csv, public_list
 
@@ -28,11 +30,42 @@ def rate(value: Fraction) -> str:
     return f"{ten_thousandths // 10000}.{ten_thousandths % 10000:04d}"
 
 
+async def _one_ledger(request: Request, response: Response) -> Ledger | None:
+    """The one ledger (or its replica, api/replica.py); None in a province."""
+    if province_of(request) is not None:
+        return None
+    return await read_ledger(request, response)
+
+
 @router.get("/metrics", summary="The plan's supervision targets (METRIC) by county")
-def metrics(_: Overseer, ledger: ReadLedgerDep, as_of: QueryDate | None = None) -> dict[str, Any]:
+def metrics(
+    _: Overseer,
+    request: Request,
+    ledger: Annotated[Ledger | None, Depends(_one_ledger)],
+    as_of: QueryDate | None = None,
+) -> dict[str, Any]:
     """Each METRIC of POLICY.md the ledger can measure so far, per county, with its actual
-    value, target and whether it is met. Metrics never block a payment."""
+    value, target and whether it is met. Metrics never block a payment. In a province
+    (LEDGER_LEDGERS_FILE), each county's figures come from the ledger that holds it, and
+    a figure of a wider region from each ledger, named (`ledger`)."""
     on = as_of or date.today()
+    if ledger is not None:
+        return {"as_of": on.isoformat(), "metrics": _metrics(ledger, on)}
+    found: list[dict[str, Any]] = []
+    for name, each in ledgers_in(request):
+        for item in _metrics(each, on):
+            held = covers(request, name, item["region_code"])
+            if held:
+                found.append(item)
+            elif held is None and len(item["region_code"]) < 6:
+                found.append({**item, "ledger": name})  # wider than a county: whose it is
+            # else: a county another ledger holds, or none of this deployment's
+    order = {metric: n for n, metric in enumerate(dict.fromkeys(m["metric"] for m in found))}
+    found.sort(key=lambda m: (order[m["metric"]], m["region_code"], m.get("ledger", "")))
+    return {"as_of": on.isoformat(), "metrics": found}
+
+
+def _metrics(ledger: Ledger, on: date) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for county in sorted(COUNTIES):
         book = ledger.app.standards_book(county)
@@ -97,7 +130,7 @@ def metrics(_: Overseer, ledger: ReadLedgerDep, as_of: QueryDate | None = None) 
     found += _enrolment_metrics(facts, on)
     found.append(_posts_metric(ledger, on))
     found += _on_time_metrics(ledger, on)
-    return {"as_of": on.isoformat(), "metrics": found}
+    return found
 
 
 def _on_time_metrics(ledger: Any, on: date) -> list[dict[str, Any]]:

@@ -4,11 +4,12 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
 from api.auth import User
 from api.deps import CARE_READERS, Caseworker, LedgerDep, require
+from api.routing import ledgers_in
 from api.schemas import BusinessDate, Input, QueryDate, example
 from domain.standards import CITY_CODE, region_prefix, validate_region_code
 from services import warnings as service
@@ -72,10 +73,13 @@ def resolve(
 @router.get("/warnings/summary")
 def warnings_summary(
     _: WarningReader,
-    ledger: LedgerDep,
+    request: Request,
     region: str = Query(default=CITY_CODE),
     on: QueryDate | None = None,
 ) -> list[dict[str, Any]]:
     """For supervisors: per county, warnings by status and rule, and the days from
-    raising to resolution (mean, longest)."""
-    return service.summary(ledger, on or date.today(), _prefix(region))
+    raising to resolution (mean, longest). In a province, each ledger's counties."""
+    found: list[dict[str, Any]] = []
+    for _name, ledger in ledgers_in(request):  # a county's households are in one ledger
+        found += service.summary(ledger, on or date.today(), _prefix(region))
+    return sorted(found, key=lambda county: str(county["region_code"]))

@@ -26,6 +26,7 @@ from api.deps import CARE_READERS, FEED_READERS, OVERSEERS, READERS, SEES_ID_NUM
 from api.errors import status_of, validation_problem
 from api.routers.medical import _figures
 from api.routers.warnings import ResolutionIn
+from api.routing import route_page
 from api.schemas import MedicalBillIn
 from api.web import charts
 from api.web.data import BY_HOUSEHOLD, default_cap_year, households_behind, payment_runs
@@ -53,6 +54,7 @@ from projections import sql
 from services.audit import replay_household
 from services.ledger import Ledger
 from services.payouts import waiting_now
+from services.province import RegionUnknownError
 from services.warnings import act, summarise
 from services.warnings import warnings as warnings_on
 
@@ -213,8 +215,10 @@ def _year(request: Request, default: int) -> int:
 
 
 def _ledger(request: Request) -> Ledger:
-    ledger: Ledger = request.app.state.ledger
-    return ledger
+    try:
+        return route_page(request)
+    except RegionUnknownError as error:
+        raise PageError(422, str(error)) from None
 
 
 def _household(ledger: Ledger, household_id: UUID) -> Household:

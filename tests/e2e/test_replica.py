@@ -1,4 +1,4 @@
-"""Reads from a streaming replica by log position (issue 20; docs/SCALING.md).
+"""Reads from a streaming replica by log position (docs/SCALING.md).
 
 A primary and a hot standby made from it by `pg_basebackup -R` (PostgreSQL's own
 streaming replication), both clusters of this test's own on free ports (scripts/pgcluster.py),

@@ -197,7 +197,7 @@ def test_init_sql_mounted_into_initdb_exists_and_creates_the_app_role(
 
 
 def test_the_replica_is_a_hot_standby_of_db_made_by_pg_basebackup(compose: dict[str, Any]) -> None:
-    """Issue 20: the replica service makes itself a standby of db (pg_basebackup -R, as
+    """The replica service makes itself a standby of db (pg_basebackup -R, as
     tests/e2e/test_replica.py does with real clusters) as the replication role that db's
     init script creates and admits in pg_hba.conf, with the same password on both sides."""
     services = compose["services"]
