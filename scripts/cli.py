@@ -861,9 +861,29 @@ def project() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = _settings()
-    ledger = Ledger.open(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if settings.ledgers_file is not None:  # a province: every ledger, and unfinished moves
+        from services.province import (
+            Province,
+            ProvinceConfigError,
+            read_ledgers_file,
+            run_province_worker,
+        )
+
+        try:
+            province = Province.open(read_ledgers_file(settings.ledgers_file, settings))
+        except ProvinceConfigError as error:
+            err.print(f"[red]setting error:[/red] {error}")
+            raise typer.Exit(2) from None
+        try:
+            run_province_worker(province, stop)
+        except KeyboardInterrupt:
+            stop.set()
+        finally:
+            province.close()
+        return
+    ledger = Ledger.open(settings)
     try:
         run_worker(ledger, settings, stop)
     except KeyboardInterrupt:

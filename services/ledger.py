@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import psycopg
@@ -37,6 +37,9 @@ from projections.postgres import (
 from projections.queries import CareFacts, CareStatus, InForce, as_day, in_force
 from projections.runner import CatchUpRunner
 from services.settings import Settings
+
+if TYPE_CHECKING:
+    from services.province import Province
 
 
 def build_views(env: dict[str, str]) -> ViewStore:
@@ -109,9 +112,10 @@ class Ledger:
     review_bases: dict[str, tuple[int, list[dict[str, Any]]]] = field(
         default_factory=dict, repr=False, compare=False
     )
-    # In a province (services/province.py): asked before a person is added here, it
-    # refuses an ID number another ledger of the province holds. None: one ledger.
-    province_claim: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
+    # In a province (services/province.py): the province this ledger is one of, and its
+    # name there. None: one ledger alone.
+    province: Province | None = field(default=None, repr=False, compare=False)
+    name: str = field(default="", compare=False)
 
     @classmethod
     def open(cls, settings: Settings, *, seed: bool = True) -> Ledger:

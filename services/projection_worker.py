@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -83,10 +84,16 @@ class WorkerLock:
             self._file = None
 
 
-def run_worker(ledger: Ledger, settings: Settings, stop: threading.Event) -> None:
+def run_worker(
+    ledger: Ledger,
+    settings: Settings,
+    stop: threading.Event,
+    also: Callable[[], None] | None = None,
+) -> None:
     """Keep `ledger`'s views current until `stop` is set: as the active worker once the
     lock is ours, as a standby until then. Each failed catch-up is logged (its class and
-    first line) and tried again at the next interval."""
+    first line) and tried again at the next interval. `also`: more work of the active
+    worker each interval (a province's unfinished moves), its failures logged alike."""
     ledger.runner.wait_for_worker = None  # the worker is the one that catches up
     lock = WorkerLock(settings)
     interval = settings.projection_interval_seconds
@@ -111,6 +118,11 @@ def run_worker(ledger: Ledger, settings: Settings, stop: threading.Event) -> Non
                 if not propagated:
                     _complete_propagations(ledger)
                     propagated = True
+            if also is not None:
+                try:
+                    also()
+                except Exception as error:
+                    log.warning("%s failed: %s: %s", also, type(error).__name__, first_line(error))
             stop.wait(interval)
     finally:
         if held:

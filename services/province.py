@@ -19,18 +19,21 @@ stays the one-ledger default: the file takes PostgreSQL URLs only.
 
 from __future__ import annotations
 
-import functools
+import logging
 import re
 import threading
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from services.ledger import Ledger
 from services.settings import Settings
+
+log = logging.getLogger("ledger.project")
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _REGION = re.compile(r"\d{2}(\d{2}){0,5}")
@@ -150,9 +153,10 @@ class Province:
                 opened.close()
             raise
         province = cls(specs, ledgers)
-        create_index(province)
+        if specs[0].settings.migrate_on_start:  # else the owner made it (`ledger migrate`)
+            create_index(province)
         for spec, ledger in province:
-            ledger.province_claim = functools.partial(claim_in_province, province, spec.name)
+            ledger.province, ledger.name = province, spec.name
         return province
 
     def close(self) -> None:
@@ -310,3 +314,145 @@ def claim_in_province(province: Province, name: str, id_number: str) -> None:
             "(one person, one place, POLICY ch. 15); move them between ledgers instead",
             field="id_number",
         )
+
+
+# ------------------------------------------------------ moves between two ledgers
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    move_id: UUID
+    from_ledger: str
+    to_ledger: str
+    carried: dict[str, int]
+    completed: bool
+
+
+def move_between(
+    province: Province,
+    *,
+    from_household_id: UUID,
+    member_id: str,
+    to_household_id: UUID,
+    effective_on: date,
+    actor: str,
+) -> MoveResult:
+    """The person leaves one ledger's household for another ledger's (domain/transfer.py:
+    out, in, completed; ids derived from the move, so a retry records nothing twice).
+    Whatever the target refuses is checked before the person leaves; if the process dies
+    between the halves, `resume_moves` finishes the move."""
+    from domain.errors import InvalidInputError, NotFoundError
+
+    source = province.for_household(from_household_id)
+    target = province.for_household(to_household_id)
+    if source is None:
+        raise NotFoundError(f"no household {from_household_id}", "household_id")
+    if target is None:
+        raise NotFoundError(f"no household {to_household_id}", "to_household_id")
+    source_name, target_name = province.name_of(source), province.name_of(target)
+    if source is target:
+        raise InvalidInputError(
+            "to_household_id is in the same ledger: move the member within it "
+            "(POST /households/{id}/members/{member_id}/move)",
+            "to_household_id",
+        )
+    joined = target.app.household(to_household_id)
+    if effective_on < joined.registered_on:
+        raise InvalidInputError(
+            "effective_on is before the household was registered", "effective_on"
+        )
+    person = source.app.household(from_household_id).member(member_id)
+    claim = target.app.identity_claim(person.id_number)
+    if claim is not None:
+        claim.refuse_elsewhere(to_household_id)  # held in another household there, or dead
+    left = source.app.transfer_out(
+        from_household_id,
+        member_id,
+        to_ledger=target_name,
+        to_household_id=to_household_id,
+        effective_on=effective_on,
+        actor=actor,
+    )
+    return _finish(province, source_name, left, actor)
+
+
+def _finish(province: Province, source_name: str, left: Any, actor: str) -> MoveResult:
+    """The second half and the completion of a move whose first half is recorded."""
+    details = left.details
+    target_name = details["to_ledger"]
+    target = province.named(target_name)
+    target.app.transfer_in(left, from_ledger=source_name, actor=actor)
+    source = province.named(source_name)
+    move = UUID(details["move_id"])
+    done = source.app.complete_transfer(move, actor=actor)
+    _index_moves_to(province, details["person"]["id_number"], target_name)
+    return MoveResult(move, source_name, target_name, dict(details["carried"]), done.completed)
+
+
+def _index_moves_to(province: Province, id_number: str, name: str) -> None:
+    from projections.search import id_hash
+
+    key = id_hash(province.default.settings.id_index_secret(), id_number)
+    with _datastore(province).transaction(commit=True) as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(province)} (id_key, ledger) VALUES (%s, %s) "
+            "ON CONFLICT (id_key) DO UPDATE SET ledger = EXCLUDED.ledger, updated_at = now()",
+            (key, name),
+        )
+
+
+def unfinished_moves(province: Province) -> list[tuple[str, Any]]:
+    """(ledger left, its Transfer) for every move whose first half is recorded and whose
+    completion is not: read from each ledger's log by the Transfer's topic."""
+    from eventsourcing.utils import get_topic
+
+    from domain.transfer import Transfer
+
+    topic = get_topic(Transfer.Left)
+    found: list[tuple[str, Any]] = []
+    for spec, ledger in province:
+        recorder: Any = ledger.app.recorder
+        start = 1
+        while True:
+            page = recorder.select_notifications(start, 1000, topics=[topic])
+            for notification in page:
+                left = ledger.app.repository.get(notification.originator_id)
+                if not left.completed:
+                    found.append((spec.name, left))
+            if len(page) < 1000:
+                break
+            start = page[-1].id + 1
+    return found
+
+
+def resume_moves(province: Province, *, actor: str = "province-worker") -> list[MoveResult]:
+    """Finish every move a dead process left between its halves."""
+    return [_finish(province, name, left, actor) for name, left in unfinished_moves(province)]
+
+
+def run_province_worker(province: Province, stop: threading.Event) -> None:
+    """`ledger project` for a province: one worker per ledger (each with its ledger's own
+    lock, so a second `ledger project` waits as a standby for each), the first ledger's
+    also finishing the moves a dead process left between their halves."""
+    from services.projection_worker import run_worker
+
+    def finish_moves() -> None:
+        for done in resume_moves(province):
+            log.info(
+                "move %s from %s to %s finished", done.move_id, done.from_ledger, done.to_ledger
+            )
+
+    threads = [
+        threading.Thread(
+            target=run_worker,
+            args=(ledger, spec.settings, stop, finish_moves if n == 0 else None),
+            name=f"project-{spec.name}",
+            daemon=True,
+        )
+        for n, (spec, ledger) in enumerate(province)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=1.0)

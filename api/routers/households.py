@@ -31,6 +31,7 @@ from domain.household import Household
 from domain.idnumber import mask_id_number, validate_id_number
 from domain.money import format_yuan
 from domain.payments import mask_account
+from services.province import claim_in_province
 
 router = APIRouter(prefix="/households", tags=["households"])
 
@@ -111,9 +112,9 @@ def add_member(household_id: UUID, body: MemberIn, user: Caseworker, ledger: Led
     """Add a member; the ID number must pass the GB 11643 check. In a province, a person
     another ledger holds is refused (one person, one place, POLICY ch. 15)."""
     id_number = validate_id_number(body.id_number)
-    if ledger.province_claim is not None:
+    if ledger.province is not None:
         ledger.require_household(household_id)  # a 404 is not the province's to answer
-        ledger.province_claim(id_number)
+        claim_in_province(ledger.province, ledger.name, id_number)
     member_id = ledger.app.add_member(
         household_id,
         actor=user.name,

@@ -13,6 +13,7 @@ from domain.household import MedicalBill
 from domain.money import format_yuan, parse_yuan
 from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import CITY_CODE, region_prefix, validate_region_code
+from services.province import move_between
 
 router = APIRouter(tags=["medical"])
 
@@ -116,7 +117,29 @@ def move_member(
     household_id: UUID, member_id: str, body: MoveIn, user: Caseworker, ledger: LedgerDep
 ) -> dict[str, Any]:
     """The person leaves this household and joins another, keeping their member id and
-    their cap year's self-pay; both households change in one transaction."""
+    their cap year's self-pay; both households change in one transaction. In a province,
+    a household of another ledger: a move in two halves, one transaction in each ledger,
+    finished by the worker if cut between them (domain/transfer.py)."""
+    province = ledger.province
+    if province is not None and province.for_household(body.to_household_id) not in (
+        None,
+        ledger,
+    ):
+        moved = move_between(
+            province,
+            from_household_id=household_id,
+            member_id=member_id,
+            to_household_id=body.to_household_id,
+            effective_on=body.effective_on,
+            actor=user.name,
+        )
+        return {
+            "member_id": member_id,
+            "to_household_id": str(body.to_household_id),
+            "carried": {year: format_yuan(fen) for year, fen in moved.carried.items()},
+            "move_id": str(moved.move_id),
+            "to_ledger": moved.to_ledger,
+        }
     carried = ledger.app.move_member(
         household_id,
         member_id,

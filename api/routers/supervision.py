@@ -50,10 +50,10 @@ def metrics(
     a figure of a wider region from each ledger, named (`ledger`)."""
     on = as_of or date.today()
     if ledger is not None:
-        return {"as_of": on.isoformat(), "metrics": _metrics(ledger, on)}
+        return {"as_of": on.isoformat(), "metrics": metrics_of(ledger, on)}
     found: list[dict[str, Any]] = []
     for name, each in ledgers_in(request):
-        for item in _metrics(each, on):
+        for item in metrics_of(each, on):
             held = covers(request, name, item["region_code"])
             if held:
                 found.append(item)
@@ -65,7 +65,7 @@ def metrics(
     return {"as_of": on.isoformat(), "metrics": found}
 
 
-def _metrics(ledger: Ledger, on: date) -> list[dict[str, Any]]:
+def metrics_of(ledger: Ledger, on: date) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for county in sorted(COUNTIES):
         book = ledger.app.standards_book(county)

@@ -340,12 +340,12 @@ def _number(text: str | None) -> Fraction | None:
 
 @router.get("/supervision")
 def supervision(request: Request, who: Overseer) -> HTMLResponse:
-    from api.routers.supervision import metrics
+    from api.routers.supervision import metrics_of
 
     ledger = _ledger(request)
     on = _date(request, "as_of", date.today())
     t = translator(lang_of(request))
-    found = metrics(who.user, ledger, on)["metrics"]
+    found = metrics_of(ledger, on)
     groups: dict[str, list[dict[str, Any]]] = {}
     for m in found:
         m["shortfall"] = (

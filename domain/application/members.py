@@ -13,10 +13,13 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.application.standards import StandardsLedger
+from domain.errors import NotFoundError
 from domain.household import Household
 from domain.household.life_events import DEATH, RESIDENCE_MOVED_OUT
+from domain.household.state import MEMBER_FLAGS, AttributeChange, Member
 from domain.identity import IdentityClaim, claim_id, county_label
 from domain.idnumber import validate_id_number
+from domain.transfer import Transfer, move_id, transfer_id
 
 
 def new_claim(household: Household, member_id: str, actor: str) -> IdentityClaim:
@@ -174,6 +177,131 @@ class MembersLedger(StandardsLedger):
             return [source, target, claim], carried
 
         return self.retrying(attempt, "the households")
+
+    # ------------------------------------- moves between ledgers (services/province.py)
+
+    def transfer(self, move: UUID, side: str) -> Transfer | None:
+        try:
+            found: Any = self.repository.get(transfer_id(move, side))
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, Transfer) else None
+
+    def transfer_out(
+        self,
+        household_id: UUID,
+        member_id: str,
+        *,
+        to_ledger: str,
+        to_household_id: UUID,
+        effective_on: date,
+        actor: str,
+    ) -> Transfer:
+        """The first half of a move to another ledger, in one transaction: the person
+        leaves the household with their cap-year self-pay, their claim here is released,
+        and the `Transfer` keeps what the other ledger needs. Asked again: the recorded
+        half, nothing new."""
+        move = move_id(household_id, member_id, to_ledger, to_household_id, effective_on)
+
+        def attempt() -> tuple[list[Any], Transfer]:
+            done = self.transfer(move, "out")
+            if done is not None:
+                return [], done
+            source = self.household(household_id)
+            member = source.member(member_id)
+            carried = source.move_out(
+                member_id,
+                to_household_id=to_household_id,
+                effective_on=effective_on,
+                actor=actor,
+                book=self.standards_book(source.region_code),
+            )
+            claim = self._claim_for(source, member_id, actor, effective_on)
+            claim.release(household_id=household_id, actor=actor, on=effective_on)
+            person = {
+                "name": member.name,
+                "id_number": member.id_number,
+                "relation": member.relation,
+                "birth_on": member.birth_on.isoformat(),
+                "attributes": {k: member.attribute(k, effective_on) for k in MEMBER_FLAGS},
+            }
+            left = Transfer.leave(
+                move,
+                from_household_id=household_id,
+                member_id=member_id,
+                to_ledger=to_ledger,
+                to_household_id=to_household_id,
+                person=person,
+                carried=carried,
+                actor=actor,
+                on=effective_on,
+            )
+            return [source, claim, left], left
+
+        return self.retrying(attempt, f"household {household_id}")
+
+    def transfer_in(self, left: Transfer, *, from_ledger: str, actor: str) -> Transfer:
+        """The second half, in the ledger joined, in one transaction: the same person
+        (same member id) joins the household with what they carry, and takes their
+        claim here (refused if another household of this ledger holds them). Asked
+        again: the recorded half, nothing new."""
+        d = left.details
+        move = UUID(d["move_id"])
+        to_household_id = UUID(d["to_household_id"])
+        on: date = d["effective_on"]
+        person = d["person"]
+
+        def attempt() -> tuple[list[Any], Transfer]:
+            done = self.transfer(move, "in")
+            if done is not None:
+                return [], done
+            target = self.household(to_household_id)
+            member = Member(
+                d["member_id"],
+                person["name"],
+                person["id_number"],
+                person["relation"],
+                date.fromisoformat(person["birth_on"]),
+                on,
+                changes=[AttributeChange(on, dict(person["attributes"]))],
+            )
+            claim = self.identity_claim(person["id_number"])
+            if claim is not None:
+                claim.refuse_elsewhere(to_household_id)
+            target.move_in(
+                member,
+                from_household_id=UUID(d["from_household_id"]),
+                carried=dict(d["carried"]),
+                effective_on=on,
+                actor=actor,
+            )
+            if claim is None:
+                claim = new_claim(target, d["member_id"], actor)
+            else:
+                take_claim(claim, target, d["member_id"], actor)
+            arrived = Transfer.arrive(
+                move,
+                from_ledger=from_ledger,
+                from_household_id=UUID(d["from_household_id"]),
+                member_id=d["member_id"],
+                to_household_id=to_household_id,
+                carried=dict(d["carried"]),
+                actor=actor,
+                on=on,
+            )
+            return [target, claim, arrived], arrived
+
+        return self.retrying(attempt, f"household {to_household_id}")
+
+    def complete_transfer(self, move: UUID, *, actor: str) -> Transfer:
+        def attempt() -> tuple[list[Any], Transfer]:
+            left = self.transfer(move, "out")
+            if left is None:
+                raise NotFoundError(f"no move {move} left this ledger", "move_id")
+            left.complete(actor=actor, on=left.details["effective_on"])
+            return [left], left
+
+        return self.retrying(attempt, f"move {move}")
 
     # ------------------------------------------------- life events (POLICY ch. 15)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -22,6 +24,7 @@ from services.settings import Settings
 from tests.conftest import _pg_conninfo, pg_database_url
 from tests.e2e.conftest import SECRET, Server, running_server
 from tests.e2e.test_http import AP, CW, approve_dibao
+from tests.e2e.test_medical_http import post_bill
 from tests.e2e.test_payments_http import FIN
 from tests.helpers import id_number
 
@@ -200,3 +203,113 @@ def test_a_wrong_ledgers_file_stops_the_service_naming_the_ledger_and_key(
     assert result.returncode == 2, result.stdout + result.stderr
     assert "LEDGER_LEDGERS_FILE" in result.stderr and "overlaps" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _member_of(server: Server, hid: str) -> str:
+    r = server.client.get(f"/households/{hid}", headers=server.token(*AP))
+    return str(r.json()["members"][0]["member_id"])
+
+
+def _event_count(server: Server, hid: str) -> int:
+    return len(server.client.get(f"/households/{hid}/events", headers=server.token(*AP)).json())
+
+
+def test_a_move_between_two_ledgers_carries_the_self_pay_and_records_nothing_twice(
+    server: Server,
+) -> None:
+    """§17 (POLICY ch. 6) across ledgers: a person of a Nanhu household who kept 20,000.00
+    of self-pay moves on 2025-07-01 to a Xiuzhou household on dibao; they carry
+    {"2025": "20000.00"}, so a later bill of 15,000.00 there takes them to 35,000.00: the
+    person's cap of 30,000.00 leaves 5,000.00 to the medical safety fund."""
+    number = id_number()
+    source = _household(server, "330402", number)
+    person = _member_of(server, source)
+    target = _household(server, "330411", id_number())
+    approve_dibao(server, target, "2025-01-01", "0")
+    assert post_bill(server, source, person, "20000").status_code == 201
+    before = (_event_count(server, source), _event_count(server, target))
+    move = {"to_household_id": target, "effective_on": "2025-07-01"}
+    r = server.client.post(
+        f"/households/{source}/members/{person}/move", headers=server.token(*CW), json=move
+    )
+    assert r.status_code == 201, r.text
+    first = r.json()
+    assert first["carried"] == {"2025": "20000.00"} and first["to_ledger"] == "xiuzhou"
+    after = (_event_count(server, source), _event_count(server, target))
+    assert after[0] > before[0] and after[1] > before[1]
+    # Asked again (a retry): the same move, nothing recorded twice.
+    r = server.client.post(
+        f"/households/{source}/members/{person}/move", headers=server.token(*CW), json=move
+    )
+    assert r.status_code == 201 and r.json() == first
+    assert (_event_count(server, source), _event_count(server, target)) == after
+
+    members = server.client.get(f"/households/{target}", headers=server.token(*AP)).json()
+    assert person in [m["member_id"] for m in members["members"]]
+    bill = post_bill(server, target, person, "15000", service_on="2025-08-01")
+    assert bill.status_code == 201, bill.text
+    assert bill.json()["relief"] == "5000.00"
+    # Now in Xiuzhou, the person cannot be added again in Nanhu.
+    r = server.client.post(
+        f"/households/{source}/members",
+        headers=server.token(*CW),
+        json={"name": "王五", "id_number": number, "relation": "head", "birth_on": "1960-02-03"},
+    )
+    assert r.status_code == 409 and "ledger xiuzhou" in r.json()["message"]
+
+
+def test_a_move_cut_between_its_halves_is_finished_by_the_worker(
+    server: Server, schemas: dict[str, str], tmp_path: Path
+) -> None:
+    """The first half recorded alone (as if the process died after it): the province's
+    `ledger project` finds the Transfer left without completion and records the second
+    half; the person is then in the Xiuzhou household with what they carry."""
+    source = _household(server, "330402", id_number())
+    person = _member_of(server, source)
+    target = _household(server, "330411", id_number())
+    assert post_bill(server, source, person, "1234.56").status_code == 201
+    nanhu = _open(schemas, "nanhu", tmp_path)
+    try:
+        nanhu.app.transfer_out(
+            uuid.UUID(source),
+            person,
+            to_ledger="xiuzhou",
+            to_household_id=uuid.UUID(target),
+            effective_on=date(2025, 7, 1),
+            actor="caseworker-li",
+        )
+    finally:
+        nanhu.close()
+    members = server.client.get(f"/households/{target}", headers=server.token(*AP)).json()
+    assert person not in [m["member_id"] for m in members["members"]]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "scripts.cli", "project"],
+        env={
+            **os.environ,
+            "LEDGER_LEDGERS_FILE": str(tmp_path / "ledgers.toml"),
+            "LEDGER_SECRET": SECRET,
+            "LEDGER_DATA_DIR": str(tmp_path),
+            "LEDGER_PROJECTION_INTERVAL_SECONDS": "0.2",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            r = server.client.get(f"/households/{target}", headers=server.token(*AP))
+            if person in [m["member_id"] for m in r.json()["members"]]:
+                break
+            assert time.monotonic() < deadline, "the worker never finished the move"
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    assert "from nanhu to xiuzhou finished" in output
+    caps = server.client.get(
+        f"/households/{target}/medical-caps", params={"year": 2025}, headers=server.token(*AP)
+    ).json()
+    [moved] = [m for m in caps["members"] if m["member_id"] == person]
+    assert (moved["paid"], moved["carried"]) == ("1234.56", "1234.56"), moved
