@@ -934,19 +934,64 @@ def bench_jurisdictions(
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-jurisdictions.json"
     ),
+    api: Annotated[
+        bool,
+        typer.Option(
+            help="also the API reads of the ledgers behind one service, each read from a "
+            "standby (clusters of its own: needs PostgreSQL's server programs)"
+        ),
+    ] = True,
+    api_seconds: Annotated[float, typer.Option(help="seconds of API load per run")] = 5.0,
 ) -> None:
     """Several jurisdiction ledgers side by side on one machine (one database schema and
     one process each): import, rebuild and a payment run at once; aggregate throughput
-    beside one ledger alone."""
+    beside one ledger alone. Then the API reads of a province: the ledgers behind one
+    `ledger serve` (LEDGER_LEDGERS_FILE), reads spread over primary and standby."""
+    import json
+
     from scripts.bench import run_side_by_side
 
-    run_side_by_side(
+    console = Console(width=max(out.width, 120))
+    found = run_side_by_side(
         _settings(),
         ledgers=ledgers,
         households=households,
-        console=Console(width=max(out.width, 120)),
+        console=console,
         report_path=report,
     )
+    if not api:
+        return
+    from scripts.pgcluster import why_not
+
+    problem = why_not()
+    if problem is not None:
+        console.print(f"API reads of the province not measured: {problem}")
+        return
+    from rich.table import Table
+
+    from scripts.bench_province import bench_province_reads
+
+    reads = bench_province_reads(ledgers, households, api_seconds)
+    table = Table(title="API reads: a household's current entitlements, 16 clients")
+    columns = ("ledgers", "households", "standby", "requests/s", "p50 ms", "p99 ms", "served by")
+    for column in columns:
+        table.add_column(column)
+    for r in reads:
+        table.add_row(
+            str(r["ledgers"]),
+            f"{r['households']:,}",
+            "yes" if r["standby"] else "no",
+            f"{r['requests_per_s']:,.0f}",
+            f"{r['p50_ms']:.1f}",
+            f"{r['p99_ms']:.1f}",
+            "; ".join(
+                f"{label}: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items()))
+                for label, tally in r["served_by"].items()
+            ),
+        )
+    console.print(table)
+    found["api_reads"] = reads
+    Path(report).write_text(json.dumps(found, indent=2))
 
 
 def _progress_bar() -> Progress:
