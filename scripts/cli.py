@@ -636,6 +636,9 @@ def migrate(
     grant that role what the ledger needs (SELECT and INSERT on the events, the views'
     writes) and nothing that could rewrite an event."""
     settings = _settings().model_copy(update={"migrate_on_start": True})
+    if settings.ledgers_file is not None:
+        _migrate_province(settings, app_role)
+        return
     ledger = _open(settings)
     try:
         if app_role is not None:
@@ -651,6 +654,48 @@ def migrate(
         + (f"; granted to {app_role}" if app_role else "")
         + f"; {replaced} snapshots of older rules replaced"
     )
+
+
+def _migrate_province(settings: Settings, app_role: str | None) -> None:
+    """`ledger migrate` for every ledger of LEDGER_LEDGERS_FILE, then the province-wide
+    identity index (in the first ledger's database)."""
+    from services.province import (
+        Province,
+        ProvinceConfigError,
+        create_index,
+        grant_index,
+        read_ledgers_file,
+    )
+
+    try:
+        specs = read_ledgers_file(settings.ledgers_file, settings)  # type: ignore[arg-type]
+    except ProvinceConfigError as error:
+        err.print(f"[red]setting error:[/red] {error}")
+        raise typer.Exit(2) from None
+    try:
+        province = Province.open(specs)
+    except (ValueError, psycopg.Error) as error:
+        err.print(f"[red]migrate failed: {error}[/red]")
+        raise typer.Exit(1) from None
+    try:
+        create_index(province)
+        for spec, ledger in province:
+            if app_role is not None:
+                ledger.grant_to(app_role)
+            replaced = ledger.replace_stale_snapshots()
+            out.print(
+                f"ledger {spec.name} ready"
+                + (f"; granted to {app_role}" if app_role else "")
+                + f"; {replaced} snapshots of older rules replaced"
+            )
+        if app_role is not None:
+            grant_index(province, app_role)
+    except (ValueError, psycopg.Error) as error:
+        err.print(f"[red]migrate failed: {error}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        province.close()
+    out.print(f"the province's identity index ready in ledger {specs[0].name}")
 
 
 @cli.command("backup")

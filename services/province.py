@@ -20,6 +20,7 @@ stays the one-ledger default: the file takes PostgreSQL URLs only.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import tomllib
@@ -61,8 +62,21 @@ class LedgerSpec:
         return any(r.startswith(prefix) or prefix.startswith(r) for r in self.regions)
 
 
+def _expand(value: Any, where: str, key: str) -> Any:
+    """A URL's ${VARIABLE}s from the environment (so that passwords stay out of the
+    file); one that is not set is refused, named."""
+    if not isinstance(value, str):
+        return value
+    expanded = os.path.expandvars(value)
+    left = re.search(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", expanded)
+    if left:
+        raise ProvinceConfigError(f"{where}: {key} names ${{{left.group(1)}}}, which is not set")
+    return expanded
+
+
 def read_ledgers_file(path: Path, base: Settings) -> list[LedgerSpec]:
-    """The ledgers of the file, each with `base`'s settings but its own database."""
+    """The ledgers of the file, each with `base`'s settings but its own database (URLs
+    may name ${VARIABLES} of the environment)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -95,12 +109,12 @@ def read_ledgers_file(path: Path, base: Settings) -> list[LedgerSpec]:
             raise ProvinceConfigError(
                 f"{where}: regions must be a list of region codes (2 to 12 digits, pairs)"
             )
-        url = entry.get("database_url")
+        url = _expand(entry.get("database_url"), where, "database_url")
         if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
             raise ProvinceConfigError(
                 f"{where}: database_url must be postgresql://... (SQLite is one ledger alone)"
             )
-        replica = entry.get("replica_url")
+        replica = _expand(entry.get("replica_url"), where, "replica_url")
         if replica is not None and not isinstance(replica, str):
             raise ProvinceConfigError(f"{where}: replica_url must be a postgresql:// URL")
         try:
@@ -239,6 +253,18 @@ def create_index(province: Province) -> None:
             f"CREATE TABLE IF NOT EXISTS {_table(province)} ("
             " id_key text PRIMARY KEY, ledger text NOT NULL,"
             " updated_at timestamptz NOT NULL DEFAULT now())"
+        )
+
+
+def grant_index(province: Province, role: str) -> None:
+    """PostgreSQL: the application role may read and write the index (not drop it)."""
+    from psycopg import sql as pgsql
+
+    with _datastore(province).transaction(commit=True) as cursor:
+        cursor.execute(
+            pgsql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(
+                pgsql.SQL(_table(province)), pgsql.Identifier(role)
+            )
         )
 
 

@@ -313,3 +313,30 @@ def test_a_move_cut_between_its_halves_is_finished_by_the_worker(
     ).json()
     [moved] = [m for m in caps["members"] if m["member_id"] == person]
     assert (moved["paid"], moved["carried"]) == ("1234.56", "1234.56"), moved
+
+
+def test_ledger_migrate_readies_every_ledger_of_the_file_with_urls_from_the_environment(
+    tmp_path: Path, schemas: dict[str, str]
+) -> None:
+    """`ledger migrate` with LEDGER_LEDGERS_FILE: each ledger, then the province's index;
+    a URL's ${VARIABLE} is read from the environment, and one not set is refused, named."""
+    path = _ledgers_file(tmp_path, schemas)
+    path.write_text(path.read_text().replace("postgresql://", "${LEDGER_TEST_SCHEME}://"))
+    env = {**os.environ, "LEDGER_LEDGERS_FILE": str(path), "LEDGER_DATA_DIR": str(tmp_path)}
+    run = [sys.executable, "-m", "scripts.cli", "migrate"]
+    missing = subprocess.run(run, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert missing.returncode == 2
+    said = " ".join(missing.stderr.split())  # the console wraps long lines
+    assert "ledger nanhu: database_url names ${LEDGER_TEST_SCHEME}, which is not set" in said
+    env["LEDGER_TEST_SCHEME"] = "postgresql"
+    done = subprocess.run(run, env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ledger nanhu ready" in done.stdout and "ledger xiuzhou ready" in done.stdout
+    assert "identity index ready in ledger nanhu" in done.stdout
+    with psycopg.connect(_pg_conninfo()) as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s "
+            "AND table_name = 'ledger_province_identity'",
+            (schemas["nanhu"],),
+        ).fetchone()
+    assert found == (1,)

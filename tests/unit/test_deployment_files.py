@@ -173,7 +173,7 @@ def test_init_sql_mounted_into_initdb_exists_and_creates_the_app_role(
     """The init script bind-mounted into /docker-entrypoint-initdb.d/ exists in the repository,
     is a .sql file, creates the ledger_app login role and grants it CONNECT on the database."""
     mounts = [v.split(":") for v in compose["services"]["db"]["volumes"]]
-    init = [m for m in mounts if m[1].startswith("/docker-entrypoint-initdb.d/") and ".sql" in m[0]]
+    init = [m for m in mounts if m[1] == "/docker-entrypoint-initdb.d/10-ledger-role.sql"]
     assert len(init) == 1
     source = init[0][0]
     assert source.startswith("./")
@@ -253,6 +253,60 @@ def test_the_api_reads_from_the_replica_and_leaves_the_views_to_the_worker(
 
     names = {c.name or c.callback.__name__ for c in cli.registered_commands}
     assert {"serve", "project"} <= names
+
+
+def test_the_province_profile_runs_two_county_ledgers_behind_one_service(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`docker compose --profile province up`: the ledgers file read as each service
+    reads it (its LEDGER_DB_USER and password in the URLs) gives two county ledgers in the
+    schemas the init script creates, replicas on the standby; migrate-province as the
+    owner, the API and the worker as ledger_app; the API on 8001."""
+    from services.province import read_ledgers_file
+
+    services = compose["services"]
+    init = (ROOT / "docker/initdb/30-county-ledgers.sql").read_text()
+    for schema in ("nanhu", "xiuzhou"):
+        assert f"CREATE SCHEMA {schema} AUTHORIZATION ledger_owner;" in init
+    assert "./docker/initdb/30-county-ledgers.sql:/docker-entrypoint-initdb.d/" in " ".join(
+        services["db"]["volumes"]
+    )
+    users = {}
+    for name in ("migrate-province", "worker-province", "api-province"):
+        service = services[name]
+        assert service["profiles"] == ["province"]
+        [mount] = [v for v in service["volumes"] if v.endswith(":/etc/ledger/ledgers.toml:ro")]
+        path = ROOT / mount.split(":")[0]
+        env = service["environment"]
+        assert env["LEDGER_LEDGERS_FILE"] == "/etc/ledger/ledgers.toml"
+        monkeypatch.setenv("LEDGER_DB_USER", env["LEDGER_DB_USER"])
+        monkeypatch.setenv("LEDGER_DB_PASSWORD", interpolate(env["LEDGER_DB_PASSWORD"]))
+        specs = read_ledgers_file(path, Settings())
+        assert [(s.name, s.regions) for s in specs] == [
+            ("nanhu", ("330402",)),
+            ("xiuzhou", ("330411",)),
+        ]
+        for spec in specs:
+            url = spec.settings.database_url
+            assert url.endswith(f"@db:5432/ledger?schema={spec.name}")
+            assert spec.settings.replica_url == url.replace("@db:", "@replica:")
+        users[name] = specs[0].settings.persistence_env()["POSTGRES_USER"]
+    assert users == {
+        "migrate-province": "ledger_owner",
+        "worker-province": "ledger_app",
+        "api-province": "ledger_app",
+    }
+    assert services["migrate-province"]["command"] == [
+        "ledger",
+        "migrate",
+        "--app-role",
+        "ledger_app",
+    ]
+    assert services["worker-province"]["command"] == ["ledger", "project"]
+    api = services["api-province"]
+    assert api["ports"] == ["8001:8000"] and "--workers" in api["command"]
+    assert api["environment"]["LEDGER_PROJECTION_WORKER"] == "true"
+    assert api["depends_on"]["migrate-province"]["condition"] == "service_completed_successfully"
 
 
 # --- Dockerfile -----------------------------------------------------------------------
