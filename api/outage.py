@@ -48,10 +48,11 @@ class DatabaseGuard:
                 log.warning("database still unavailable: %s", type(error).__name__)
                 time.sleep(1.0)
                 continue
-            old, self.state.ledger = self.state.ledger, fresh
             province = getattr(self.state, "province", None)
             if province is not None:  # the default ledger of a province (services/province.py)
+                fresh.province, fresh.name = province, province.specs[0].name
                 province.ledgers[province.specs[0].name] = fresh
+            old, self.state.ledger = self.state.ledger, fresh
             self.down.clear()
             log.warning("database available again: the ledger is reopened")
             with contextlib.suppress(Exception):  # the old pool is broken anyway
