@@ -9,10 +9,9 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from fpdf import FPDF
 from jinja2 import Environment, select_autoescape
 
-from api.report import cjk_font
+from api.pdf import cjk_document
 from domain.errors import NotFoundError
 from domain.money import format_yuan
 from domain.policy.registry import REGISTRY
@@ -101,13 +100,7 @@ def render_html(data: dict[str, Any]) -> str:
 
 
 def render_pdf(data: dict[str, Any]) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.add_font("cjk", fname=cjk_font())
-    pdf.add_page()
-    pdf.set_font("cjk", size=15)
-    pdf.cell(0, 12, data["title"], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=10)
-    for text in (
+    texts = [
         f"{data['applicant']}（{data['address']}，行政区划 {data['region_code']}）：",
         data["decision_text"],
         f"核算依据：{data['explanation']}",
@@ -116,10 +109,17 @@ def render_pdf(data: dict[str, Any]) -> bytes:
         f"审批人：{data['decided_by']}    决定日期：{data['decided_on']}    送达日期："
         f"{data['served_on']}",
         data["reference"],
-    ):
-        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2)
-    return bytes(pdf.output())
+    ]
+    # The font holds the glyphs of this letter's text alone (api/pdf.py).
+    with cjk_document(data["title"] + "".join(texts)) as pdf:
+        pdf.add_page()
+        pdf.set_font("cjk", size=15)
+        pdf.cell(0, 12, data["title"], align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("cjk", size=10)
+        for text in texts:
+            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+        return bytes(pdf.output())
 
 
 REVIEW_TITLES = {

@@ -4,15 +4,13 @@ and when. Chinese labels first; English with lang="en"."""
 
 from __future__ import annotations
 
-import glob
-import os
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from fpdf import FPDF
 from jinja2 import Environment, select_autoescape
 
+from api.pdf import cjk_document
 from api.web.i18n import translator
 from domain.idnumber import mask_id_number
 from domain.money import format_yuan
@@ -172,46 +170,18 @@ def render_html(data: dict[str, Any], lang: str = "zh") -> str:
     )
 
 
-def cjk_font() -> str:
-    """A font with Chinese glyphs: LEDGER_REPORT_FONT, or one Debian's packages install."""
-    from services.settings import load_settings  # LEDGER_REPORT_FONT, read in the one place
-
-    configured = load_settings().report_font
-    candidates = [str(configured) if configured else ""]
-    for pattern in (
-        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    ):
-        candidates += glob.glob(pattern)
-    for path in candidates:
-        if path and os.path.exists(path):
-            return path
-    raise FileNotFoundError(
-        "no CJK font for the PDF report: install Debian's fonts-wqy-microhei or set "
-        "LEDGER_REPORT_FONT to a TrueType font with Chinese glyphs"
-    )
-
-
 def render_pdf(data: dict[str, Any], lang: str = "zh") -> bytes:
     t = LABELS[lang]
     r = data["r"]
-    pdf = FPDF(format="A4")
-    pdf.add_font("cjk", fname=cjk_font())
-    pdf.set_font("cjk", size=9)
-    pdf.add_page()
+    rows: list[tuple[int, str]] = []  # (font size, text): written once all are known
 
     def heading(text: str) -> None:
-        pdf.set_font("cjk", size=13)
-        pdf.cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("cjk", size=9)
+        rows.append((13, text))
 
     def line(text: str) -> None:
-        pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        rows.append((9, text))
 
-    pdf.set_font("cjk", size=16)
-    pdf.cell(0, 12, t["title"], new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=9)
+    rows.append((16, t["title"]))
     line(
         f"{t['household']}: {r['state']['household_id']}  {t['region']}: "
         f"{r['state']['region_code']}  {t['as_of']}: {r['as_of']}"
@@ -256,4 +226,13 @@ def render_pdf(data: dict[str, Any], lang: str = "zh") -> bytes:
             f"{t['effective']} {e['effective_on']}  {t['recorded']} {e['recorded_at']}  "
             f"{t['actor']} {e['actor']}"
         )
-    return bytes(pdf.output())
+    # The font holds the glyphs of these rows alone (api/pdf.py).
+    with cjk_document("".join(text for _, text in rows)) as pdf:
+        pdf.add_page()
+        for size, text in rows:
+            pdf.set_font("cjk", size=size)
+            if size == 9:
+                pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+            else:
+                pdf.cell(0, 12 if size == 16 else 9, text, new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())

@@ -572,12 +572,12 @@ def test_a_pdf_report_without_a_chinese_font_is_refused_plainly(ledger, settings
     not a bare 500; the HTML report still answers."""
     from fastapi.testclient import TestClient
 
-    import api.report
+    import api.pdf
     from api.auth import issue_token
     from api.main import create_app
 
     hid, _ = household(ledger.app, 1)
-    monkeypatch.setattr(api.report.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(api.pdf.glob, "glob", lambda pattern: [])
     monkeypatch.delenv("LEDGER_REPORT_FONT", raising=False)
     token = issue_token(settings.secret.get_secret_value(), "auditor-chen", "auditor", 60)
     with TestClient(create_app(settings, ledger)) as client:
