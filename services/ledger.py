@@ -24,7 +24,7 @@ from domain.household import Household
 from domain.policy.base import StandardValue
 from domain.policy.registry import REGISTRY
 from domain.policy.s17_medical_caps import CAP_KEYS, excess_over_caps
-from domain.standards import Standards, StandardsBook, region_prefix
+from domain.standards import Standards, StandardsBook, county_of, region_prefix
 from projections import sql
 from projections.interface import EntitlementRow, ViewStore
 from projections.postgres import (
@@ -572,7 +572,9 @@ class Ledger:
             for r in self.views.query(sql.MEDICAL_RELIEVED_AS_OF, params)
         }
         caps: dict[tuple[str, date], tuple[int, int]] = {}
-        books: dict[str, StandardsBook] = {}  # one book a region: each load folds streams
+        # One book a county (a book is the city's standards and the county's own, and
+        # each load folds their streams: once a village, it was 400 folds a page).
+        books: dict[str, StandardsBook] = {}
         found = []
         for household, rows in sorted(bills.items()):
             region = str(rows[0]["region_code"])
@@ -584,9 +586,10 @@ class Ledger:
                 )
                 served = as_day(row["service_on"])
                 if (region, served) not in caps:
-                    if region not in books:
-                        books[region] = self.app.standards_book(region)
-                    book = books[region]
+                    county = county_of(region)
+                    if county not in books:
+                        books[county] = self.app.standards_book(county)
+                    book = books[county]
                     caps[region, served] = (
                         book.money("medical_cap_individual_annual", served)[0],
                         book.money("medical_cap_household_annual", served)[0],

@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError
 
 from domain.application.base import PROPAGATION_BATCH, LedgerBase, Propagation, StandardChangeResult
@@ -69,6 +69,25 @@ class StandardsLedger(LedgerBase):
         county = self._standards(county_code) if county_code != CITY_CODE else None
         return StandardsBook(city, county)
 
+    def _standards_repository(self) -> Repository[UUID]:
+        """The standards timelines, kept between reads: a page reads a county's book for
+        many households, and each read folded the city's and the county's streams from
+        their first event. Kept, a read asks the event store only for the events after
+        the kept version (eventsourcing's fast-forward: a change recorded by another
+        process is seen at the next read) and hands out a copy (a command that changes
+        its copy and fails to save leaves the kept one as it was)."""
+        kept: Repository[UUID] | None = getattr(self, "_kept_standards", None)
+        if kept is None:
+            kept = Repository(
+                self.events,
+                snapshot_store=self.snapshots,
+                cache_maxsize=len(COUNTIES) + 1,
+                fastforward=True,
+                deepcopy_from_cache=True,
+            )
+            self._kept_standards = kept
+        return kept
+
     def standard_change(self, region_code: str, version: int) -> Change:
         """The recorded change of `version` in the region's own standards."""
         standards = self._standards(region_code)
@@ -78,7 +97,7 @@ class StandardsLedger(LedgerBase):
 
     def _standards(self, region_code: str) -> Standards | None:
         try:
-            found: Any = self.repository.get(standards_id(region_code))
+            found: Any = self._standards_repository().get(standards_id(region_code))
         except AggregateNotFoundError:
             return None
         if not isinstance(found, Standards):
