@@ -5,17 +5,25 @@ reconsideration (行政复议) and its deadline. Built from the household's own 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from jinja2 import Environment, select_autoescape
 
 from api.pdf import cjk_document
+from api.web.i18n import translator
 from domain.errors import NotFoundError
-from domain.money import format_yuan
 from domain.policy.registry import REGISTRY
 from services.ledger import Ledger
+
+_ZH = translator("zh")  # the letters are in Chinese: its dates and money
+
+
+def _day(value: date) -> str:
+    """2025年9月1日."""
+    return _ZH.day(value)
+
 
 TITLES = {
     "approval": "救助审核确认告知书（批准）",
@@ -38,21 +46,19 @@ def letter_data(ledger: Ledger, household_id: UUID, application_id: str) -> dict
     served = path.letters[0]["on"] if path.letters else path.decided_on
     days = int(ledger.app.standards_book(household.region_code).ratio("appeal_days", served)[0])
     amounts = [
-        f"{format_yuan(e['monthly_fen'])} 元/月"
-        for e in determined.entitlements
-        if "monthly_fen" in e
+        f"{_ZH.money(e['monthly_fen'])}/月" for e in determined.entitlements if "monthly_fen" in e
     ]
     programme = REGISTRY[application.programme].title_zh
     approved = determined.outcome == "approved"
     decided = (
         f"决定予以批准：{'；'.join(amounts) or '认定为该类别'}，自 "
-        f"{application.effective_from.isoformat()} 起享受。"
+        f"{_day(application.effective_from)} 起享受。"
         if approved
         else f"决定不予批准。理由：{determined.reason}。"
     )
     return {
         "decision_text": (
-            f"你户于 {path.received_on.isoformat()} 提出的{programme}申请，经家庭经济状况核对、"
+            f"你户于 {_day(path.received_on)} 提出的{programme}申请，经家庭经济状况核对、"
             f"入户调查和公示，{decided}"
         ),
         "title": TITLES[household.letter_kind(application)],
@@ -61,16 +67,16 @@ def letter_data(ledger: Ledger, household_id: UUID, application_id: str) -> dict
         "address": household.address,
         "region_code": household.region_code,
         "programme": REGISTRY[application.programme].title_zh,
-        "received_on": path.received_on.isoformat(),
-        "decided_on": path.decided_on.isoformat(),
+        "received_on": _day(path.received_on),
+        "decided_on": _day(path.decided_on),
         "decided_by": determined.actor,
-        "effective_from": application.effective_from.isoformat(),
+        "effective_from": _day(application.effective_from),
         "amounts": "；".join(amounts),
         "reason": determined.reason,
         "explanation": determined.explanation,
-        "served_on": served.isoformat(),
+        "served_on": _day(served),
         "appeal_days": days,
-        "appeal_until": (served + timedelta(days=days)).isoformat(),
+        "appeal_until": _day(served + timedelta(days=days)),
         "application_id": application_id,
         "reference": f"申请编号 {application_id}",
     }
@@ -150,23 +156,23 @@ def review_letter_data(ledger: Ledger, household_id: UUID, review_id: str) -> di
     until = review.get("phase_out_until")
     decided = f"决定{REVIEW_WORDS[outcome]}"
     if outcome == "stop":
-        decided += f"，自 {on.isoformat()} 起停止发放"
+        decided += f"，自 {_day(on)} 起停止发放"
     elif outcome == "phase_out" and until is not None:
-        decided += f"，原救助金发放至 {(until - timedelta(days=1)).isoformat()}"
+        decided += f"，原救助金发放至 {_day(until - timedelta(days=1))}"
     return {
         "title": REVIEW_TITLES[outcome],
         "applicant": head.name if head else "",
         "address": household.address,
         "region_code": household.region_code,
         "decision_text": (
-            f"经 {on.isoformat()} 定期核查（{REGISTRY[review['category']].title_zh}），"
+            f"经 {_day(on)} 定期核查（{REGISTRY[review['category']].title_zh}），"
             f"{decided}。理由：{review['reason']}。"
         ),
         "explanation": review["explanation"],
         "appeal_days": days,
-        "appeal_until": (on + timedelta(days=days)).isoformat(),
+        "appeal_until": _day(on + timedelta(days=days)),
         "decided_by": review["decided_by"],
-        "decided_on": on.isoformat(),
-        "served_on": on.isoformat(),
+        "decided_on": _day(on),
+        "served_on": _day(on),
         "reference": f"核查编号 {review_id}",
     }

@@ -2,6 +2,7 @@
 
     python -m scripts.pagetimes                    # a fresh demo city of 1,000 households
     python -m scripts.pagetimes --database-url URL # a ledger that already holds one
+                                                   # (LEDGER_SECRET: the one it was built with)
 
 Builds the demo city (`ledger demo`) in a scratch SQLite file unless given a ledger,
 starts `ledger serve` on it, signs in with a cookie as each page's role, fetches each
@@ -37,10 +38,12 @@ out = Console(width=150)
 
 
 def _pages(
-    household: str, applied: tuple[str, str], decided: tuple[str, str]
+    household: str, applied: tuple[str, str], decided: tuple[str, str], id_number: str
 ) -> list[tuple[str, str]]:
     """(role, path): every page, on the demo city's year (2025) where it has a date;
-    `applied` an application on the path and `decided` a decided one (household, id)."""
+    `applied` an application on the path and `decided` a decided one (household, id),
+    `id_number` a member's. A role may name its user (`caseworker:caseworker01`, one of
+    the demo city's responsible caseworkers, whose work and households "my work" lists)."""
     on_path = f"/ui/households/{applied[0]}/applications/{applied[1]}"
     done = f"/ui/households/{decided[0]}/applications/{decided[1]}"
     return [
@@ -85,6 +88,26 @@ def _pages(
         ("approver", f"{done}/letter"),
         ("approver", f"{done}/letter?format=pdf"),
         ("caseworker", "/ui/public-list?region=330402&month=2025-06"),
+        ("caseworker", f"/ui/households/{applied[0]}/do/objection?application={applied[1]}"),
+        ("caseworker", f"/ui/households/{applied[0]}/do/withdrawal?application={applied[1]}"),
+        ("caseworker", f"/ui/households/{decided[0]}/do/appeal?application={decided[1]}"),
+        ("approver", f"/ui/households/{decided[0]}/do/appeal_decision?application={decided[1]}"),
+        ("approver", f"/ui/households/{household}/do/review"),
+        ("caseworker", f"/ui/households/{household}/do/account"),
+        ("caseworker", f"/ui/households/{household}/do/major_change"),
+        ("approver", f"/ui/households/{household}?year=2025"),
+        ("caseworker", f"/ui/households/{household}?lang=en"),
+        # search and my work
+        ("caseworker", "/ui/search?q=王"),
+        ("caseworker", "/ui/search?q=南湖"),
+        ("caseworker", f"/ui/search?q={id_number}"),
+        ("finance", f"/ui/search?q={id_number}"),
+        ("approver", "/ui/search?region=330402&stage=received"),
+        ("caseworker", "/ui/search?category=dibao&region=330411"),
+        ("caseworker:caseworker01", "/ui/me"),
+        ("caseworker:caseworker01", "/ui/me?q=王"),
+        ("approver", "/ui/me"),
+        ("caseworker", "/ui/applications"),
     ]
 
 
@@ -96,7 +119,7 @@ def main(
     ] = None,
 ) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="pagetimes-"))
-    secret = secrets.token_urlsafe(48)
+    secret = os.environ.get("LEDGER_SECRET") or secrets.token_urlsafe(48)
     env = {
         **os.environ,
         "LEDGER_DATABASE_URL": database_url or f"sqlite:///{scratch / 'ledger.db'}",
@@ -122,9 +145,9 @@ def main(
         ):
 
             def cookie(role: str) -> dict[str, str]:
-                return {
-                    "Cookie": f"{COOKIE}={issue_token(secret, f'{role}-pagetimes', role, 3600)}"
-                }
+                role, _, name = role.partition(":")
+                token = issue_token(secret, name or f"{role}-pagetimes", role, 3600)
+                return {"Cookie": f"{COOKIE}={token}"}
 
             bearer = {"Authorization": f"Bearer {issue_token(secret, 'pt', 'approver', 3600)}"}
             overdue = client.get("/visits/overdue", params={"on": "2025-12-31"}, headers=bearer)
@@ -135,10 +158,13 @@ def main(
                     "/applications", params={"region": "330400", "stage": stage}, headers=bearer
                 ).json()["items"]
                 found[stage] = (listed[0]["household_id"], listed[0]["application_id"])
+            number = client.get(f"/households/{household}", headers=bearer).json()["members"][0][
+                "id_number"
+            ]
             table = Table(title=f"page load times, {runs} fetches each (budget {BUDGET_MS} ms)")
             for column in ("page", "role", "bytes", "median ms", "p95 ms", ""):
                 table.add_column(column, justify="left" if column in ("page", "role") else "right")
-            for role, path in _pages(household, found["received"], found["decided"]):
+            for role, path in _pages(household, found["received"], found["decided"], number):
                 headers = cookie(role)
                 first = client.get(path, headers=headers)  # warm-up, and a check it answers
                 if first.status_code != 200:
@@ -154,6 +180,7 @@ def main(
                 shown = path
                 for value in (household, *found["received"], *found["decided"]):
                     shown = shown.replace(value, "{id}")
+                shown = shown.replace(number, "{id_number}")
                 table.add_row(
                     shown,
                     role,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from markupsafe import Markup, escape
 
 from domain.policy.registry import REGISTRY
@@ -152,8 +155,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "save": ("保存", "Save"),
     "saved_visit": ("走访已登记。", "The visit was recorded."),
     "saved_bill": (
-        "医疗费用已登记：计入封顶 {kept} 元，基金救助 {relief} 元。",
-        "The bill was recorded: {kept} yuan counts towards the caps, {relief} yuan relief.",
+        "医疗费用已登记：计入封顶 {kept}，基金救助 {relief}。",
+        "The bill was recorded: {kept} counts towards the caps, {relief} relief.",
     ),
     "replay": ("回放", "Replay"),
     "known_at": ("已知时点（北京时间）", "Known at (Beijing time)"),
@@ -193,6 +196,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "letter_print": ("打印告知书", "Print the notice letter"),
     "next_steps": ("下一步", "Next steps"),
     "step_saved": ("已记录。", "Recorded."),
+    "pl_received": (
+        "{on} 受理申请，全体家庭成员已签署授权。",
+        "Received {on} with every member's authorisation.",
+    ),
+    "pl_report": (
+        "{on} 家庭经济状况核对报告（回复：{answers}）：家庭年收入 {income}；审核以此为准。",
+        "Economic-status check report of {on} (answers: {answers}): annual income {income};"
+        " the decision uses its means.",
+    ),
+    "pl_investigation": (
+        "{on} 入户调查，调查人员：{staff}。",
+        "Home investigation on {on} by {staff}.",
+    ),
+    "pl_notice": (
+        "公示 {start} 至 {until}，无异议。",
+        "Public notice {start} to {until}, no objection.",
+    ),
+    "pl_notice_objections": (
+        "公示 {start} 至 {until}，异议 {n} 件。",
+        "Public notice {start} to {until}, objections: {n}.",
+    ),
     "all_open": ("全部在办", "All open"),
     "late_only": ("只看超期", "Late only"),
     "queue_help": (
@@ -539,11 +563,39 @@ class Words:
         year, month, day = text.split("-")
         return f"{int(year)}年{int(month)}月{int(day)}日"
 
-    def money(self, fen: int) -> str:
-        """Money as the pages write it: 1,250.00 元 (yuan in English)."""
+    def money(self, fen: int | None) -> str:
+        """Money as the pages write it: 1,250.00 元 in Chinese, CNY 1,250.00 in English
+        (thousands grouped, two decimals, never a float); '' for none."""
+        if fen is None:
+            return ""
         sign = "-" if fen < 0 else ""
-        whole, cents = divmod(abs(fen), 100)
-        return f"{sign}{whole:,}.{cents:02d} " + ("元" if self.index == 0 else "yuan")
+        whole, cents = divmod(abs(int(fen)), 100)
+        amount = f"{whole:,}.{cents:02d}"
+        return f"{sign}{amount} 元" if self.index == 0 else f"{sign}CNY {amount}"
+
+    def moment(self, value: datetime | None) -> str:
+        """A moment (when an event was recorded, Beijing time) as Chinese writes it
+        (2025年1月6日 09:05), or 2025-01-06 09:05 in English; '' for none."""
+        if value is None:
+            return ""
+        if self.index:
+            return value.strftime("%Y-%m-%d %H:%M")
+        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+
+    def month(self, value: object) -> str:
+        """A month (a payment period, 2025-02) as Chinese writes it (2025年2月), or as
+        it is in English; '' for none."""
+        if value is None or value == "":
+            return ""
+        text = str(value)[:7]
+        if self.index or len(text) != 7:
+            return text
+        year, month = text.split("-")
+        return f"{int(year)}年{int(month)}月"
+
+    def join(self, items: Iterable[object]) -> str:
+        """A list as the language writes one: 甲、乙 in Chinese, a, b in English."""
+        return ("、", ", ")[self.index].join(str(i) for i in items)
 
     def metric(self, key: str) -> str:
         pair = METRICS.get(key)

@@ -47,7 +47,7 @@ from api.web.session import (
 from domain.errors import LedgerError, NotFoundError
 from domain.household import Household
 from domain.idnumber import mask_id_number
-from domain.money import format_yuan
+from domain.money import format_yuan, parse_yuan
 from domain.policy.s17_medical_caps import cap_year_of
 from domain.standards import CITY_CODE, COUNTIES, region_prefix
 from projections import sql
@@ -503,7 +503,7 @@ def _household_context(request: Request, who: WebUser, household_id: UUID) -> di
             "position": e.originator_version,
             "type": type(e).__qualname__.removeprefix(Household.__name__ + "."),
             "effective_on": e.effective_on,
-            "recorded_at": e.timestamp.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+            "recorded_at": e.timestamp.astimezone(BEIJING),
             "actor": e.actor,
         }
         for e in reversed(ledger.app.household_events(household_id))
@@ -539,6 +539,15 @@ def _household_context(request: Request, who: WebUser, household_id: UUID) -> di
     }
 
 
+def _fen(text: str | None) -> int | None:
+    """An amount handed back to the page in its address ("1250.00"), in fen; None if
+    there is none or it is not one."""
+    try:
+        return parse_yuan(text, "amount") if text else None
+    except LedgerError:
+        return None
+
+
 @router.get("/households/{household_id}")
 def household_page(request: Request, household_id: str, who: Reader) -> HTMLResponse:
     hid = _uuid(household_id)
@@ -549,8 +558,8 @@ def household_page(request: Request, household_id: str, who: Reader) -> HTMLResp
         "household.html",
         who,
         done=request.query_params.get("done"),
-        request_kept=request.query_params.get("kept", ""),
-        request_relief=request.query_params.get("relief", ""),
+        request_kept=_fen(request.query_params.get("kept")),
+        request_relief=_fen(request.query_params.get("relief")),
         **context,
     )
 

@@ -29,6 +29,7 @@ from api.web.forms import (
     body_of,
     offered,
 )
+from api.web.i18n import Words, translator
 from api.web.router import (
     PATH,
     Anyone,
@@ -41,12 +42,12 @@ from api.web.router import (
     _log_access,
     _refusal,
     _uuid,
+    lang_of,
     render,
 )
 from api.web.session import WebUser, csrf_ok
 from domain.errors import LedgerError, NotFoundError
 from domain.household import Household
-from domain.money import format_yuan
 from domain.standards import CITY_CODE, COUNTIES, region_prefix
 from services.applications import application_state, worklist
 from services.clock import beijing_today
@@ -227,7 +228,7 @@ def _preview(ctx: Context, body: Any) -> dict[str, Any]:
             {
                 "programme": e["programme"],
                 "member_id": e["member_id"],
-                "amount": format_yuan(e.get("monthly_fen", e.get("amount_fen", 0))),
+                "amount_fen": e.get("monthly_fen", e.get("amount_fen", 0)),
                 "monthly": "monthly_fen" in e,
             }
             for e in found.entitlements
@@ -276,13 +277,49 @@ def application_page(
         household=household,
         state=state,
         record=record,
-        lines=household.path_lines(record),
+        steps=_path_steps(record, translator(lang_of(request))),
         actions=actions,
         names=_names(household),
         done=request.query_params.get("done", ""),
-        yuan=format_yuan,
         has_letter=record.decision is not None,
     )
+
+
+def _path_steps(record: Any, t: Words) -> list[tuple[str, dict[str, str]]]:
+    """The path so far (receipt, check report, investigation, notice) in the page's
+    language, its dates and money as that language writes them: the words of the lines
+    the decision's explanation records (Household.path_lines), which are English."""
+    path = record.path
+    if path is None:
+        return []
+    steps = [("pl_received", {"on": t.day(path.received_on)})]
+    if path.report is not None:
+        answers = t.join(
+            f"{t.code(path.checks[r]['department'])} ({t.day(path.checks[r]['answered_on'])})"
+            for r in path.report["answers"]
+        )
+        income = t.money(path.report["means"]["annual_income_fen"])
+        steps.append(
+            ("pl_report", {"on": t.day(path.report["on"]), "answers": answers, "income": income})
+        )
+    if path.investigations:
+        last = path.investigations[-1]
+        steps.append(
+            ("pl_investigation", {"on": t.day(last["on"]), "staff": t.join(last["staff"])})
+        )
+    if path.notice is not None:
+        objections = len(path.objections)
+        steps.append(
+            (
+                "pl_notice" if not objections else "pl_notice_objections",
+                {
+                    "start": t.day(path.notice["from"]),
+                    "until": t.day(path.notice["until"]),
+                    "n": str(objections),
+                },
+            )
+        )
+    return steps
 
 
 def _names(household: Household) -> dict[str, str]:

@@ -185,7 +185,7 @@ def test_caseworker_overdue_visits_household_page_and_visit_form(web, city):
     real = web.server.client.get(f"/households/{city.a}", headers=web.server.token(*CW)).json()
     assert page.inner_text("#members td.id-number") == real["members"][0]["id_number"]
     assert texts(page, "#entitlements tbody tr:first-child td")[:4] == [
-        "低保", "", "1250.00", "2025年2月1日",
+        "低保", "", "1,250.00 元", "2025年2月1日",
     ]  # fmt: skip
     timeline = texts(page, "#timeline tbody tr")
     assert any("家庭登记\t2025年1月1日\tcaseworker-li" in r for r in timeline)
@@ -253,7 +253,10 @@ def test_medical_bill_form_caps_gauges_and_fund_relief(web, city):
     web.shot(page, "bill-invalid")
     assert len(events(web.server, city.b)) == before
 
-    for amount, kept, relief in (("18000", "18000.00", "0.00"), ("15000", "12000.00", "3000.00")):
+    for amount, kept, relief in (
+        ("18000", "18,000.00 元", "0.00 元"),
+        ("15000", "12,000.00 元", "3,000.00 元"),
+    ):
         page.goto(url)
         page.fill("#service_on", "2025-03-01")
         page.fill("#total", amount)
@@ -261,11 +264,11 @@ def test_medical_bill_form_caps_gauges_and_fund_relief(web, city):
         page.fill("#self_paid", amount)
         page.click("#save")
         page.wait_for_url(f"{web.url}/ui/households/{city.b}?*")
-        done = f"医疗费用已登记：计入封顶 {kept} 元，基金救助 {relief} 元。"
+        done = f"医疗费用已登记：计入封顶 {kept}，基金救助 {relief}。"
         assert page.inner_text("#done") == done
     caps = texts(page, "#caps tbody td.num")
-    assert caps == ["30000.00 / 50000.00", "30000.00 / 30000.00"]
-    assert page.inner_text("#relief-total") == "3000.00"
+    assert caps == ["30,000.00 元 / 50,000.00 元", "30,000.00 元 / 30,000.00 元"]
+    assert page.inner_text("#relief-total") == "3,000.00 元"
     web.shot(page, "household-caps")
     # Without ?year= the page opens on the latest cap year with bills (2025 here, whatever
     # today's year), not on an empty current year reading 0.00.

@@ -104,7 +104,7 @@ def test_a_household_from_registration_to_its_first_payment_in_the_browser(web):
     assert _stage(page) == "已入户调查"
     _step(page, "notice", on)
     assert _stage(page) == "公示中"
-    assert "2025-01-06 to 2025-01-12" in page.inner_text("#path-lines")
+    assert "公示 2025年1月6日 至 2025年1月12日，无异议。" in page.inner_text("#path-lines")
     web.shot(page, "workspace-application-noticed")
 
     # The approver's queue, by days left; the decision shown before it is recorded.
@@ -125,7 +125,7 @@ def test_a_household_from_registration_to_its_first_payment_in_the_browser(web):
     approver.fill("[id='on']", "2025-01-13")
     approver.click("#save")  # the preview: nothing recorded yet
     assert approver.inner_text("#preview-outcome") == "批准"
-    assert "750.00" in approver.inner_text("#preview-amounts")
+    assert "750.00 元 / " in approver.inner_text("#preview-amounts")
     assert "750.00" in approver.inner_text("#preview-explanation")
     assert len(events(web.server, hid)) == before
     web.shot(approver, "workspace-decision-preview")
@@ -147,8 +147,8 @@ def test_a_household_from_registration_to_its_first_payment_in_the_browser(web):
     )
     assert run.status_code == 201, run.text
     page.goto(f"{web.url}/ui/households/{hid}")
-    [row] = [r for r in page.locator("#payments tbody tr").all_inner_texts() if "2025-02" in r]
-    assert row.split("\t")[:2] == ["2025-02", "低保"] and "750.00" in row
+    [row] = [r for r in page.locator("#payments tbody tr").all_inner_texts() if "2025年2月" in r]
+    assert row.split("\t")[:2] == ["2025年2月", "低保"] and "750.00 元" in row
     web.shot(page, "workspace-household-paid")
 
 

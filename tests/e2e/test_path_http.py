@@ -194,7 +194,7 @@ def test_the_path_step_by_step_with_its_clock_and_letter(server):
         f"/households/{hid}/applications/{app_id}/letter", headers=server.token(*AUDITOR)
     )
     assert letter.status_code == 200 and "予以批准" in letter.text
-    assert "900.00 元/月" in letter.text and "60 日内（至 2025-12-16）" in letter.text
+    assert "900.00 元/月" in letter.text and "60 日内（至 2025年12月16日）" in letter.text
     pdf = server.client.get(
         f"/households/{hid}/applications/{app_id}/letter.pdf", headers=server.token(*AUDITOR)
     )

@@ -68,7 +68,7 @@ def test_due_list_and_a_review_over_http(server):
     review_id = r.json()["reviews"][0]["review_id"]
     letter = server.client.get(f"{url}/{review_id}/letter", headers=server.token(*AP))
     assert letter.status_code == 200
-    assert "定期核查结果告知书（变更）" in letter.text and "经 2025-07-01 定期核查" in letter.text
-    assert "60 日内（至 2025-08-30）" in letter.text  # 2025-07-01 + 60 days
+    assert "定期核查结果告知书（变更）" in letter.text and "经 2025年7月1日 定期核查" in letter.text
+    assert "60 日内（至 2025年8月30日）" in letter.text  # 2025-07-01 + 60 days
     pdf = server.client.get(f"{url}/{review_id}/letter.pdf", headers=server.token(*AP))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

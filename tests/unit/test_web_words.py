@@ -5,6 +5,7 @@ kind the pages show is checked here against the ledger's own lists."""
 from __future__ import annotations
 
 import inspect
+from datetime import date, datetime
 
 import pytest
 
@@ -66,7 +67,23 @@ def test_every_form_s_title_labels_and_choices_have_words():
 
 
 def test_dates_and_money_in_chinese_conventions():
+    """Issue 17: money as 1,250.00 元 (thousands grouped, two decimals, from integer fen),
+    CNY 1,250.00 in English; dates as 2025年9月1日, ISO in English; a payment period as
+    2025年2月; a moment as 2025年1月6日 09:05."""
     zh, en = translator("zh"), translator("en")
     assert zh.day("2025-03-01") == "2025年3月1日" and en.day("2025-03-01") == "2025-03-01"
-    assert zh.day(None) == ""
-    assert zh.money(125_000) == "1,250.00 元" and en.money(-5) == "-0.05 yuan"
+    assert (
+        zh.day(date(2025, 9, 1)) == "2025年9月1日"
+        and zh.day(date(2025, 12, 31)) == "2025年12月31日"
+    )
+    assert zh.day(None) == "" and zh.day("") == ""
+    assert zh.money(125_000) == "1,250.00 元" and en.money(125_000) == "CNY 1,250.00"
+    assert zh.money(75_000) == "750.00 元" and zh.money(0) == "0.00 元"
+    assert zh.money(123_456_789) == "1,234,567.89 元"  # 1,234,567 yuan 89 fen
+    assert zh.money(-5) == "-0.05 元" and en.money(-5) == "-CNY 0.05"
+    assert zh.money(None) == "" and en.money(None) == ""
+    assert zh.month("2025-02") == "2025年2月" and en.month("2025-02") == "2025-02"
+    assert zh.month("2025-11") == "2025年11月" and zh.month(None) == ""
+    moment = datetime(2025, 1, 6, 9, 5)
+    assert zh.moment(moment) == "2025年1月6日 09:05" and en.moment(moment) == "2025-01-06 09:05"
+    assert zh.join(["张三", "李四"]) == "张三、李四" and en.join(["a", "b"]) == "a, b"
