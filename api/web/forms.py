@@ -74,6 +74,7 @@ class Input:
     kind: str = "text"
     options: tuple[str, ...] = ()
     required: bool = True
+    words: str = ""  # a select's options in the words of TEXT[words + option], not CODES
 
 
 @dataclass
@@ -104,6 +105,46 @@ class Action:
 
 def _today(ctx: Context) -> dict[str, str]:
     return {"on": beijing_today().isoformat()}
+
+
+def _path_of(ctx: Context) -> Any:
+    """The application's path record (None off the path or without an application)."""
+    household, application = ctx.household, ctx.application_id
+    if household is None or application is None or application not in household.applications:
+        return None
+    return household.applications[application].path
+
+
+def _next_id(prefix: str, taken: Any) -> str:
+    """The next free id of an objection or appeal (o-1, o-2 …): the form offers one, so
+    nobody has to invent it, and it stays the step's idempotency key."""
+    n = len(taken) + 1
+    while f"{prefix}-{n}" in taken:
+        n += 1
+    return f"{prefix}-{n}"
+
+
+def _objection_defaults(ctx: Context) -> dict[str, str]:
+    path = _path_of(ctx)
+    return {**_today(ctx), "objection_id": _next_id("o", path.objections if path else {})}
+
+
+def _resolution_defaults(ctx: Context) -> dict[str, str]:
+    """The open objection (the first, if several), so it is not typed again."""
+    path = _path_of(ctx)
+    open_ = [o for o, v in (path.objections if path else {}).items() if v["outcome"] is None]
+    return {**_today(ctx), **({"objection": open_[0]} if open_ else {})}
+
+
+def _appeal_defaults(ctx: Context) -> dict[str, str]:
+    path = _path_of(ctx)
+    return {**_today(ctx), "appeal_id": _next_id("a", path.appeals if path else {})}
+
+
+def _appeal_decision_defaults(ctx: Context) -> dict[str, str]:
+    path = _path_of(ctx)
+    open_ = [a for a, v in (path.appeals if path else {}).items() if v["outcome"] is None]
+    return {**_today(ctx), **({"appeal": open_[0]} if open_ else {})}
 
 
 def _means(prefix: str = "means", required: bool = True) -> tuple[Input, ...]:
@@ -452,7 +493,7 @@ ACTIONS: dict[str, Action] = {
             ),
             _step(path_routes.record_objection),
             ("noticed",),
-            _today,
+            _objection_defaults,
         ),
         Action(
             "objection_resolution",
@@ -468,7 +509,7 @@ ACTIONS: dict[str, Action] = {
             ),
             _step(path_routes.resolve_objection, objection_id="objection"),
             ("noticed",),
-            _today,
+            _resolution_defaults,
         ),
         Action(
             "extension",
@@ -533,7 +574,7 @@ ACTIONS: dict[str, Action] = {
             ),
             _step(path_routes.lodge_appeal),
             ("decided",),
-            _today,
+            _appeal_defaults,
         ),
         Action(
             "appeal_decision",
@@ -543,14 +584,14 @@ ACTIONS: dict[str, Action] = {
             AppealDecisionIn,
             (
                 Input("appeal", "f_appeal_id"),
-                Input("outcome", "f_outcome", "select", APPEAL_OUTCOMES),
+                Input("outcome", "f_outcome", "select", APPEAL_OUTCOMES, words="appeal_"),
                 Input("reason", "f_reason", "textarea"),
                 *_means(required=False),
                 ON,
             ),
             _step(path_routes.decide_appeal, appeal_id="appeal"),
             ("decided",),
-            _today,
+            _appeal_decision_defaults,
         ),
     )
 }

@@ -95,6 +95,7 @@ def _form_page(
 ) -> HTMLResponse:
     household = ctx.household
     members = [m for m in household.members.values() if m.left_on is None] if household else []
+    field = _marked(problem[0], action) if problem else None  # the input to mark
     return render(
         request,
         "action.html",
@@ -105,7 +106,8 @@ def _form_page(
         application_id=ctx.application_id,
         members=members,
         values=values,
-        field=_marked(problem[0], action) if problem else None,
+        field=field,
+        field_label=next((spec.label for spec in action.inputs if spec.name == field), None),
         error=problem[1] if problem else None,
         preview=preview,
         query=urlencode(ctx.extra),
@@ -267,7 +269,9 @@ def application_page(
     record = household.applications[application_id]
     stage = state["stage"]
     actions = [
-        a for a in ACTIONS.values() if a.scope == APPLICATION and offered(a, who.role, stage)
+        a
+        for a in ACTIONS.values()
+        if a.scope == APPLICATION and offered(a, who.role, stage) and _open_for(a, record)
     ]
     _log_access(request, who, hid)
     return render(
@@ -283,6 +287,21 @@ def application_page(
         done=request.query_params.get("done", ""),
         has_letter=record.decision is not None,
     )
+
+
+def _open_for(action: Action, record: Any) -> bool:
+    """Whether the step has something to act on: a resolution an open objection, an
+    appeal's decision an open appeal, an appeal a letter served (POLICY ch. 14)."""
+    path = record.path
+    if path is None:
+        return True
+    if action.key == "objection_resolution":
+        return any(o["outcome"] is None for o in path.objections.values())
+    if action.key == "appeal_decision":
+        return any(a["outcome"] is None for a in path.appeals.values())
+    if action.key == "appeal":
+        return bool(path.letters)
+    return True
 
 
 def _path_steps(record: Any, t: Words) -> list[tuple[str, dict[str, str]]]:

@@ -244,3 +244,159 @@ def test_a_caseworker_finds_a_household_by_name_and_sees_it_among_mine(web):
     assert f"/ui/households/{hid}" not in [
         a.get_attribute("href") for a in page.locator("#results a").all()
     ]
+
+
+def _to_notice(web, page, hid: str) -> str:
+    """A dibao application from the application form to its published notice, with the
+    pages alone (as in the first walk): received, checked, investigated 2025-01-06, the
+    notice 2025-01-06 to 2025-01-12. Returns the application page's address."""
+    page.goto(f"{web.url}/ui/households/{hid}")
+    page.click("#do-apply")
+    page.select_option("[id='programme']", "dibao")
+    page.fill("[id='effective_from']", "2025-02-01")
+    page.fill("[id='received_on']", "2025-01-06")
+    page.fill("[id='means.annual_income']", "6000")
+    page.check("#consent-1")
+    page.fill("[id='consents.signed_on']", "2025-01-06")
+    page.click("#save")
+    page.wait_for_selector("#done")
+    on = {"on": "2025-01-06"}
+    _step(page, "check", {"request_id": "R-tax", **on}, select={"department": "tax"})
+    _step(page, "check_answer", {"request": "R-tax", "finding": "无应税收入", **on})
+    _step(page, "check_report", {"means.annual_income": "6000", **on})
+    _step(
+        page, "investigation", {"staff": "caseworker-li\ncaseworker-zhou", "findings": "属实", **on}
+    )
+    _step(page, "notice", on)
+    assert _stage(page) == "公示中"
+    return page.url.split("?")[0]
+
+
+def test_an_objection_a_refusal_and_its_review_with_the_pages_alone(web):
+    """POLICY ch. 14 in the browser: during the notice a villager's objection is recorded
+    (the form offers its id, o-1) and an approver dismisses it; the application is refused
+    after the notice; the letter is served on 2025-01-14; the household asks for review
+    (复核, a-1) and a second approver (not the one who decided) changes the decision,
+    which reopens the application. An appeal lodged after the 60 days the letter allows is
+    refused naming the date, keeping the grounds typed, and records nothing."""
+    from tests.e2e.test_http import register
+
+    hid, _ = register(web.server, members=1)
+    page = web.sign_in(*CW)
+    app_url = _to_notice(web, page, hid)
+
+    page.click("#do-objection")
+    assert page.input_value("[id='objection_id']") == "o-1"  # offered, not invented
+    page.fill("[id='raised_by']", "村民李某")
+    page.fill("[id='text']", "该户有一辆小汽车")
+    page.fill("[id='on']", "2025-01-08")
+    web.shot(page, "workspace-objection")
+    page.click("#save")
+    page.wait_for_selector("#done")
+    assert (
+        page.inner_text("#objections li")
+        == "o-1 · 2025年1月8日 · 村民李某：该户有一辆小汽车 · 待处理"
+    )
+    assert "异议 1 件" in page.inner_text("#path-lines")
+
+    approver = web.sign_in(*AP)
+    approver.goto(app_url)
+    approver.click("#objections a")  # the open objection's resolution, o-1 filled in
+    assert approver.input_value("[id='objection']") == "o-1"
+    approver.select_option("[id='outcome']", "dismissed")
+    approver.fill("[id='reason']", "车辆已于2024年过户，经核实不属实")
+    approver.fill("[id='on']", "2025-01-09")
+    approver.click("#save")
+    approver.wait_for_selector("#done")
+    assert "不成立（车辆已于2024年过户，经核实不属实）" in approver.inner_text("#objections")
+
+    approver.click("#do-determination")
+    approver.select_option("[id='decision']", "reject")
+    approver.fill("[id='reason']", "家庭收入核算后超过低保标准")
+    approver.fill("[id='on']", "2025-01-13")
+    approver.click("#save")
+    assert approver.inner_text("#preview-outcome") == "不予批准"
+    approver.click("#save")
+    approver.wait_for_selector("#done")
+    assert approver.inner_text("#decision") == "不予批准"
+
+    page.goto(app_url)
+    _step(page, "letter", {"on": "2025-01-14"})
+    # Too late: the letter of 2025-01-14 allows 60 days (to 2025-03-15).
+    page.click("#do-appeal")
+    assert page.input_value("[id='appeal_id']") == "a-1"
+    page.select_option("[id='kind']", "review")
+    page.fill("[id='grounds']", "收入核算有误：其中 3,000 元为一次性补助")
+    page.fill("[id='on']", "2025-03-20")
+    before = len(events(web.server, hid))
+    page.click("#save")
+    assert page.get_attribute("[id='on']", "aria-invalid") == "true"
+    assert "60 days" in page.inner_text("#error") and "日期" in page.inner_text("#error")
+    assert page.input_value("[id='grounds']") == "收入核算有误：其中 3,000 元为一次性补助"
+    assert len(events(web.server, hid)) == before
+    web.shot(page, "workspace-appeal-too-late")
+    page.fill("[id='on']", "2025-01-20")
+    page.click("#save")
+    page.wait_for_selector("#done")
+    assert page.inner_text("#appeals li").startswith("a-1 · 复核 · 2025年1月20日 · 收入核算有误")
+    assert "待决定" in page.inner_text("#appeals li")
+
+    # The approver who refused may not decide the review; another approver does.
+    approver.goto(app_url)
+    approver.click("#appeals a")
+    approver.select_option("[id='outcome']", "upheld")
+    approver.fill("[id='reason']", "维持")
+    approver.fill("[id='on']", "2025-01-27")
+    approver.click("#save")
+    assert "someone other than" in approver.inner_text("#error")
+    second = web.sign_in("approver-zhao", "approver")
+    second.goto(app_url)
+    second.click("#appeals a")
+    assert second.input_value("[id='appeal']") == "a-1"
+    assert [o.inner_text() for o in second.locator("[id='outcome'] option").all()] == [
+        "维持原决定",
+        "变更原决定，重新办理",
+        "申请人撤回",
+    ]
+    second.select_option("[id='outcome']", "changed")
+    second.fill("[id='reason']", "一次性补助不计入家庭收入，重新核定")
+    second.fill("[id='means.annual_income']", "3000")
+    second.fill("[id='on']", "2025-01-27")
+    web.shot(second, "workspace-appeal-decision")
+    second.click("#save")
+    second.wait_for_selector("#done")
+    assert second.url.split("?")[0] != app_url  # the reopened application's page
+    second.goto(app_url)
+    assert "变更原决定，重新办理（一次性补助不计入家庭收入，重新核定，2025年1月27日）" in (
+        second.inner_text("#appeals li")
+    )
+    web.shot(second, "workspace-appeal-decided")
+    kinds = [e["type"] for e in events(web.server, hid)]
+    for kind in ("ObjectionRaised", "ObjectionResolved", "AppealLodged", "AppealDecided"):
+        assert kinds.count(kind) == 1, kind
+
+
+def test_an_application_withdrawn_with_the_pages_alone(web):
+    """POLICY ch. 14: the applicant withdraws during the notice; a withdrawal without the
+    applicant's reason is refused naming the reason and records nothing; with it, the
+    application is withdrawn and no step is offered any more."""
+    from tests.e2e.test_http import register
+
+    hid, _ = register(web.server, members=1)
+    page = web.sign_in(*CW)
+    app_url = _to_notice(web, page, hid)
+    page.click("#do-withdrawal")
+    page.fill("[id='on']", "2025-01-09")
+    before = len(events(web.server, hid))
+    page.click("#save")
+    assert page.get_attribute("[id='reason']", "aria-invalid") == "true"
+    assert page.input_value("[id='on']") == "2025-01-09"
+    assert len(events(web.server, hid)) == before
+    page.fill("[id='reason']", "申请人已就业，自愿撤回")
+    page.click("#save")
+    page.wait_for_selector("#done")
+    assert _stage(page) == "已撤回"
+    assert page.locator("#steps a").count() == 0
+    web.shot(page, "workspace-withdrawn")
+    assert page.url.split("?")[0] == app_url
+    assert [e["type"] for e in events(web.server, hid)].count("ApplicationWithdrawn") == 1

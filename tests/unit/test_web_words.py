@@ -64,6 +64,8 @@ def test_every_form_s_title_labels_and_choices_have_words():
                     action.key,
                     option,
                 )
+                # an appeal's "upheld" is the decision's, not the appeal's (维持原决定)
+                assert not spec.words or spec.words + option in TEXT, (action.key, option)
 
 
 def test_dates_and_money_in_chinese_conventions():
