@@ -102,6 +102,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "unbalanced": ("不平衡", "Not balanced"),
     "count": ("笔数", "Payments"),
     "amount": ("金额（元）", "Amount (yuan)"),
+    "sum": ("金额", "Amount"),
     "year": ("年度", "Year"),
     "month": ("月份", "Month"),
     "total": ("合计", "Total"),
