@@ -510,19 +510,58 @@ def search_page(request: Request, who: Reader) -> Response:
 @router.get("/me")
 def my_work_page(request: Request, who: Reader) -> HTMLResponse:
     """My worklist (visits, reviews, applications waiting for my step, documents awaited,
-    warnings; an approver's decisions), most urgent first, and my households."""
-    from api.routers.workspace import my_households, my_worklist
+    warnings; an approver's decisions), most urgent first, and my households: the
+    services of `GET /me/worklist` and `GET /me/households`, and one write of the PIPL
+    access trail for the page (every household it shows, under `/ui/me` and its query),
+    not one durable commit for each half of it."""
+    from api.deps import SEES_ID_NUMBERS
+    from services.worklist import worklist as my_worklist
+    from services.workspace import Filters, record_reads, search
 
     if who.role not in ("caseworker", "approver"):
         raise PageError(403, "only caseworkers and approvers have households and a worklist")
     ledger = _ledger(request)
     values = _search_values(request)
-    error = None
+    args = _search_args(request, values)
     try:
-        work = my_worklist(who.user, ledger, on=None, days=30, region="330400", limit=100)
-        found = my_households(who.user, ledger, **_search_args(request, values))
+        work = my_worklist(
+            ledger,
+            user=who.name,
+            approver=who.role == "approver",
+            on=beijing_today(),
+            days=30,
+            region=CITY_CODE,
+            limit=100,
+        )
+        filters = Filters(
+            region=args["region"],
+            category=args["category"],
+            programme=args["programme"],
+            stage=args["stage"],
+            caseworker=who.name,
+        )
+        found = search(
+            ledger,
+            q=args["q"],
+            by="auto",
+            filters=filters,
+            on=beijing_today(),
+            after=args["after"],
+            limit=args["limit"],
+            whole_ids=who.role in SEES_ID_NUMBERS,
+        )
     except LedgerError as error_:
         raise PageError(422, error_.message) from None
+    shown = found.pop("shown")
+    record_reads(
+        ledger,
+        user=who.name,
+        role=who.role,
+        path=f"{PATH}/me",
+        args={**{k: v for k, v in args.items() if k not in ("by", "limit", "on")}, "q": shown},
+        household_ids=[i["household_id"] for i in work["items"]]
+        + [i["household_id"] for i in found["items"]],
+    )
     return render(
         request,
         "search.html",
@@ -532,7 +571,7 @@ def my_work_page(request: Request, who: Reader) -> HTMLResponse:
         items=found["items"],
         worklist=work["items"],
         next=_next_query(values, found.get("next")),
-        error=error,
+        error=None,
         categories=CATEGORY_CHOICES,
         stages=QUEUE_STAGES,
     )
