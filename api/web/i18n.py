@@ -214,6 +214,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Economic-status check report of {on} (answers: {answers}): annual income {income};"
         " the decision uses its means.",
     ),
+    "pl_answer": ("{department}（{on}）", "{department} ({on})"),
     "pl_investigation": (
         "{on} 入户调查，调查人员：{staff}。",
         "Home investigation on {on} by {staff}.",

@@ -314,7 +314,11 @@ def _path_steps(record: Any, t: Words) -> list[tuple[str, dict[str, str]]]:
     steps = [("pl_received", {"on": t.day(path.received_on)})]
     if path.report is not None:
         answers = t.join(
-            f"{t.code(path.checks[r]['department'])} ({t.day(path.checks[r]['answered_on'])})"
+            t(
+                "pl_answer",
+                department=t.code(path.checks[r]["department"]),
+                on=t.day(path.checks[r]["answered_on"]),
+            )
             for r in path.report["answers"]
         )
         income = t.money(path.report["means"]["annual_income_fen"])
