@@ -1,5 +1,9 @@
 """The payment views: payees, payments (the disbursement feed), recognised overpayments,
-the payment ledgers' versions and the runs."""
+the payment ledgers' versions and the runs; and the programme budgets (domain/budgets.py)
+with their revisions, overrides and the lines runs held back. The budgets are in this
+view, not one of their own, so that a run reads a budget's version and the lines
+released under it as of one position of the log (a run's commitment to a budget is the
+last event of the transaction that writes its lines)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
+from domain.budgets import Budget
 from domain.household import Household
 from domain.payments import PaymentLedger, PaymentRun
 from projections.interface import Op
@@ -18,6 +23,10 @@ TABLES = (
     "ledger_overpayments",
     "ledger_payment_ledgers",
     "ledger_payment_runs",
+    "ledger_budgets",
+    "ledger_budget_revisions",
+    "ledger_budget_overrides",
+    "ledger_budget_holds",
 )
 TOPICS = tuple(
     get_topic(cls)
@@ -33,6 +42,10 @@ TOPICS = tuple(
         PaymentLedger.PaymentReturned,
         PaymentRun.Started,
         PaymentRun.Completed,
+        Budget.Set,
+        Budget.Revised,
+        Budget.Overridden,
+        Budget.Committed,
     )
 )
 # A feed position: the scheduling event's notification id and the line's place in it.
@@ -145,6 +158,67 @@ def ops_for(event: Any, notification_id: int) -> list[Op]:
                 },
             )
         ]
+    if isinstance(event, Budget.Event):
+        return _budget_ops(event, notification_id)
+    return []
+
+
+def _budget_ops(event: Any, notification_id: int) -> list[Op]:
+    version = Op(
+        "budget_version",
+        {
+            "budget_id": event.originator_id,
+            "version": event.originator_version,
+            "chain_head": event.chain,
+        },
+    )
+    given = {
+        "notification_id": notification_id,
+        "budget_id": event.originator_id,
+        "actor": event.actor,
+        "effective_on": event.effective_on,
+    }
+    if isinstance(event, Budget.Set):
+        row = {
+            "budget_id": event.originator_id,
+            "county": event.county,
+            "year": event.year,
+            "programme": event.programme,
+            "amount_fen": event.amount_fen,
+            "document": event.document,
+        }
+        revision = {**given, "amount_fen": event.amount_fen, "document": event.document}
+        return [Op("budget", row), Op("budget_revision", revision), version]
+    if isinstance(event, Budget.Revised):
+        revision = {**given, "amount_fen": event.amount_fen, "document": event.document}
+        return [Op("budget_revision", revision), Op("budget_amount", revision), version]
+    if isinstance(event, Budget.Overridden):
+        row = {
+            **given,
+            "run_period": event.run_period,
+            "reason": event.reason,
+            "document": event.document,
+        }
+        return [Op("budget_override", row), version]
+    if isinstance(event, Budget.Committed):
+        holds = [
+            Op(
+                "budget_hold",
+                {
+                    "budget_id": event.originator_id,
+                    "run_period": event.run_period,
+                    "household_id": item["household_id"],
+                    "programme": item["programme"],
+                    "member_id": item["member_id"] or "",
+                    "period": item["period"],
+                    "kind": item["kind"],
+                    "amount_fen": item["amount_fen"],
+                    "notification_id": notification_id,
+                },
+            )
+            for item in event.held
+        ]
+        return [*holds, version]
     return []
 
 

@@ -113,6 +113,23 @@ _CREATE = (
     "CREATE TABLE IF NOT EXISTS {s}.ledger_payment_runs (period text PRIMARY KEY, "
     "run_id uuid NOT NULL UNIQUE, status text NOT NULL, payments integer NOT NULL, "
     "total_fen bigint NOT NULL, households integer NOT NULL, position bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_budgets (budget_id uuid PRIMARY KEY, "
+    "county text NOT NULL, year integer NOT NULL, programme text NOT NULL, "
+    "amount_fen bigint NOT NULL, document text NOT NULL, version integer NOT NULL, "
+    "chain_head text NOT NULL, UNIQUE (county, year, programme))",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_budget_revisions ("
+    "notification_id bigint PRIMARY KEY, budget_id uuid NOT NULL, "
+    "amount_fen bigint NOT NULL, document text NOT NULL, actor text NOT NULL, "
+    "effective_on date NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_budget_overrides (budget_id uuid NOT NULL, "
+    "run_period text NOT NULL, reason text NOT NULL, document text NOT NULL, "
+    "actor text NOT NULL, effective_on date NOT NULL, notification_id bigint NOT NULL, "
+    "PRIMARY KEY (budget_id, run_period))",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_budget_holds (budget_id uuid NOT NULL, "
+    "run_period text NOT NULL, household_id uuid NOT NULL, programme text NOT NULL, "
+    "member_id text NOT NULL, period text NOT NULL, kind text NOT NULL, "
+    "amount_fen bigint NOT NULL, notification_id bigint NOT NULL, "
+    "PRIMARY KEY (run_period, household_id, programme, member_id, period, kind))",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_grants (grant_id text PRIMARY KEY, "
     "household_id uuid NOT NULL, programme text NOT NULL, member_id text, "
     "amount_fen bigint NOT NULL, effective_on date NOT NULL, explanation text NOT NULL, "

@@ -265,6 +265,37 @@ WRITES: dict[str, tuple[str, ...]] = {
         "UPDATE {s}.ledger_payment_runs SET status = 'completed', payments = :payments, "
         "total_fen = :total_fen, households = :households WHERE run_id = :run_id",
     ),
+    # budgets, in the payments view (domain/budgets.py)
+    "budget": (
+        "INSERT INTO {s}.ledger_budgets (budget_id, county, year, programme, amount_fen, "
+        "document, version, chain_head) VALUES (:budget_id, :county, :year, :programme, "
+        ":amount_fen, :document, 0, '')",
+    ),
+    "budget_revision": (
+        "INSERT INTO {s}.ledger_budget_revisions (notification_id, budget_id, amount_fen, "
+        "document, actor, effective_on) VALUES (:notification_id, :budget_id, :amount_fen, "
+        ":document, :actor, :effective_on)",
+    ),
+    "budget_amount": (
+        "UPDATE {s}.ledger_budgets SET amount_fen = :amount_fen, document = :document "
+        "WHERE budget_id = :budget_id",
+    ),
+    "budget_override": (
+        "INSERT INTO {s}.ledger_budget_overrides (budget_id, run_period, reason, document, "
+        "actor, effective_on, notification_id) VALUES (:budget_id, :run_period, :reason, "
+        ":document, :actor, :effective_on, :notification_id)",
+    ),
+    "budget_hold": (
+        "INSERT INTO {s}.ledger_budget_holds (budget_id, run_period, household_id, programme, "
+        "member_id, period, kind, amount_fen, notification_id) VALUES (:budget_id, "
+        ":run_period, :household_id, :programme, :member_id, :period, :kind, :amount_fen, "
+        ":notification_id) ON CONFLICT (run_period, household_id, programme, member_id, "
+        "period, kind) DO NOTHING",
+    ),
+    "budget_version": (
+        "UPDATE {s}.ledger_budgets SET version = :version, chain_head = :chain_head "
+        "WHERE budget_id = :budget_id",
+    ),
     # payment trail view (projections/payment_trail.py)
     "grant_awarded": (
         "INSERT INTO {s}.ledger_grants (grant_id, household_id, programme, member_id, "
@@ -486,6 +517,44 @@ RUN_PAYEES = (
     "FROM {s}.ledger_payees WHERE NOT left_household"
 )
 RUN_REGIONS = "SELECT household_id, region_code FROM {s}.ledger_households"
+# Budgets (services/budgets.py): released per run month, county and programme (the
+# household's county; a household the entitlements view does not know counts for the
+# city), less what the bank failed or returned and what was cancelled.
+BUDGET_SPENDING = (
+    "SELECT p.run_period, substr(COALESCE(h.region_code, '330400'), 1, 6) AS county, "
+    "p.programme, SUM(p.amount_fen) AS amount_fen, COUNT(*) AS lines "
+    "FROM {s}.ledger_payments p LEFT JOIN {s}.ledger_households h "
+    "ON h.household_id = p.household_id WHERE p.run_period >= :first "
+    "AND p.run_period <= :last AND p.status NOT IN ('failed', 'returned', 'cancelled') "
+    "GROUP BY p.run_period, substr(COALESCE(h.region_code, '330400'), 1, 6), p.programme"
+)
+BUDGETS_OF_YEAR = "SELECT * FROM {s}.ledger_budgets WHERE year = :year ORDER BY county, programme"
+BUDGET_REVISIONS_OF_YEAR = (
+    "SELECT r.* FROM {s}.ledger_budget_revisions r JOIN {s}.ledger_budgets b "
+    "ON b.budget_id = r.budget_id WHERE b.year = :year ORDER BY r.notification_id"
+)
+BUDGET_OVERRIDES_OF_YEAR = (
+    "SELECT o.* FROM {s}.ledger_budget_overrides o JOIN {s}.ledger_budgets b "
+    "ON b.budget_id = o.budget_id WHERE b.year = :year ORDER BY o.notification_id"
+)
+BUDGET_OVERRIDES_OF_RUN = (
+    "SELECT o.*, b.county, b.programme FROM {s}.ledger_budget_overrides o "
+    "JOIN {s}.ledger_budgets b ON b.budget_id = o.budget_id WHERE o.run_period = :period"
+)
+BUDGET_HOLDS_OF_RUN = (
+    "SELECT h.*, b.county FROM {s}.ledger_budget_holds h JOIN {s}.ledger_budgets b "
+    "ON b.budget_id = h.budget_id WHERE h.run_period = :period ORDER BY h.notification_id"
+)
+# What a later run pays as arrears: monthly lines some earlier run held.
+BUDGET_HELD_KEYS = (
+    "SELECT DISTINCT household_id, programme, member_id FROM {s}.ledger_budget_holds "
+    "WHERE run_period < :period AND kind IN ('regular', 'arrears')"
+)
+BUDGET_HELD_OF_YEAR = (
+    "SELECT b.county, b.programme, COUNT(*) AS lines, SUM(h.amount_fen) AS amount_fen "
+    "FROM {s}.ledger_budget_holds h JOIN {s}.ledger_budgets b ON b.budget_id = h.budget_id "
+    "WHERE b.year = :year GROUP BY b.county, b.programme"
+)
 RUN_PERIODS = "SELECT period, run_id, status, position FROM {s}.ledger_payment_runs"
 RUN_TOTALS = (
     "SELECT COUNT(*) AS payments, SUM(amount_fen) AS total_fen, "

@@ -134,6 +134,23 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "CREATE TABLE IF NOT EXISTS ledger_payment_runs (period TEXT PRIMARY KEY, "
             "run_id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, payments INTEGER NOT NULL, "
             "total_fen INTEGER NOT NULL, households INTEGER NOT NULL, position INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_budgets (budget_id TEXT PRIMARY KEY, "
+            "county TEXT NOT NULL, year INTEGER NOT NULL, programme TEXT NOT NULL, "
+            "amount_fen INTEGER NOT NULL, document TEXT NOT NULL, version INTEGER NOT NULL, "
+            "chain_head TEXT NOT NULL, UNIQUE (county, year, programme))",
+            "CREATE TABLE IF NOT EXISTS ledger_budget_revisions ("
+            "notification_id INTEGER PRIMARY KEY, budget_id TEXT NOT NULL, "
+            "amount_fen INTEGER NOT NULL, document TEXT NOT NULL, actor TEXT NOT NULL, "
+            "effective_on TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_budget_overrides (budget_id TEXT NOT NULL, "
+            "run_period TEXT NOT NULL, reason TEXT NOT NULL, document TEXT NOT NULL, "
+            "actor TEXT NOT NULL, effective_on TEXT NOT NULL, notification_id INTEGER NOT NULL, "
+            "PRIMARY KEY (budget_id, run_period))",
+            "CREATE TABLE IF NOT EXISTS ledger_budget_holds (budget_id TEXT NOT NULL, "
+            "run_period TEXT NOT NULL, household_id TEXT NOT NULL, programme TEXT NOT NULL, "
+            "member_id TEXT NOT NULL, period TEXT NOT NULL, kind TEXT NOT NULL, "
+            "amount_fen INTEGER NOT NULL, notification_id INTEGER NOT NULL, "
+            "PRIMARY KEY (run_period, household_id, programme, member_id, period, kind))",
             "CREATE TABLE IF NOT EXISTS ledger_grants (grant_id TEXT PRIMARY KEY, "
             "household_id TEXT NOT NULL, programme TEXT NOT NULL, member_id TEXT, "
             "amount_fen INTEGER NOT NULL, effective_on TEXT NOT NULL, explanation TEXT NOT NULL, "

@@ -49,6 +49,7 @@ from domain.payments import (
 from domain.policy.registry import REGISTRY
 from domain.standards import county_of
 from projections import sql
+from services.budgets import BudgetBook, run_budgets
 from services.payouts import grant_lines, read_trail, retry_lines
 
 if TYPE_CHECKING:
@@ -67,6 +68,9 @@ class RunSummary:
     households: int
     created: bool
     report: RunReport = field(default_factory=RunReport)  # grants, re-issues, waiting
+    # Per county and programme: budget, committed before and by this run, remaining,
+    # held (services/budgets.py).
+    budgets: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _as_uuid(value: Any) -> UUID:
@@ -88,7 +92,7 @@ def run_payments(
     parse_period(period)
     run = _load_run(ledger, period)
     if run is not None and run.completed:
-        return _summary(run, created=False)
+        return _asked_again(ledger, run)
     ledger.runner.catch_up()
     runs = ledger.views.query(sql.RUN_PERIODS, {})
     if run is None:
@@ -104,14 +108,14 @@ def run_payments(
             # (it may have died), carry on with it: resuming is safe.
             done = _wait_for(ledger, period, timeout=30)
             if done is not None:
-                return done
+                return replace(done, budgets=run_budgets(ledger, period))
             loaded = _load_run(ledger, period)
             assert loaded is not None
             run = loaded
     earlier = sorted((r for r in runs if r["period"] < period), key=lambda r: r["period"])
     covered = [r["period"] for r in earlier]
     since = int(earlier[-1]["position"]) if earlier else 0
-    written: tuple[int, int, int, RunReport] | None = None
+    written: tuple[int, int, int, RunReport, list[dict[str, Any]]] | None = None
     replanned = False
     for _ in range(attempts):
         ledger.runner.catch_up()
@@ -123,7 +127,7 @@ def run_payments(
     else:
         raise ConflictError("the payment ledgers changed concurrently too often; run again")
     assert written is not None
-    payments, total, households, report = written
+    payments, total, households, report, budgets = written
     if not (created and not replanned):
         ledger.runner.catch_up()  # resumed or re-planned: count what the run holds
         payments, total, households, counted = _totals(ledger, period)
@@ -136,9 +140,14 @@ def run_payments(
         finished = _load_run(ledger, period)  # completed by a concurrent resumer
         if finished is None or not finished.completed:
             raise ConflictError(f"the run for {period} changed concurrently; ask again") from None
-        return _summary(finished, created=False)
+        return _asked_again(ledger, finished)
     # The views (the feed) catch up on the next read, or in `serve`'s background thread.
-    return RunSummary(run.id, period, payments, total, households, created, run.report)
+    return RunSummary(run.id, period, payments, total, households, created, run.report, budgets)
+
+
+def _asked_again(ledger: Ledger, run: PaymentRun) -> RunSummary:
+    """A completed run's answer, with its budget report as the views have it now."""
+    return replace(_summary(run, created=False), budgets=run_budgets(ledger, run.period))
 
 
 def _wait_for(ledger: Ledger, period: str, timeout: float) -> RunSummary | None:
@@ -176,11 +185,16 @@ def _schedule(
     covered: list[str],
     since: int,
     batch_size: int,
-) -> tuple[int, int, int, RunReport]:
+) -> tuple[int, int, int, RunReport, list[dict[str, Any]]]:
     """Plan and write the run's payments, `batch_size` households per transaction.
-    Returns the payments, their total, the households written and the run's report
-    (its grants and re-issues written, and what waits: services/payouts.py)."""
+    Returns the payments, their total, the households written, the run's report (its
+    grants and re-issues written, and what waits: services/payouts.py) and its budget
+    report (services/budgets.py): each batch's lines are checked against the budgets
+    of the year, and its transaction carries each touched budget's commitment at the
+    stream's next version, so a concurrent run's batch under the same budget makes it
+    fail and re-plan."""
     views = ledger.views
+    book = BudgetBook(views, period)
     key_points: dict[tuple[str, str, str | None], dict[date, tuple[int, Segment]]] = defaultdict(
         dict
     )
@@ -215,6 +229,8 @@ def _schedule(
     retries: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in views.query(sql.RUN_RETRIES, {}):
         retries[str(row["household_id"])].append(row)
+    # Monthly lines an earlier run held for a budget: paid as arrears once it allows.
+    dirty |= book.held_keys & key_points.keys()
     returns = any(r["status"] == "returned" for rows in retries.values() for r in rows)
     trail = read_trail(views, period, returns=returns)
 
@@ -270,6 +286,9 @@ def _schedule(
             continue
         household_uuid = _as_uuid(household)
         line_dicts = [_line(household, household_uuid, period, line, members) for line in lines]
+        line_dicts, _ = book.admit(county, line_dicts)
+        if not (line_dicts or overpayments or cancelled):
+            continue  # all held for a budget (listed by the book)
         _count(report, line_dicts)
         batch.append(
             _event(
@@ -287,11 +306,13 @@ def _schedule(
         total += sum(line["amount_fen"] for line in line_dicts)
         households += 1 if line_dicts else 0
         if len(batch) >= batch_size:
-            _put(ledger, batch)
+            _put(ledger, [*batch, *book.commitments(actor, first_day)])
             batch = []
-    if batch:
-        _put(ledger, batch)
-    return written, total, households, report
+    last = [*batch, *book.commitments(actor, first_day)]
+    if last:
+        _put(ledger, last)
+    report.waiting += book.waiting()
+    return written, total, households, report, book.report()
 
 
 def _count(report: RunReport, lines: list[dict[str, Any]]) -> None:
