@@ -72,7 +72,9 @@ def parse_year(value: object, field: str = "year") -> int:
         raise InvalidInputError(f"{field} must be a year such as 2025", field)
     text = str(value).strip()
     if not (text.isdigit() and len(text) == 4 and 2000 <= int(text) <= 2100):
-        raise InvalidInputError(f"{field} must be a year between 2000 and 2100; got {value!r}", field)
+        raise InvalidInputError(
+            f"{field} must be a year between 2000 and 2100; got {value!r}", field
+        )
     return int(text)
 
 

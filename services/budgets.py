@@ -182,7 +182,9 @@ def spending(ledger: Ledger, year: int, county: str | None = None) -> dict[str, 
     ledger.runner.catch_up()
     views = ledger.views
     months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
-    budgets = {(r["county"], r["programme"]): r for r in views.query(sql.BUDGETS_OF_YEAR, {"year": year})}
+    budgets = {
+        (r["county"], r["programme"]): r for r in views.query(sql.BUDGETS_OF_YEAR, {"year": year})
+    }
     revisions: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in views.query(sql.BUDGET_REVISIONS_OF_YEAR, {"year": year}):
         revisions[str(row["budget_id"])].append(row)

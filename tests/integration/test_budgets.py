@@ -288,14 +288,12 @@ def test_two_writers_of_one_run_at_once_never_release_past_the_budget(ledger):
     budget(ledger, "22500.00")
     assert run_payments(ledger, "2025-01", FIN).total_fen == 1_500_000
     ledger.app.save(PaymentRun.start("2025-02", FIN, ledger.app.recorder.max_notification_id()))
-    from services.payment_runs import run_payments as run
-
     answers, failures = [], []
 
     def resume():
         try:
-            answers.append(run(ledger, "2025-02", FIN, batch_size=1))
-        except Exception as error:  # noqa: BLE001 - reported below
+            answers.append(run_payments(ledger, "2025-02", FIN, batch_size=1))
+        except Exception as error:
             failures.append(error)
 
     threads = [threading.Thread(target=resume) for _ in range(2)]
