@@ -19,6 +19,7 @@ from api.replica import PositionMiddleware, close_replicas, open_replicas
 from api.routers import (
     applications,
     audit,
+    budgets,
     calendar,
     care,
     entitlements,
@@ -62,6 +63,7 @@ ROUTERS = (
             entitlements,
             medical,
             payments,
+            budgets,
             supervision,
             audit,
             care,

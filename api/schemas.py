@@ -928,3 +928,42 @@ class ReviewOut(BaseModel):
     application_id: str | None = Field(description="the new determination (change, phase-out)")
     phase_out_until: str | None = Field(description="phase-out: the first day without dibao")
     explanation: str = Field(description="the means test and what the review did")
+
+
+class BudgetIn(Input):
+    """A programme's annual budget for a county, or its revision (docs/PAYMENTS.md
+    "Budgets"): amount in yuan, the document that sets it."""
+
+    model_config = example(
+        county="330402",
+        year=2025,
+        programme="dibao",
+        amount="1200000.00",
+        document="嘉民〔2025〕12号",
+    )
+
+    county: str = Field(description="a county of Jiaxing by code (330402) or name (南湖区)")
+    year: int = Field(description="the budget year, e.g. 2025")
+    programme: str = Field(description="a programme of the registry, e.g. dibao")
+    amount: str = Field(description="the year's budget in yuan, a decimal string")
+    document: str = Field(description="the document reference, e.g. 嘉民〔2025〕12号")
+
+
+class BudgetOverrideIn(Input):
+    """Let one run release a budget's lines past its amount; who and why recorded."""
+
+    model_config = example(
+        county="330402",
+        year=2025,
+        programme="dibao",
+        run_period="2025-08",
+        reason="追加预算待批，先行发放",
+        document="嘉财〔2025〕3号",
+    )
+
+    county: str = Field(description="a county of Jiaxing by code or name")
+    year: int = Field(description="the budget year")
+    programme: str = Field(description="a programme of the registry")
+    run_period: str = Field(description="the run (YYYY-MM) the override lets through")
+    reason: str = Field(description="why (recorded with who)")
+    document: str = Field("", description="the document that approves it, if any")

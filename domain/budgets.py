@@ -35,6 +35,17 @@ from domain.standards import COUNTIES
 MAX_DOCUMENT = 100  # a document reference such as 嘉民〔2025〕12号
 MAX_REASON = 500
 NO_BUDGET = "no budget recorded"
+# What the run's report and the supervision page say of a county's programme, and the
+# kind of a line held for a budget in what waits (the web's i18n CODES words them).
+BUDGET_STATUSES = (
+    "within budget",
+    "spent",
+    "over budget",
+    "held",
+    "overridden",
+    NO_BUDGET,
+    "budget",
+)
 
 
 def budget_id(county: str, year: int, programme: str) -> UUID:

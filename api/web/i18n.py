@@ -12,6 +12,24 @@ from domain.policy.registry import REGISTRY
 LANGS = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
+    "budgets": ("预算执行（按月）", "Spending against budget by month"),
+    "budget_year": ("预算年度", "Budget year"),
+    "recorded": ("已记录。", "Recorded."),
+    "county": ("县（市、区）", "County"),
+    "budget": ("年度预算", "Budget"),
+    "committed": ("已支出", "Committed"),
+    "remaining": ("结余", "Remaining"),
+    "held_lines": ("暂缓发放笔数", "Lines held"),
+    "override": ("超预算放行", "Override"),
+    "spent_by_month": ("各月支出（元）", "Spent by month (yuan)"),
+    "to_date": ("累计", "To date"),
+    "record_budget": ("录入或调整年度预算", "Record or revise a budget"),
+    "record_override": ("超预算放行（须说明理由）", "Override a budget for one run"),
+    "document": ("文号", "Document"),
+    "record": ("记录", "Record"),
+    "run_period": ("发放月份", "Run month"),
+    "reason": ("理由", "Reason"),
+    "waiting_budget": ("超出预算：暂缓发放", "Held: past the budget"),
     "app": ("嘉兴共富十助 救助台账", "Jiaxing benefits ledger"),
     "home": ("首页", "Home"),
     "sign_in": ("登录", "Sign in"),
@@ -389,6 +407,13 @@ METRICS: dict[str, tuple[str, str]] = {
 # declaration's, `title_zh` and `title`): relations, residence, payment kinds, event
 # types, for pages and reports; an unknown code is shown as it is.
 CODES: dict[str, tuple[str, str]] = {
+    "within budget": ("预算内", "Within budget"),
+    "spent": ("预算已用完", "Budget spent"),
+    "over budget": ("超出预算", "Over budget"),
+    "held": ("暂缓发放", "Held"),
+    "overridden": ("超预算放行", "Overridden"),
+    "no budget recorded": ("未录入预算", "No budget recorded"),
+    "budget": ("预算", "Budget"),
     "rural_low_income": ("低收入农户", "Rural low-income household"),
     "head": ("户主", "Head"),
     "spouse": ("配偶", "Spouse"),

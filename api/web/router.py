@@ -52,6 +52,7 @@ from domain.policy.s17_medical_caps import cap_year_of
 from domain.standards import CITY_CODE, COUNTIES, region_prefix
 from projections import sql
 from services.audit import replay_household
+from services.budgets import override_budget, set_budget, spending
 from services.ledger import Ledger
 from services.payouts import waiting_now
 from services.province import RegionUnknownError
@@ -79,6 +80,7 @@ FeedReader = Annotated[WebUser, Depends(page(*FEED_READERS))]
 CareReader = Annotated[WebUser, Depends(page(*CARE_READERS))]
 Reader = Annotated[WebUser, Depends(page(*READERS))]
 Caseworker = Annotated[WebUser, Depends(page("caseworker"))]
+Finance = Annotated[WebUser, Depends(page("finance"))]
 Auditor = Annotated[WebUser, Depends(page("auditor"))]
 
 
@@ -105,6 +107,7 @@ NAV = (
     ("queue", "/ui/applications", READERS),
     ("supervision", "/ui/supervision", OVERSEERS),
     ("payments", "/ui/payments", FEED_READERS),
+    ("budgets", "/ui/budgets", OVERSEERS),
     ("relief", "/ui/medical/relief", OVERSEERS),
     ("overdue", "/ui/visits/overdue", CARE_READERS),
     ("warnings", "/ui/warnings", CARE_READERS),
@@ -417,6 +420,82 @@ def payments(request: Request, who: FeedReader) -> HTMLResponse:
         )
     waiting = waiting_now(_ledger(request))
     return render(request, "payments.html", who, runs=runs, waiting=waiting, yuan=format_yuan)
+
+
+BUDGET_FIELDS = ("county", "year", "programme", "amount", "document")
+OVERRIDE_FIELDS = ("county", "year", "programme", "run_period", "reason", "document")
+
+
+def _budgets_page(
+    request: Request,
+    who: WebUser,
+    year: int,
+    status: int = 200,
+    form: str | None = None,
+    values: dict[str, str] | None = None,
+    problem: tuple[str | None, str] | None = None,
+) -> HTMLResponse:
+    """Spending against budget by month, per county and programme (docs/PAYMENTS.md
+    "Budgets"); finance also sees the forms that record a budget and an override."""
+    found = spending(_ledger(request), year)
+    for row in found["budgets"]:
+        if row["budget_fen"]:
+            spent = min(row["committed_fen"], row["budget_fen"])
+            row["bar"] = charts.gauge(spent, row["budget_fen"])
+    return render(
+        request,
+        "budgets.html",
+        who,
+        status,
+        year=year,
+        months=found["months"],
+        budgets=found["budgets"],
+        counties=COUNTIES,
+        form=form,
+        values=values or {"year": str(year)},
+        field=problem[0] if problem else None,
+        error=problem[1] if problem else None,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.get("/budgets")
+def budgets_page(request: Request, who: Overseer) -> HTMLResponse:
+    return _budgets_page(request, who, _year(request, date.today().year))
+
+
+@router.post("/budgets")
+async def budget_post(request: Request, who: Finance) -> Response:
+    form = await _form(request, who)
+    values = {k: form.get(k, "") for k in BUDGET_FIELDS}
+    ledger = _ledger(request)
+    try:
+        await run_in_threadpool(
+            lambda: set_budget(ledger, **values, actor=who.name, on=date.today())
+        )
+    except LedgerError as error:
+        code, problem = _refusal(error)
+        year = int(values["year"]) if values["year"].isdigit() else date.today().year
+        return _budgets_page(request, who, year, code, "budget", values, problem)
+    query = urlencode({"year": values["year"], "done": "budget"})
+    return RedirectResponse(f"{PATH}/budgets?{query}", status_code=303)
+
+
+@router.post("/budgets/overrides")
+async def budget_override_post(request: Request, who: Finance) -> Response:
+    form = await _form(request, who)
+    values = {k: form.get(k, "") for k in OVERRIDE_FIELDS}
+    ledger = _ledger(request)
+    try:
+        await run_in_threadpool(
+            lambda: override_budget(ledger, **values, actor=who.name, on=date.today())
+        )
+    except LedgerError as error:
+        code, problem = _refusal(error)
+        year = int(values["year"]) if values["year"].isdigit() else date.today().year
+        return _budgets_page(request, who, year, code, "override", values, problem)
+    query = urlencode({"year": values["year"], "done": "override"})
+    return RedirectResponse(f"{PATH}/budgets?{query}", status_code=303)
 
 
 @router.get("/medical/relief")

@@ -12,6 +12,7 @@ import pytest
 from api.auth import ROLES
 from api.web.forms import ACTIONS
 from api.web.i18n import CODES, TEXT, translator
+from domain.budgets import BUDGET_STATUSES
 from domain.household import Household
 from domain.household.state import EMPLOYMENT, RELATIONS, RESIDENCES, HouseholdEvent
 from domain.policy.application_path import APPEAL_OUTCOMES, APPEALS, DEPARTMENTS, STAGES
@@ -38,6 +39,7 @@ def _household_events() -> set[str]:
         pytest.param(RELATIONS + RESIDENCES + EMPLOYMENT, id="members"),
         pytest.param(ROLES, id="roles (POLICY ch. 9)"),
         pytest.param(("approved", "rejected", "paid", "failed", "returned"), id="outcomes"),
+        pytest.param(BUDGET_STATUSES, id="budget statuses and the held line's kind"),
     ],
 )
 def test_every_code_the_pages_show_has_words_in_both_languages(codes):
