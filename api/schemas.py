@@ -696,9 +696,10 @@ class WaitingOut(BaseModel):
         "recorded pays it",
     )
 
-    kind: Literal["grant", "returned"] = Field(
-        description="a grant whose household has no payee account, or a returned payment "
-        "with no account recorded since its return"
+    kind: Literal["grant", "returned", "budget"] = Field(
+        description="a grant whose household has no payee account, a returned payment "
+        "with no account recorded since its return, or a line held because it would go "
+        'past its county\'s budget for the programme (docs/PAYMENTS.md "Budgets")'
     )
     payment_id: str = Field(description="the grant's id (its payment id), or the returned line's")
     household_id: str = Field(description="the household owed")
@@ -707,6 +708,22 @@ class WaitingOut(BaseModel):
     period: str = Field(description="the month the line is for (a grant: its effective month)")
     amount: str = Field(description="owed, in yuan")
     why: str = Field(description="why it waits, and what pays it")
+
+
+class RunBudgetOut(BaseModel):
+    """One county's programme in a run (docs/PAYMENTS.md "Budgets")."""
+
+    county: str = Field(description="the county's code")
+    programme: str = Field(description="the programme")
+    budget: str | None = Field(description="the year's budget in yuan; null: none recorded")
+    earlier: str = Field(description="released by earlier runs of the year, in yuan")
+    this_run: str = Field(description="released by this run, in yuan")
+    committed: str = Field(description="earlier + this run, in yuan")
+    remaining: str | None = Field(description="budget - committed, in yuan (negative: over)")
+    held_lines: int = Field(description="lines this run held for the budget")
+    held: str = Field(description="their total in yuan")
+    status: str = Field(description='"within budget", "held", "overridden" or "no budget recorded"')
+    override: dict[str, str] | None = Field(description="the override of this run: who, why")
 
 
 class PaymentRunOut(BaseModel):
@@ -738,7 +755,13 @@ class PaymentRunOut(BaseModel):
     re_issued_total: str = Field(description="their total in yuan")
     waiting: list[WaitingOut] = Field(
         description="what the run could not pay: grants with no payee account, returns with "
-        "no account recorded since (as the run found them)"
+        "no account recorded since (as the run found them), lines held for a budget"
+    )
+    budgets: list[RunBudgetOut] = Field(
+        default_factory=list,
+        description="per county and programme the run paid or with a budget: the budget "
+        "(null: no budget recorded), committed by earlier runs of the year and by this one, "
+        "remaining, what was held",
     )
 
 

@@ -253,6 +253,25 @@ def payment_run(
             f"{item['programme']} {item['period']} {format_yuan(item['amount_fen'])}: "
             f"{item['why']}"
         )
+    if any(row["budget_fen"] is not None for row in summary.budgets):
+        typer.echo("budgets (committed: earlier runs of the year + this run):")
+    for row in summary.budgets if any(r["budget_fen"] is not None for r in summary.budgets) else []:
+        budget_fen, remaining = row["budget_fen"], row["remaining_fen"]
+        limit = (
+            f"budget {format_yuan(budget_fen)}, remaining {format_yuan(remaining)}"
+            if budget_fen is not None
+            else "no budget recorded"
+        )
+        held = (
+            f"; {row['held_lines']} lines held ({format_yuan(row['held_fen'])})"
+            if row["held_lines"]
+            else ""
+        )
+        typer.echo(
+            f"  {row['county']} {row['county_name']} {row['programme']}: committed "
+            f"{format_yuan(row['committed_fen'])} = {format_yuan(row['earlier_fen'])} + "
+            f"{format_yuan(row['this_run_fen'])}; {limit}; {row['status']}{held}"
+        )
 
 
 @cli.command()
@@ -328,6 +347,121 @@ def claims(
     if done["duplicates"]:
         typer.echo(f"{len(done['duplicates'])} ID numbers are in more than one household")
         raise typer.Exit(1)
+
+
+budget = typer.Typer(
+    help="Programme budgets per county and year (docs/PAYMENTS.md, Budgets).", no_args_is_help=True
+)
+cli.add_typer(budget, name="budget")
+
+
+@budget.command("set")
+def budget_set(
+    county: Annotated[str, typer.Argument(help="the county, by code (330402) or name (南湖区)")],
+    year: Annotated[str, typer.Argument(help="the budget year, e.g. 2025")],
+    programme: Annotated[str, typer.Argument(help="the programme, e.g. dibao")],
+    amount: Annotated[str, typer.Argument(help="the year's budget in yuan, e.g. 1200000.00")],
+    document: Annotated[str, typer.Option(help="the document reference, e.g. 嘉民〔2025〕12号")],
+    actor: Annotated[str, typer.Option(help="who records it (recorded)")] = "finance-cli",
+) -> None:
+    """Record a programme's annual budget for a county, or revise it (history kept)."""
+    from services.budgets import set_budget
+
+    ledger = _open()
+    try:
+        shown = set_budget(
+            ledger,
+            county=county,
+            year=year,
+            programme=programme,
+            amount=amount,
+            document=document,
+            actor=actor,
+            on=date.today(),
+        )
+    except LedgerError as error:
+        err.print(f"[red]{error.field}: {error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    typer.echo(_budget_line(shown))
+
+
+@budget.command("override")
+def budget_override(
+    county: Annotated[str, typer.Argument(help="the county, by code or name")],
+    year: Annotated[str, typer.Argument(help="the budget year")],
+    programme: Annotated[str, typer.Argument(help="the programme")],
+    run_period: Annotated[str, typer.Argument(help="the run it lets through, YYYY-MM")],
+    reason: Annotated[str, typer.Option(help="why (recorded with who)")],
+    document: Annotated[str, typer.Option(help="the document approving it, if any")] = "",
+    actor: Annotated[str, typer.Option(help="who records it (recorded)")] = "finance-cli",
+) -> None:
+    """Let one run release a budget's lines past its amount."""
+    from services.budgets import override_budget
+
+    ledger = _open()
+    try:
+        shown = override_budget(
+            ledger,
+            county=county,
+            year=year,
+            programme=programme,
+            run_period=run_period,
+            reason=reason,
+            document=document,
+            actor=actor,
+            on=date.today(),
+        )
+    except LedgerError as error:
+        err.print(f"[red]{error.field}: {error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    typer.echo(_budget_line(shown))
+    typer.echo(f"  override for the run of {run_period}: {reason}")
+
+
+@budget.command("show")
+def budget_show(
+    year: Annotated[str, typer.Argument(help="the budget year")],
+    county: Annotated[str | None, typer.Option(help="one county, by code or name")] = None,
+    months: Annotated[bool, typer.Option(help="also each month's spending")] = False,
+) -> None:
+    """Spending against budget: budget, committed, remaining per county and programme."""
+    from domain.budgets import parse_county, parse_year
+    from services.budgets import spending
+
+    ledger = _open()
+    try:
+        code = parse_county(county) if county else None
+        found = spending(ledger, parse_year(year), code)
+    except LedgerError as error:
+        err.print(f"[red]{error.field}: {error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    if not found["budgets"]:
+        typer.echo(f"no budget and no spending recorded for {year}")
+    for row in found["budgets"]:
+        typer.echo(_budget_line(row))
+        if months:
+            spent = [f"{m['month'][5:]} {m['spent']}" for m in row["months"] if m["spent_fen"]]
+            typer.echo("  by month: " + (", ".join(spent) or "nothing yet"))
+
+
+def _budget_line(row: dict[str, Any]) -> str:
+    budget_text = (
+        f"budget {row['budget']} ({row['document']}), committed {row['committed']}, "
+        f"remaining {row['remaining']}"
+        if row["budget"] is not None
+        else f"committed {row['committed']}"
+    )
+    held = f", {row['held_lines']} lines held in runs" if row["held_lines"] else ""
+    return (
+        f"{row['year']} {row['county']} {row['county_name']} {row['programme']}: "
+        f"{budget_text}: {row['status']}{held}"
+    )
 
 
 feed = typer.Typer(help="The disbursement feed.", no_args_is_help=True)

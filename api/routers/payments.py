@@ -11,7 +11,14 @@ from fastapi.responses import JSONResponse
 
 from api.auth import User
 from api.deps import SEES_ACCOUNTS, Caseworker, FeedReader, Finance, LedgerDep, Reader
-from api.schemas import AccountIn, AcknowledgementIn, PaymentRunIn, PaymentRunOut, WaitingOut
+from api.schemas import (
+    AccountIn,
+    AcknowledgementIn,
+    PaymentRunIn,
+    PaymentRunOut,
+    RunBudgetOut,
+    WaitingOut,
+)
 from domain.errors import InvalidInputError, NotFoundError
 from domain.money import format_yuan
 from domain.payments import mask_account
@@ -72,7 +79,27 @@ def _run_body(summary: Any) -> dict[str, Any]:
         re_issued=report.reissued,
         re_issued_total=format_yuan(report.reissued_fen),
         waiting=[WaitingOut(**waiting_item(item)) for item in report.waiting],
+        budgets=[run_budget(row) for row in summary.budgets],
     ).model_dump()
+
+
+def run_budget(row: dict[str, Any]) -> RunBudgetOut:
+    def money(fen: int | None) -> str | None:
+        return None if fen is None else format_yuan(fen)
+
+    return RunBudgetOut(
+        county=row["county"],
+        programme=row["programme"],
+        budget=money(row["budget_fen"]),
+        earlier=format_yuan(row["earlier_fen"]),
+        this_run=format_yuan(row["this_run_fen"]),
+        committed=format_yuan(row["committed_fen"]),
+        remaining=money(row["remaining_fen"]),
+        held_lines=row["held_lines"],
+        held=format_yuan(row["held_fen"]),
+        status=row["status"],
+        override=row["override"],
+    )
 
 
 @router.post(
