@@ -754,6 +754,57 @@ def _return_re_issued(ledger: Ledger) -> str:
     return "a return (退票) re-issued: none"
 
 
+BUDGETS_ON = date(2025, 1, 6)  # finance records the year's budgets (嘉民〔2025〕3号)
+NEAR_COUNTY = "330421"  # 嘉善县: its dibao budget is nearly spent by November
+
+
+def _budgets(ledger: Ledger) -> tuple[str, bool]:
+    """The 2025 dibao budget of every county with dibao spending (a separate step, so
+    the demo's other parts merge around it): ample (the spending of February to November
+    over 10 months, times 12, and a tenth more, rounded up to 10,000 yuan) but in 嘉善县
+    (or the first county with spending, if it has none), where what is left after the
+    November run is 95% of November's spending: near the budget, so a December run
+    would hold some lines (docs/PAYMENTS.md "Budgets"). Idempotent: the same figures
+    again record nothing."""
+    from services.budgets import committed_by_month, set_budget
+
+    ledger.runner.catch_up()
+    spent = {
+        county: months
+        for (county, programme), months in committed_by_month(ledger.views, 2025).items()
+        if programme == "dibao" and sum(months.values()) > 0
+    }
+    if not spent:
+        return "budgets: none recorded (no dibao spending)", False
+    near = NEAR_COUNTY if NEAR_COUNTY in spent else sorted(spent)[0]
+    before = ledger.app.recorder.max_notification_id() or 0
+    lines = []
+    for county, months in sorted(spent.items()):
+        total = sum(months.values())
+        if county == near:
+            amount = total + months.get("2025-11", 0) * 95 // 100
+        else:
+            ample = total * 12 * 11 // (10 * 10)
+            amount = -(-ample // 1_000_000) * 1_000_000
+        shown = set_budget(
+            ledger,
+            county=county,
+            year=2025,
+            programme="dibao",
+            amount=format_yuan(amount),
+            document="嘉民〔2025〕3号 (demo)",
+            actor="finance01",
+            on=BUDGETS_ON,
+        )
+        if county == near:
+            lines.append(
+                f"{shown['county_name']} dibao budget {shown['budget']}: committed "
+                f"{shown['committed']}, remaining {shown['remaining']} (near its budget)"
+            )
+    added = (ledger.app.recorder.max_notification_id() or 0) > before
+    return f"budgets 2025 (dibao, {len(spent)} counties): " + "; ".join(lines), added
+
+
 def _standard_change(
     ledger: Ledger,
     *,
@@ -1088,6 +1139,7 @@ def build_demo_city(
     runs += [_pay_month(ledger, seed, f"2025-{m:02d}") for m in range(9, 12)]
     imported, import_added = _import_settlements(ledger, seed)
     what_if, warned, acted = _what_if_and_warnings(ledger)
+    budgets, budgets_added = _budgets(ledger)
     ledger.runner.catch_up()
     added = (
         bool(missing)
@@ -1099,6 +1151,7 @@ def build_demo_city(
         or import_added
         or acted > 0
         or return_added
+        or budgets_added
     )
     if not added:
         return [
@@ -1137,6 +1190,7 @@ def build_demo_city(
         imported,
         what_if,
         warned,
+        budgets,
     ]
 
 
