@@ -713,6 +713,20 @@ class WaitingOut(BaseModel):
 class RunBudgetOut(BaseModel):
     """One county's programme in a run (docs/PAYMENTS.md "Budgets")."""
 
+    model_config = example(
+        county="330421",
+        programme="dibao",
+        budget="397005.15",
+        earlier="360376.00",
+        this_run="34647.00",
+        committed="395023.00",
+        remaining="1982.15",
+        held_lines=1,
+        held="3910.00",
+        status="held",
+        override=None,
+    )
+
     county: str = Field(description="the county's code")
     programme: str = Field(description="the programme")
     budget: str | None = Field(description="the year's budget in yuan; null: none recorded")
