@@ -263,3 +263,45 @@ def test_bench_only_replay_times_the_audit_replay_beside_the_plain_way(env, tmp_
     bad = CliRunner().invoke(cli, ["bench", "--only", "replays"])
     assert bad.exit_code == 2
     assert "no workload replays" in bad.output
+
+
+def test_budget_set_show_and_the_run_that_holds_a_line(env):
+    """`ledger budget set` records 南湖区's 2025 dibao budget of 1,000.00; a household of
+    one on dibao from 2025-01-01 with no income is owed 1,250.00 (§6), past it: January's
+    run holds the line and says so; `ledger budget show` gives committed 0.00 and remaining
+    1,000.00; a bad amount names the field and records nothing."""
+    from tests.helpers import household, means
+
+    ledger = Ledger.open(env)
+    try:
+        hid, _ = household(ledger.app, 1)
+        app_id = ledger.app.submit_application(
+            hid,
+            programme="dibao",
+            effective_from=date(2025, 1, 1),
+            means=means(0),
+            actor="caseworker-li",
+            consents=app_consents(ledger.app, hid, date(2025, 1, 1)),
+        )
+        app_decide(ledger.app, hid, app_id, decision="approve", reason="ok", actor="approver-wang")
+    finally:
+        ledger.close()
+    bad = CliRunner().invoke(
+        cli,
+        ["budget", "set", "南湖区", "2025", "dibao", "12.345", "--document", "嘉民〔2025〕12号"],
+    )
+    assert bad.exit_code == 1 and "amount:" in bad.output
+    assert "no budget and no spending recorded for 2025" in run("budget", "show", "2025")
+    output = run(
+        "budget", "set", "南湖区", "2025", "dibao", "1000.00", "--document", "嘉民〔2025〕12号"
+    )
+    assert "2025 330402 南湖区 dibao: budget 1000.00 (嘉民〔2025〕12号), committed 0.00" in output
+    output = run("payment-run", "2025-01")
+    assert "0 payments scheduled, total 0.00" in output
+    assert f"household {hid} dibao 2025-01 1250.00: held: the 2025 budget" in output
+    assert (
+        "330402 南湖区 dibao: committed 0.00 = 0.00 + 0.00; budget 1000.00, remaining "
+        "1000.00; held; 1 lines held (1250.00)"
+    ) in output
+    shown = run("budget", "show", "2025", "--county", "330402", "--months")
+    assert "remaining 1000.00: within budget, 1 lines held in runs" in shown
