@@ -30,7 +30,7 @@ from rich.table import Table
 from domain.application import LedgerApplication
 from domain.household import Household
 from domain.idnumber import check_character
-from domain.money import yuan
+from domain.money import format_yuan, yuan
 from domain.policy.s05_means_test import Means
 from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import StandardsBook
@@ -624,16 +624,35 @@ def _payment_city(ledger: Ledger, households: int) -> None:
 
 
 def _timed_run(
-    settings: Settings, households: int, label: str, batch_size: int
-) -> tuple[int, float, float, float, int]:
+    settings: Settings,
+    households: int,
+    label: str,
+    batch_size: int,
+    budgets: dict[str, int] | None = None,
+) -> tuple[int, float, float, float, int, list[dict[str, Any]]]:
     """A run over a new city: payments, seconds to schedule, seconds for the feed view,
-    the floor (seconds to write the run's event rows plainly) and the grant lines."""
+    the floor (seconds to write the run's event rows plainly), the grant lines and the
+    run's budget report. `budgets`: 南湖区's 2025 budget (fen) per programme, recorded
+    before the run."""
+    from services.budgets import set_budget
     from services.payment_runs import run_payments
 
     with scratch(settings, label) as s:
         ledger = Ledger.open(s)
         try:
             _payment_city(ledger, households)
+            for programme, fen in (budgets or {}).items():
+                set_budget(
+                    ledger,
+                    county="330402",
+                    year=2025,
+                    programme=programme,
+                    amount=format_yuan(fen),
+                    document="嘉民〔2025〕12号 (bench)",
+                    actor="bench",
+                    on=date(2025, 1, 2),
+                )
+            ledger.runner.catch_up()
             before = ledger.app.recorder.max_notification_id() or 0
             started = time.perf_counter()
             summary = run_payments(ledger, "2025-03", "bench", batch_size=batch_size)
@@ -643,7 +662,7 @@ def _timed_run(
             floor = _floor_write(s, written) if written else 0.0
         finally:
             ledger.close()
-    return summary.payments, seconds, feed, floor, summary.report.grants
+    return summary.payments, seconds, feed, floor, summary.report.grants, summary.budgets
 
 
 def _event_rows_after(app: Any, after: int) -> list[tuple[int, tuple[Any, ...]]]:
@@ -659,8 +678,8 @@ def bench_payment_run(settings: Settings, households: int, plain_households: int
     """A month's run over `households` households on dibao (1,000 households' payments
     per transaction, one event each) beside the same run over `plain_households` others
     with one save per payment."""
-    payments, seconds, feed, floor, grants = _timed_run(settings, households, "p", 1000)
-    plain_payments, plain_seconds, _, _, _ = _timed_run(settings, plain_households, "q", 1)
+    payments, seconds, feed, floor, grants, _ = _timed_run(settings, households, "p", 1000)
+    plain_payments, plain_seconds, *_ = _timed_run(settings, plain_households, "q", 1)
     return Row(
         f"payment run ({households} households)",
         "payments/s",
@@ -676,6 +695,36 @@ def bench_payment_run(settings: Settings, households: int, plain_households: int
             "feed_view_catch_up_seconds": round(feed, 2),
             "floor": round(payments / floor, 1) if floor else None,
             "floor_how": "the run's event rows written plainly (per payment)",
+        },
+    )
+
+
+def bench_budgets(settings: Settings, households: int) -> Row:
+    """The same month's run (1,000 households per transaction) with 南湖区's dibao and
+    renovation budgets recorded, each allowing about nine tenths of what the run would pay
+    (so every batch commits to them and the last tenth waits), beside the run with none."""
+    base = _timed_run(settings, households, "b0", 1000)
+    allowed = {
+        row["programme"]: row["this_run_fen"] * 9 // 10
+        for row in base[5]
+        if row["county"] == "330402" and row["this_run_fen"]
+    }
+    budgeted = _timed_run(settings, households, "b1", 1000, allowed)
+    return Row(
+        f"payment run with budgets ({households} households)",
+        "payments/s",
+        budgeted[0] / budgeted[1],
+        base[0] / base[1],
+        budgeted[0],
+        base[0],
+        "budgets for dibao and renovation at nine tenths of the run (every batch commits to "
+        "them in its transaction; the rest waits) vs the same run with no budget recorded",
+        {
+            "released_with_budgets": budgeted[0],
+            "released_without": base[0],
+            "run_seconds_with_budgets": round(budgeted[1], 2),
+            "run_seconds_without": round(base[1], 2),
+            "held": {r["programme"]: r["held_lines"] for r in budgeted[5] if r["held_lines"]},
         },
     )
 
@@ -735,13 +784,14 @@ def bench_checkpoint(settings: Settings, households: int) -> Row:
 # The workloads `ledger bench --only` can pick, in the order they run.
 WORKLOADS = (
     "import", "writes", "payments", "replay", "memory", "api", "checkpoint", "search",
-    "replication",
+    "replication", "budgets",
 )  # fmt: skip
 SEARCH_P99_MS = 50.0  # the workspace's search, on 100,000 households (docs/WORKSPACE.md)
 # `ledger bench` with no --only: all but the search, whose city of 100,000 households
-# takes minutes (`ledger bench --only search`), and the replication's, which makes
-# PostgreSQL clusters of its own (`ledger bench --only replication`).
-DEFAULT_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("search", "replication"))
+# takes minutes (`ledger bench --only search`), the replication's, which makes
+# PostgreSQL clusters of its own (`ledger bench --only replication`), and the run with
+# budgets, two more payment cities (`ledger bench --only budgets`).
+DEFAULT_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("search", "replication", "budgets"))
 
 
 def run_bench(
@@ -774,6 +824,8 @@ def run_bench(
         rows.extend(bench_writes(settings, households, plain_households))
     if "payments" in only:
         rows.append(bench_payment_run(settings, payment_households or households, plain_households))
+    if "budgets" in only:
+        rows.append(bench_budgets(settings, payment_households or households))
     if "replay" in only:
         rows.extend(bench_replay(settings, replay_events))
     if "memory" in only:

@@ -926,7 +926,8 @@ def bench(
         list[str] | None,
         typer.Option(
             help="run only this workload (repeatable): import, writes, payments, replay, "
-            "memory, api, checkpoint, search, replication"
+            "memory, api, checkpoint, search, replication, budgets (the last three only "
+            "when asked)"
         ),
     ] = None,
 ) -> None:
