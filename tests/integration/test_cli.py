@@ -305,3 +305,15 @@ def test_budget_set_show_and_the_run_that_holds_a_line(env):
     ) in output
     shown = run("budget", "show", "2025", "--county", "330402", "--months")
     assert "remaining 1000.00: within budget, 1 lines held in runs" in shown
+
+
+def test_bench_only_budgets_runs_the_month_with_budgets_beside_none(env, tmp_path):
+    """`ledger bench --only budgets`: the same run with 南湖区's budgets at nine tenths
+    of what it pays (the rest waits) beside the run with none."""
+    report_path = tmp_path / "bench.json"
+    run("bench", "--only", "budgets", "--households", "40", "--report", str(report_path))
+    [row] = json.loads(report_path.read_text())["workloads"]
+    assert row["workload"] == "payment run with budgets (40 households)"
+    assert row["ledger"] > 0 and row["plain"] > 0
+    assert row["released_with_budgets"] < row["released_without"] == row["plain_n"]
+    assert row["held"]["dibao"] > 0
