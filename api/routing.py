@@ -134,6 +134,7 @@ async def _body_region(request: Request) -> str | None:
         body: Any = await request.json()  # FastAPI has read it already: cached
     except ValueError:
         return None
-    if isinstance(body, dict) and isinstance(body.get("region_code"), str):
-        return str(body["region_code"]).strip()
+    for name in ("region_code", "county"):  # county: a budget's (services/budgets.py)
+        if isinstance(body, dict) and isinstance(body.get(name), str):
+            return str(body[name]).strip()
     return None

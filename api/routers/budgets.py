@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.deps import Finance, LedgerDep, Overseer
+from api.routing import ledgers_in
 from api.schemas import BudgetIn, BudgetOverrideIn
 from domain.budgets import parse_county, parse_year
 from services.budgets import override_budget, set_budget, spending
@@ -52,13 +53,20 @@ def record_override(body: BudgetOverrideIn, user: Finance, ledger: LedgerDep) ->
 
 @router.get("/budgets", summary="Spending against budget by month, per county and programme")
 def budgets(
+    request: Request,
     _: Overseer,
-    ledger: LedgerDep,
     year: int = Query(description="the budget year"),
     county: str | None = Query(None, description="one county (code or name)"),
 ) -> dict[str, Any]:
     """Every county's programme with a budget or with spending in the year: budget (or
     "no budget recorded"), committed, remaining, each month's spending and the total to
-    date, the revisions and the overrides."""
+    date, the revisions and the overrides. In a province, the ledgers' counties side by
+    side (each county's budgets are in the ledger that holds the county)."""
     code = parse_county(county) if county else None
-    return spending(ledger, parse_year(year), code)
+    the_year = parse_year(year)
+    found = [spending(ledger, the_year, code) for _, ledger in ledgers_in(request)]
+    rows = sorted(
+        (row for one in found for row in one["budgets"]),
+        key=lambda row: (row["county"], row["programme"]),
+    )
+    return {**found[0], "budgets": rows}
