@@ -83,6 +83,11 @@ def test_a_budget_holds_a_line_an_override_lets_the_next_run_pay_it_over_http(se
     assert "Over budget" in page.text and "10,000.00 yuan" in page.text
     assert "Override 2025-03: finance-zhou" in page.text
     assert 'id="record-budget"' not in page.text  # the forms are finance's
+    supervision = server.client.get(
+        "/ui/supervision?as_of=2025-03-31",
+        headers={"Cookie": f"{COOKIE}={issue_token(SECRET, 'auditor-sun', 'auditor', 600)}"},
+    )
+    assert 'href="/ui/budgets?year=2025"' in supervision.text
 
 
 def test_bad_budgets_are_422_naming_the_field_and_record_nothing_over_http(server):
