@@ -80,7 +80,7 @@ def test_a_budget_holds_a_line_an_override_lets_the_next_run_pay_it_over_http(se
         headers={"Cookie": f"{COOKIE}={issue_token(SECRET, 'auditor-sun', 'auditor', 600)}"},
     )
     assert page.status_code == 200
-    assert "Over budget" in page.text and "10,000.00 yuan" in page.text
+    assert "Over budget" in page.text and "CNY 10,000.00" in page.text
     assert "Override 2025-03: finance-zhou" in page.text
     assert 'id="record-budget"' not in page.text  # the forms are finance's
     supervision = server.client.get(
