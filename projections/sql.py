@@ -648,6 +648,122 @@ WARN_CASES = (
     "SELECT warning_id, household_id, rule, reason, raised_on, status, note, actor, "
     "acknowledged_on, resolved_on FROM {s}.ledger_warning_cases"
 )
+# The early warnings evaluated set-based (services/warnings.py): each query reads only
+# the households that a rule can fire for, of one scope; WARN_SCOPE is replaced by the
+# region match (`h.region_code LIKE :prefix`) or one household (`h.household_id =
+# :household`) by `warn_scoped`. The rules of domain/warnings.py then decide on those rows.
+WARN_IN_SCOPE = "SELECT h.household_id FROM {s}.ledger_households h WHERE WARN_SCOPE"
+# §30 visit_overdue_long: every registered household (a category in force on :on) with
+# what its tier and clock need: the first day of its registration, its last visit, its
+# latest open major change and whether a present member is severely disabled or ill (a
+# member's latest value of each fact on :on, the last recorded of one day winning).
+WARN_VISIT_CLOCK = (
+    "SELECT h.household_id, h.region_code, c.start, v.last_visit, m.open_major, "
+    "sv.severe FROM {s}.ledger_households h "
+    "JOIN (SELECT household_id, MIN(effective_from) AS start, MAX(CASE WHEN effective_from "
+    "<= :on AND (effective_to IS NULL OR :on < effective_to) THEN 1 ELSE 0 END) AS registered "
+    "FROM {s}.ledger_categories WHERE household_id IN (WARN_IN_SCOPE) GROUP BY household_id) c "
+    "ON c.household_id = h.household_id "
+    "LEFT JOIN (SELECT household_id, MAX(visited_on) AS last_visit FROM {s}.ledger_visits "
+    "WHERE visited_on <= :on AND household_id IN (WARN_IN_SCOPE) GROUP BY household_id) v "
+    "ON v.household_id = h.household_id "
+    "LEFT JOIN (SELECT household_id, MAX(reported_on) AS open_major "
+    "FROM {s}.ledger_major_changes WHERE reported_on <= :on "
+    "AND (stabilised_on IS NULL OR stabilised_on > :on) AND household_id IN (WARN_IN_SCOPE) "
+    "GROUP BY household_id) m ON m.household_id = h.household_id "
+    "LEFT JOIN (SELECT household_id, 1 AS severe FROM (SELECT household_id, member_id, "
+    "MAX(CASE WHEN fact <> 'left_household' AND value = 'True' THEN 1 ELSE 0 END) AS sev, "
+    "MAX(CASE WHEN fact = 'left_household' AND value = 'True' THEN 1 ELSE 0 END) AS gone "
+    "FROM (SELECT household_id, member_id, fact, value, ROW_NUMBER() OVER (PARTITION BY "
+    "household_id, member_id, fact ORDER BY effective_on DESC, notification_id DESC, "
+    "idx DESC) AS rn FROM {s}.ledger_member_facts WHERE fact IN ('severe_disability', "
+    "'severe_illness', 'left_household') AND effective_on <= :on "
+    "AND household_id IN (WARN_IN_SCOPE)) f WHERE rn = 1 GROUP BY household_id, member_id) p "
+    "WHERE sev = 1 AND gone = 0 GROUP BY household_id) sv ON sv.household_id = h.household_id "
+    "WHERE WARN_SCOPE AND c.registered = 1"
+)
+# §21 referrals_missing: the employment and left_household facts (in the order a member
+# reads them) of the households with a member registered unemployed on or before :on.
+WARN_UNEMPLOYED = (
+    "SELECT DISTINCT f.household_id FROM {s}.ledger_member_facts f "
+    "WHERE f.fact = 'employment' AND f.value = 'unemployed_registered' "
+    "AND f.effective_on <= :on AND f.household_id IN (WARN_IN_SCOPE)"
+)
+WARN_EMPLOYMENT_FACTS = (
+    "SELECT household_id, member_id, effective_on, fact, value FROM {s}.ledger_member_facts "
+    "WHERE fact IN ('employment', 'left_household') AND household_id IN (WARN_UNEMPLOYED) "
+    "ORDER BY effective_on, notification_id, idx"
+)
+WARN_SCOPED_REFERRALS = (
+    "SELECT household_id, member_id, referred_on FROM {s}.ledger_referrals "
+    "WHERE household_id IN (WARN_UNEMPLOYED)"
+)
+# illness_poverty: the bills of the 12 months up to :on; eligible_for_more and
+# rural_income_fall: the households with a marginal or low-income category in force, or
+# rural with means records of two years or more; and the means of all these.
+WARN_SCOPED_BILLS = (
+    "SELECT household_id, service_on, kept_fen FROM {s}.ledger_medical_bills "
+    "WHERE NOT cancelled AND service_on <= :on AND service_on > :start "
+    "AND household_id IN (WARN_IN_SCOPE)"
+)
+WARN_CATEGORY_CANDIDATES = (
+    "SELECT c.household_id FROM {s}.ledger_categories c WHERE c.member_id = '' "
+    "AND c.category IN ('marginal', 'low_income') AND c.effective_from <= :on "
+    "AND (c.effective_to IS NULL OR :on < c.effective_to) AND c.household_id IN (WARN_IN_SCOPE) "
+    "UNION SELECT m.household_id FROM {s}.ledger_warning_means m JOIN {s}.ledger_households h "
+    "ON h.household_id = m.household_id WHERE WARN_SCOPE AND h.residence = 'rural' "
+    "AND m.effective_on <= :on GROUP BY m.household_id "
+    "HAVING COUNT(DISTINCT substr(CAST(m.effective_on AS TEXT), 1, 4)) >= 2"
+)
+WARN_SCOPED_CATEGORIES = (
+    "SELECT c.household_id, c.category, c.effective_from, h.residence "
+    "FROM {s}.ledger_categories c JOIN {s}.ledger_households h "
+    "ON h.household_id = c.household_id WHERE c.member_id = '' AND c.effective_from <= :on "
+    "AND (c.effective_to IS NULL OR :on < c.effective_to) "
+    "AND c.household_id IN (WARN_CATEGORY_CANDIDATES) ORDER BY c.notification_id"
+)
+WARN_SCOPED_MEANS = (
+    "SELECT household_id, effective_on, annual_income_fen, rigid_deductions_fen, "
+    "car_insurance_value_fen, household_size FROM {s}.ledger_warning_means "
+    "WHERE household_id IN (WARN_CATEGORY_CANDIDATES) OR household_id IN (SELECT household_id "
+    "FROM {s}.ledger_medical_bills WHERE NOT cancelled AND service_on <= :on "
+    "AND service_on > :start AND household_id IN (WARN_IN_SCOPE)) ORDER BY notification_id"
+)
+# §30 major_change_unvisited: the major changes reported on or before :on and the
+# visits of their households.
+WARN_SCOPED_MAJORS = (
+    "SELECT household_id, reported_on FROM {s}.ledger_major_changes "
+    "WHERE reported_on <= :on AND household_id IN (WARN_IN_SCOPE) ORDER BY notification_id"
+)
+WARN_MAJOR_VISITS = (
+    "SELECT household_id, visited_on FROM {s}.ledger_visits WHERE household_id IN "
+    "(SELECT household_id FROM {s}.ledger_major_changes WHERE reported_on <= :on "
+    "AND household_id IN (WARN_IN_SCOPE)) ORDER BY notification_id"
+)
+WARN_SCOPED_FAILURES = (
+    "SELECT p.household_id, p.payment_id, p.failures, f.failed_on FROM {s}.ledger_payments p "
+    "JOIN {s}.ledger_warning_failures f ON f.payment_id = p.payment_id "
+    "WHERE p.failures > 0 AND p.household_id IN (WARN_IN_SCOPE)"
+)
+WARN_SCOPED_REGIONS = (
+    "SELECT h.household_id, h.region_code FROM {s}.ledger_households h WHERE WARN_SCOPE"
+)
+WARN_SCOPED_CASES = (
+    "SELECT c.warning_id, c.household_id, h.region_code, c.rule, c.reason, c.raised_on, "
+    "c.status, c.note, c.actor, c.acknowledged_on, c.resolved_on "
+    "FROM {s}.ledger_warning_cases c JOIN {s}.ledger_households h "
+    "ON h.household_id = c.household_id WHERE WARN_SCOPE"
+)
+_WARN_SCOPES = {"region": "h.region_code LIKE :prefix", "household": "h.household_id = :household"}
+
+
+def warn_scoped(statement: str, scope: str) -> str:
+    """One of the WARN_ queries for a region (`:prefix`) or one household (`:household`)."""
+    for name in ("WARN_CATEGORY_CANDIDATES", "WARN_UNEMPLOYED", "WARN_IN_SCOPE"):
+        statement = statement.replace(name, globals()[name])
+    return statement.replace("WARN_SCOPE", _WARN_SCOPES[scope])
+
+
 # Households with an entitlement of one of the programmes in force on some day from
 # :since on: a change point that is not an end, with no later change point on or before
 # :since (so it reaches past :since, or starts after it). An entitlement that ended

@@ -34,7 +34,7 @@ from domain.warnings import (
     year_before,
 )
 from projections import sql
-from projections.queries import CareFacts, as_day
+from projections.queries import as_day
 from services.applications import worklist
 from services.ledger import Ledger
 
@@ -69,8 +69,9 @@ class Warning:
         }
 
 
-def _household_category(facts: CareFacts, household: str, on: date) -> tuple[str, date] | None:
-    for c in facts.categories_on(household, on, household_level=True):
+def _household_category(rows: list[dict[str, Any]]) -> tuple[str, date] | None:
+    """The household's own category in force (one of the exclusive programmes)."""
+    for c in rows:
         if c["category"] in REGISTRY.exclusive_categories():
             return str(c["category"]), as_day(c["effective_from"])
     return None
@@ -88,21 +89,15 @@ def _unemployed_since(rows: list[dict[str, Any]], member: str, on: date) -> date
     return spell
 
 
-def _visit_clock(facts: CareFacts, household: str, on: date) -> tuple[str, date | None, date]:
-    """The §30 tier, last visit and the anchor the care view's overdue list uses."""
-    open_changes = [
-        r for r, s in facts.majors.get(household, []) if r <= on and (s is None or s > on)
-    ]
-    severe = any(
-        f.get("severe_disability") == "True" or f.get("severe_illness") == "True"
-        for f in facts.present_members(household, on).values()
-    )
-    tier = visit_tier(registered=True, major_change_open=bool(open_changes), severe=severe)
-    assert tier is not None
-    visits = [v for v in facts.visits.get(household, []) if v <= on]
-    start = min(as_day(c["effective_from"]) for c in facts.categories[household])
-    anchor = max(open_changes) if tier[0] == "weekly" else start
-    return tier[0], (max(visits) if visits else None), anchor
+def _present(rows: list[dict[str, Any]], on: date) -> list[str]:
+    """The members (of these fact rows, in reading order) who have not left on `on`."""
+    left: dict[str, bool] = {}
+    for row in rows:
+        if as_day(row["effective_on"]) <= on:
+            left[row["member_id"]] = left.get(row["member_id"], False)
+            if row["fact"] == "left_household":
+                left[row["member_id"]] = row["value"] == "True"
+    return sorted(m for m, gone in left.items() if not gone)
 
 
 def findings(
@@ -116,14 +111,38 @@ def findings(
     """Every rule of POLICY ch. 12 for every household in the region on `on` (only
     `household`, or only those `among`, when given): (household, region_code,
     finding) for each finding that fires. `books`: the counties' standards already read
-    by the caller (filled in as read here)."""
-    facts = ledger.care_facts()
-    households = {
-        str(r["household_id"]): (str(r["region_code"]), str(r["residence"]))
-        for r in ledger.views.query(sql.WARN_HOUSEHOLDS, {})
+    by the caller (filled in as read here).
+
+    Set-based: each query of the views (projections/sql.py WARN_*) reads only the
+    households a rule can fire for on `on` (registered for the visit rule, with a bill in
+    the 12 months for the illness rule, and so on), and the rules of domain/warnings.py
+    decide on those rows; a household with nothing a rule needs costs no Python."""
+    ledger.runner.catch_up()
+    scope = "household" if household is not None else "region"
+    params: dict[str, Any] = {
+        "on": on,
+        "start": year_before(on),
+        "prefix": region_prefix + "%",
+        "household": household,
     }
+
+    def rows(statement: str) -> list[dict[str, Any]]:
+        found = ledger.views.query(sql.warn_scoped(statement, scope), params)
+        if among is None:
+            return found
+        return [r for r in found if str(r["household_id"]) in among]
+
+    def grouped(statement: str) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in rows(statement):
+            out.setdefault(str(r["household_id"]), []).append(r)
+        return out
+
+    books = {} if books is None else books
+    regions: dict[str, str] = {}
+    bills = grouped(sql.WARN_SCOPED_BILLS)
     means: dict[str, list[MeansRecord]] = {}
-    for r in ledger.views.query(sql.WARN_MEANS, {}):
+    for r in rows(sql.WARN_SCOPED_MEANS):
         means.setdefault(str(r["household_id"]), []).append(
             MeansRecord(
                 as_day(r["effective_on"]),
@@ -133,84 +152,109 @@ def findings(
                 int(r["household_size"]),
             )
         )
-    bills: dict[str, list[tuple[date, int]]] = {}
-    for r in ledger.views.query(sql.WARN_BILLS, {"on": on, "start": year_before(on)}):
-        bills.setdefault(str(r["household_id"]), []).append(
-            (as_day(r["service_on"]), int(r["kept_fen"]))
-        )
+    categories = grouped(sql.WARN_SCOPED_CATEGORIES)
+    employment = grouped(sql.WARN_EMPLOYMENT_FACTS)
     referrals: dict[tuple[str, str], list[date]] = {}
-    for r in ledger.views.query(sql.WARN_REFERRALS, {}):
+    for r in rows(sql.WARN_SCOPED_REFERRALS):
         referrals.setdefault((str(r["household_id"]), r["member_id"]), []).append(
             as_day(r["referred_on"])
         )
-    failures: dict[str, list[dict[str, Any]]] = {}
-    for r in ledger.views.query(sql.WARN_FAILURES, {}):
-        failures.setdefault(str(r["household_id"]), []).append(r)
-    books = {} if books is None else books
-    late = _late_applications(ledger, on, books)
-    found: list[tuple[str, str, Finding]] = []
-    for hid in sorted(households):
-        region, residence = households[hid]
-        if (household is not None and hid != household) or not region.startswith(region_prefix):
-            continue
-        if among is not None and hid not in among:
-            continue
-        county = county_of(region)
+    majors = grouped(sql.WARN_SCOPED_MAJORS)
+    visits: dict[str, list[date]] = {}
+    for r in rows(sql.WARN_MAJOR_VISITS):
+        visits.setdefault(str(r["household_id"]), []).append(as_day(r["visited_on"]))
+    failures = grouped(sql.WARN_SCOPED_FAILURES)
+    late = {
+        hid: items
+        for hid, items in _late_applications(ledger, on, books, region_prefix).items()
+        if (household is None or hid == household) and (among is None or hid in among)
+    }
+    clocks = rows(sql.WARN_VISIT_CLOCK)
+    for r in clocks:
+        regions[str(r["household_id"])] = str(r["region_code"])
+    for items in late.values():
+        regions[items[0]["household_id"]] = str(items[0]["region_code"])
+    others = set(bills) | set(categories) | set(employment) | set(majors) | set(failures)
+    if others - regions.keys():  # households not registered on `on`: read their regions
+        regions.update(
+            (str(r["household_id"]), str(r["region_code"])) for r in rows(sql.WARN_SCOPED_REGIONS)
+        )
+
+    def book_of(hid: str) -> StandardsBook:
+        county = county_of(regions[hid])
         if county not in books:
-            books[county] = ledger.app.standards_book(region)
-        book = books[county]
+            books[county] = ledger.app.standards_book(regions[hid])
+        return books[county]
+
+    found: list[tuple[str, str, Finding]] = []
+
+    def add(hid: str, finding: Finding) -> None:
+        if finding.fires:
+            found.append((hid, regions[hid], finding))
+
+    for hid in sorted(set(bills) | set(categories)):
+        book = book_of(hid)
         record = latest(means.get(hid, []), on)
-        category = _household_category(facts, hid, on)
-        results = [
-            illness_poverty(record, bills.get(hid, []), book, on),
-            eligible_for_more(category, record, book, on),
-            rural_income_fall(
-                residence == "rural" and category is not None, means.get(hid, []), on
-            ),
-        ]
-        rows = facts.facts.get(hid, [])
-        for member in sorted(facts.present_members(hid, on)):
-            since = _unemployed_since(rows, member, on)
+        if hid in bills:
+            kept = [(as_day(b["service_on"]), int(b["kept_fen"])) for b in bills[hid]]
+            add(hid, illness_poverty(record, kept, book, on))
+        if hid in categories:
+            category = _household_category(categories[hid])
+            add(hid, eligible_for_more(category, record, book, on))
+            rural = category is not None and categories[hid][0]["residence"] == "rural"
+            add(hid, rural_income_fall(rural, means.get(hid, []), on))
+    for hid, facts in sorted(employment.items()):
+        for member in _present(facts, on):
+            since = _unemployed_since(facts, member, on)
             if since is not None:
-                results.append(
-                    referrals_missing(member, since, referrals.get((hid, member), []), book, on)
-                )
-        if facts.registered(hid, on):
-            tier, last, anchor = _visit_clock(facts, hid, on)
-            results.append(visit_overdue_long(tier, last, anchor, book, on))
-        visits = facts.visits.get(hid, [])
-        for reported, _ in facts.majors.get(hid, []):
-            if reported <= on:
-                results.append(major_change_unvisited(reported, visits, on))
-        for r in failures.get(hid, []):
-            results.append(
-                payment_failing(
-                    int(r["failures"]), str(r["payment_id"]), as_day(r["failed_on"]), book, on
-                )
+                mine = referrals.get((hid, member), [])
+                add(hid, referrals_missing(member, since, mine, book_of(hid), on))
+    # §30 visit_overdue_long: one row per household registered on `on`.
+    for r in clocks:
+        hid = str(r["household_id"])
+        open_major = as_day(r["open_major"]) if r["open_major"] is not None else None
+        tier = visit_tier(
+            registered=True, major_change_open=open_major is not None, severe=bool(r["severe"])
+        )
+        assert tier is not None
+        last = as_day(r["last_visit"]) if r["last_visit"] is not None else None
+        anchor = open_major if open_major is not None else as_day(r["start"])
+        add(hid, visit_overdue_long(tier[0], last, anchor, book_of(hid), on))
+    for hid, reported in sorted(majors.items()):
+        for m in reported:
+            add(hid, major_change_unvisited(as_day(m["reported_on"]), visits.get(hid, []), on))
+    for hid, tries in sorted(failures.items()):
+        for r in tries:
+            failing = payment_failing(
+                int(r["failures"]), str(r["payment_id"]), as_day(r["failed_on"]), book_of(hid), on
             )
-        for item in late.get(hid, []):
-            results.append(
+            add(hid, failing)
+    for hid, items in sorted(late.items()):
+        for item in items:
+            due = as_day(item["due_on"]) if item["due_on"] else None
+            add(
+                hid,
                 decision_overdue(
                     item["application_id"],
                     item["working_days_used"],
                     item["working_days_limit"],
-                    as_day(item["due_on"]) if item["due_on"] else None,
+                    due,
                     on,
-                )
+                ),
             )
-        found += [(hid, region, f) for f in results if f.fires]
     return found
 
 
 def _late_applications(
-    ledger: Ledger, on: date, books: dict[str, StandardsBook] | None = None
+    ledger: Ledger, on: date, books: dict[str, StandardsBook] | None = None, prefix: str = "3304"
 ) -> dict[str, list[dict[str, Any]]]:
     """The open applications past their decision deadline on `on`, by household."""
     late: dict[str, list[dict[str, Any]]] = {}
     after: str | None = None
+    region = CITY_CODE if prefix == "3304" else prefix
     while True:
         page = worklist(
-            ledger, region=CITY_CODE, on=on, overdue=True, after=after, limit=500, books=books
+            ledger, region=region, on=on, overdue=True, after=after, limit=100_000, books=books
         )
         for item in page["items"]:
             late.setdefault(item["household_id"], []).append(item)
@@ -234,10 +278,13 @@ def warnings(
     if status is not None and status not in STATUSES:
         raise InvalidInputError("status must be one of open, acknowledged, resolved", "status")
     fired = findings(ledger, on, region_prefix, household, among, books)
-    cases = {str(r["warning_id"]): r for r in ledger.views.query(sql.WARN_CASES, {})}
-    regions = {
-        str(r["household_id"]): str(r["region_code"])
-        for r in ledger.views.query(sql.WARN_HOUSEHOLDS, {})
+    scope = "household" if household is not None else "region"
+    cases = {
+        str(r["warning_id"]): r
+        for r in ledger.views.query(
+            sql.warn_scoped(sql.WARN_SCOPED_CASES, scope),
+            {"prefix": region_prefix + "%", "household": household},
+        )
     }
     out: dict[str, Warning] = {}
     for hid, region, finding in fired:
@@ -259,7 +306,7 @@ def warnings(
         )
     for wid, case in cases.items():
         hid = str(case["household_id"])
-        region = regions.get(hid, "")
+        region = str(case["region_code"])
         if wid in out or not region.startswith(region_prefix):
             continue
         if (household is not None and hid != household) or as_day(case["raised_on"]) > on:

@@ -4,6 +4,7 @@ caseworker's resolution survives `rebuild`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
@@ -17,6 +18,7 @@ from projections import sql
 from services import warnings as service
 from services.payment_runs import run_payments
 from tests.helpers import household, id_number
+from tests.integration.test_warnings_set_based import reference_findings
 from tests.path import app_consents, app_decide
 
 CW, AP = "caseworker-li", "approver-wang"
@@ -38,7 +40,9 @@ def approve(ledger, hid, programme, income, start, deductions=0, member_id=None)
 
 
 def fired(ledger, on, rule):
-    """{household_id: warning} of one rule firing on `on`."""
+    """{household_id: warning} of one rule firing on `on` (the set-based evaluation
+    checked against the per-household reference on the way)."""
+    assert Counter(service.findings(ledger, on)) == Counter(reference_findings(ledger, on))
     return {
         w.household_id: w
         for w in service.warnings(ledger, on)
