@@ -177,6 +177,16 @@ _CREATE = (
     "household_id uuid NOT NULL, effective_on date NOT NULL, annual_income_fen bigint NOT NULL, "
     "rigid_deductions_fen bigint NOT NULL, car_insurance_value_fen bigint NOT NULL, "
     "household_size integer NOT NULL)",
+    # The early warnings' set-based queries (projections/sql.py WARN_).
+    "CREATE INDEX IF NOT EXISTS ledger_member_facts_fact "
+    "ON {s}.ledger_member_facts (fact, household_id)",
+    "CREATE INDEX IF NOT EXISTS ledger_member_facts_value ON {s}.ledger_member_facts (fact, value)",
+    "CREATE INDEX IF NOT EXISTS ledger_visits_household "
+    "ON {s}.ledger_visits (household_id, visited_on)",
+    "CREATE INDEX IF NOT EXISTS ledger_major_changes_household "
+    "ON {s}.ledger_major_changes (household_id)",
+    "CREATE INDEX IF NOT EXISTS ledger_warning_means_household "
+    "ON {s}.ledger_warning_means (household_id)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_warning_failures ("
     "notification_id bigint PRIMARY KEY, payment_id text NOT NULL, failed_on date NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_warning_cases (warning_id uuid PRIMARY KEY, "

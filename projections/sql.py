@@ -656,31 +656,32 @@ WARN_IN_SCOPE = "SELECT h.household_id FROM {s}.ledger_households h WHERE WARN_S
 # §30 visit_overdue_long: every registered household (a category in force on :on) with
 # what its tier and clock need: the first day of its registration, its last visit, its
 # latest open major change and whether a present member is severely disabled or ill (a
-# member's latest value of each fact on :on, the last recorded of one day winning).
+# member's latest value of each fact on :on, the last recorded of one day winning; read
+# only for the members who were ever recorded so by :on). Per household index probes
+# and one hashed list of the severe: a plan that does not hang on the statistics.
 WARN_VISIT_CLOCK = (
-    "SELECT h.household_id, h.region_code, c.start, v.last_visit, m.open_major, "
-    "sv.severe FROM {s}.ledger_households h "
-    "JOIN (SELECT household_id, MIN(effective_from) AS start, MAX(CASE WHEN effective_from "
-    "<= :on AND (effective_to IS NULL OR :on < effective_to) THEN 1 ELSE 0 END) AS registered "
-    "FROM {s}.ledger_categories WHERE household_id IN (WARN_IN_SCOPE) GROUP BY household_id) c "
-    "ON c.household_id = h.household_id "
-    "LEFT JOIN (SELECT household_id, MAX(visited_on) AS last_visit FROM {s}.ledger_visits "
-    "WHERE visited_on <= :on AND household_id IN (WARN_IN_SCOPE) GROUP BY household_id) v "
-    "ON v.household_id = h.household_id "
-    "LEFT JOIN (SELECT household_id, MAX(reported_on) AS open_major "
-    "FROM {s}.ledger_major_changes WHERE reported_on <= :on "
-    "AND (stabilised_on IS NULL OR stabilised_on > :on) AND household_id IN (WARN_IN_SCOPE) "
-    "GROUP BY household_id) m ON m.household_id = h.household_id "
-    "LEFT JOIN (SELECT household_id, 1 AS severe FROM (SELECT household_id, member_id, "
+    "SELECT h.household_id, h.region_code, (SELECT MIN(c.effective_from) "
+    "FROM {s}.ledger_categories c WHERE c.household_id = h.household_id) AS start, "
+    "(SELECT MAX(v.visited_on) FROM {s}.ledger_visits v WHERE v.household_id = h.household_id "
+    "AND v.visited_on <= :on) AS last_visit, (SELECT MAX(m.reported_on) "
+    "FROM {s}.ledger_major_changes m WHERE m.household_id = h.household_id "
+    "AND m.reported_on <= :on AND (m.stabilised_on IS NULL OR m.stabilised_on > :on)) "
+    "AS open_major, CASE WHEN h.household_id IN (SELECT household_id FROM (SELECT "
+    "household_id, member_id, "
     "MAX(CASE WHEN fact <> 'left_household' AND value = 'True' THEN 1 ELSE 0 END) AS sev, "
     "MAX(CASE WHEN fact = 'left_household' AND value = 'True' THEN 1 ELSE 0 END) AS gone "
-    "FROM (SELECT household_id, member_id, fact, value, ROW_NUMBER() OVER (PARTITION BY "
-    "household_id, member_id, fact ORDER BY effective_on DESC, notification_id DESC, "
-    "idx DESC) AS rn FROM {s}.ledger_member_facts WHERE fact IN ('severe_disability', "
-    "'severe_illness', 'left_household') AND effective_on <= :on "
-    "AND household_id IN (WARN_IN_SCOPE)) f WHERE rn = 1 GROUP BY household_id, member_id) p "
-    "WHERE sev = 1 AND gone = 0 GROUP BY household_id) sv ON sv.household_id = h.household_id "
-    "WHERE WARN_SCOPE AND c.registered = 1"
+    "FROM (SELECT f.household_id, f.member_id, f.fact, f.value, ROW_NUMBER() OVER (PARTITION "
+    "BY f.household_id, f.member_id, f.fact ORDER BY f.effective_on DESC, f.notification_id "
+    "DESC, f.idx DESC) AS rn FROM {s}.ledger_member_facts f JOIN (SELECT DISTINCT "
+    "household_id, member_id FROM {s}.ledger_member_facts WHERE fact IN ('severe_disability', "
+    "'severe_illness') AND value = 'True' AND effective_on <= :on "
+    "AND household_id IN (WARN_IN_SCOPE)) t ON t.household_id = f.household_id "
+    "AND t.member_id = f.member_id WHERE f.fact IN ('severe_disability', 'severe_illness', "
+    "'left_household') AND f.effective_on <= :on) f WHERE rn = 1 "
+    "GROUP BY household_id, member_id) p WHERE sev = 1 AND gone = 0) THEN 1 ELSE 0 END "
+    "AS severe FROM {s}.ledger_households h WHERE WARN_SCOPE AND EXISTS (SELECT 1 "
+    "FROM {s}.ledger_categories r WHERE r.household_id = h.household_id "
+    "AND r.effective_from <= :on AND (r.effective_to IS NULL OR :on < r.effective_to))"
 )
 # §21 referrals_missing: the employment and left_household facts (in the order a member
 # reads them) of the households with a member registered unemployed on or before :on.
@@ -754,11 +755,21 @@ WARN_SCOPED_CASES = (
     "FROM {s}.ledger_warning_cases c JOIN {s}.ledger_households h "
     "ON h.household_id = c.household_id WHERE WARN_SCOPE"
 )
-_WARN_SCOPES = {"region": "h.region_code LIKE :prefix", "household": "h.household_id = :household"}
+_WARN_SCOPES = {
+    "region": "h.region_code >= :prefix AND h.region_code < :prefix_end",
+    "household": "h.household_id = :household",
+}
+
+
+def warn_params(region_prefix: str) -> dict[str, str]:
+    """The bounds of the region codes that begin with `region_prefix` (digits)."""
+    end = region_prefix[:-1] + chr(ord(region_prefix[-1]) + 1)
+    return {"prefix": region_prefix, "prefix_end": end}
 
 
 def warn_scoped(statement: str, scope: str) -> str:
-    """One of the WARN_ queries for a region (`:prefix`) or one household (`:household`)."""
+    """One of the WARN_ queries for a region (`:prefix`, `:prefix_end`: `warn_params`) or
+    one household (`:household`)."""
     for name in ("WARN_CATEGORY_CANDIDATES", "WARN_UNEMPLOYED", "WARN_IN_SCOPE"):
         statement = statement.replace(name, globals()[name])
     return statement.replace("WARN_SCOPE", _WARN_SCOPES[scope])

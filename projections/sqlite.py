@@ -200,6 +200,17 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "effective_on TEXT NOT NULL, annual_income_fen INTEGER NOT NULL, "
             "rigid_deductions_fen INTEGER NOT NULL, car_insurance_value_fen INTEGER NOT NULL, "
             "household_size INTEGER NOT NULL)",
+            # The early warnings' set-based queries (projections/sql.py WARN_).
+            "CREATE INDEX IF NOT EXISTS ledger_member_facts_fact "
+            "ON ledger_member_facts (fact, household_id)",
+            "CREATE INDEX IF NOT EXISTS ledger_member_facts_value "
+            "ON ledger_member_facts (fact, value)",
+            "CREATE INDEX IF NOT EXISTS ledger_visits_household "
+            "ON ledger_visits (household_id, visited_on)",
+            "CREATE INDEX IF NOT EXISTS ledger_major_changes_household "
+            "ON ledger_major_changes (household_id)",
+            "CREATE INDEX IF NOT EXISTS ledger_warning_means_household "
+            "ON ledger_warning_means (household_id)",
             "CREATE TABLE IF NOT EXISTS ledger_warning_failures ("
             "notification_id INTEGER PRIMARY KEY, payment_id TEXT NOT NULL, "
             "failed_on TEXT NOT NULL)",

@@ -784,14 +784,17 @@ def bench_checkpoint(settings: Settings, households: int) -> Row:
 # The workloads `ledger bench --only` can pick, in the order they run.
 WORKLOADS = (
     "import", "writes", "payments", "replay", "memory", "api", "checkpoint", "search",
-    "replication", "budgets",
+    "replication", "budgets", "warnings",
 )  # fmt: skip
 SEARCH_P99_MS = 50.0  # the workspace's search, on 100,000 households (docs/WORKSPACE.md)
-# `ledger bench` with no --only: all but the search, whose city of 100,000 households
-# takes minutes (`ledger bench --only search`), the replication's, which makes
-# PostgreSQL clusters of its own (`ledger bench --only replication`), and the run with
-# budgets, two more payment cities (`ledger bench --only budgets`).
-DEFAULT_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("search", "replication", "budgets"))
+WARNINGS_COUNTY_P99_MS = 200.0  # the goal of GET /warnings for a county (docs/WARNINGS.md)
+# `ledger bench` with no --only: all but the search and the warnings, whose cities of
+# 100,000 households take minutes (`ledger bench --only search`, `--only warnings`), the
+# replication's, which makes PostgreSQL clusters of its own (`--only replication`), and
+# the run with budgets, two more payment cities (`ledger bench --only budgets`).
+DEFAULT_WORKLOADS = tuple(
+    w for w in WORKLOADS if w not in ("search", "replication", "budgets", "warnings")
+)
 
 
 def run_bench(
@@ -805,6 +808,7 @@ def run_bench(
     api_workers: int = 2,
     memory_households: tuple[int, int] | None = None,
     search_households: int = 100_000,
+    warning_households: int = 100_000,
     report_path: str,
     console: Console,
     only: Sequence[str] = DEFAULT_WORKLOADS,
@@ -843,6 +847,22 @@ def run_bench(
         from scripts.bench_replication import bench_replication
 
         rows.extend(bench_replication())
+    if "warnings" in only:
+        from scripts.bench_warnings import bench_warnings
+
+        found = bench_warnings(settings, warning_households)
+        rows.append(
+            Row(
+                f"warnings, whole city ({warning_households} households)",
+                "households/s",
+                warning_households / found["city_seconds"],
+                0.0,
+                found["warnings"],
+                0,
+                "every rule of POLICY ch. 12 for every household (set-based WARN_ queries)",
+                found,
+            )
+        )
     table = Table(title=f"ledger bench ({backend})")
     for column in ("workload", "ledger", "plain", "ratio", "floor", "how"):
         table.add_column(column)
@@ -891,6 +911,18 @@ def run_bench(
             + f"; under {SEARCH_P99_MS:.0f} ms: "
             + ("yes" if all(r.fast < SEARCH_P99_MS for r in searched) else "NO")
         )
+    for row in rows:
+        if row.workload.startswith("warnings, whole city"):
+            http = row.extra["county_http"]
+            console.print(
+                f"warnings on {row.extra['households']:,} households: the whole city in "
+                f"{row.extra['city_seconds']:.2f} s ({row.extra['warnings']:,} warnings: "
+                + ", ".join(f"{k} {v:,}" for k, v in row.extra["by_rule"].items())
+                + f"); GET /warnings for county {row.extra['county']}: p50 {http['p50_ms']:.1f} "
+                f"ms, p99 {http['p99_ms']:.1f} ms over {http['requests']} requests, "
+                f"{http['errors']} errors; under {WARNINGS_COUNTY_P99_MS:.0f} ms: "
+                + ("yes" if http["p99_ms"] < WARNINGS_COUNTY_P99_MS else "NO")
+            )
     if replay is not None and load is not None:
         console.print(
             f"replay known now: {replay.extra['known_now_ms_fast']:.1f} ms the ledger's way, "
@@ -906,6 +938,7 @@ def run_bench(
         "plain_households": plain_households,
         "replay_events": replay_events,
         "search_households": search_households if "search" in only else None,
+        "warning_households": warning_households if "warnings" in only else None,
         "only": [w for w in WORKLOADS if w in only],
         "machine": {
             "python": platform.python_version(),

@@ -919,6 +919,9 @@ def bench(
     search_households: Annotated[
         int, typer.Option(help="households in the search workload's city")
     ] = 100_000,
+    warning_households: Annotated[
+        int, typer.Option(help="households in the warnings workload's city")
+    ] = 100_000,
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
@@ -926,8 +929,8 @@ def bench(
         list[str] | None,
         typer.Option(
             help="run only this workload (repeatable): import, writes, payments, replay, "
-            "memory, api, checkpoint, search, replication, budgets (the last three only "
-            "when asked)"
+            "memory, api, checkpoint, search, replication, budgets, warnings (the last "
+            "four only when asked)"
         ),
     ] = None,
 ) -> None:
@@ -954,6 +957,7 @@ def bench(
         settings,
         memory_households=sizes,
         search_households=search_households,
+        warning_households=warning_households,
         payment_households=payment_households,
         import_households=import_households,
         api_seconds=api_seconds,

@@ -4,7 +4,7 @@ with the caseworkers' actions on them (WarningCase streams, via the warnings vie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
@@ -14,7 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.errors import InvalidInputError, NotFoundError
 from domain.money import round_half_up
 from domain.policy.registry import REGISTRY
-from domain.policy.s30_visit_tiers import visit_tier
+from domain.policy.s30_visit_tiers import WEEK_DAYS, clock_start, visit_tier
 from domain.standards import CITY_CODE, StandardsBook, county_of
 from domain.warnings import (
     STATUSES,
@@ -37,6 +37,9 @@ from projections import sql
 from projections.queries import as_day
 from services.applications import worklist
 from services.ledger import Ledger
+
+# The fewest days an interval of each §30 tier can have (a month at least 28 days).
+_SHORTEST_DAYS = {"weekly": WEEK_DAYS, "monthly": 28, "quarterly": 3 * 28}
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,8 @@ def findings(
     params: dict[str, Any] = {
         "on": on,
         "start": year_before(on),
-        "prefix": region_prefix + "%",
         "household": household,
+        **sql.warn_params(region_prefix),
     }
 
     def rows(statement: str) -> list[dict[str, Any]]:
@@ -209,7 +212,10 @@ def findings(
             if since is not None:
                 mine = referrals.get((hid, member), [])
                 add(hid, referrals_missing(member, since, mine, book_of(hid), on))
-    # §30 visit_overdue_long: one row per household registered on `on`.
+    # §30 visit_overdue_long: one row per household registered on `on`. The rule is not
+    # asked where its clock started too recently for it to fire: `factor` intervals of
+    # the tier are at least `factor` x 7 days (weekly), x 28 (monthly), x 84 (quarterly).
+    factors: dict[str, int] = {}
     for r in clocks:
         hid = str(r["household_id"])
         open_major = as_day(r["open_major"]) if r["open_major"] is not None else None
@@ -219,6 +225,12 @@ def findings(
         assert tier is not None
         last = as_day(r["last_visit"]) if r["last_visit"] is not None else None
         anchor = open_major if open_major is not None else as_day(r["start"])
+        county = regions[hid][:6]
+        if county not in factors:
+            factors[county] = int(book_of(hid).ratio("warning_visit_overdue_factor", on)[0])
+        shortest = timedelta(days=factors[county] * _SHORTEST_DAYS[tier[0]])
+        if clock_start(tier[0], last, anchor) + shortest >= on:
+            continue
         add(hid, visit_overdue_long(tier[0], last, anchor, book_of(hid), on))
     for hid, reported in sorted(majors.items()):
         for m in reported:
@@ -283,7 +295,7 @@ def warnings(
         str(r["warning_id"]): r
         for r in ledger.views.query(
             sql.warn_scoped(sql.WARN_SCOPED_CASES, scope),
-            {"prefix": region_prefix + "%", "household": household},
+            {"household": household, **sql.warn_params(region_prefix)},
         )
     }
     out: dict[str, Warning] = {}
