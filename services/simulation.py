@@ -2,8 +2,9 @@
 to in-memory copies of the standards streams (validated by the same §6 rules as a real
 change), and each affected household, loaded from its stream, is brought in line with
 that proposed book by the same `Household.adjust_entitlements` a recorded change of a
-monthly amount's standard runs, on an in-memory copy that is never saved. Nothing is
-recorded. A §17 cap change is refused: the what-if prices monthly amounts, not relief."""
+monthly amount's standard runs, on an in-memory copy that is never saved, and priced by
+the payment runs' rules (pro rata by days, arrears for the months already run). Nothing
+is recorded. A §17 cap change is refused: the what-if prices monthly amounts, not relief."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from uuid import UUID
 from domain.errors import InvalidInputError, LedgerError
 from domain.household import Household, split_key
 from domain.money import format_yuan
+from domain.payments import Segment, owed_for_period
 from domain.policy.counting import months_later
 from domain.policy.registry import REGISTRY
 from domain.policy.s05_means_test import means_test
@@ -124,11 +126,18 @@ class ProposedStandards:
         )
 
 
-def _months(effective_from: date) -> list[date]:
-    """The day each of the 12 months from `effective_from` is costed on: the date itself,
-    then the first of each following month."""
+def _periods(effective_from: date) -> list[str]:
+    """The 12 months from the one of `effective_from`, as run periods ("2025-07")."""
     first = effective_from.replace(day=1)
-    return [effective_from] + [months_later(first, n) for n in range(1, 12)]
+    return [f"{months_later(first, n):%Y-%m}" for n in range(12)]
+
+
+def _segments(household: Household, key: str) -> list[Segment]:
+    """An entitlement's timeline as a payment run reads it (POLICY ch. 4)."""
+    return [
+        Segment(p.effective_from, p.monthly_fen, p.ended, p.suspended)
+        for p in household.timelines.get(key, {}).values()
+    ]
 
 
 def _amounts(household: Household, on: date) -> dict[str, int]:
@@ -187,7 +196,14 @@ def simulate(
                 and any(regions.get(held_by, "").startswith(p) for p in means_regions)
             ):
                 candidates.add(UUID(held_by))
-    months = _months(effective_from)
+    # How the runs pay each month (services/payment_runs.py): a month a run has covered
+    # is paid again as arrears (补发) by the next run, beyond what was scheduled then; a
+    # month before the first run is never paid; a later month by its own run. Each month
+    # owes its days at their amounts, pro rata (domain/payments.owed_for_period).
+    run_periods = sorted(str(r["period"]) for r in ledger.views.query(sql.RUN_PERIODS, {}))
+    periods = _periods(effective_from)
+    paid = [p for p in periods if not run_periods or p >= run_periods[0]]
+    covered = {p for p in paid if run_periods and p <= run_periods[-1]}
     cost: dict[tuple[str, str], list[int]] = {}
     changed_amount: list[dict[str, Any]] = []
     changed_category: list[dict[str, Any]] = []
@@ -198,24 +214,31 @@ def simulate(
         trial.adjust_entitlements(book, actor=SIMULATION_ACTOR, reason="simulation")
         county = county_of(trial.region_code)
         lines = []
-        for n, on in enumerate(months):
-            old, new = _amounts(current, on), _amounts(trial, on)
-            for key in sorted(set(old) | set(new)):
-                diff = new.get(key, 0) - old.get(key, 0)
-                programme, member_id = split_key(key)
-                sums = cost.setdefault((programme, county), [0, 0])
-                if n == 0:
-                    sums[0] += diff
-                    if diff:
-                        lines.append(
-                            {
-                                "programme": programme,
-                                "member_id": member_id,
-                                "old_monthly_amount": format_yuan(old.get(key, 0)),
-                                "new_monthly_amount": format_yuan(new.get(key, 0)),
-                            }
-                        )
-                sums[1] += diff
+        old_on, new_on = _amounts(current, effective_from), _amounts(trial, effective_from)
+        for key in sorted(set(current.timelines) | set(trial.timelines)):
+            programme, member_id = split_key(key)
+            sums = cost.setdefault((programme, county), [0, 0, 0, 0])
+            diff = new_on.get(key, 0) - old_on.get(key, 0)
+            sums[0] += diff
+            if diff:
+                lines.append(
+                    {
+                        "programme": programme,
+                        "member_id": member_id,
+                        "old_monthly_amount": format_yuan(old_on.get(key, 0)),
+                        "new_monthly_amount": format_yuan(new_on.get(key, 0)),
+                    }
+                )
+            old, new = _segments(current, key), _segments(trial, key)
+            if old == new:
+                continue
+            for n, period in enumerate(periods):
+                if period not in paid:
+                    continue
+                owed = owed_for_period(new, period)[0] - owed_for_period(old, period)[0]
+                sums[1] += owed
+                sums[2] += owed if period in covered else 0
+                sums[3] += owed if n == 0 else 0
         if lines:
             changed_amount.append(
                 {"household_id": str(hid), "region_code": trial.region_code, "amounts": lines}
@@ -230,33 +253,45 @@ def simulate(
                     "would_test": category[1],
                 }
             )
-    monthly = sum(v[0] for v in cost.values())
-    annual = sum(v[1] for v in cost.values())
+    total = [sum(v[i] for v in cost.values()) for i in range(4)]
     return {
         "effective_from": effective_from.isoformat(),
         "recorded": False,
         "households_considered": len(candidates),
         "households_changing_amount": len(changed_amount),
         "households_changing_category": len(changed_category),
-        "monthly_cost_difference": format_yuan(monthly),
-        "annual_cost_difference": format_yuan(annual),
+        "monthly_cost_difference": format_yuan(total[0]),
+        "first_month_difference": format_yuan(total[3]),
+        "annual_cost_difference": format_yuan(total[1]),
+        "arrears_difference": format_yuan(total[2]),
+        "arrears_periods": sorted(covered),
+        "arrears_paid_by_run": (
+            f"{months_later(date.fromisoformat(run_periods[-1] + '-01'), 1):%Y-%m}"
+            if covered
+            else None
+        ),
         "cost_by_programme_and_region": [
             {
                 "programme": programme,
                 "region_code": county,
                 "monthly_difference": format_yuan(v[0]),
                 "annual_difference": format_yuan(v[1]),
+                "arrears_difference": format_yuan(v[2]),
             }
             for (programme, county), v in sorted(cost.items())
-            if v != [0, 0]
+            if v != [0, 0, 0, 0]
         ],
         "sample": changed_amount[:sample_size],
         "category_changes": changed_category[:sample_size],
         "method": (
             "each household's entitlements recomputed against the proposed standards by the "
-            "same rules as a recorded change; monthly: the amounts in force on effective_from; "
-            "annual: the sum over the 12 months from it of the amounts in force on the first "
-            "day costed in each month (no pro rata). Categories change only by determination: "
+            "same rules as a recorded change, and priced by the payment runs' own rules: "
+            "monthly: the difference of the amounts in force on effective_from; "
+            "first_month: of what the month of effective_from owes, its days at their "
+            "amounts (pro rata); annual: the same over the 12 months from it. A month a run "
+            "has covered (arrears_periods) is paid as arrears (补发) by the next run "
+            "(arrears_difference, in the annual figure); a month before the first run is "
+            "never paid. Categories change only by determination: "
             "category_changes lists households whose latest approved means would test into "
             "another category under the proposed standards."
         ),

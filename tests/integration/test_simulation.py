@@ -10,6 +10,7 @@ import pytest
 
 from domain.errors import InvalidInputError, PolicyRuleError
 from domain.money import format_yuan, yuan
+from domain.policy.counting import months_later
 from domain.policy.s05_means_test import Means
 from services.simulation import Proposal, simulate
 from tests.helpers import household
@@ -152,6 +153,7 @@ def test_a_county_change_reaches_only_that_countys_households(ledger):
             "region_code": "330481",
             "monthly_difference": "300.00",
             "annual_difference": "3600.00",
+            "arrears_difference": "0.00",  # no run yet: nothing to pay as arrears
         }
     ]
     with pytest.raises(InvalidInputError) as refused:
@@ -227,3 +229,69 @@ def test_the_what_if_follows_the_latest_recorded_determination(ledger):
     assert [
         (c["household_id"], c["category"], c["would_test"]) for c in result["category_changes"]
     ] == [(str(hid), "marginal", "dibao")]
+
+
+def test_a_retroactive_mid_month_rise_is_priced_as_the_runs_pay_it(ledger):
+    """§3/§6 dynamic adjustment, priced by the payment runs' rules (POLICY ch. 4, §11):
+    two dibao households from 2024-11-01, one member with no income (15,000 / 12 =
+    1,250.00 a month) and two members with 6,000 a year ((30,000 - 6,000) / 12 =
+    2,000.00), paid by the runs of January, February and March 2025. The standard rises
+    to 15,600 (4%, 1,300.00 a month a head) from 2025-02-11, a Tuesday in a month of 28
+    days, tried in April:
+    - February (run, so arrears): 10 days at the old amount and 18 at the new, pro rata:
+      1,250 x 10/28 + 1,300 x 18/28 = 1,282.142... -> 1,282.14 (32.14 more) and
+      2,000 x 10/28 + 2,100 x 18/28 = 2,064.285... -> 2,064.29 (64.29 more);
+    - March (run, so arrears): 50.00 and 100.00 more;
+    - April 2025 to January 2026 (10 runs to come): 150.00 more a month, 1,500.00.
+    Arrears 32.14 + 64.29 + 150.00 = 246.43; the 12 months 246.43 + 1,500.00 = 1,746.43.
+    Then the change is recorded and the runs of April 2025 to January 2026 made: April
+    pays exactly those arrears (补发) for February and March, and the runs pay, over
+    February to January, exactly 1,746.43 more than the 12 x 3,250.00 they paid or
+    would have paid at the old amounts."""
+    from services.payment_runs import run_payments
+    from tests.integration.test_payments import dibao as paid_dibao
+    from tests.integration.test_payments import lines
+
+    one, _ = paid_dibao(ledger, 1, 0, date(2024, 11, 1))
+    two, _ = paid_dibao(ledger, 2, 6000, date(2024, 11, 1))
+    for period in ("2025-01", "2025-02", "2025-03"):
+        run_payments(ledger, period, "finance-zhou")
+    rise = Proposal("dibao_standard_annual", yuan(15600), "330400", Fraction(4, 100))
+    on = date(2025, 2, 11)
+    head = ledger.app.recorder.max_notification_id()
+    result = simulate(ledger, [rise], on)
+    assert ledger.app.recorder.max_notification_id() == head  # nothing recorded
+    assert result["monthly_cost_difference"] == "150.00"
+    assert result["first_month_difference"] == "96.43"  # 32.14 + 64.29, pro rata
+    assert result["arrears_periods"] == ["2025-02", "2025-03"]
+    assert result["arrears_paid_by_run"] == "2025-04"
+    assert result["arrears_difference"] == "246.43"
+    assert result["annual_cost_difference"] == "1746.43"
+
+    ledger.record_standard_change(
+        key=rise.key,
+        value=rise.value,
+        effective_from=on,
+        basis="嘉政发〔2025〕9号",
+        actor="admin",
+        cited_income_growth=rise.cited_income_growth,
+    )
+    months = [f"{months_later(date(2025, 4, 1), n):%Y-%m}" for n in range(10)]
+    for period in months:
+        run_payments(ledger, period, "finance-zhou")
+    april_arrears = [
+        (period, gross)
+        for _, period, kind, gross, _, _ in lines(ledger, "2025-04")
+        if kind == "arrears"
+    ]
+    assert sorted(april_arrears) == [
+        ("2025-02", 3_214),
+        ("2025-02", 6_429),
+        ("2025-03", 5_000),
+        ("2025-03", 10_000),
+    ]
+    assert format_yuan(sum(g for _, g in april_arrears)) == result["arrears_difference"]
+    window = {"2025-02", "2025-03", *months}
+    paid = sum(gross for _, period, _, gross, _, _ in lines(ledger) if period in window)
+    assert format_yuan(paid - 12 * yuan(3250)) == result["annual_cost_difference"]
+    del one, two
