@@ -658,8 +658,11 @@ WARN_IN_SCOPE = "SELECT h.household_id FROM {s}.ledger_households h WHERE WARN_S
 # latest open major change and whether a present member is severely disabled or ill (a
 # member's latest value of each fact on :on, the last recorded of one day winning; read
 # only for the members who were ever recorded so by :on). Per household index probes
-# and one hashed list of the severe: a plan that does not hang on the statistics.
+# and one hashed list of the severe: a plan that does not hang on the statistics. Only
+# the households whose clock started before their tier's cut-off (services/warnings.py:
+# the evaluation date less the fewest days the factor's intervals can have) come back.
 WARN_VISIT_CLOCK = (
+    "SELECT * FROM ("
     "SELECT h.household_id, h.region_code, (SELECT MIN(c.effective_from) "
     "FROM {s}.ledger_categories c WHERE c.household_id = h.household_id) AS start, "
     "(SELECT MAX(v.visited_on) FROM {s}.ledger_visits v WHERE v.household_id = h.household_id "
@@ -682,6 +685,10 @@ WARN_VISIT_CLOCK = (
     "AS severe FROM {s}.ledger_households h WHERE WARN_SCOPE AND EXISTS (SELECT 1 "
     "FROM {s}.ledger_categories r WHERE r.household_id = h.household_id "
     "AND r.effective_from <= :on AND (r.effective_to IS NULL OR :on < r.effective_to))"
+    ") k WHERE CASE WHEN open_major IS NOT NULL THEN CASE WHEN last_visit IS NOT NULL "
+    "AND last_visit > open_major THEN last_visit ELSE open_major END < :weekly_cut "
+    "WHEN severe = 1 THEN COALESCE(last_visit, start) < :monthly_cut "
+    "ELSE COALESCE(last_visit, start) < :quarterly_cut END"
 )
 # §21 referrals_missing: the employment and left_household facts (in the order a member
 # reads them) of the households with a member registered unemployed on or before :on.
@@ -691,9 +698,10 @@ WARN_UNEMPLOYED = (
     "AND f.effective_on <= :on AND f.household_id IN (WARN_IN_SCOPE)"
 )
 WARN_EMPLOYMENT_FACTS = (
-    "SELECT household_id, member_id, effective_on, fact, value FROM {s}.ledger_member_facts "
-    "WHERE fact IN ('employment', 'left_household') AND household_id IN (WARN_UNEMPLOYED) "
-    "ORDER BY effective_on, notification_id, idx"
+    "SELECT f.household_id, h.region_code, f.member_id, f.effective_on, f.fact, f.value "
+    "FROM {s}.ledger_member_facts f JOIN {s}.ledger_households h "
+    "ON h.household_id = f.household_id WHERE f.fact IN ('employment', 'left_household') "
+    "AND f.household_id IN (WARN_UNEMPLOYED) ORDER BY f.effective_on, f.notification_id, f.idx"
 )
 WARN_SCOPED_REFERRALS = (
     "SELECT household_id, member_id, referred_on FROM {s}.ledger_referrals "
@@ -703,9 +711,10 @@ WARN_SCOPED_REFERRALS = (
 # rural_income_fall: the households with a marginal or low-income category in force, or
 # rural with means records of two years or more; and the means of all these.
 WARN_SCOPED_BILLS = (
-    "SELECT household_id, service_on, kept_fen FROM {s}.ledger_medical_bills "
-    "WHERE NOT cancelled AND service_on <= :on AND service_on > :start "
-    "AND household_id IN (WARN_IN_SCOPE)"
+    "SELECT b.household_id, h.region_code, b.service_on, b.kept_fen "
+    "FROM {s}.ledger_medical_bills b JOIN {s}.ledger_households h "
+    "ON h.household_id = b.household_id WHERE NOT b.cancelled AND b.service_on <= :on "
+    "AND b.service_on > :start AND WARN_SCOPE"
 )
 WARN_CATEGORY_CANDIDATES = (
     "SELECT c.household_id FROM {s}.ledger_categories c WHERE c.member_id = '' "
@@ -717,7 +726,7 @@ WARN_CATEGORY_CANDIDATES = (
     "HAVING COUNT(DISTINCT substr(CAST(m.effective_on AS TEXT), 1, 4)) >= 2"
 )
 WARN_SCOPED_CATEGORIES = (
-    "SELECT c.household_id, c.category, c.effective_from, h.residence "
+    "SELECT c.household_id, h.region_code, c.category, c.effective_from, h.residence "
     "FROM {s}.ledger_categories c JOIN {s}.ledger_households h "
     "ON h.household_id = c.household_id WHERE c.member_id = '' AND c.effective_from <= :on "
     "AND (c.effective_to IS NULL OR :on < c.effective_to) "
@@ -733,8 +742,9 @@ WARN_SCOPED_MEANS = (
 # §30 major_change_unvisited: the major changes reported on or before :on and the
 # visits of their households.
 WARN_SCOPED_MAJORS = (
-    "SELECT household_id, reported_on FROM {s}.ledger_major_changes "
-    "WHERE reported_on <= :on AND household_id IN (WARN_IN_SCOPE) ORDER BY notification_id"
+    "SELECT m.household_id, h.region_code, m.reported_on FROM {s}.ledger_major_changes m "
+    "JOIN {s}.ledger_households h ON h.household_id = m.household_id "
+    "WHERE m.reported_on <= :on AND WARN_SCOPE ORDER BY m.notification_id"
 )
 WARN_MAJOR_VISITS = (
     "SELECT household_id, visited_on FROM {s}.ledger_visits WHERE household_id IN "
@@ -742,12 +752,10 @@ WARN_MAJOR_VISITS = (
     "AND household_id IN (WARN_IN_SCOPE)) ORDER BY notification_id"
 )
 WARN_SCOPED_FAILURES = (
-    "SELECT p.household_id, p.payment_id, p.failures, f.failed_on FROM {s}.ledger_payments p "
-    "JOIN {s}.ledger_warning_failures f ON f.payment_id = p.payment_id "
-    "WHERE p.failures > 0 AND p.household_id IN (WARN_IN_SCOPE)"
-)
-WARN_SCOPED_REGIONS = (
-    "SELECT h.household_id, h.region_code FROM {s}.ledger_households h WHERE WARN_SCOPE"
+    "SELECT p.household_id, h.region_code, p.payment_id, p.failures, f.failed_on "
+    "FROM {s}.ledger_payments p JOIN {s}.ledger_warning_failures f "
+    "ON f.payment_id = p.payment_id JOIN {s}.ledger_households h "
+    "ON h.household_id = p.household_id WHERE p.failures > 0 AND WARN_SCOPE"
 )
 WARN_SCOPED_CASES = (
     "SELECT c.warning_id, c.household_id, h.region_code, c.rule, c.reason, c.raised_on, "

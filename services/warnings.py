@@ -14,8 +14,8 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.errors import InvalidInputError, NotFoundError
 from domain.money import round_half_up
 from domain.policy.registry import REGISTRY
-from domain.policy.s30_visit_tiers import WEEK_DAYS, clock_start, visit_tier
-from domain.standards import CITY_CODE, StandardsBook, county_of
+from domain.policy.s30_visit_tiers import WEEK_DAYS, visit_tier
+from domain.standards import CITY_CODE, COUNTIES, StandardsBook, county_of
 from domain.warnings import (
     STATUSES,
     Finding,
@@ -172,16 +172,15 @@ def findings(
         for hid, items in _late_applications(ledger, on, books, region_prefix).items()
         if (household is None or hid == household) and (among is None or hid in among)
     }
+    params.update(_visit_cuts(ledger, on, region_prefix if household is None else None, books))
     clocks = rows(sql.WARN_VISIT_CLOCK)
     for r in clocks:
         regions[str(r["household_id"])] = str(r["region_code"])
     for items in late.values():
         regions[items[0]["household_id"]] = str(items[0]["region_code"])
-    others = set(bills) | set(categories) | set(employment) | set(majors) | set(failures)
-    if others - regions.keys():  # households not registered on `on`: read their regions
-        regions.update(
-            (str(r["household_id"]), str(r["region_code"])) for r in rows(sql.WARN_SCOPED_REGIONS)
-        )
+    for grouping in (bills, categories, employment, majors, failures):
+        for hid, found_rows in grouping.items():
+            regions[hid] = str(found_rows[0]["region_code"])
 
     def book_of(hid: str) -> StandardsBook:
         county = county_of(regions[hid])
@@ -212,10 +211,8 @@ def findings(
             if since is not None:
                 mine = referrals.get((hid, member), [])
                 add(hid, referrals_missing(member, since, mine, book_of(hid), on))
-    # §30 visit_overdue_long: one row per household registered on `on`. The rule is not
-    # asked where its clock started too recently for it to fire: `factor` intervals of
-    # the tier are at least `factor` x 7 days (weekly), x 28 (monthly), x 84 (quarterly).
-    factors: dict[str, int] = {}
+    # §30 visit_overdue_long: the households registered on `on` whose clock started
+    # before their tier's cut-off (`_visit_cuts`).
     for r in clocks:
         hid = str(r["household_id"])
         open_major = as_day(r["open_major"]) if r["open_major"] is not None else None
@@ -225,12 +222,6 @@ def findings(
         assert tier is not None
         last = as_day(r["last_visit"]) if r["last_visit"] is not None else None
         anchor = open_major if open_major is not None else as_day(r["start"])
-        county = regions[hid][:6]
-        if county not in factors:
-            factors[county] = int(book_of(hid).ratio("warning_visit_overdue_factor", on)[0])
-        shortest = timedelta(days=factors[county] * _SHORTEST_DAYS[tier[0]])
-        if clock_start(tier[0], last, anchor) + shortest >= on:
-            continue
         add(hid, visit_overdue_long(tier[0], last, anchor, book_of(hid), on))
     for hid, reported in sorted(majors.items()):
         for m in reported:
@@ -255,6 +246,28 @@ def findings(
                 ),
             )
     return found
+
+
+def _visit_cuts(
+    ledger: Ledger, on: date, region_prefix: str | None, books: dict[str, StandardsBook]
+) -> dict[str, date]:
+    """The latest day a §30 clock can have started on for visit_overdue_long to fire on
+    `on`, by tier: `factor` intervals are at least `factor` x 7 days (weekly), x 28
+    (monthly), x 84 (quarterly), with the smallest factor of the region's counties (one
+    household, `region_prefix` None: no cut-off). The rule decides on the rest."""
+    if region_prefix is None:
+        return {f"{tier}_cut": date.max for tier in _SHORTEST_DAYS}
+    counties = [c for c in COUNTIES if c.startswith(region_prefix) or region_prefix.startswith(c)]
+    factor = 0
+    for n, county in enumerate(counties):
+        if county not in books:
+            books[county] = ledger.app.standards_book(county)
+        found = int(books[county].ratio("warning_visit_overdue_factor", on)[0])
+        factor = found if n == 0 else min(factor, found)
+    return {
+        f"{tier}_cut": on - timedelta(days=max(factor, 0) * days)
+        for tier, days in _SHORTEST_DAYS.items()
+    }
 
 
 def _late_applications(
