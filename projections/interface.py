@@ -194,12 +194,19 @@ class ViewStore(TrackingRecorder, ABC):
 
     @abstractmethod
     def query(
-        self, statement: str, params: dict[str, Any], *, plan_each: bool = False
+        self,
+        statement: str,
+        params: dict[str, Any],
+        *,
+        plan_each: bool = False,
+        compile_plan: bool = True,
     ) -> list[dict[str, Any]]:
         """Run one of projections/sql.py's read queries; integers come back as int.
         `plan_each`: plan it for these parameters every time (PostgreSQL: never a
         prepared statement's generic plan, which for a search cannot tell a common name
-        from a rare one and scans every row for the rare)."""
+        from a rare one and scans every row for the rare). `compile_plan` False:
+        PostgreSQL's JIT off for this read (a large plan's estimated cost sets it off,
+        and compiling takes longer than the warnings' reads themselves)."""
 
     # The PIPL trail of personal-data reads (not derived from events either).
 

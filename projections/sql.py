@@ -660,9 +660,10 @@ WARN_IN_SCOPE = "SELECT h.household_id FROM {s}.ledger_households h WHERE WARN_S
 # only for the members who were ever recorded so by :on). Per household index probes
 # and one hashed list of the severe: a plan that does not hang on the statistics. Only
 # the households whose clock started before their tier's cut-off (services/warnings.py:
-# the evaluation date less the fewest days the factor's intervals can have) come back.
+# the evaluation date less the fewest days the factor's intervals can have) come back
+# (MATERIALIZED: each household's probes made once, not again for the cut-off).
 WARN_VISIT_CLOCK = (
-    "SELECT * FROM ("
+    "WITH k AS MATERIALIZED ("
     "SELECT h.household_id, h.region_code, (SELECT MIN(c.effective_from) "
     "FROM {s}.ledger_categories c WHERE c.household_id = h.household_id) AS start, "
     "(SELECT MAX(v.visited_on) FROM {s}.ledger_visits v WHERE v.household_id = h.household_id "
@@ -685,7 +686,8 @@ WARN_VISIT_CLOCK = (
     "AS severe FROM {s}.ledger_households h WHERE WARN_SCOPE AND EXISTS (SELECT 1 "
     "FROM {s}.ledger_categories r WHERE r.household_id = h.household_id "
     "AND r.effective_from <= :on AND (r.effective_to IS NULL OR :on < r.effective_to))"
-    ") k WHERE CASE WHEN open_major IS NOT NULL THEN CASE WHEN last_visit IS NOT NULL "
+    ") SELECT * FROM k WHERE CASE WHEN open_major IS NOT NULL THEN CASE WHEN last_visit "
+    "IS NOT NULL "
     "AND last_visit > open_major THEN last_visit ELSE open_major END < :weekly_cut "
     "WHEN severe = 1 THEN COALESCE(last_visit, start) < :monthly_cut "
     "ELSE COALESCE(last_visit, start) < :quarterly_cut END"

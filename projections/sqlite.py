@@ -402,7 +402,12 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             ]
 
     def query(
-        self, statement: str, params: dict[str, Any], *, plan_each: bool = False
+        self,
+        statement: str,
+        params: dict[str, Any],
+        *,
+        plan_each: bool = False,
+        compile_plan: bool = True,
     ) -> list[dict[str, Any]]:
         # SQLite plans every statement as it is run (plan_each changes nothing).
         self.check_available(statement)

@@ -130,7 +130,7 @@ def findings(
     }
 
     def rows(statement: str) -> list[dict[str, Any]]:
-        found = ledger.views.query(sql.warn_scoped(statement, scope), params)
+        found = ledger.views.query(sql.warn_scoped(statement, scope), params, compile_plan=False)
         if among is None:
             return found
         return [r for r in found if str(r["household_id"]) in among]
