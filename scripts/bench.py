@@ -923,6 +923,13 @@ def run_bench(
                 f"{http['errors']} errors; under {WARNINGS_COUNTY_P99_MS:.0f} ms: "
                 + ("yes" if http["p99_ms"] < WARNINGS_COUNTY_P99_MS else "NO")
             )
+            what_if = row.extra["what_if"]
+            console.print(
+                f"what-if of a dibao rise over the same city: {what_if['seconds']:.1f} s, "
+                f"{what_if['households_considered']:,} households considered, "
+                f"{what_if['households_changing_amount']:,} changing amount, "
+                f"{what_if['annual_cost_difference']} a year more"
+            )
     if replay is not None and load is not None:
         console.print(
             f"replay known now: {replay.extra['known_now_ms_fast']:.1f} ms the ledger's way, "

@@ -8,6 +8,7 @@ is recorded. A §17 cap change is refused: the what-if prices monthly amounts, n
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -209,7 +210,9 @@ def simulate(
     changed_category: list[dict[str, Any]] = []
     for hid in sorted(candidates, key=str):
         current = ledger.app.household(hid)
-        trial = ledger.app.household(hid)  # a second copy, changed in memory only
+        # A second copy, changed in memory only (copied: loading it again would check
+        # its hash chain again, most of the what-if's time).
+        trial = copy.deepcopy(current)
         book = proposed.book(trial.region_code)
         trial.adjust_entitlements(book, actor=SIMULATION_ACTOR, reason="simulation")
         county = county_of(trial.region_code)
