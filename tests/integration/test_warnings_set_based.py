@@ -1,4 +1,4 @@
-"""Early warnings evaluated set-based (issue 21): the views' WARN_ queries and the rules
+"""Early warnings evaluated set-based: the views' WARN_ queries and the rules
 of domain/warnings.py give, on the demo city and on both backends, the very findings of
 the per-household evaluation they replaced (kept here as the reference: every rule of
 POLICY ch. 12, §1, §3, §21, §30 for every household, from the care view's rows read
