@@ -1,6 +1,6 @@
 """`ledger`: serve, token, demo, import, import-bills, import-check-answers,
-import-life-events, replay, verify, checkpoint-key, checkpoint, rebuild, bench (typer +
-rich)."""
+import-life-events, import-statement, replay, verify, checkpoint-key, checkpoint, rebuild,
+bench (typer + rich)."""
 
 from __future__ import annotations
 
@@ -272,6 +272,56 @@ def payment_run(
             f"{format_yuan(row['committed_fen'])} = {format_yuan(row['earlier_fen'])} + "
             f"{format_yuan(row['this_run_fen'])}; {limit}; {row['status']}{held}"
         )
+
+
+@cli.command("import-statement")
+def import_statement_command(
+    path: Annotated[Path, typer.Argument(help="a camt.053.001.02 or camt.054.001.02 file")],
+    actor: Annotated[str, typer.Option(help="who imports it (recorded)")] = "finance-cli",
+    as_of: Annotated[
+        str | None, typer.Option(help="the day late payments are counted to (default today)")
+    ] = None,
+) -> None:
+    """Import the bank's statement: match each entry to its payment by end-to-end id and
+    amount, record paid and returned, list what finance must look at (the same file again
+    records nothing)."""
+    from services.clock import beijing_today
+    from services.statements import import_statement, statement_exceptions
+
+    settings = _settings()
+    ledger = _open(settings)
+    try:
+        result = import_statement(ledger, path.read_bytes(), actor)
+        listed = statement_exceptions(
+            ledger,
+            date.fromisoformat(as_of) if as_of else beijing_today(),
+            settings.statement_late_days,
+        )
+    except LedgerError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    counts = result.counts()
+    word = "imported" if result.recorded else "imported before: nothing recorded"
+    typer.echo(
+        f"statement {result.statement_id} ({result.message}) {word}: "
+        f"{counts['entries']} entries; {counts['paid']} paid ({counts['paid_amount']}), "
+        f"{counts['returned']} returned ({counts['returned_amount']}), "
+        f"{counts['already_recorded']} answered before, {counts['pending']} pending; "
+        f"{counts['unmatched']} unmatched, {counts['amount_mismatch']} amount mismatches, "
+        f"{counts['contradicts']} contradicting"
+    )
+    for item in result.exceptions:
+        typer.echo(
+            f"  {item['kind']} entry {item['entry_id']} (line {item['line']}) "
+            f"{format_yuan(item['amount_fen'])}: {item['why']}"
+        )
+    late = listed["late"]
+    typer.echo(
+        f"payments with no entry {listed['late_days']} days after their run: {len(late)}"
+        + (f" ({format_yuan(sum(int(r['amount_fen']) for r in late))})" if late else "")
+    )
 
 
 @cli.command()

@@ -1,8 +1,9 @@
 """The bank's statement as ISO 20022 XML: camt.053.001.02 (bank-to-customer statement)
 and camt.054.001.02 (debit/credit notification: the status of the payments), read and
-checked against the official XSDs vendored in `services/xsd/` (see its SOURCE.md), with
-the `lxml` library (libxml2's schema validator). And the same messages written, for the demo city, the tests and
-`ledger bench` (what a bank sends back for a run's pain.001).
+checked against the official XSDs vendored in `services/xsd/` (see its SOURCE.md) with
+the `lxml` library (libxml2's schema validator: a 100,000-entry statement in seconds,
+and each error with its line). And the same messages written, for the demo city, the
+tests and `ledger bench` (what a bank sends back for a run's pain.001).
 
 What is read of each entry (`Ntry`) of the statement (`Stmt`) or notification (`Ntfctn`):
 

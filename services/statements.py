@@ -303,9 +303,7 @@ def _unmatched(entry: Entry) -> str:
     return f"no payment has the end-to-end id {entry.end_to_end_id}"
 
 
-def _exception(
-    entry: Entry, kind: str, payment: dict[str, Any] | None, why: str
-) -> dict[str, Any]:
+def _exception(entry: Entry, kind: str, payment: dict[str, Any] | None, why: str) -> dict[str, Any]:
     return {
         "entry_id": entry.entry_id,
         "kind": kind,

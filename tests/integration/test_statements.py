@@ -44,7 +44,7 @@ def the_bank_answers(rows):
     """The bank's statement of February's run: the first paid as sent, the second
     booked at 1,105.00 instead of 1,150.00, the third credited back (AC04, the account
     closed), and one entry the ledger never sent (300.00)."""
-    first, second, third = rows
+    _, second, third = rows
     return statement_for_run(
         rows,
         "STMT-2025-02-28",
