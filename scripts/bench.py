@@ -784,14 +784,17 @@ def bench_checkpoint(settings: Settings, households: int) -> Row:
 # The workloads `ledger bench --only` can pick, in the order they run.
 WORKLOADS = (
     "import", "writes", "payments", "replay", "memory", "api", "checkpoint", "search",
-    "replication", "budgets",
+    "replication", "budgets", "statements",
 )  # fmt: skip
 SEARCH_P99_MS = 50.0  # the workspace's search, on 100,000 households (docs/WORKSPACE.md)
-# `ledger bench` with no --only: all but the search, whose city of 100,000 households
-# takes minutes (`ledger bench --only search`), the replication's, which makes
-# PostgreSQL clusters of its own (`ledger bench --only replication`), and the run with
-# budgets, two more payment cities (`ledger bench --only budgets`).
-DEFAULT_WORKLOADS = tuple(w for w in WORKLOADS if w not in ("search", "replication", "budgets"))
+# `ledger bench` with no --only: all but the search and the statements, whose cities of
+# 100,000 households take minutes (`ledger bench --only search`, `--only statements`),
+# the replication's, which makes PostgreSQL clusters of its own (`ledger bench --only
+# replication`), and the run with budgets, two more payment cities (`ledger bench --only
+# budgets`).
+DEFAULT_WORKLOADS = tuple(
+    w for w in WORKLOADS if w not in ("search", "replication", "budgets", "statements")
+)
 
 
 def run_bench(
@@ -805,6 +808,7 @@ def run_bench(
     api_workers: int = 2,
     memory_households: tuple[int, int] | None = None,
     search_households: int = 100_000,
+    statement_entries: int = 100_000,
     report_path: str,
     console: Console,
     only: Sequence[str] = DEFAULT_WORKLOADS,
@@ -843,6 +847,10 @@ def run_bench(
         from scripts.bench_replication import bench_replication
 
         rows.extend(bench_replication())
+    if "statements" in only:
+        from scripts.bench_statements import bench_statements
+
+        rows.extend(bench_statements(settings, statement_entries))
     table = Table(title=f"ledger bench ({backend})")
     for column in ("workload", "ledger", "plain", "ratio", "floor", "how"):
         table.add_column(column)
@@ -891,6 +899,16 @@ def run_bench(
             + f"; under {SEARCH_P99_MS:.0f} ms: "
             + ("yes" if all(r.fast < SEARCH_P99_MS for r in searched) else "NO")
         )
+    for row in rows:
+        if row.workload.startswith("statement import"):
+            steps = ", ".join(f"{k} {v:.2f} s" for k, v in row.extra["steps_seconds"].items())
+            counts = row.extra["counts"]
+            console.print(
+                f"{row.workload}: {row.extra['seconds']:.2f} s ({steps}); {counts['paid']:,} "
+                f"paid, {counts['returned']:,} returned, {counts['amount_mismatch']:,} amount "
+                f"mismatches, {counts['unmatched']:,} unmatched; the same file again "
+                f"{row.extra['re_import_seconds']:.2f} s, nothing recorded"
+            )
     if replay is not None and load is not None:
         console.print(
             f"replay known now: {replay.extra['known_now_ms_fast']:.1f} ms the ledger's way, "
@@ -906,6 +924,7 @@ def run_bench(
         "plain_households": plain_households,
         "replay_events": replay_events,
         "search_households": search_households if "search" in only else None,
+        "statement_entries": statement_entries if "statements" in only else None,
         "only": [w for w in WORKLOADS if w in only],
         "machine": {
             "python": platform.python_version(),

@@ -969,6 +969,9 @@ def bench(
     search_households: Annotated[
         int, typer.Option(help="households in the search workload's city")
     ] = 100_000,
+    statement_entries: Annotated[
+        int, typer.Option(help="entries in the statements workload's camt.053")
+    ] = 100_000,
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
@@ -976,8 +979,8 @@ def bench(
         list[str] | None,
         typer.Option(
             help="run only this workload (repeatable): import, writes, payments, replay, "
-            "memory, api, checkpoint, search, replication, budgets (the last three only "
-            "when asked)"
+            "memory, api, checkpoint, search, replication, budgets, statements (the last "
+            "four only when asked)"
         ),
     ] = None,
 ) -> None:
@@ -1004,6 +1007,7 @@ def bench(
         settings,
         memory_households=sizes,
         search_households=search_households,
+        statement_entries=statement_entries,
         payment_households=payment_households,
         import_households=import_households,
         api_seconds=api_seconds,
