@@ -35,12 +35,12 @@ def _statement(rows: list[dict[str, Any]]) -> bytes:
     amounts = {
         str(r["payment_id"]): int(r["amount_fen"]) + 1
         for n, r in enumerate(rows)
-        if n % MISMATCH_EVERY == MISMATCH_EVERY - 1
+        if n % MISMATCH_EVERY == 150
     }
     returns = {
         str(r["payment_id"]): ("AC04", "账户已销户")
         for n, r in enumerate(rows)
-        if n % RETURN_EVERY == RETURN_EVERY // 2
+        if n % RETURN_EVERY == 100
     }
     extra = [
         BankEntry(f"BENCH-X{n}", f"NOTOURS{n}", 12_345, BOOKED)

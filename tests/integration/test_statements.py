@@ -242,3 +242,67 @@ def test_the_plain_lookup_finds_what_the_bulk_lookup_finds(ledger):
         k: v["amount_fen"] for k, v in plain.items()
     }
     assert end_to_end_id_for(rows[0]["payment_id"]) == rows[0]["payment_id"].replace("-", "")
+
+
+@pytest.fixture
+def env(settings, monkeypatch):
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEDGER_SECRET", settings.secret.get_secret_value())
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("LEDGER_STATEMENT_LATE_DAYS", "5")
+    return settings
+
+
+def test_ledger_import_statement_prints_the_counts(env, tmp_path):
+    """`ledger import-statement FILE` prints what the import recorded and what finance
+    must look at; the same file again records nothing; a bad file exits 1 naming the
+    element."""
+    from typer.testing import CliRunner
+
+    from scripts.cli import cli
+    from services.ledger import Ledger
+
+    ledger = Ledger.open(env)
+    try:
+        _, rows = three_households(ledger)
+        data = the_bank_answers(rows)
+    finally:
+        ledger.close()
+    path = tmp_path / "statement.xml"
+    path.write_bytes(data)
+    args = ["import-statement", str(path), "--as-of", "2025-03-03"]
+    first = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert (
+        "statement STMT-2025-02-28 (camt.053.001.02) imported: 4 entries; 1 paid (1250.00), "
+        "1 returned (1050.00), 0 answered before, 0 pending; 1 unmatched, 1 amount "
+        "mismatches, 0 contradicting"
+    ) in first.output
+    assert "payments with no entry 5 days after their run: 1 (1150.00)" in first.output
+    again = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert "imported before: nothing recorded" in again.output
+    path.write_bytes(data.replace(b">1250.00<", b">1,250.00<"))
+    bad = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert bad.exit_code == 1
+    assert "/Document/BkToCstmrStmt/Stmt/Ntry[1]/Amt" in bad.output.replace("\n", "")
+
+
+def test_ledger_bench_only_statements(env, tmp_path):
+    """`ledger bench --only statements` at 200 entries: the import and the matching
+    beside the plain way; the 101st line credited back, the 151st of another amount,
+    one entry unmatched, the other 198 paid."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from scripts.cli import cli
+
+    report = tmp_path / "bench.json"
+    args = ["bench", "--only", "statements", "--statement-entries", "200", "--report", str(report)]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    found = {w["workload"]: w for w in json.loads(report.read_text())["workloads"]}
+    imported = found["statement import (201 entries)"]
+    assert imported["counts"]["paid"] == 198 and imported["counts"]["returned"] == 1
+    assert (imported["counts"]["unmatched"], imported["counts"]["amount_mismatch"]) == (1, 1)
+    assert found["statement matching (200 end-to-end ids)"]["plain_n"] == 200
