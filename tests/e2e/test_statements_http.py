@@ -71,3 +71,12 @@ def test_a_statement_posted_records_the_answers_and_lists_the_rest(server):
         2,
         "1250.00",
     )
+    # Finance's payment runs page shows the same (the words in Chinese first).
+    bearer = server.token(*FIN)["Authorization"].removeprefix("Bearer ")
+    page = server.client.get("/ui/payments", headers={"Cookie": f"ledger_session={bearer}"})
+    assert page.status_code == 200
+    assert item["entry_id"] in page.text and "金额不符" in page.text
+    assert "超过 5 天无银行记录的支付" in page.text
+    auditor = server.token("auditor-zhao", "auditor")["Authorization"].removeprefix("Bearer ")
+    seen = server.client.get("/ui/payments", headers={"Cookie": f"ledger_session={auditor}"}).text
+    assert item["entry_id"] not in seen  # the statements' section is finance's
