@@ -152,6 +152,12 @@ def validate(data: bytes) -> tuple[str, Any]:
         document = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
         raise StatementError(f"the file is not XML: {error}", "statement") from None
+    if document.getroottree().docinfo.doctype:
+        raise StatementError(
+            "the file has a document type declaration (<!DOCTYPE ...>); a statement has "
+            "none (nothing recorded)",
+            "statement",
+        )
     namespace = etree.QName(document).namespace or ""
     message = namespace.removeprefix(_NS)
     if not namespace.startswith(_NS) or message not in MESSAGES:
@@ -161,7 +167,11 @@ def validate(data: bytes) -> tuple[str, Any]:
             "statement",
         )
     checker = schema(message)
-    if not checker.validate(document):
+    try:
+        valid = checker.validate(document)
+    except etree.XMLSchemaValidateError as error:  # libxml2 gave up on the document
+        raise StatementError(f"{message}: the schema check failed: {error}", "statement") from None
+    if not valid:
         error = checker.error_log[0]
         path = _readable(document, error.path or "")
         text = _BRACES.sub("", error.message)
