@@ -52,7 +52,7 @@ def _statement(rows: list[dict[str, Any]]) -> bytes:
 
 
 def bench_statements(settings: Settings, entries: int) -> list[Row]:
-    plain_n = max(20, min(2000, entries // 50))
+    plain_n = max(20, min(500, entries // 50))
     households = entries + 10 * plain_n  # one grant each ten: the feed has room to spare
     with scratch(settings, "stmt") as s:
         ledger = Ledger.open(s)
