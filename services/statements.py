@@ -14,13 +14,14 @@ its payment by end-to-end id (the payment id the pain.001 wrote) and amount:
   are kept as the statement's exceptions, for finance; pending (PDNG) and information
   (INFO) entries record nothing.
 
-All of it is one transaction: the answers, written to the payment ledgers without
-loading them (chained to the heads the payments view knows, like the payment run), and
-the statement's own stream, whose id is derived from the statement's id. So a statement
-imported twice records once (the same content: nothing new; other content under the
-same id: refused, naming it); an entry already answered (by the API, or by a
-notification before the day's statement) records nothing again; and a file refused by
-the schema or the rules records nothing at all.
+The answers are written to the payment ledgers without loading them (chained to the
+heads the payments view knows, like the payment run), 2,000 a transaction, with the
+statement's own stream (its id derived from the statement's id) in the last. So a
+statement imported twice records once (the same content: nothing new; other content
+under the same id: refused, naming it); an entry already answered (by the API, or by a
+notification before the day's statement) records nothing again; an import cut short is
+finished by importing the file again; and a file refused by the schema or the rules
+records nothing at all.
 
 `statement_exceptions` lists for finance the exceptions of every statement imported,
 and the payments sent (in a run's pain.001, with an account) that no entry has answered
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from services.ledger import Ledger
 
 CHUNK = 500  # ids per `IN (...)` of the bulk lookups
+WRITE_BATCH = 2000  # answers per transaction
 PAYER_ACCOUNT = "330400000000000000"  # the programme's paying account (the pain.001's debtor)
 
 
@@ -181,7 +183,7 @@ def import_statement(
         plan = _plan(ledger, statement, actor, plain=plain)
         planned = time.perf_counter()
         try:
-            ledger.app.events.put([*plan.events, plan.statement_event])
+            _write(ledger, [*plan.events, plan.statement_event])
         except IntegrityError:
             continue  # another writer got to a ledger or to this statement: plan again
         written = time.perf_counter()
@@ -194,6 +196,16 @@ def import_statement(
         }
         return plan.result
     raise ConflictError("the payment ledgers changed concurrently too often; import again")
+
+
+def _write(ledger: Ledger, events: list[Any]) -> None:
+    """`WRITE_BATCH` events a transaction, the statement's own event with the last: one
+    transaction of 100,000 answers took PostgreSQL many minutes (`ledger bench --only
+    statements`), batches of the payment run's size do not. An import cut short has
+    written some answers and not the statement: the file imported again finds them
+    answered (`already_recorded`) and writes the rest and the statement."""
+    for start in range(0, len(events), WRITE_BATCH):
+        ledger.app.events.put(events[start : start + WRITE_BATCH])
 
 
 @dataclass

@@ -306,3 +306,37 @@ def test_ledger_bench_only_statements(env, tmp_path):
     assert imported["counts"]["paid"] == 198 and imported["counts"]["returned"] == 1
     assert (imported["counts"]["unmatched"], imported["counts"]["amount_mismatch"]) == (1, 1)
     assert found["statement matching (200 end-to-end ids)"]["plain_n"] == 200
+
+
+def test_an_import_cut_short_is_finished_by_importing_the_file_again(ledger, monkeypatch):
+    """One answer a transaction, and the process dies after the first (the event store
+    refuses the second write): the 1,250.00 is recorded paid, the statement is not. The
+    same file again finds it answered (`already_recorded` 1), records the return of the
+    1,050.00 and the statement with its two exceptions; the chains verify."""
+    import services.statements as statements
+
+    _, rows = three_households(ledger)
+    data = the_bank_answers(rows)
+    monkeypatch.setattr(statements, "WRITE_BATCH", 1)
+    put = ledger.app.events.put
+    calls = []
+
+    def dies_after_one(events):
+        calls.append(len(events))
+        if len(calls) > 1:
+            raise RuntimeError("the process died")
+        return put(events)
+
+    monkeypatch.setattr(ledger.app.events, "put", dies_after_one)
+    with pytest.raises(RuntimeError):
+        import_statement(ledger, data, FIN)
+    monkeypatch.setattr(ledger.app.events, "put", put)
+    statuses = {r["payment_id"]: r["status"] for r in feed(ledger, "2025-02")}
+    assert [statuses[r["payment_id"]] for r in rows] == ["paid", "scheduled", "scheduled"]
+    assert statement_exceptions(ledger, date(2025, 3, 3), 5)["statements"] == []
+    result = import_statement(ledger, data, FIN)
+    assert (result.recorded, result.already, result.paid, result.returned) == (True, 1, 0, 1)
+    assert len(result.exceptions) == 2
+    statuses = {r["payment_id"]: r["status"] for r in feed(ledger, "2025-02")}
+    assert [statuses[r["payment_id"]] for r in rows] == ["paid", "scheduled", "returned"]
+    assert ledger.verify().ok
