@@ -310,24 +310,11 @@ class PaymentLedger(Chained):
         payment = self.payments.get(payment_id)
         if payment is None:
             raise NotFoundError(f"no payment {payment_id}", "payment_id")
-        if status not in ACK_STATUSES:
-            raise InvalidInputError("status must be paid, failed or returned", "status")
         reason = reason.strip() if isinstance(reason, str) else ""
-        if len(reason) > MAX_REASON:
-            raise InvalidInputError(f"reason must be at most {MAX_REASON} characters", "reason")
-        if reason and status != "returned":
-            raise InvalidInputError("a reason is given with a return (status returned)", "reason")
-        if payment.status == status and payment.bank_reference == bank_reference:
+        if not answer_changes(
+            payment_id, payment.status, payment.bank_reference, status, bank_reference, reason
+        ):
             return False
-        if payment.status == "cancelled":
-            raise ConflictError(f"payment {payment_id} is cancelled", "payment_id")
-        allowed = {"scheduled": ACK_STATUSES, "paid": ("returned",)}.get(payment.status, ())
-        if status not in allowed:
-            raise ConflictError(
-                f"payment {payment_id} is already {payment.status}"
-                f" (bank reference {payment.bank_reference}); {status} contradicts it",
-                "status",
-            )
         given: dict[str, Any] = {"reason": reason} if status == "returned" else {}
         self.trigger_event(
             self.PaymentReturned if status == "returned" else self.PaymentAcknowledged,
@@ -340,6 +327,39 @@ class PaymentLedger(Chained):
             **given,
         )
         return True
+
+
+def answer_changes(
+    payment_id: str,
+    current: str,
+    current_reference: str | None,
+    status: str,
+    bank_reference: str,
+    reason: str = "",
+) -> bool:
+    """Whether the bank's answer `status` (with `bank_reference`, a return's `reason`)
+    on a payment now `current` is new (True), the same answer again (False), or wrong or
+    contradicting (InvalidInputError, ConflictError). The one rule of the answers, for
+    one answer over the API and for a statement's many written without loading the
+    ledgers (services/statements.py)."""
+    if status not in ACK_STATUSES:
+        raise InvalidInputError("status must be paid, failed or returned", "status")
+    if len(reason) > MAX_REASON:
+        raise InvalidInputError(f"reason must be at most {MAX_REASON} characters", "reason")
+    if reason and status != "returned":
+        raise InvalidInputError("a reason is given with a return (status returned)", "reason")
+    if current == status and current_reference == bank_reference:
+        return False
+    if current == "cancelled":
+        raise ConflictError(f"payment {payment_id} is cancelled", "payment_id")
+    allowed = {"scheduled": ACK_STATUSES, "paid": ("returned",)}.get(current, ())
+    if status not in allowed:
+        raise ConflictError(
+            f"payment {payment_id} is already {current}"
+            f" (bank reference {current_reference}); {status} contradicts it",
+            "status",
+        )
+    return True
 
 
 @dataclass

@@ -149,6 +149,16 @@ _CREATE = (
     "ON {s}.ledger_payment_answers (payment_id)",
     "CREATE INDEX IF NOT EXISTS ledger_payment_answers_ledger "
     "ON {s}.ledger_payment_answers (ledger_id)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_statements (statement_id text PRIMARY KEY, "
+    "message text NOT NULL, created_at text NOT NULL, entries integer NOT NULL, "
+    "paid integer NOT NULL, paid_fen bigint NOT NULL, returned integer NOT NULL, "
+    "returned_fen bigint NOT NULL, already integer NOT NULL, pending integer NOT NULL, "
+    "exceptions integer NOT NULL, imported_on date NOT NULL, actor text NOT NULL, "
+    "notification_id bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.ledger_statement_exceptions (entry_id text PRIMARY KEY, "
+    "statement_id text NOT NULL, kind text NOT NULL, end_to_end_id text, payment_id text, "
+    "household_id text, amount_fen bigint NOT NULL, expected_fen bigint, booked_on text, "
+    "why text NOT NULL, notification_id bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.ledger_means (notification_id bigint PRIMARY KEY, "
     "household_id uuid NOT NULL, effective_on date NOT NULL, category text NOT NULL, "
     "annual_income_fen bigint NOT NULL, household_size integer NOT NULL)",

@@ -25,6 +25,7 @@ from projections import (
     payment_trail,
     payments,
     search,
+    statements,
     warnings,
 )
 from projections.interface import Op, PositionMoved, ViewStore
@@ -53,6 +54,9 @@ VIEWS: dict[str, ViewSpec] = {
     ),
     payment_trail.NAME: ViewSpec(
         payment_trail.NAME, payment_trail.TABLES, payment_trail.TOPICS, payment_trail.ops_for
+    ),
+    statements.NAME: ViewSpec(
+        statements.NAME, statements.TABLES, statements.TOPICS, statements.ops_for
     ),
     # Indexes ID numbers under a key: this spec refuses to (`bound_views` binds the key).
     search.NAME: ViewSpec(search.NAME, search.TABLES, search.TOPICS, search.unbound),

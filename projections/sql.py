@@ -314,6 +314,21 @@ WRITES: dict[str, tuple[str, ...]] = {
         "status, bank_reference, reason, answered_at, actor) VALUES (:notification_id, "
         ":ledger_id, :payment_id, :status, :bank_reference, :reason, :answered_at, :actor)",
     ),
+    # statements view (projections/statements.py)
+    "statement": (
+        "INSERT INTO {s}.ledger_statements (statement_id, message, created_at, entries, paid, "
+        "paid_fen, returned, returned_fen, already, pending, exceptions, imported_on, actor, "
+        "notification_id) VALUES (:statement_id, :message, :created_at, :entries, :paid, "
+        ":paid_fen, :returned, :returned_fen, :already, :pending, :exceptions, :imported_on, "
+        ":actor, :notification_id)",
+    ),
+    "statement_exception": (
+        "INSERT INTO {s}.ledger_statement_exceptions (entry_id, statement_id, kind, "
+        "end_to_end_id, payment_id, household_id, amount_fen, expected_fen, booked_on, why, "
+        "notification_id) VALUES (:entry_id, :statement_id, :kind, :end_to_end_id, "
+        ":payment_id, :household_id, :amount_fen, :expected_fen, :booked_on, :why, "
+        ":notification_id) ON CONFLICT (entry_id) DO NOTHING",
+    ),
     # warnings view
     "warn_means": (
         "INSERT INTO {s}.ledger_warning_means (notification_id, household_id, effective_on, "
@@ -566,6 +581,27 @@ FEED_PAGE = (
 )
 FEED_RUN = "SELECT * FROM {s}.ledger_payments WHERE run_period = :period ORDER BY feed_seq"
 PAYMENT_BY_ID = "SELECT * FROM {s}.ledger_payments WHERE payment_id = :payment_id"
+# Bank statements (services/statements.py): the payments a statement's end-to-end ids
+# name, the ledgers they are in, the statements and exceptions imported, the payments
+# sent and not answered. `:ids` is expanded to one parameter per id by the caller.
+STATEMENT_PAYMENTS = (
+    "SELECT payment_id, household_id, amount_fen, status, bank_reference "
+    "FROM {s}.ledger_payments WHERE payment_id IN (:ids)"
+)
+STATEMENT_LEDGERS = (
+    "SELECT ledger_id, household_id, version, chain_head FROM {s}.ledger_payment_ledgers "
+    "WHERE ledger_id IN (:ids)"
+)
+STATEMENTS = "SELECT * FROM {s}.ledger_statements ORDER BY notification_id"
+STATEMENT_EXCEPTIONS = (
+    "SELECT * FROM {s}.ledger_statement_exceptions ORDER BY notification_id, entry_id"
+)
+STATEMENT_UNANSWERED = (
+    "SELECT payment_id, household_id, run_period, programme, member_id, period, kind, "
+    "amount_fen, payee_name FROM {s}.ledger_payments WHERE status = 'scheduled' "
+    "AND amount_fen > 0 AND account_number IS NOT NULL AND run_period <= :last_period "
+    "ORDER BY feed_seq"
+)
 RECONCILIATION = (
     "SELECT status, COUNT(*) AS payments, SUM(amount_fen) AS amount_fen, "
     "SUM(recovered_fen) AS recovered_fen FROM {s}.ledger_payments "

@@ -170,6 +170,17 @@ class SQLiteViewStore(SQLiteTrackingRecorder, ViewStore):
             "ON ledger_payment_answers (payment_id)",
             "CREATE INDEX IF NOT EXISTS ledger_payment_answers_ledger "
             "ON ledger_payment_answers (ledger_id)",
+            "CREATE TABLE IF NOT EXISTS ledger_statements (statement_id TEXT PRIMARY KEY, "
+            "message TEXT NOT NULL, created_at TEXT NOT NULL, entries INTEGER NOT NULL, "
+            "paid INTEGER NOT NULL, paid_fen INTEGER NOT NULL, returned INTEGER NOT NULL, "
+            "returned_fen INTEGER NOT NULL, already INTEGER NOT NULL, pending INTEGER NOT NULL, "
+            "exceptions INTEGER NOT NULL, imported_on TEXT NOT NULL, actor TEXT NOT NULL, "
+            "notification_id INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS ledger_statement_exceptions ("
+            "entry_id TEXT PRIMARY KEY, statement_id TEXT NOT NULL, kind TEXT NOT NULL, "
+            "end_to_end_id TEXT, payment_id TEXT, household_id TEXT, "
+            "amount_fen INTEGER NOT NULL, expected_fen INTEGER, booked_on TEXT, "
+            "why TEXT NOT NULL, notification_id INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS ledger_means (notification_id INTEGER PRIMARY KEY, "
             "household_id TEXT NOT NULL, effective_on TEXT NOT NULL, category TEXT NOT NULL, "
             "annual_income_fen INTEGER NOT NULL, household_size INTEGER NOT NULL)",

@@ -784,16 +784,17 @@ def bench_checkpoint(settings: Settings, households: int) -> Row:
 # The workloads `ledger bench --only` can pick, in the order they run.
 WORKLOADS = (
     "import", "writes", "payments", "replay", "memory", "api", "checkpoint", "search",
-    "replication", "budgets", "warnings",
+    "replication", "budgets", "warnings", "statements",
 )  # fmt: skip
 SEARCH_P99_MS = 50.0  # the workspace's search, on 100,000 households (docs/WORKSPACE.md)
 WARNINGS_COUNTY_P99_MS = 200.0  # the goal of GET /warnings for a county (docs/WARNINGS.md)
-# `ledger bench` with no --only: all but the search and the warnings, whose cities of
-# 100,000 households take minutes (`ledger bench --only search`, `--only warnings`), the
-# replication's, which makes PostgreSQL clusters of its own (`--only replication`), and
-# the run with budgets, two more payment cities (`ledger bench --only budgets`).
+# `ledger bench` with no --only: all but the search, the warnings and the statements,
+# whose cities or files of 100,000 take minutes (`ledger bench --only search`, `--only
+# warnings`, `--only statements`), the replication's, which makes PostgreSQL clusters of
+# its own (`--only replication`), and the run with budgets, two more payment cities
+# (`ledger bench --only budgets`).
 DEFAULT_WORKLOADS = tuple(
-    w for w in WORKLOADS if w not in ("search", "replication", "budgets", "warnings")
+    w for w in WORKLOADS if w not in ("search", "replication", "budgets", "warnings", "statements")
 )
 
 
@@ -809,6 +810,7 @@ def run_bench(
     memory_households: tuple[int, int] | None = None,
     search_households: int = 100_000,
     warning_households: int = 100_000,
+    statement_entries: int = 100_000,
     report_path: str,
     console: Console,
     only: Sequence[str] = DEFAULT_WORKLOADS,
@@ -863,6 +865,10 @@ def run_bench(
                 found,
             )
         )
+    if "statements" in only:
+        from scripts.bench_statements import bench_statements
+
+        rows.extend(bench_statements(settings, statement_entries))
     table = Table(title=f"ledger bench ({backend})")
     for column in ("workload", "ledger", "plain", "ratio", "floor", "how"):
         table.add_column(column)
@@ -930,6 +936,16 @@ def run_bench(
                 f"{what_if['households_changing_amount']:,} changing amount, "
                 f"{what_if['annual_cost_difference']} a year more"
             )
+    for row in rows:
+        if row.workload.startswith("statement import"):
+            steps = ", ".join(f"{k} {v:.2f} s" for k, v in row.extra["steps_seconds"].items())
+            counts = row.extra["counts"]
+            console.print(
+                f"{row.workload}: {row.extra['seconds']:.2f} s ({steps}); {counts['paid']:,} "
+                f"paid, {counts['returned']:,} returned, {counts['amount_mismatch']:,} amount "
+                f"mismatches, {counts['unmatched']:,} unmatched; the same file again "
+                f"{row.extra['re_import_seconds']:.2f} s, nothing recorded"
+            )
     if replay is not None and load is not None:
         console.print(
             f"replay known now: {replay.extra['known_now_ms_fast']:.1f} ms the ledger's way, "
@@ -946,6 +962,7 @@ def run_bench(
         "replay_events": replay_events,
         "search_households": search_households if "search" in only else None,
         "warning_households": warning_households if "warnings" in only else None,
+        "statement_entries": statement_entries if "statements" in only else None,
         "only": [w for w in WORKLOADS if w in only],
         "machine": {
             "python": platform.python_version(),

@@ -1,6 +1,6 @@
 """`ledger`: serve, token, demo, import, import-bills, import-check-answers,
-import-life-events, replay, verify, checkpoint-key, checkpoint, rebuild, bench (typer +
-rich)."""
+import-life-events, import-statement, replay, verify, checkpoint-key, checkpoint, rebuild,
+bench (typer + rich)."""
 
 from __future__ import annotations
 
@@ -272,6 +272,56 @@ def payment_run(
             f"{format_yuan(row['committed_fen'])} = {format_yuan(row['earlier_fen'])} + "
             f"{format_yuan(row['this_run_fen'])}; {limit}; {row['status']}{held}"
         )
+
+
+@cli.command("import-statement")
+def import_statement_command(
+    path: Annotated[Path, typer.Argument(help="a camt.053.001.02 or camt.054.001.02 file")],
+    actor: Annotated[str, typer.Option(help="who imports it (recorded)")] = "finance-cli",
+    as_of: Annotated[
+        str | None, typer.Option(help="the day late payments are counted to (default today)")
+    ] = None,
+) -> None:
+    """Import the bank's statement: match each entry to its payment by end-to-end id and
+    amount, record paid and returned, list what finance must look at (the same file again
+    records nothing)."""
+    from services.clock import beijing_today
+    from services.statements import import_statement, statement_exceptions
+
+    settings = _settings()
+    ledger = _open(settings)
+    try:
+        result = import_statement(ledger, path.read_bytes(), actor)
+        listed = statement_exceptions(
+            ledger,
+            date.fromisoformat(as_of) if as_of else beijing_today(),
+            settings.statement_late_days,
+        )
+    except LedgerError as error:
+        err.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        ledger.close()
+    counts = result.counts()
+    word = "imported" if result.recorded else "imported before: nothing recorded"
+    typer.echo(
+        f"statement {result.statement_id} ({result.message}) {word}: "
+        f"{counts['entries']} entries; {counts['paid']} paid ({counts['paid_amount']}), "
+        f"{counts['returned']} returned ({counts['returned_amount']}), "
+        f"{counts['already_recorded']} answered before, {counts['pending']} pending; "
+        f"{counts['unmatched']} unmatched, {counts['amount_mismatch']} amount mismatches, "
+        f"{counts['contradicts']} contradicting"
+    )
+    for item in result.exceptions:
+        typer.echo(
+            f"  {item['kind']} entry {item['entry_id']} (line {item['line']}) "
+            f"{format_yuan(item['amount_fen'])}: {item['why']}"
+        )
+    late = listed["late"]
+    typer.echo(
+        f"payments with no entry {listed['late_days']} days after their run: {len(late)}"
+        + (f" ({format_yuan(sum(int(r['amount_fen']) for r in late))})" if late else "")
+    )
 
 
 @cli.command()
@@ -922,6 +972,9 @@ def bench(
     warning_households: Annotated[
         int, typer.Option(help="households in the warnings workload's city")
     ] = 100_000,
+    statement_entries: Annotated[
+        int, typer.Option(help="entries in the statements workload's camt.053")
+    ] = 100_000,
     report: Annotated[str, typer.Option(help="where to write the JSON report")] = (
         "bench-report.json"
     ),
@@ -929,8 +982,8 @@ def bench(
         list[str] | None,
         typer.Option(
             help="run only this workload (repeatable): import, writes, payments, replay, "
-            "memory, api, checkpoint, search, replication, budgets, warnings (the last "
-            "four only when asked)"
+            "memory, api, checkpoint, search, replication, budgets, warnings, statements "
+            "(the last five only when asked)"
         ),
     ] = None,
 ) -> None:
@@ -958,6 +1011,7 @@ def bench(
         memory_households=sizes,
         search_households=search_households,
         warning_households=warning_households,
+        statement_entries=statement_entries,
         payment_households=payment_households,
         import_households=import_households,
         api_seconds=api_seconds,

@@ -26,6 +26,7 @@ from domain.policy.s05_means_test import Means
 from domain.policy.s17_medical_caps import BillFigures
 from domain.standards import CITY_CODE, COUNTIES, Standards, StandardsBook, standards_id
 from projections import sql
+from services.camt import BankEntry
 from services.importer import existing
 from services.ledger import Ledger
 
@@ -805,6 +806,94 @@ def _budgets(ledger: Ledger) -> tuple[str, bool]:
     return f"budgets 2025 (dibao, {len(spent)} counties): " + "; ".join(lines), added
 
 
+STATEMENT_ID = "DEMO-STMT-2025-07-31"  # the bank's statement of July's run (camt.053)
+STATEMENT_ON = date(2025, 7, 31)
+STATEMENT_CORRECTED_ON = date(2025, 7, 20)  # the wrong name's account recorded again
+
+
+def _bank_statement(ledger: Ledger, seed: int) -> tuple[str, bool]:
+    """July's run, and the bank's camt.053 statement of it imported (a separate step, so
+    the demo's other parts merge around it; docs/PAYMENTS.md "Bank statements"): every
+    line booked as sent but two of another amount (1.00 short, 10.00 over), one credited
+    back (BE01: the name does not match the account), and one entry the ledger never
+    sent. The caseworker records the returned payee's account again, checked, on
+    2025-07-20; August's run re-issues the return, once. The other lines' answers then
+    come as the other months' (`_pay_month`). Done once: a second build finds the
+    statement imported and the account recorded."""
+    from services.payment_runs import run_payments
+    from services.statements import import_statement, statement_for_run
+
+    run_payments(ledger, "2025-07", "finance01")
+    ledger.runner.catch_up()
+    rows = sorted(
+        (
+            r
+            for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-07"})
+            if r["kind"] == "regular" and r["account_number"] and not r["retry_of"]
+        ),
+        key=lambda r: str(r["payment_id"]),
+    )
+    if len(rows) < 3:
+        return "bank statement: none (too few payments in July)", False
+    rng = random.Random(f"{seed}:statement")  # noqa: S311 - demo data
+    short, over, back = rng.sample(rows, 3)
+    added = False
+    if not any(r["statement_id"] == STATEMENT_ID for r in ledger.views.query(sql.STATEMENTS, {})):
+        data = statement_for_run(
+            ledger.views.query(sql.FEED_RUN, {"period": "2025-07"}),
+            STATEMENT_ID,
+            STATEMENT_ON,
+            amounts={
+                str(short["payment_id"]): int(short["amount_fen"]) - 100,
+                str(over["payment_id"]): int(over["amount_fen"]) + 1000,
+            },
+            returns={str(back["payment_id"]): ("BE01", "户名与账号不符")},
+            extra=[BankEntry(f"{STATEMENT_ID}-X1", "JX2025070099", 50_000, STATEMENT_ON)],
+        )
+        import_statement(ledger, data, "finance01")
+        added = True
+    household = UUID(str(back["household_id"]))
+    records = ledger.views.query(sql.HOUSEHOLD_ACCOUNT_RECORDS, {"household_id": household})
+    if not any(_as_date(r["effective_on"]) == STATEMENT_CORRECTED_ON for r in records):
+        ledger.app.set_account(
+            household,
+            str(back["payee_member_id"]),
+            kind="bank",
+            account_number=str(back["account_number"]),
+            bank_name=back["bank_name"],
+            actor=CASEWORKERS[0],
+            on=STATEMENT_CORRECTED_ON,
+        )
+        added = True
+    return STATEMENT_ID, added
+
+
+def _statement_line(ledger: Ledger, statement: str) -> str:
+    """What the statement recorded and what finance was shown, and the re-issue."""
+    ledger.runner.catch_up()
+    found = [r for r in ledger.views.query(sql.STATEMENTS, {}) if r["statement_id"] == statement]
+    if not found:
+        return statement
+    [row] = found
+    kinds: dict[str, int] = {}
+    for item in ledger.views.query(sql.STATEMENT_EXCEPTIONS, {}):
+        if item["statement_id"] == statement:
+            kinds[str(item["kind"])] = kinds.get(str(item["kind"]), 0) + 1
+    again = [
+        r
+        for r in ledger.views.query(sql.FEED_RUN, {"period": "2025-08"})
+        if r["retry_of"] and r["period"] == "2025-07"
+    ]
+    return (
+        f"bank statement {statement} (camt.053) imported: {row['entries']} entries, "
+        f"{row['paid']} paid, {row['returned']} returned (BE01 wrong name), "
+        f"{kinds.get('amount_mismatch', 0)} amount mismatches and "
+        f"{kinds.get('unmatched', 0)} unmatched for finance (GET /statements/exceptions); "
+        f"re-issued by the 2025-08 run: {len(again)} "
+        f"({format_yuan(sum(int(r['amount_fen']) for r in again))})"
+    )
+
+
 def _standard_change(
     ledger: Ledger,
     *,
@@ -1099,7 +1188,9 @@ def build_demo_city(
     # of May's payments comes back (退票) and is re-issued by June's run.
     runs = [_pay_month(ledger, seed, f"2025-{m:02d}") for m in range(2, 6)]
     return_added = _a_return(ledger, seed)
-    runs += [_pay_month(ledger, seed, f"2025-{m:02d}") for m in range(6, 9)]
+    runs += [_pay_month(ledger, seed, "2025-06")]
+    statement, statement_added = _bank_statement(ledger, seed)  # July's run and statement
+    runs += [_pay_month(ledger, seed, f"2025-{m:02d}") for m in range(7, 9)]
     price, suspended, price_added = _price_subsidy_and_a_suspension(ledger)
 
     # Standard changes in the year, both reaching households through propagation; the
@@ -1152,6 +1243,7 @@ def build_demo_city(
         or acted > 0
         or return_added
         or budgets_added
+        or statement_added
     )
     if not added:
         return [
@@ -1174,6 +1266,7 @@ def build_demo_city(
         + f", …; September with arrears: {runs[7][1]} payments ({format_yuan(runs[7][2])})",
         _grants_paid(ledger),
         _return_re_issued(ledger),
+        _statement_line(ledger, statement),
         "other helps: " + ", ".join(f"{k} {v}" for k, v in sorted(helps.items())),
         "applications along the statutory path (POLICY ch. 14), left for the worklists: "
         + (", ".join(f"{k} {v}" for k, v in sorted(stages.items())) or "none"),

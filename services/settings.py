@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         max_length=40,
         description="The supervision hotline printed on the public list (长期公示).",
     )
+    statement_late_days: int = Field(
+        default=5,
+        ge=0,
+        le=366,
+        description="Days after a run's execution date (the 1st of its month) after which a "
+        "payment sent that no bank statement answered is listed as late for finance.",
+    )
     token_ttl_seconds: int = Field(default=8 * 3600, gt=0, le=30 * 24 * 3600)
     snapshot_interval: int = Field(default=100, ge=0, description="0 disables snapshots")
     max_body_bytes: int = Field(default=1_000_000, gt=0)

@@ -53,9 +53,11 @@ from domain.standards import CITY_CODE, COUNTIES, region_prefix
 from projections import sql
 from services.audit import replay_household
 from services.budgets import override_budget, set_budget, spending
+from services.clock import beijing_today
 from services.ledger import Ledger
 from services.payouts import waiting_now
 from services.province import RegionUnknownError
+from services.statements import statement_exceptions
 from services.warnings import act, summarise
 from services.warnings import warnings as warnings_on
 
@@ -419,7 +421,21 @@ def payments(request: Request, who: FeedReader) -> HTMLResponse:
             run["scheduled"]["amount_fen"],
         )
     waiting = waiting_now(_ledger(request))
-    return render(request, "payments.html", who, runs=runs, waiting=waiting, yuan=format_yuan)
+    statements = None
+    if who.role == "finance":  # what the bank's statements left for finance (POLICY ch. 4)
+        ledger = _ledger(request)
+        statements = statement_exceptions(
+            ledger, beijing_today(), ledger.settings.statement_late_days
+        )
+    return render(
+        request,
+        "payments.html",
+        who,
+        runs=runs,
+        waiting=waiting,
+        statements=statements,
+        yuan=format_yuan,
+    )
 
 
 BUDGET_FIELDS = ("county", "year", "programme", "amount", "document")

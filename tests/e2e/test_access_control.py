@@ -118,6 +118,8 @@ ALLOWED = {
     ("GET", "/me/households"): {"caseworker", "approver"},
     ("GET", "/me/worklist"): {"caseworker", "approver"},
     ("POST", "/households/{household_id}/caseworker"): {"approver"},
+    ("POST", "/statements"): {"finance"},
+    ("GET", "/statements/exceptions"): {"finance"},
 }
 
 

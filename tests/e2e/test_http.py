@@ -452,6 +452,7 @@ def test_docs_health_and_oversize_bodies(server):
         "warnings": 0,
         "search": 0,
         "payment_trail": 0,
+        "statements": 0,
     }
     r = server.client.post(
         "/households",

@@ -17,6 +17,7 @@ from domain.household import Household
 from domain.household.state import EMPLOYMENT, RELATIONS, RESIDENCES, HouseholdEvent
 from domain.policy.application_path import APPEAL_OUTCOMES, APPEALS, DEPARTMENTS, STAGES
 from domain.policy.registry import REGISTRY
+from domain.statements import EXCEPTION_KINDS
 
 EVENT_BASES = {"Event", "Created", "BillFiguresEvent"}  # abstract: never recorded as such
 
@@ -40,6 +41,7 @@ def _household_events() -> set[str]:
         pytest.param(ROLES, id="roles (POLICY ch. 9)"),
         pytest.param(("approved", "rejected", "paid", "failed", "returned"), id="outcomes"),
         pytest.param(BUDGET_STATUSES, id="budget statuses and the held line's kind"),
+        pytest.param(EXCEPTION_KINDS, id="statement exceptions"),
     ],
 )
 def test_every_code_the_pages_show_has_words_in_both_languages(codes):
