@@ -165,7 +165,10 @@ def test_the_tricky_cases_read_from_the_views_as_from_the_households(village):
                 month,
             )
     by_month = {
-        m: [(r.name, r.category, r.persons, r.monthly_fen) for r in public_list(village, "330402", m)]
+        m: [
+            (r.name, r.category, r.persons, r.monthly_fen)
+            for r in public_list(village, "330402", m)
+        ]
         for m in MONTHS
     }
     # 张小三's household of two: one person from April (李四 moved out) to June, two again
