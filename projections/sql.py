@@ -604,6 +604,19 @@ CARE_FACTS = (
     # the order Member.attribute reads them in: by effective date, then as recorded
     "FROM {s}.ledger_member_facts ORDER BY effective_on, notification_id, idx"
 )
+# The same rows of the households in one region (:prefix, a region code and "%"): a
+# county's page reads its own households', not the city's.
+IN_REGION = (
+    "household_id IN (SELECT household_id FROM {s}.ledger_households "
+    "WHERE region_code LIKE :prefix)"
+)
+CARE_REGIONS_IN = RUN_REGIONS + " WHERE region_code LIKE :prefix"
+CARE_CATEGORIES_IN = CARE_CATEGORIES + " WHERE " + IN_REGION
+CARE_FACTS_IN = (
+    "SELECT household_id, member_id, effective_on, fact, value, notification_id, idx "
+    f"FROM {{s}}.ledger_member_facts WHERE {IN_REGION} "
+    "ORDER BY effective_on, notification_id, idx"
+)
 # §23 per village (the household's region code) and year: the rural low-income households'
 # dividends and the 50% subsidy due to the village.
 DIVIDENDS_BY_VILLAGE = (
@@ -615,6 +628,8 @@ DIVIDENDS_BY_VILLAGE = (
 )
 CARE_VISITS = "SELECT household_id, visited_on FROM {s}.ledger_visits"
 CARE_MAJOR = "SELECT household_id, reported_on, stabilised_on FROM {s}.ledger_major_changes"
+CARE_VISITS_IN = CARE_VISITS + " WHERE " + IN_REGION
+CARE_MAJOR_IN = CARE_MAJOR + " WHERE " + IN_REGION
 CARE_REFERRALS = (
     "SELECT household_id, member_id, COUNT(*) AS referrals FROM {s}.ledger_referrals "
     "WHERE referred_on <= :on GROUP BY household_id, member_id"
