@@ -560,7 +560,11 @@ class Ledger:
         )
 
     def medical_households(
-        self, cap_year: int, on: date, region_prefix: str = "3304"
+        self,
+        cap_year: int,
+        on: date,
+        region_prefix: str = "3304",
+        books: dict[str, StandardsBook] | None = None,
     ) -> list[MedicalHousehold]:
         """Each household's figures of a cap year as of `on` (bills served on or before
         it, not cancelled): total, kept, the excess over the caps worked out from the
@@ -583,7 +587,7 @@ class Ledger:
         caps: dict[tuple[str, date], tuple[int, int]] = {}
         # One book a county (a book is the city's standards and the county's own, and
         # each load folds their streams: once a village, it was 400 folds a page).
-        books: dict[str, StandardsBook] = {}
+        books = {} if books is None else books  # the counties' books a caller read already
         found = []
         for household, rows in sorted(bills.items()):
             region = str(rows[0]["region_code"])
@@ -622,12 +626,14 @@ class Ledger:
             )
         return found
 
-    def medical_by_county(self, cap_year: int, on: date) -> dict[str, MedicalCounty]:
+    def medical_by_county(
+        self, cap_year: int, on: date, books: dict[str, StandardsBook] | None = None
+    ) -> dict[str, MedicalCounty]:
         """§15 figures per county: coverage (total, kept) and over-cap clearing (the
         excess over the caps, and how much of it the fund relieved, household by
         household: relief beyond one household's excess clears no other's)."""
         counties: dict[str, MedicalCounty] = {}
-        for h in self.medical_households(cap_year, on):
+        for h in self.medical_households(cap_year, on, books=books):
             county = counties.setdefault(h.region_code[:6], MedicalCounty())
             county.total_fen += h.total_fen
             county.kept_fen += h.kept_fen

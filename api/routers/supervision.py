@@ -88,7 +88,7 @@ def metrics_of(ledger: Ledger, on: date) -> list[dict[str, Any]]:
     city_book = books[CITY_CODE]
     start_month = int(city_book.ratio("medical_cap_year_start_month", on)[0])
     cap_year = cap_year_of(on, start_month)
-    for county, m in ledger.medical_by_county(cap_year, on).items():
+    for county, m in ledger.medical_by_county(cap_year, on, books).items():
         coverage = Fraction(m.total_fen - m.kept_fen, m.total_fen) if m.total_fen else None
         found.append(
             {
