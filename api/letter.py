@@ -11,7 +11,7 @@ from uuid import UUID
 
 from jinja2 import Environment, select_autoescape
 
-from api.pdf import cjk_document
+from api.pdf import cjk_document, write_line
 from api.web.i18n import translator
 from domain.errors import NotFoundError
 from domain.policy.registry import REGISTRY
@@ -123,7 +123,7 @@ def render_pdf(data: dict[str, Any]) -> bytes:
         pdf.cell(0, 12, data["title"], align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", size=10)
         for text in texts:
-            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+            write_line(pdf, 6, text)
             pdf.ln(2)
         return bytes(pdf.output())
 

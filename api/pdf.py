@@ -12,9 +12,11 @@ it did with the whole font.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import glob
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -144,13 +146,36 @@ def _os2(os2: Any) -> dict[str, Any]:
     return {k: getattr(os2, k) for k in keep if hasattr(os2, k)}
 
 
+@lru_cache(maxsize=1)
+def _scratch() -> Path:
+    """The process's directory for the documents' fonts (fpdf2 reads a font from a file,
+    and reads it again when the document is written), removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="ledger-pdf-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 @contextmanager
 def cjk_document(text: str) -> Iterator[FPDF]:
     """An A4 FPDF with the font `cjk` holding the glyphs of `text` (every string the
-    document will write); write the document inside the `with`."""
-    with tempfile.TemporaryDirectory(prefix="ledger-pdf-") as scratch:
-        font = Path(scratch) / "cjk.ttf"
-        font.write_bytes(font_for(text))
-        pdf = FPDF(format="A4")
-        pdf.add_font("cjk", fname=str(font))
-        yield pdf
+    document will write); write the document inside the `with`.
+
+    The font goes to one file per thread, written over by the thread's next document (a
+    thread writes one document at a time): making and removing a directory for each
+    document cost more than the document on a busy disk (rmdir alone ~200 ms)."""
+    font = _scratch() / f"cjk-{threading.get_ident()}.ttf"
+    font.write_bytes(font_for(text))
+    pdf = FPDF(format="A4")
+    pdf.add_font("cjk", fname=str(font))
+    yield pdf
+
+
+def write_line(pdf: FPDF, height: float, text: str) -> None:
+    """A line of text, broken over as many lines as the page's width needs. A line that
+    fits is written as one cell, as `multi_cell` would have written it: fpdf2's line
+    breaking measures the line again for every character it adds (a report's long event
+    lines were most of the time it took to write one)."""
+    if "\n" not in text and pdf.get_string_width(text) <= pdf.epw - 2 * pdf.c_margin:
+        pdf.cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+    else:
+        pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from jinja2 import Environment, select_autoescape
 
-from api.pdf import cjk_document
+from api.pdf import cjk_document, write_line
 from api.web.i18n import translator
 from domain.idnumber import mask_id_number
 from domain.money import format_yuan
@@ -232,7 +232,7 @@ def render_pdf(data: dict[str, Any], lang: str = "zh") -> bytes:
         for size, text in rows:
             pdf.set_font("cjk", size=size)
             if size == 9:
-                pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+                write_line(pdf, 5, text)
             else:
                 pdf.cell(0, 12 if size == 16 else 9, text, new_x="LMARGIN", new_y="NEXT")
         return bytes(pdf.output())

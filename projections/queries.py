@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -80,6 +80,13 @@ class CareFacts:
     facts: dict[str, list[dict[str, Any]]]
     visits: dict[str, list[date]]
     majors: dict[str, list[tuple[date, date | None]]]
+    # Worked out from the rows above as they are asked for (see member_facts).
+    _dates: dict[str, list[tuple[date, str, str, str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _answers: dict[tuple[str, date], dict[str, dict[str, str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def categories_on(
         self, household: str, on: date, *, household_level: bool = False
@@ -101,12 +108,30 @@ class CareFacts:
 
     def member_facts(self, household: str, on: date) -> dict[str, dict[str, str]]:
         """Each member's value of each fact on `on`: the one with the latest effective
-        date, and of those the last recorded (the rows come in that order)."""
+        date, and of those the last recorded (the rows come in that order). Worked out
+        once per household and date (a page asks for the same several times: the visit
+        tier, then the unemployed members); the answer is read, never changed."""
+        kept = self._answers.get((household, on))
+        if kept is not None:
+            return kept
         found: dict[str, dict[str, str]] = {}
-        for row in self.facts.get(household, []):
-            if as_day(row["effective_on"]) <= on:
-                found.setdefault(row["member_id"], {})[row["fact"]] = row["value"]
+        for day, member_id, fact, value in self._dated(household):
+            if day > on:
+                break  # by effective date: none after this one is in force on `on`
+            found.setdefault(member_id, {})[fact] = value
+        self._answers[(household, on)] = found
         return found
+
+    def _dated(self, household: str) -> list[tuple[date, str, str, str]]:
+        """The household's fact rows with their dates read once, in the rows' order."""
+        dated = self._dates.get(household)
+        if dated is None:
+            dated = [
+                (as_day(r["effective_on"]), r["member_id"], r["fact"], r["value"])
+                for r in self.facts.get(household, [])
+            ]
+            self._dates[household] = dated
+        return dated
 
     def present_members(self, household: str, on: date) -> dict[str, dict[str, str]]:
         return {

@@ -640,6 +640,19 @@ CARE_FACTS = (
     # the order Member.attribute reads them in: by effective date, then as recorded
     "FROM {s}.ledger_member_facts ORDER BY effective_on, notification_id, idx"
 )
+# The same rows of the households in one region (:prefix, a region code and "%"): a
+# county's page reads its own households', not the city's.
+IN_REGION = (
+    "household_id IN (SELECT household_id FROM {s}.ledger_households "
+    "WHERE region_code LIKE :prefix)"
+)
+CARE_REGIONS_IN = RUN_REGIONS + " WHERE region_code LIKE :prefix"
+CARE_CATEGORIES_IN = CARE_CATEGORIES + " WHERE " + IN_REGION
+CARE_FACTS_IN = (
+    "SELECT household_id, member_id, effective_on, fact, value, notification_id, idx "
+    f"FROM {{s}}.ledger_member_facts WHERE {IN_REGION} "
+    "ORDER BY effective_on, notification_id, idx"
+)
 # §23 per village (the household's region code) and year: the rural low-income households'
 # dividends and the 50% subsidy due to the village.
 DIVIDENDS_BY_VILLAGE = (
@@ -651,6 +664,8 @@ DIVIDENDS_BY_VILLAGE = (
 )
 CARE_VISITS = "SELECT household_id, visited_on FROM {s}.ledger_visits"
 CARE_MAJOR = "SELECT household_id, reported_on, stabilised_on FROM {s}.ledger_major_changes"
+CARE_VISITS_IN = CARE_VISITS + " WHERE " + IN_REGION
+CARE_MAJOR_IN = CARE_MAJOR + " WHERE " + IN_REGION
 CARE_REFERRALS = (
     "SELECT household_id, member_id, COUNT(*) AS referrals FROM {s}.ledger_referrals "
     "WHERE referred_on <= :on GROUP BY household_id, member_id"
@@ -853,4 +868,37 @@ APPLICATION_PAUSES = (
     "JOIN {s}.ledger_applications a ON a.application_id = p.application_id "
     "JOIN {s}.ledger_households h ON h.household_id = a.household_id "
     "WHERE h.region_code LIKE :prefix ORDER BY p.notification_id"
+)
+
+# The monthly public list (services/public_list.py) of the households whose region code
+# starts with :prefix, on :on (a month's first day): their categories in force, the
+# entitlement change points up to :on (no one-off grant), the members in the order they
+# were first added (name and relation of their latest arrival) and the facts recorded up
+# to :on (whether each has left, in the order the care view reads them).
+PUBLIC_HOUSEHOLDS = (
+    "SELECT household_id, region_code FROM {s}.ledger_households WHERE region_code LIKE :prefix"
+)
+PUBLIC_CATEGORIES = (
+    "SELECT c.household_id, c.category, c.member_id FROM {s}.ledger_categories c "
+    "JOIN {s}.ledger_households h ON h.household_id = c.household_id "
+    "WHERE h.region_code LIKE :prefix AND c.effective_from <= :on "
+    "AND (c.effective_to IS NULL OR c.effective_to > :on) ORDER BY c.notification_id"
+)
+PUBLIC_ENTITLEMENTS = (
+    "SELECT e.household_id, e.programme, e.member_id, e.monthly_fen, e.ended, e.cause, "
+    "e.effective_from, e.notification_id FROM {s}.ledger_entitlement_history e "
+    "JOIN {s}.ledger_households h ON h.household_id = e.household_id "
+    "WHERE h.region_code LIKE :prefix AND e.cause <> 'grant' AND e.effective_from <= :on "
+    "ORDER BY e.effective_from, e.notification_id"
+)
+PUBLIC_MEMBERS = (
+    "SELECT m.household_id, m.member_id, m.name, m.relation FROM {s}.ledger_search_members m "
+    "JOIN {s}.ledger_households h ON h.household_id = m.household_id "
+    "WHERE h.region_code LIKE :prefix ORDER BY m.added_nid"
+)
+PUBLIC_LEFT = (
+    "SELECT f.household_id, f.member_id, f.fact, f.value FROM {s}.ledger_member_facts f "
+    "JOIN {s}.ledger_households h ON h.household_id = f.household_id "
+    "WHERE h.region_code LIKE :prefix AND f.effective_on <= :on "
+    "ORDER BY f.effective_on, f.notification_id, f.idx"
 )

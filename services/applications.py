@@ -224,7 +224,9 @@ def _pauses(ledger: Ledger, prefix: str) -> dict[str, list[tuple[date, date | No
     return pauses
 
 
-def on_time(ledger: Ledger, *, region: str, on: date) -> list[dict[str, Any]]:
+def on_time(
+    ledger: Ledger, *, region: str, on: date, books: dict[str, StandardsBook] | None = None
+) -> list[dict[str, Any]]:
     """Per county: the applications decided by `on`, and how many within their deadline
     (the supervision figure beside its 100% target). The decided applications of
     `worklist(stage="decided")`, each late or not by the same clock, without working out
@@ -233,7 +235,7 @@ def on_time(ledger: Ledger, *, region: str, on: date) -> list[dict[str, Any]]:
     prefix = region_prefix(region) + "%"
     pauses = _pauses(ledger, prefix)
     is_working = ledger.app.work_calendar().is_working
-    books: dict[str, StandardsBook] = {}
+    books = {} if books is None else books  # a caller's books, read already, or none
     counts: dict[str, list[int]] = {}
     for row in ledger.views.query(sql.APPLICATIONS, {"prefix": prefix}):
         if row_stage(row) != "decided":

@@ -330,22 +330,31 @@ class Ledger:
 
     # --------------------------------------------------------------------- care
 
-    def care_facts(self) -> CareFacts:
+    def care_facts(self, region_prefix: str | None = None) -> CareFacts:
+        """The care view's rows of every household, or of those whose region code starts
+        with `region_prefix` (a county's page reads its own)."""
         self.runner.catch_up()
+        whole = region_prefix is None
+        params = {} if whole else {"prefix": f"{region_prefix}%"}
+
+        def rows(city: str, region: str) -> list[dict[str, Any]]:
+            return self.views.query(city if whole else region, params)
+
         regions = {
-            str(r["household_id"]): r["region_code"] for r in self.views.query(sql.RUN_REGIONS, {})
+            str(r["household_id"]): r["region_code"]
+            for r in rows(sql.RUN_REGIONS, sql.CARE_REGIONS_IN)
         }
         categories: dict[str, list[dict[str, Any]]] = {}
-        for row in self.views.query(sql.CARE_CATEGORIES, {}):
+        for row in rows(sql.CARE_CATEGORIES, sql.CARE_CATEGORIES_IN):
             categories.setdefault(str(row["household_id"]), []).append(row)
         facts: dict[str, list[dict[str, Any]]] = {}
-        for row in self.views.query(sql.CARE_FACTS, {}):
+        for row in rows(sql.CARE_FACTS, sql.CARE_FACTS_IN):
             facts.setdefault(str(row["household_id"]), []).append(row)
         visits: dict[str, list[date]] = {}
-        for row in self.views.query(sql.CARE_VISITS, {}):
+        for row in rows(sql.CARE_VISITS, sql.CARE_VISITS_IN):
             visits.setdefault(str(row["household_id"]), []).append(as_day(row["visited_on"]))
         majors: dict[str, list[tuple[date, date | None]]] = {}
-        for row in self.views.query(sql.CARE_MAJOR, {}):
+        for row in rows(sql.CARE_MAJOR, sql.CARE_MAJOR_IN):
             majors.setdefault(str(row["household_id"]), []).append(
                 (
                     as_day(row["reported_on"]),
@@ -369,7 +378,7 @@ class Ledger:
         }
 
     def care_statuses(self, on: date, region_prefix: str = "3304") -> list[CareStatus]:
-        facts = self.care_facts()
+        facts = self.care_facts(region_prefix)
         found = []
         for household in sorted(facts.categories):
             if not facts.regions.get(household, "").startswith(region_prefix):
@@ -551,7 +560,11 @@ class Ledger:
         )
 
     def medical_households(
-        self, cap_year: int, on: date, region_prefix: str = "3304"
+        self,
+        cap_year: int,
+        on: date,
+        region_prefix: str = "3304",
+        books: dict[str, StandardsBook] | None = None,
     ) -> list[MedicalHousehold]:
         """Each household's figures of a cap year as of `on` (bills served on or before
         it, not cancelled): total, kept, the excess over the caps worked out from the
@@ -574,7 +587,7 @@ class Ledger:
         caps: dict[tuple[str, date], tuple[int, int]] = {}
         # One book a county (a book is the city's standards and the county's own, and
         # each load folds their streams: once a village, it was 400 folds a page).
-        books: dict[str, StandardsBook] = {}
+        books = {} if books is None else books  # the counties' books a caller read already
         found = []
         for household, rows in sorted(bills.items()):
             region = str(rows[0]["region_code"])
@@ -613,12 +626,14 @@ class Ledger:
             )
         return found
 
-    def medical_by_county(self, cap_year: int, on: date) -> dict[str, MedicalCounty]:
+    def medical_by_county(
+        self, cap_year: int, on: date, books: dict[str, StandardsBook] | None = None
+    ) -> dict[str, MedicalCounty]:
         """§15 figures per county: coverage (total, kept) and over-cap clearing (the
         excess over the caps, and how much of it the fund relieved, household by
         household: relief beyond one household's excess clears no other's)."""
         counties: dict[str, MedicalCounty] = {}
-        for h in self.medical_households(cap_year, on):
+        for h in self.medical_households(cap_year, on, books=books):
             county = counties.setdefault(h.region_code[:6], MedicalCounty())
             county.total_fen += h.total_fen
             county.kept_fen += h.kept_fen

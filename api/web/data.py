@@ -153,7 +153,7 @@ def households_behind(
                     )
                 )
         return found
-    facts = ledger.care_facts()
+    facts = ledger.care_facts(county)  # the county's households alone
     if metric == "job_referrals_per_unemployed_member":
         referrals = ledger.referral_counts(on)
         found = []
