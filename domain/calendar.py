@@ -200,6 +200,38 @@ def default_calendar() -> WorkCalendar:
 MAX_IDLE_DAYS = 366
 
 
+class CountedDays:
+    """One calendar's working-day rule with the days counted once (prefix sums), for a
+    caller that asks `working_days_between` for many spans of the same calendar (a
+    county's applications on one page): a span without pauses is then two look-ups, not
+    a walk over its days. Called as a rule, it is the rule it wraps."""
+
+    def __init__(self, is_working: IsWorking) -> None:
+        self._is_working = is_working
+        self._origin: date | None = None
+        self._counts: list[int] = [0]  # working days in (origin, origin + i]
+
+    def __call__(self, day: date) -> bool:
+        return self._is_working(day)
+
+    def _count_to(self, day: date) -> int:
+        if self._origin is None or day < self._origin:
+            # a year before the earliest day asked (or the first ask): count afresh
+            self._origin, self._counts = day - timedelta(366), [0]
+        offset = (day - self._origin).days
+        counts = self._counts
+        while len(counts) <= offset:
+            counts.append(counts[-1] + self._is_working(self._origin + timedelta(len(counts))))
+        return counts[offset]
+
+    def between(self, start: date, end: date) -> int:
+        """The working days after `start` up to and including `end` (no pauses)."""
+        if end <= start:
+            return 0
+        self._count_to(start)  # puts the origin at or before `start`, so `end` keeps it
+        return self._count_to(end) - self._count_to(start)
+
+
 def _rule(calendar: WorkCalendar | IsWorking) -> IsWorking:
     return calendar.is_working if isinstance(calendar, WorkCalendar) else calendar
 
@@ -288,6 +320,8 @@ def working_days_between(
     """
     _exact(start, "start")
     _exact(end, "end")
+    if isinstance(calendar, CountedDays) and not pauses:
+        return calendar.between(start, end)
     is_working = _rule(calendar)
     checked = _checked_pauses(pauses)
     count = 0

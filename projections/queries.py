@@ -87,6 +87,26 @@ class CareFacts:
     _answers: dict[tuple[str, date], dict[str, dict[str, str]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _spans: dict[str, list[tuple[date, date | None, bool, dict[str, Any]]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def _spans_of(self, household: str) -> list[tuple[date, date | None, bool, dict[str, Any]]]:
+        """The household's category rows with their dates read once: (from, to, whether
+        a member's, the row). A page asks for them many times (every rule, every date)."""
+        spans = self._spans.get(household)
+        if spans is None:
+            spans = [
+                (
+                    as_day(c["effective_from"]),
+                    as_day(c["effective_to"]) if c["effective_to"] is not None else None,
+                    c["member_id"] != "",
+                    c,
+                )
+                for c in self.categories.get(household, [])
+            ]
+            self._spans[household] = spans
+        return spans
 
     def categories_on(
         self, household: str, on: date, *, household_level: bool = False
@@ -96,10 +116,8 @@ class CareFacts:
         `household_level`: only the household's own (no member's)."""
         return [
             c
-            for c in self.categories.get(household, [])
-            if as_day(c["effective_from"]) <= on
-            and (c["effective_to"] is None or on < as_day(c["effective_to"]))
-            and not (household_level and c["member_id"] != "")
+            for start, end, members, c in self._spans_of(household)
+            if start <= on and (end is None or on < end) and not (household_level and members)
         ]
 
     def registered(self, household: str, on: date) -> bool:
@@ -159,7 +177,7 @@ class CareFacts:
             return None
         visits = [v for v in self.visits.get(household, []) if v <= on]
         last = max(visits) if visits else None
-        start = min(as_day(c["effective_from"]) for c in self.categories[household])
+        start = min(span[0] for span in self._spans_of(household))
         anchor = max(open_changes) if tier[0] == "weekly" else start
         due = visit_due(tier[0], last, anchor)
         return CareStatus(

@@ -9,7 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.calendar import add_working_days, working_days_between
+from domain.calendar import CountedDays, add_working_days, working_days_between
 from domain.errors import InvalidInputError, NotFoundError
 from domain.money import format_yuan
 from domain.standards import StandardsBook, region_prefix
@@ -166,7 +166,7 @@ def worklist(
     prefix = region_prefix(region) + "%"
     rows = ledger.views.query(sql.APPLICATIONS, {"prefix": prefix})
     pauses = _pauses(ledger, prefix)
-    is_working = ledger.app.work_calendar().is_working
+    is_working = CountedDays(ledger.app.work_calendar().is_working)
     books = {} if books is None else books
     items: list[dict[str, Any]] = []
     for row in rows:
@@ -234,7 +234,7 @@ def on_time(
     ledger.runner.catch_up()
     prefix = region_prefix(region) + "%"
     pauses = _pauses(ledger, prefix)
-    is_working = ledger.app.work_calendar().is_working
+    is_working = CountedDays(ledger.app.work_calendar().is_working)
     books = {} if books is None else books  # a caller's books, read already, or none
     counts: dict[str, list[int]] = {}
     for row in ledger.views.query(sql.APPLICATIONS, {"prefix": prefix}):

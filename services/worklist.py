@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.calendar import add_working_days
+from domain.calendar import CountedDays, add_working_days
 from domain.errors import InvalidInputError
 from domain.household.reviews import REVIEWED, review_schedule
 from domain.standards import StandardsBook, county_of, region_prefix, validate_region_code
@@ -53,7 +53,7 @@ class _Context:
         self.ledger = ledger
         self.on = on
         self.books: dict[str, StandardsBook] = {}
-        self.is_working = ledger.app.work_calendar().is_working
+        self.is_working = CountedDays(ledger.app.work_calendar().is_working)
 
     def book(self, region_code: str) -> StandardsBook:
         county = county_of(region_code)

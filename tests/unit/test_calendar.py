@@ -2,13 +2,14 @@
 holidays and make-up days, corrections, and counting working days with pauses. Every
 expected date is worked out by hand in the test's docstring."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from domain.calendar import (
     SEED_ACTOR,
     SEED_DAYS,
+    CountedDays,
     SeedDay,
     WorkCalendar,
     add_missing_days,
@@ -117,6 +118,30 @@ def test_working_days_between_over_spring_festival_2026(cal):
     assert working_days_between(cal, D(2026, 2, 13), D(2026, 2, 28)) == 6
     assert add_working_days(cal, D(2026, 2, 13), 6) == D(2026, 2, 28)
     assert working_days_between(cal, D(2026, 2, 28), D(2026, 2, 13)) == 0
+
+
+def test_counted_days_give_the_walks_count(cal):
+    """The prefix-sum counter (a page's many applications) answers as the day-by-day walk:
+    the Spring Festival span above is 6 by both, asked late then early (the counter's
+    origin moves back); and every span of 2025-2026 starting on the 1st or 15th of a
+    month and ending up to 90 days later, with a pause falling back to the walk."""
+    counted = CountedDays(cal.is_working)
+    assert working_days_between(counted, D(2026, 2, 13), D(2026, 2, 28)) == 6
+    assert working_days_between(counted, D(2025, 9, 30), D(2025, 10, 9)) == (
+        working_days_between(cal, D(2025, 9, 30), D(2025, 10, 9))
+    )
+    assert working_days_between(counted, D(2026, 2, 28), D(2026, 2, 13)) == 0
+    for year in (2025, 2026):
+        for month in range(1, 13):
+            for first in (1, 15):
+                start = D(year, month, first)
+                for length in range(0, 91, 7):
+                    end = start + timedelta(length)
+                    assert working_days_between(counted, start, end) == (
+                        working_days_between(cal, start, end)
+                    ), (start, end)
+    pause = [(D(2026, 2, 24), D(2026, 2, 25))]  # two working days paused: 6 - 2
+    assert working_days_between(counted, D(2026, 2, 13), D(2026, 2, 28), pause) == 4
 
 
 def test_thirty_working_days_from_receipt():
