@@ -59,7 +59,7 @@ def serve(
     """Run the API (docs at /docs) and keep the projections caught up."""
     import uvicorn
 
-    from api.main import create_app
+    from api.main import create_app, tune_gc
 
     settings = _settings()
     where = settings.database_url.split("@")[-1]
@@ -85,7 +85,7 @@ def serve(
     if workers > 1:
         # Each process builds its own app from the same LEDGER_* settings.
         uvicorn.run(
-            "api.main:create_app",
+            "api.main:served_app",
             factory=True,
             host=host,
             port=port,
@@ -94,6 +94,7 @@ def serve(
             access_log=access_log,
         )
         return
+    tune_gc()
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
 
 

@@ -182,7 +182,7 @@ def worklist(
             continue  # only an open application is late: no clock to work out
         county = str(row["region_code"])[:6]
         if county not in books:
-            books[county] = ledger.app.standards_book(county)
+            books[county] = ledger.app.standards_book(county, read_only=True)
         app_id = str(row["application_id"])
         time = clock(is_working, books[county], row, pauses.get(app_id, []), on)
         if overdue is not None and (time.late and found in OPEN) != overdue:
@@ -242,7 +242,7 @@ def on_time(
             continue
         county = str(row["region_code"])[:6]
         if county not in books:
-            books[county] = ledger.app.standards_book(county)
+            books[county] = ledger.app.standards_book(county, read_only=True)
         pause = pauses.get(str(row["application_id"]), [])
         late = clock(is_working, books[county], row, pause, on, due=False).late
         decided, timely = counts.setdefault(county, [0, 0])

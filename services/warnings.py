@@ -185,7 +185,7 @@ def findings(
     def book_of(hid: str) -> StandardsBook:
         county = county_of(regions[hid])
         if county not in books:
-            books[county] = ledger.app.standards_book(regions[hid])
+            books[county] = ledger.app.standards_book(regions[hid], read_only=True)
         return books[county]
 
     found: list[tuple[str, str, Finding]] = []
@@ -261,7 +261,7 @@ def _visit_cuts(
     factor = 0
     for n, county in enumerate(counties):
         if county not in books:
-            books[county] = ledger.app.standards_book(county)
+            books[county] = ledger.app.standards_book(county, read_only=True)
         found = int(books[county].ratio("warning_visit_overdue_factor", on)[0])
         factor = found if n == 0 else min(factor, found)
     return {

@@ -58,7 +58,7 @@ class _Context:
     def book(self, region_code: str) -> StandardsBook:
         county = county_of(region_code)
         if county not in self.books:
-            self.books[county] = self.ledger.app.standards_book(county)
+            self.books[county] = self.ledger.app.standards_book(county, read_only=True)
         return self.books[county]
 
     def item(self, kind: str, household: str, region: str, due: date, **detail: Any) -> Any:

@@ -67,9 +67,11 @@ def metrics(
 
 def metrics_of(ledger: Ledger, on: date) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    # Each county's book read once for every figure (a read folds two streams' news
-    # and copies them; the deadlines, the standards and the posts used to read 15).
-    books = {c: ledger.app.standards_book(c) for c in (*sorted(COUNTIES), CITY_CODE)}
+    # Each county's book read once for every figure (a read folds two streams' news;
+    # the deadlines, the standards and the posts used to read 15), shared, not copied.
+    books = {
+        c: ledger.app.standards_book(c, read_only=True) for c in (*sorted(COUNTIES), CITY_CODE)
+    }
     for county in sorted(COUNTIES):
         book = books[county]
         standard, used = book.money("dibao_standard_annual", on)

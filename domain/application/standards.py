@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
+from copy import deepcopy
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -60,13 +61,17 @@ class StandardsLedger(LedgerBase):
             return False  # seeded concurrently by another process
         return True
 
-    def standards_book(self, region_code: str) -> StandardsBook:
-        """The standards of a region: its county's own over the city's (POLICY ch. 10)."""
-        city = self._standards(CITY_CODE)
+    def standards_book(self, region_code: str, *, read_only: bool = False) -> StandardsBook:
+        """The standards of a region: its county's own over the city's (POLICY ch. 10).
+        `read_only`: for a reader that never changes the book (a page's figures), the
+        timelines are shared copies made once per version instead of fresh ones."""
+        city = self._standards(CITY_CODE, read_only=read_only)
         if city is None:
             raise NotFoundError("the city's standards are not seeded; run `ledger demo` or seed")
         county_code = county_of(region_code)
-        county = self._standards(county_code) if county_code != CITY_CODE else None
+        county = (
+            self._standards(county_code, read_only=read_only) if county_code != CITY_CODE else None
+        )
         return StandardsBook(city, county)
 
     def _standards_repository(self) -> Repository[UUID]:
@@ -88,6 +93,17 @@ class StandardsLedger(LedgerBase):
             self._kept_standards = kept
         return kept
 
+    def _read_only_standards(self, stream: UUID) -> Any:
+        """The kept timeline, brought up to date, as a copy shared by readers until its
+        next version: a page read ten books, and copying each for every read cost more
+        than folding the news (a copy of the city's holds every change since 2023)."""
+        kept: Any = self._standards_repository().get(stream, deepcopy_from_cache=False)
+        copies: dict[UUID, Any] = self.__dict__.setdefault("_read_only_copies", {})
+        shared = copies.get(stream)
+        if shared is None or shared.version != kept.version:
+            shared = copies[stream] = deepcopy(kept)
+        return shared
+
     def standard_change(self, region_code: str, version: int) -> Change:
         """The recorded change of `version` in the region's own standards."""
         standards = self._standards(region_code)
@@ -95,9 +111,13 @@ class StandardsLedger(LedgerBase):
             raise NotFoundError(f"no standards for {region_code}", "region_code")
         return standards.change(version)
 
-    def _standards(self, region_code: str) -> Standards | None:
+    def _standards(self, region_code: str, *, read_only: bool = False) -> Standards | None:
+        stream = standards_id(region_code)
         try:
-            found: Any = self._standards_repository().get(standards_id(region_code))
+            if read_only:
+                found: Any = self._read_only_standards(stream)
+            else:
+                found = self._standards_repository().get(stream)
         except AggregateNotFoundError:
             return None
         if not isinstance(found, Standards):
